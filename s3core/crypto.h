@@ -1,0 +1,48 @@
+// Hashes, HMAC and encodings the S3 protocol needs, on OpenSSL.
+//
+// Digest classes hash a stream incrementally; the free functions hash one
+// buffer. Results are raw bytes in a std::string unless the name says Hex or
+// Base64. Objects are not thread-safe; free functions are.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sos {
+
+enum class DigestAlgorithm { kMd5, kSha1, kSha256 };
+
+class Digest {
+ public:
+  explicit Digest(DigestAlgorithm algorithm);
+  ~Digest();
+  Digest(Digest&&) noexcept;
+  Digest& operator=(Digest&&) noexcept;
+  void Update(std::string_view data);
+  // Raw digest bytes; the object must not be used afterwards.
+  std::string Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string Md5(std::string_view data);
+std::string Sha1(std::string_view data);
+std::string Sha256(std::string_view data);
+std::string Sha256Hex(std::string_view data);
+std::string HmacSha256(std::string_view key, std::string_view data);
+std::string HmacSha1(std::string_view key, std::string_view data);
+
+std::string HexEncode(std::string_view bytes);  // lower case
+std::optional<std::string> HexDecode(std::string_view hex);
+std::string Base64Encode(std::string_view bytes);
+// Strict: rejects bad characters and bad padding.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+// Constant-time comparison, for signatures.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace sos
