@@ -1,0 +1,26 @@
+// Where S3 credentials come from, in the order the AWS tools use.
+//
+// FromEnvironment: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
+// FromProfile: the INI file ~/.aws/credentials (or AWS_SHARED_CREDENTIALS_FILE),
+//   section named by the profile argument, else AWS_PROFILE, else "default".
+// FromPasswdFile: s3fs's format, one "ACCESS:SECRET" or "BUCKET:ACCESS:SECRET"
+//   per line; refused when group or others may read it, as s3fs does.
+// LoadDefault tries environment, then profile. Pure functions over the file
+// system and environment; thread-safe.
+#pragma once
+
+#include <string>
+
+#include "s3core/sigv4.h"
+#include "s3core/status.h"
+
+namespace sos {
+
+Result<Credentials> CredentialsFromEnvironment();
+Result<Credentials> CredentialsFromProfile(const std::string& profile = "",
+                                           const std::string& path = "");
+Result<Credentials> CredentialsFromPasswdFile(const std::string& path,
+                                              const std::string& bucket = "");
+Result<Credentials> LoadDefaultCredentials(const std::string& profile = "");
+
+}  // namespace sos
