@@ -40,6 +40,12 @@ std::string CopySource(const std::string& bucket, const std::string& key) {
   return "/" + bucket + "/" + UriEncode(key, /*encode_slash=*/false);
 }
 
+// S3 quotes ETags; some servers (Ceph RGW's copy results) do not. Normalise.
+std::string QuoteEtag(const std::string& etag) {
+  if (etag.empty() || etag.front() == '"') return etag;
+  return "\"" + etag + "\"";
+}
+
 uint64_t ParseU64(const std::string& s) {
   uint64_t v = 0;
   std::from_chars(s.data(), s.data() + s.size(), v);
@@ -62,7 +68,7 @@ Status ErrorIn200(const S3Response& r) {
 ObjectMeta MetaFromHeaders(const std::string& key, const S3Response& r) {
   ObjectMeta m;
   m.key = key;
-  m.etag = r.Header("etag");
+  m.etag = QuoteEtag(r.Header("etag"));
   m.content_type = r.Header("content-type");
   m.cache_control = r.Header("cache-control");
   m.content_disposition = r.Header("content-disposition");
@@ -163,6 +169,7 @@ Result<GetResult> CurlObjectStore::Get(const GetRequest& request, const BodySink
     auto resp = client_.Execute(r, &delivered);
     total_delivered += delivered;
     if (resp.ok()) {
+      total_delivered += resp->delivered;
       ObjectMeta meta = MetaFromHeaders(request.key, *resp);
       if (!have_meta) {
         result.meta = meta;
@@ -215,7 +222,7 @@ Result<PutResult> CurlObjectStore::Put(const std::string& bucket, const std::str
   r.body = &body;
   AddWriteOptions(options, &r.headers);
   SOS_ASSIGN_OR_RETURN(S3Response resp, client_.Execute(r));
-  return PutResult{resp.Header("etag")};
+  return PutResult{QuoteEtag(resp.Header("etag"))};
 }
 
 Result<CopyResult> CurlObjectStore::Copy(const CopyRequest& request) {
@@ -237,6 +244,7 @@ Result<CopyResult> CurlObjectStore::Copy(const CopyRequest& request) {
   SOS_ASSIGN_OR_RETURN(S3Response resp, client_.Execute(r));
   SOS_RETURN_IF_ERROR(ErrorIn200(resp));
   SOS_ASSIGN_OR_RETURN(CopyResult result, DecodeCopyObjectResult(resp.body));
+  result.etag = QuoteEtag(result.etag);
   return result;
 }
 
@@ -298,6 +306,16 @@ Result<ListResult> CurlObjectStore::List(const ListRequest& request) {
   }
   SOS_ASSIGN_OR_RETURN(S3Response resp, client_.Execute(r));
   SOS_ASSIGN_OR_RETURN(ListBucketXml list, DecodeListBucketResult(resp.body));
+  if (request.use_v1 && list.page.is_truncated) {
+    // Some servers (Ceph RGW) send NextMarker without URL-encoding it; the last
+    // key or prefix of the page, which S3 also accepts as the marker, is exact.
+    std::string last = list.page.objects.empty() ? "" : list.page.objects.back().key;
+    if (!list.page.common_prefixes.empty() && list.page.common_prefixes.back() > last) {
+      last = list.page.common_prefixes.back();
+    }
+    if (!last.empty()) list.page.next_token = last;
+  }
+  for (auto& o : list.page.objects) o.etag = QuoteEtag(o.etag);
   return std::move(list.page);
 }
 
@@ -326,7 +344,7 @@ Result<std::string> CurlObjectStore::UploadPart(const std::string& bucket, const
   r.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
   r.body = &body;
   SOS_ASSIGN_OR_RETURN(S3Response resp, client_.Execute(r));
-  return resp.Header("etag");
+  return QuoteEtag(resp.Header("etag"));
 }
 
 Result<std::string> CurlObjectStore::UploadPartCopy(const std::string& bucket,
@@ -345,7 +363,7 @@ Result<std::string> CurlObjectStore::UploadPartCopy(const std::string& bucket,
   SOS_ASSIGN_OR_RETURN(S3Response resp, client_.Execute(r));
   SOS_RETURN_IF_ERROR(ErrorIn200(resp));
   SOS_ASSIGN_OR_RETURN(CopyResult result, DecodeCopyPartResult(resp.body));
-  return result.etag;
+  return QuoteEtag(result.etag);
 }
 
 Result<PutResult> CurlObjectStore::CompleteMultipartUpload(const std::string& bucket,
@@ -366,7 +384,12 @@ Result<PutResult> CurlObjectStore::CompleteMultipartUpload(const std::string& bu
   SOS_ASSIGN_OR_RETURN(S3Response resp, client_.Execute(r));
   SOS_RETURN_IF_ERROR(ErrorIn200(resp));
   SOS_ASSIGN_OR_RETURN(auto done, DecodeCompleteMultipartUploadResult(resp.body));
-  return PutResult{done.etag};
+  if (done.etag.empty()) {
+    // Some servers (Ceph RGW 16) omit the ETag; the object exists, so ask it.
+    SOS_ASSIGN_OR_RETURN(ObjectMeta meta, Head(bucket, key));
+    return PutResult{meta.etag};
+  }
+  return PutResult{QuoteEtag(done.etag)};
 }
 
 Status CurlObjectStore::AbortMultipartUpload(const std::string& bucket, const std::string& key,

@@ -90,6 +90,8 @@ struct ListRequest {
   int max_keys = 1000;
   bool fetch_owner = false;
   bool use_v1 = false;  // ListObjects (v1) instead of ListObjectsV2
+  // sos extension: also return each object's user_meta (sosd only; S3 ignores it).
+  bool include_user_meta = false;
 };
 
 struct ListResult {

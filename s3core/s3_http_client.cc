@@ -297,6 +297,8 @@ Result<S3Response> S3HttpClient::ExecuteOnce(const S3Request& request,
   }
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  // Keys may contain "./" and "../": send them as signed, never "normalised".
+  curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_SHARE, pool_->share);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

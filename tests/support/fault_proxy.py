@@ -101,8 +101,8 @@ class Proxy:
             self.note(request_line, "dropped")
             return
         if n <= self.args.drop + self.args.slowdown:
-            client.sendall(SLOWDOWN % (len(SLOWDOWN_BODY), SLOWDOWN_BODY))
             self.note(request_line, 503)
+            client.sendall(SLOWDOWN % (len(SLOWDOWN_BODY), SLOWDOWN_BODY))
             return
         lines = [l for l in head.split(b"\r\n")
                  if l.split(b":", 1)[0].strip().lower() not in (b"connection", b"expect")]
@@ -123,12 +123,13 @@ class Proxy:
             if cut:
                 self.cut_done = True
         if cut:
+            self.note(request_line, "cut")
             client.sendall(rhead + b"\r\n\r\n" + rbody[:self.args.cut_get])
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            self.note(request_line, "cut")
             return
-        client.sendall(response)
+        # Log before answering: a test reads the log as soon as its call returns.
         self.note(request_line, status)
+        client.sendall(response)
 
     def note(self, request_line, outcome):
         if self.log:

@@ -1,0 +1,76 @@
+// State and S3 rules shared by the memory_object_store*.cc files; not part of
+// the public API. The structs are guarded by MemoryObjectStore::mu_; the free
+// functions are pure.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "s3core/memory_object_store.h"
+
+namespace sos {
+
+struct MemoryObjectStore::Object {
+  std::shared_ptr<const std::string> data;  // immutable once stored
+  ObjectMeta meta;
+  std::string canned_acl;
+};
+
+struct MemoryObjectStore::Upload {
+  struct Part {
+    std::shared_ptr<const std::string> data;
+    std::string md5;   // raw digest, for the multipart ETag
+    std::string etag;  // quoted hex MD5
+    TimePoint last_modified{};
+  };
+  std::string key;
+  std::string upload_id;
+  TimePoint initiated{};
+  WriteOptions options;
+  std::map<int, Part> parts;
+};
+
+struct MemoryObjectStore::Bucket {
+  TimePoint created{};
+  std::string canned_acl;
+  std::map<std::string, Object> objects;  // std::string order is UTF-8 byte order
+  std::map<std::string, Upload> uploads;  // by upload id
+};
+
+namespace memstore {
+
+Status NoSuchBucket(const std::string& bucket);
+Status NoSuchKey(const std::string& bucket, const std::string& key);
+Status NoSuchUpload(const std::string& upload_id);
+
+// Keys are 1..1024 bytes.
+Status ValidateKey(const std::string& key);
+// "" (private) or one of S3's canned ACLs.
+Status ValidateCannedAcl(const std::string& canned_acl);
+// Owner FULL_CONTROL plus the grants the canned ACL implies.
+AccessControlPolicy PolicyForCannedAcl(const Owner& owner, const std::string& canned_acl);
+
+// GET/HEAD preconditions in RFC 9110 order: If-Match, else If-Unmodified-Since
+// (412); then If-None-Match, else If-Modified-Since (304, or 412 for a copy
+// source). Times compare at whole seconds; a future If-Modified-Since is ignored.
+Status CheckReadConditions(const Conditions& c, const ObjectMeta& meta, TimePoint now,
+                           bool copy_source);
+// Conditional writes: If-None-Match: * (412 if the key exists), If-Match: etag
+// (412 on mismatch, 404 NoSuchKey if absent). Other If-None-Match values are
+// NotImplemented, as in S3. Time conditions do not apply to writes.
+Status CheckWriteConditions(const Conditions& c, const ObjectMeta* existing,
+                            const std::string& bucket, const std::string& key);
+
+// Reads the whole body into *data; returns its raw MD5. A source shorter or
+// longer than its declared Size() is "IncompleteBody".
+Result<std::string> ReadBody(BodySource& body, std::string* data);
+std::string QuotedMd5Hex(const std::string& raw_md5);
+// ETags compare without surrounding quotes or a weak "W/" prefix.
+bool EtagEquals(std::string_view a, std::string_view b);
+
+ObjectMeta MetaFromOptions(const WriteOptions& options, const std::string& key, uint64_t size,
+                           const std::string& etag, TimePoint now);
+
+}  // namespace memstore
+}  // namespace sos

@@ -1,0 +1,66 @@
+// AWS Signature Version 2 (s3cmd and older tools): signing and verifying.
+//
+// String to sign: method \n Content-MD5 \n Content-Type \n Date \n
+// canonical x-amz-* headers ("name:value\n", lower-cased, sorted, duplicates
+// joined with ',') and the canonical resource (/bucket/key as on the wire,
+// plus the sorted sub-resources such as ?acl or ?uploadId=...). The Date line
+// is empty when x-amz-date is sent, and is the Expires value in the query
+// form. Signature = base64(HMAC-SHA1(secret, string to sign)). Header form:
+// "Authorization: AWS AKID:SIG"; query form: AWSAccessKeyId, Expires (epoch
+// seconds), Signature. Virtual-hosted requests prefix "/bucket" to the path.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "s3core/http_request_head.h"
+#include "s3core/sigv4.h"
+#include "s3core/status.h"
+
+namespace sos {
+
+// True for query parameters that belong in the canonical resource.
+bool IsSigV2SubResource(std::string_view name);
+
+// "/bucket/key?acl&partNumber=2&uploadId=x": the wire path (prefixed with
+// "/" + virtual_host_bucket when not empty) and the sorted sub-resources of
+// the decoded query.
+std::string SigV2CanonicalResource(std::string_view wire_path, const QueryList& query,
+                                   std::string_view virtual_host_bucket = "");
+// "x-amz-a:1,2\nx-amz-b:v\n" from every x-amz-* header.
+std::string SigV2CanonicalAmzHeaders(const HeaderList& headers);
+std::string SigV2StringToSign(std::string_view method, std::string_view content_md5,
+                              std::string_view content_type, std::string_view date,
+                              std::string_view canonical_amz_headers,
+                              std::string_view canonical_resource);
+// base64(HMAC-SHA1(secret, string_to_sign)).
+std::string SigV2Signature(std::string_view secret, std::string_view string_to_sign);
+
+// Client side. request.canonical_uri is the wire path; payload_hash is unused.
+// Returns the Authorization header value "AWS AKID:SIG"; the headers must
+// already hold Date or x-amz-date.
+std::string SignV2(const SigningRequest& request, const Credentials& credentials,
+                   std::string_view virtual_host_bucket = "");
+// Pre-signed URL: the full query string to append after '?' (original query,
+// then AWSAccessKeyId, Expires, Signature).
+std::string PresignV2(const SigningRequest& request, const Credentials& credentials,
+                      TimePoint expires, std::string_view virtual_host_bucket = "");
+
+struct SigV2VerifyOptions {
+  std::string virtual_host_bucket;  // bucket named by the Host header, if any
+  std::chrono::seconds max_skew{std::chrono::minutes(15)};  // header form only
+};
+
+struct SigV2Auth {
+  bool presigned = false;
+  std::string access_key_id;
+};
+
+// Errors: SignatureDoesNotMatch, InvalidAccessKeyId, AccessDenied (expired,
+// missing date or parameters), RequestTimeTooSkewed, InvalidArgument.
+Result<SigV2Auth> VerifySigV2(const HttpRequestHead& request, const CredentialLookup& lookup,
+                              TimePoint now, const SigV2VerifyOptions& options = {});
+
+}  // namespace sos
