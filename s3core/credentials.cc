@@ -68,9 +68,8 @@ Result<Credentials> CredentialsFromPasswdFile(const std::string& path, const std
   if (::stat(path.c_str(), &st) != 0) return Status::NotFound("cannot stat passwd file " + path);
   // Like s3fs: secrets readable by others are a configuration error, not a warning.
   if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-    return Status::PermissionDenied("passwd file " + path +
-                                        " must not be accessible by group or others (chmod 600)",
-                                    "");
+    return Status::PermissionDenied(
+        "passwd file " + path + " must not be accessible by group or others (chmod 600)", "");
   }
   std::ifstream in(path);
   if (!in) return Status::NotFound("cannot read passwd file " + path);

@@ -16,9 +16,12 @@ struct Digest::Impl {
 namespace {
 const EVP_MD* Md(DigestAlgorithm a) {
   switch (a) {
-    case DigestAlgorithm::kMd5: return EVP_md5();
-    case DigestAlgorithm::kSha1: return EVP_sha1();
-    case DigestAlgorithm::kSha256: return EVP_sha256();
+    case DigestAlgorithm::kMd5:
+      return EVP_md5();
+    case DigestAlgorithm::kSha1:
+      return EVP_sha1();
+    case DigestAlgorithm::kSha256:
+      return EVP_sha256();
   }
   return EVP_sha256();
 }

@@ -17,7 +17,7 @@ namespace sos {
 using TimePoint = std::chrono::system_clock::time_point;
 
 struct Owner {
-  std::string id;            // canonical user ID
+  std::string id;  // canonical user ID
   std::string display_name;
 };
 

@@ -52,8 +52,8 @@ class ObjectStore {
   virtual Result<ObjectMeta> Head(const std::string& bucket, const std::string& key,
                                   const Conditions& conditions = {}) = 0;
   virtual Result<GetResult> Get(const GetRequest& request, const BodySink& sink) = 0;
-  virtual Result<PutResult> Put(const std::string& bucket, const std::string& key,
-                                BodySource& body, const WriteOptions& options = {}) = 0;
+  virtual Result<PutResult> Put(const std::string& bucket, const std::string& key, BodySource& body,
+                                const WriteOptions& options = {}) = 0;
   virtual Result<CopyResult> Copy(const CopyRequest& request) = 0;
   // Deleting a missing key succeeds, as in S3.
   virtual Status Delete(const std::string& bucket, const std::string& key) = 0;
@@ -87,8 +87,7 @@ class ObjectStore {
                                                          const std::string& prefix = "") = 0;
 
   // ACLs. An empty key addresses the bucket's ACL.
-  virtual Result<AccessControlPolicy> GetAcl(const std::string& bucket,
-                                             const std::string& key) = 0;
+  virtual Result<AccessControlPolicy> GetAcl(const std::string& bucket, const std::string& key) = 0;
   virtual Status PutCannedAcl(const std::string& bucket, const std::string& key,
                               const std::string& canned_acl) = 0;
 };

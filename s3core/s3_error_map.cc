@@ -40,19 +40,32 @@ const std::unordered_map<std::string_view, StatusCode>& CodeTable() {
 
 StatusCode CodeFromHttp(long http) {
   switch (http) {
-    case 304: return StatusCode::kNotModified;
-    case 400: return StatusCode::kInvalidArgument;
-    case 401: return StatusCode::kUnauthenticated;
-    case 403: return StatusCode::kPermissionDenied;
-    case 404: return StatusCode::kNotFound;
-    case 405: return StatusCode::kNotSupported;
-    case 409: return StatusCode::kAlreadyExists;
-    case 411: return StatusCode::kInvalidArgument;
-    case 412: return StatusCode::kPreconditionFailed;
-    case 413: return StatusCode::kTooLarge;
-    case 416: return StatusCode::kRangeNotSatisfiable;
-    case 501: return StatusCode::kNotSupported;
-    default: break;
+    case 304:
+      return StatusCode::kNotModified;
+    case 400:
+      return StatusCode::kInvalidArgument;
+    case 401:
+      return StatusCode::kUnauthenticated;
+    case 403:
+      return StatusCode::kPermissionDenied;
+    case 404:
+      return StatusCode::kNotFound;
+    case 405:
+      return StatusCode::kNotSupported;
+    case 409:
+      return StatusCode::kAlreadyExists;
+    case 411:
+      return StatusCode::kInvalidArgument;
+    case 412:
+      return StatusCode::kPreconditionFailed;
+    case 413:
+      return StatusCode::kTooLarge;
+    case 416:
+      return StatusCode::kRangeNotSatisfiable;
+    case 501:
+      return StatusCode::kNotSupported;
+    default:
+      break;
   }
   if (http == 429 || http >= 500) return StatusCode::kUnavailable;
   return StatusCode::kInternal;
@@ -64,7 +77,8 @@ Status StatusFromS3Error(long http_status, const std::string& s3_code, const std
   StatusCode code = CodeFromHttp(http_status);
   if (auto it = CodeTable().find(s3_code); it != CodeTable().end()) {
     code = it->second;
-  } else if (!s3_code.empty() && http_status >= 400 && http_status < 500 && code == StatusCode::kInternal) {
+  } else if (!s3_code.empty() && http_status >= 400 && http_status < 500 &&
+             code == StatusCode::kInternal) {
     code = StatusCode::kInvalidArgument;
   }
   bool retryable = code == StatusCode::kUnavailable;

@@ -200,9 +200,9 @@ Status StatusFromResponse(const S3Response& response) {
 
 Result<S3Response> S3HttpClient::Execute(const S3Request& request, uint64_t* delivered) {
   if (delivered) *delivered = 0;
-  bool sign_body = options_.payload_signing == S3ClientOptions::PayloadSigning::kSigned ||
-                   (options_.payload_signing == S3ClientOptions::PayloadSigning::kAuto &&
-                    scheme_ == "http");
+  bool sign_body =
+      options_.payload_signing == S3ClientOptions::PayloadSigning::kSigned ||
+      (options_.payload_signing == S3ClientOptions::PayloadSigning::kAuto && scheme_ == "http");
   std::string payload_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
   if (request.body) {
     payload_hash = "UNSIGNED-PAYLOAD";
@@ -250,8 +250,7 @@ Result<S3Response> S3HttpClient::Execute(const S3Request& request, uint64_t* del
 
 Result<S3Response> S3HttpClient::ExecuteOnce(const S3Request& request,
                                              const std::string& payload_hash,
-                                             bool* retryable_transport,
-                                             uint64_t* delivered) {
+                                             bool* retryable_transport, uint64_t* delivered) {
   CURL* h = pool_->Take();
   if (!h) return Status::Internal("curl_easy_init failed");
   curl_easy_reset(h);  // keeps the live connection, clears options
@@ -291,7 +290,8 @@ Result<S3Response> S3HttpClient::ExecuteOnce(const S3Request& request,
   for (const auto& [k, v] : sreq.headers) {
     headers = curl_slist_append(headers, (k + ": " + v).c_str());
   }
-  std::optional<uint64_t> body_size = request.body ? request.body->Size() : std::optional<uint64_t>(0);
+  std::optional<uint64_t> body_size =
+      request.body ? request.body->Size() : std::optional<uint64_t>(0);
   if (!request.body || (body_size && *body_size < kExpectContinueThreshold)) {
     headers = curl_slist_append(headers, "Expect:");
   }
@@ -304,7 +304,8 @@ Result<S3Response> S3HttpClient::ExecuteOnce(const S3Request& request,
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
                    std::max(1L, static_cast<long>(options_.stall_timeout.count() / 1000)));
@@ -346,7 +347,8 @@ Result<S3Response> S3HttpClient::ExecuteOnce(const S3Request& request,
     curl_easy_cleanup(h);
     if (!a.callback_error.ok()) return a.callback_error;
     if (a.too_large) return Status::TooLarge("response body over the buffering limit", "");
-    std::string what = std::string(curl_easy_strerror(rc)) + " (" + url.substr(0, url.find('?')) + ")";
+    std::string what =
+        std::string(curl_easy_strerror(rc)) + " (" + url.substr(0, url.find('?')) + ")";
     switch (rc) {
       case CURLE_OPERATION_TIMEDOUT:
         *retryable_transport = true;

@@ -4,25 +4,44 @@ namespace sos {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kNotFound: return "NotFound";
-    case StatusCode::kAlreadyExists: return "AlreadyExists";
-    case StatusCode::kPermissionDenied: return "PermissionDenied";
-    case StatusCode::kUnauthenticated: return "Unauthenticated";
-    case StatusCode::kPreconditionFailed: return "PreconditionFailed";
-    case StatusCode::kNotModified: return "NotModified";
-    case StatusCode::kInvalidArgument: return "InvalidArgument";
-    case StatusCode::kRangeNotSatisfiable: return "RangeNotSatisfiable";
-    case StatusCode::kNotEmpty: return "NotEmpty";
-    case StatusCode::kNotSupported: return "NotSupported";
-    case StatusCode::kUnavailable: return "Unavailable";
-    case StatusCode::kTimeout: return "Timeout";
-    case StatusCode::kIOError: return "IOError";
-    case StatusCode::kCorruption: return "Corruption";
-    case StatusCode::kNoSpace: return "NoSpace";
-    case StatusCode::kTooLarge: return "TooLarge";
-    case StatusCode::kCancelled: return "Cancelled";
-    case StatusCode::kInternal: return "Internal";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kNotFound:
+      return "NotFound";
+    case StatusCode::kAlreadyExists:
+      return "AlreadyExists";
+    case StatusCode::kPermissionDenied:
+      return "PermissionDenied";
+    case StatusCode::kUnauthenticated:
+      return "Unauthenticated";
+    case StatusCode::kPreconditionFailed:
+      return "PreconditionFailed";
+    case StatusCode::kNotModified:
+      return "NotModified";
+    case StatusCode::kInvalidArgument:
+      return "InvalidArgument";
+    case StatusCode::kRangeNotSatisfiable:
+      return "RangeNotSatisfiable";
+    case StatusCode::kNotEmpty:
+      return "NotEmpty";
+    case StatusCode::kNotSupported:
+      return "NotSupported";
+    case StatusCode::kUnavailable:
+      return "Unavailable";
+    case StatusCode::kTimeout:
+      return "Timeout";
+    case StatusCode::kIOError:
+      return "IOError";
+    case StatusCode::kCorruption:
+      return "Corruption";
+    case StatusCode::kNoSpace:
+      return "NoSpace";
+    case StatusCode::kTooLarge:
+      return "TooLarge";
+    case StatusCode::kCancelled:
+      return "Cancelled";
+    case StatusCode::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }

@@ -21,17 +21,17 @@ enum class StatusCode {
   kNotFound,
   kAlreadyExists,
   kPermissionDenied,
-  kUnauthenticated,      // missing or invalid credentials / signature
-  kPreconditionFailed,   // If-Match / If-None-Match / If-*-Since failed (412)
-  kNotModified,          // conditional GET answered 304
+  kUnauthenticated,     // missing or invalid credentials / signature
+  kPreconditionFailed,  // If-Match / If-None-Match / If-*-Since failed (412)
+  kNotModified,         // conditional GET answered 304
   kInvalidArgument,
   kRangeNotSatisfiable,  // 416
   kNotEmpty,             // bucket or directory not empty
   kNotSupported,
-  kUnavailable,          // server down, 5xx, throttled: retryable
+  kUnavailable,  // server down, 5xx, throttled: retryable
   kTimeout,
   kIOError,
-  kCorruption,           // checksum mismatch, unparsable stored data
+  kCorruption,  // checksum mismatch, unparsable stored data
   kNoSpace,
   kTooLarge,
   kCancelled,
@@ -120,7 +120,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(data_).ok() && "Result constructed from OK status");
   }
@@ -145,9 +145,9 @@ class [[nodiscard]] Result {
 }  // namespace sos
 
 // Return early from the enclosing function when a Status is not OK.
-#define SOS_RETURN_IF_ERROR(expr)            \
-  do {                                       \
-    ::sos::Status sos_status_ = (expr);      \
+#define SOS_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::sos::Status sos_status_ = (expr);        \
     if (!sos_status_.ok()) return sos_status_; \
   } while (0)
 

@@ -38,8 +38,8 @@ std::optional<TimePoint> Parse(std::string_view s, const char* fmt) {
 std::string FormatIso8601Basic(TimePoint t) { return Format(t, "%Y%m%dT%H%M%SZ"); }
 
 std::string FormatIso8601Extended(TimePoint t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() %
-            1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
   if (ms < 0) ms += 1000;
   char frac[8];
   std::snprintf(frac, sizeof frac, ".%03lldZ", static_cast<long long>(ms));

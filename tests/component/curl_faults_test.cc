@@ -2,8 +2,12 @@
 // throttling, dropped connections and downloads cut mid-body are retried (or
 // resumed) and the bytes still arrive intact; errors that retrying cannot fix
 // surface at once.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,10 +19,6 @@
 
 #include "s3core/curl_object_store.h"
 #include "tests/component/rgw_environment.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/select.h>
-#include <sys/socket.h>
 
 namespace sos {
 namespace {
@@ -33,8 +33,9 @@ class FaultProxy {
     std::filesystem::remove(log_);
     int out[2];
     if (pipe(out) != 0) return;
-    std::vector<std::string> args = {"python3", SOS_FAULT_PROXY, "--upstream",
-                                     std::to_string(testing::Rgw().rgw_port()), "--log", log_};
+    std::vector<std::string> args = {"python3",    SOS_FAULT_PROXY,
+                                     "--upstream", std::to_string(testing::Rgw().rgw_port()),
+                                     "--log",      log_};
     args.insert(args.end(), fault_args.begin(), fault_args.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -53,7 +54,8 @@ class FaultProxy {
     FD_ZERO(&set);
     FD_SET(out[0], &set);
     timeval tv{10, 0};
-    if (select(out[0] + 1, &set, nullptr, nullptr, &tv) == 1 && read(out[0], buf, sizeof buf - 1) > 0) {
+    if (select(out[0] + 1, &set, nullptr, nullptr, &tv) == 1 &&
+        read(out[0], buf, sizeof buf - 1) > 0) {
       port_ = std::atoi(buf);
     }
     close(out[0]);

@@ -18,8 +18,8 @@
 #include <memory>
 
 #include "s3core/curl_object_store.h"
-#include "tests/support/object_store_contract.h"
 #include "tests/component/rgw_environment.h"
+#include "tests/support/object_store_contract.h"
 
 namespace sos::testing {
 namespace {
@@ -63,7 +63,7 @@ SOS_INSTANTIATE_OBJECT_STORE_CONTRACT(Rgw, std::make_shared<RgwTarget>());
 TEST(RgwClusterTest, ServesTheAwsCli) {
   const char* aws = "/usr/bin/aws";
   if (::access(aws, X_OK) != 0) GTEST_SKIP() << aws << " not installed";
-    std::string dir = ::testing::TempDir() + "/rgw-awscli-" + std::to_string(::getpid());
+  std::string dir = ::testing::TempDir() + "/rgw-awscli-" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
   std::string file = dir + "/hello.txt";
   { std::ofstream(file) << "hello from the awscli\n"; }
@@ -133,7 +133,7 @@ TEST(RgwClusterTest, ServesTheAwsCli) {
 
 // A second user exists for ACL tests and authenticates on its own.
 TEST(RgwClusterTest, CreatesSecondUser) {
-    RgwCluster::User other{"sos-other", "other user", "SOSOTHERACCESSKEY001", "other-secret-1"};
+  RgwCluster::User other{"sos-other", "other user", "SOSOTHERACCESSKEY001", "other-secret-1"};
   ASSERT_TRUE(Rgw().CreateUser(other).ok());
   CurlObjectStore store(CurlObjectStore::Options{
       .endpoint = Rgw().endpoint(),

@@ -64,7 +64,8 @@ TEST(CredentialsTest, ProfileFile) {
 
 TEST(CredentialsTest, PasswdFileLikeS3fs) {
   TempDir dir;
-  std::string file = dir.Write("passwd", "# comment\nAKALL:secretall\nmybucket:AKB:secretb\n", 0600);
+  std::string file =
+      dir.Write("passwd", "# comment\nAKALL:secretall\nmybucket:AKB:secretb\n", 0600);
   auto any = CredentialsFromPasswdFile(file);
   ASSERT_TRUE(any.ok()) << any.status().ToString();
   EXPECT_EQ(any->access_key_id, "AKALL");
