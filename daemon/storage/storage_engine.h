@@ -1,0 +1,221 @@
+// StorageEngine: everything sosd keeps, behind one interface the S3 handlers call.
+//
+// Data: each object is one or more immutable blobs (a PUT is one blob; a
+// multipart object is its parts' blobs, never copied again). Every blob is
+// written to all replica drives in parallel, with a checksum per block that is
+// verified on every read; a bad or missing replica is read from another one.
+// Blobs carry enough self-description (bucket, key, metadata, segment list)
+// on every drive that Rebuild() can recreate the index from the drives alone.
+//
+// Index: LMDB (buckets, objects, uploads and parts, accounts and keys, blob
+// reference counts). A commit is one write transaction, so conditional writes
+// (If-Match / If-None-Match) are atomic under concurrent writers, and a reader
+// sees either the old or the new object, never a mix. Copies share blobs by
+// reference count: copy + delete (a rename) is O(1) in data.
+//
+// Durability: a commit returns only after the blob data and the index are
+// fsync'd (FsyncPolicy::kAlways, the default). Blobs written but never
+// committed (crash, abort, failed precondition) are reclaimed, also at the
+// next Open after a kill -9; so is the space of replaced and deleted objects.
+//
+// Thread-safe: any number of threads may call one engine at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "s3core/body.h"
+#include "s3core/model.h"
+#include "s3core/status.h"
+
+namespace sos {
+
+enum class FsyncPolicy {
+  kAlways,  // fsync data and index before acknowledging (default, durable)
+  kNever,   // leave it to the kernel (benchmarks, scratch data; NOT durable)
+};
+
+struct StorageOptions {
+  std::string data_dir;             // holds the LMDB index ("index/")
+  std::vector<std::string> drives;  // replica directories; empty = 3 under data_dir
+  FsyncPolicy fsync = FsyncPolicy::kAlways;
+  uint32_t block_size = 1 << 20;    // checksum granularity of blob data
+  uint64_t map_size = uint64_t{64} << 30;  // LMDB map size (virtual, grows on disk lazily)
+};
+
+// A piece of an object's data: [offset, offset+length) of a blob.
+struct Segment {
+  std::string blob_id;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+// One stored object (the current version of a key).
+struct ObjectRecord {
+  ObjectMeta meta;               // key, size, etag (quoted), last_modified, headers, user meta
+  std::string owner_id;          // canonical ID of the writing organisation
+  std::string acl;               // encoded AccessControlPolicy ("" = private to owner)
+  std::vector<Segment> segments; // in order; sizes add up to meta.size
+};
+
+struct BucketRecord {
+  std::string name;
+  std::string owner_id;
+  TimePoint created{};
+  std::string acl;   // encoded AccessControlPolicy ("" = private to owner)
+  std::string cors;  // CORSConfiguration XML, "" = none
+};
+
+struct Account {
+  std::string id;            // canonical ID (64 hex chars, as S3's)
+  std::string display_name;
+  TimePoint created{};
+};
+
+struct AccessKey {
+  std::string access_key_id;
+  std::string secret;  // never logged
+  std::string account_id;
+  TimePoint created{};
+};
+
+// Preconditions checked inside the commit transaction.
+struct WritePrecondition {
+  std::optional<std::string> if_match;       // quoted ETag or "*"
+  std::optional<std::string> if_none_match;  // "*" (create only) or an ETag
+};
+
+// A blob being written: data goes to every replica as it arrives.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  virtual Status Write(std::string_view data) = 0;
+  // Seals the blob (flushes and, per policy, fsyncs every replica). The blob is
+  // garbage until referenced by a commit.
+  virtual Result<Segment> Finish() = 0;
+  // MD5 of everything written (for ETags); valid after Finish.
+  virtual std::string md5() const = 0;
+  virtual uint64_t size() const = 0;
+};
+
+// Reads a committed object's bytes, verifying block checksums.
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  // Streams [offset, offset+length) to sink.
+  virtual Status Read(uint64_t offset, uint64_t length, const BodySink& sink) = 0;
+};
+
+struct ListObjectsQuery {
+  std::string prefix;
+  std::string delimiter;
+  std::string start_after;  // exclusive; a v1 marker or v2 decoded token
+  int max_keys = 1000;
+};
+
+struct ListObjectsPage {
+  std::vector<ObjectRecord> objects;  // segments may be left empty
+  std::vector<std::string> common_prefixes;
+  bool is_truncated = false;
+  std::string next_start_after;  // last key or prefix returned, when truncated
+};
+
+struct UploadRecord {
+  std::string upload_id;
+  std::string bucket;
+  std::string key;
+  TimePoint initiated{};
+  ObjectRecord object;  // metadata, owner and ACL of the object to be
+};
+
+struct PartRecord {
+  int part_number = 0;
+  std::string etag;  // quoted md5 of the part
+  uint64_t size = 0;
+  TimePoint last_modified{};
+  Segment segment;
+};
+
+struct StorageStats {
+  uint64_t objects = 0;
+  uint64_t blobs = 0;
+  uint64_t bytes_logical = 0;
+  std::vector<bool> drive_ok;
+};
+
+class StorageEngine {
+ public:
+  static Result<std::unique_ptr<StorageEngine>> Open(StorageOptions options);
+  virtual ~StorageEngine() = default;
+
+  // Accounts and keys.
+  virtual Status CreateAccount(const Account& account) = 0;
+  virtual Result<Account> GetAccount(const std::string& id) = 0;
+  virtual Result<std::vector<Account>> ListAccounts() = 0;
+  virtual Status DeleteAccount(const std::string& id) = 0;  // NotEmpty if it owns buckets
+  virtual Status AddKey(const AccessKey& key) = 0;
+  virtual Result<AccessKey> LookupKey(const std::string& access_key_id) = 0;
+  virtual Result<std::vector<AccessKey>> ListKeys(const std::string& account_id) = 0;
+  virtual Status RevokeKey(const std::string& access_key_id) = 0;
+
+  // Buckets. CreateBucket: AlreadyExists with s3 code BucketAlreadyOwnedByYou
+  // or BucketAlreadyExists. DeleteBucket: NotEmpty ("BucketNotEmpty").
+  virtual Status CreateBucket(const BucketRecord& bucket) = 0;
+  virtual Result<BucketRecord> GetBucket(const std::string& name) = 0;
+  virtual Result<std::vector<BucketRecord>> ListBuckets() = 0;
+  virtual Status DeleteBucket(const std::string& name) = 0;
+  virtual Status SetBucketAcl(const std::string& name, const std::string& acl) = 0;
+  virtual Status SetBucketCors(const std::string& name, const std::string& cors) = 0;
+
+  // Objects.
+  virtual Result<std::unique_ptr<BlobWriter>> NewBlob() = 0;
+  // Makes `record` (with segments from finished blobs) the current version of
+  // bucket/key, atomically checking the precondition (412 PreconditionFailed).
+  virtual Result<ObjectRecord> CommitObject(const std::string& bucket, ObjectRecord record,
+                                            const WritePrecondition& precondition = {}) = 0;
+  virtual Result<ObjectRecord> HeadObject(const std::string& bucket, const std::string& key) = 0;
+  virtual Result<std::unique_ptr<ObjectReader>> OpenObject(const ObjectRecord& record) = 0;
+  // Deleting a missing key succeeds.
+  virtual Status DeleteObject(const std::string& bucket, const std::string& key) = 0;
+  virtual Result<ListObjectsPage> ListObjects(const std::string& bucket,
+                                              const ListObjectsQuery& query) = 0;
+  // Makes dst share src's blobs; `dst` carries the new metadata/owner/ACL
+  // (its segments are ignored and taken from the source inside the transaction).
+  virtual Result<ObjectRecord> CopyObject(const std::string& src_bucket, const std::string& src_key,
+                                          const std::string& dst_bucket, ObjectRecord dst,
+                                          const WritePrecondition& precondition = {}) = 0;
+  virtual Status SetObjectAcl(const std::string& bucket, const std::string& key,
+                              const std::string& acl) = 0;
+
+  // Multipart uploads (NoSuchUpload when the id is unknown).
+  virtual Result<UploadRecord> CreateUpload(const std::string& bucket, const std::string& key,
+                                            const ObjectRecord& object) = 0;
+  virtual Result<UploadRecord> GetUpload(const std::string& bucket, const std::string& key,
+                                         const std::string& upload_id) = 0;
+  virtual Status PutPart(const std::string& upload_id, const PartRecord& part) = 0;
+  virtual Result<std::vector<PartRecord>> ListParts(const std::string& upload_id) = 0;
+  // Validates the list (InvalidPart, InvalidPartOrder, EntityTooSmall for
+  // parts under min_part_size except the last), computes the multipart ETag,
+  // and commits the object from the parts' blobs; unused parts are released.
+  virtual Result<ObjectRecord> CompleteUpload(const std::string& upload_id,
+                                              const std::vector<CompletedPart>& parts,
+                                              const WritePrecondition& precondition = {},
+                                              uint64_t min_part_size = 5 << 20) = 0;
+  virtual Status AbortUpload(const std::string& upload_id) = 0;
+  virtual Result<std::vector<UploadRecord>> ListUploads(const std::string& bucket,
+                                                        const std::string& prefix) = 0;
+
+  // Maintenance.
+  // Recreates the index from the blobs' self-description on the drives.
+  virtual Status Rebuild() = 0;
+  // Frees unreferenced blobs now (also runs in the background and at Open).
+  virtual Status CollectGarbage() = 0;
+  virtual Result<StorageStats> Stats() = 0;
+};
+
+}  // namespace sos
