@@ -221,3 +221,36 @@ TEST_F(CurlFaultsTest, WrongSecretIsNotRetried) {
 
 }  // namespace
 }  // namespace sos
+
+namespace sos {
+namespace {
+
+// Virtual-hosted addressing (bucket.localhost:PORT), which RGW serves because
+// its DNS name is "localhost"; curl resolves *.localhost to the loopback.
+TEST(CurlAddressingTest, VirtualHostedStyleRoundTrip) {
+  auto options = OptionsFor("http://localhost:" + std::to_string(testing::Rgw().rgw_port()));
+  options.path_style = false;
+  CurlObjectStore store(options);
+  std::string bucket = "vhost-" + std::to_string(getpid());
+  ASSERT_TRUE(store.CreateBucket(bucket).ok());
+  std::string data = RandomBytes(70000, 9);
+  StringViewSource src(data);
+  ASSERT_TRUE(store.Put(bucket, "dir/a b+c", src).ok());
+  std::string back;
+  ASSERT_TRUE(store.Get({bucket, "dir/a b+c"}, AppendTo(&back)).ok());
+  EXPECT_TRUE(back == data);
+  auto list = store.List({.bucket = bucket, .prefix = "dir/"});
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->objects.size(), 1u);
+  EXPECT_EQ(list->objects[0].key, "dir/a b+c");
+  // The same object is visible path-style: both addressings name one bucket.
+  CurlObjectStore path_style(OptionsFor(testing::Rgw().endpoint()));
+  auto head = path_style.Head(bucket, "dir/a b+c");
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->size, data.size());
+  ASSERT_TRUE(store.Delete(bucket, "dir/a b+c").ok());
+  EXPECT_TRUE(store.DeleteBucket(bucket).ok());
+}
+
+}  // namespace
+}  // namespace sos
