@@ -1,0 +1,57 @@
+// Socket: one accepted TCP connection of the HTTP server, as a non-blocking
+// file descriptor with blocking-with-timeout reads and writes built on poll().
+//
+// Why not asio's blocking sockets: asio's synchronous ops wait in poll() with no
+// timeout when SO_RCVTIMEO fires, so per-operation timeouts must be done here.
+// A timeout is "no progress for that long" per call, like SO_RCVTIMEO.
+//
+// Owns the descriptor (closed by the destructor or Close()). Thread-safety: one
+// thread does all I/O; another thread may only call ::shutdown() on fd() (which
+// wakes a blocked poll) and only while the owner keeps the descriptor open —
+// HttpServer's registry lock guarantees that.
+#pragma once
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <chrono>
+#include <cstddef>
+#include <string_view>
+
+#include "s3core/status.h"
+
+namespace sos::http_internal {
+
+class Socket {
+ public:
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket() { Close(); }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  int fd() const { return fd_; }
+  void Close();
+
+  // Waits until the socket is readable (data, EOF or error). False on timeout.
+  bool WaitReadable(std::chrono::milliseconds timeout);
+
+  // Reads up to n bytes: returns >0 bytes, 0 at EOF, or -errno (-ETIMEDOUT when
+  // nothing arrived within `timeout`).
+  ssize_t ReadSome(char* buf, size_t n, std::chrono::milliseconds timeout);
+
+  // Writes every byte of the iovecs (which it may modify). Timeout is per
+  // stalled write; errors are IOError, or Timeout.
+  Status WriteAll(iovec* iov, int iovcnt, std::chrono::milliseconds timeout);
+  Status WriteAll(std::string_view data, std::chrono::milliseconds timeout);
+
+  // Closes our sending side, then reads and discards whatever the peer still
+  // sends, until it closes or `limit` passes. Closing with unread input makes
+  // the kernel send RST, which can destroy a response the peer has not read
+  // yet (Apache's "lingering close"). Does not close the descriptor.
+  void ShutdownWriteAndDrain(std::chrono::milliseconds limit);
+
+ private:
+  int fd_;
+};
+
+}  // namespace sos::http_internal
