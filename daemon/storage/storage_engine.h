@@ -4,8 +4,9 @@
 // multipart object is its parts' blobs, never copied again). Every blob is
 // written to all replica drives in parallel, with a checksum per block that is
 // verified on every read; a bad or missing replica is read from another one.
-// Blobs carry enough self-description (bucket, key, metadata, segment list)
-// on every drive that Rebuild() can recreate the index from the drives alone.
+// Every drive also keeps an append-only journal of all commits (bucket, key,
+// metadata, segment list, accounts, keys, ACLs) so that Rebuild() can recreate
+// the index from the drives alone (see journal.h).
 //
 // Index: LMDB (buckets, objects, uploads and parts, accounts and keys, blob
 // reference counts). A commit is one write transaction, so conditional writes
@@ -23,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,8 +46,23 @@ struct StorageOptions {
   std::string data_dir;             // holds the LMDB index ("index/")
   std::vector<std::string> drives;  // replica directories; empty = 3 under data_dir
   FsyncPolicy fsync = FsyncPolicy::kAlways;
-  uint32_t block_size = 1 << 20;    // checksum granularity of blob data
+  uint32_t block_size = 1 << 20;           // checksum granularity of blob data
   uint64_t map_size = uint64_t{64} << 30;  // LMDB map size (virtual, grows on disk lazily)
+
+  // Background maintenance thread: replica repairs, drive health probes,
+  // journal checkpoints and expiry of abandoned blobs every
+  // maintenance_interval; a full garbage-collection scan of the drives right
+  // after Open and then every gc_interval. Zero disables the thread (tests then
+  // call CollectGarbage / Scrub themselves).
+  std::chrono::milliseconds maintenance_interval{1000};
+  std::chrono::seconds gc_interval{3600};
+  // A finished blob that no commit references within this time is reclaimed.
+  std::chrono::seconds abandoned_blob_grace{3600};
+  // A journal generation is checkpointed once its log exceeds this size (and
+  // the size of the last snapshot).
+  uint64_t checkpoint_bytes = uint64_t{64} << 20;
+  // Operational messages (drive failures, repairs, rebuilds); default stderr.
+  std::function<void(std::string_view)> log;
 };
 
 // A piece of an object's data: [offset, offset+length) of a blob.
@@ -57,10 +74,10 @@ struct Segment {
 
 // One stored object (the current version of a key).
 struct ObjectRecord {
-  ObjectMeta meta;               // key, size, etag (quoted), last_modified, headers, user meta
-  std::string owner_id;          // canonical ID of the writing organisation
-  std::string acl;               // encoded AccessControlPolicy ("" = private to owner)
-  std::vector<Segment> segments; // in order; sizes add up to meta.size
+  ObjectMeta meta;                // key, size, etag (quoted), last_modified, headers, user meta
+  std::string owner_id;           // canonical ID of the writing organisation
+  std::string acl;                // encoded AccessControlPolicy ("" = private to owner)
+  std::vector<Segment> segments;  // in order; sizes add up to meta.size
 };
 
 struct BucketRecord {
@@ -72,7 +89,7 @@ struct BucketRecord {
 };
 
 struct Account {
-  std::string id;            // canonical ID (64 hex chars, as S3's)
+  std::string id;  // canonical ID (64 hex chars, as S3's)
   std::string display_name;
   TimePoint created{};
 };
@@ -96,9 +113,13 @@ class BlobWriter {
   virtual ~BlobWriter() = default;
   virtual Status Write(std::string_view data) = 0;
   // Seals the blob (flushes and, per policy, fsyncs every replica). The blob is
-  // garbage until referenced by a commit.
+  // garbage until referenced by a commit: a commit that fails (precondition,
+  // missing bucket, ...) deletes the fresh blobs it names; a blob nobody
+  // commits is reclaimed after StorageOptions::abandoned_blob_grace, or at
+  // once if the writer is destroyed before Finish.
   virtual Result<Segment> Finish() = 0;
-  // MD5 of everything written (for ETags); valid after Finish.
+  // MD5 of everything written, raw 16 bytes (HexEncode it for an ETag);
+  // valid after Finish.
   virtual std::string md5() const = 0;
   virtual uint64_t size() const = 0;
 };
@@ -141,11 +162,24 @@ struct PartRecord {
   Segment segment;
 };
 
+struct DriveStats {
+  std::string path;
+  bool ok = true;             // false: failed, skipped for writes until it comes back
+  uint64_t read_faults = 0;   // replicas found missing/corrupt/unreadable (served elsewhere)
+  uint64_t write_faults = 0;  // failed replica writes (ENOSPC included)
+  uint64_t repairs = 0;       // replicas rewritten from a good copy
+  uint64_t free_bytes = 0;
+  uint64_t total_bytes = 0;
+};
+
 struct StorageStats {
   uint64_t objects = 0;
   uint64_t blobs = 0;
   uint64_t bytes_logical = 0;
   std::vector<bool> drive_ok;
+  std::vector<DriveStats> drives;  // same order as StorageOptions::drives
+  uint64_t uploads = 0;            // multipart uploads in progress
+  uint64_t pending_repairs = 0;
 };
 
 class StorageEngine {
@@ -216,6 +250,9 @@ class StorageEngine {
   // Frees unreferenced blobs now (also runs in the background and at Open).
   virtual Status CollectGarbage() = 0;
   virtual Result<StorageStats> Stats() = 0;
+  // Verifies every replica of every blob and rewrites the bad or missing ones
+  // from a good copy (counted in DriveStats). Reads do the same lazily.
+  virtual Status Scrub() { return Status::NotSupported("Scrub"); }
 };
 
 }  // namespace sos

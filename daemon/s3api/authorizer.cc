@@ -1,0 +1,198 @@
+#include "daemon/s3api/authorizer.h"
+
+#include "s3core/xml_codec.h"
+
+namespace sos {
+namespace {
+
+Status Denied() { return Status::PermissionDenied("Access Denied"); }
+
+bool Implies(std::string_view granted, Permission wanted) {
+  if (granted == "FULL_CONTROL") return true;
+  return granted == PermissionName(wanted);
+}
+
+bool GranteeMatches(const Grantee& grantee, const Principal& principal) {
+  switch (grantee.type) {
+    case Grantee::Type::kCanonicalUser:
+      return !principal.anonymous && grantee.id == principal.account_id;
+    case Grantee::Type::kGroup:
+      if (grantee.uri == kAllUsersUri) return true;
+      if (grantee.uri == kAuthenticatedUsersUri) return !principal.anonymous;
+      return false;
+    case Grantee::Type::kEmail:
+      return false;  // sosd accounts have no e-mail addresses
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view PermissionName(Permission permission) {
+  switch (permission) {
+    case Permission::kRead:
+      return "READ";
+    case Permission::kWrite:
+      return "WRITE";
+    case Permission::kReadAcp:
+      return "READ_ACP";
+    case Permission::kWriteAcp:
+      return "WRITE_ACP";
+    case Permission::kFullControl:
+      return "FULL_CONTROL";
+  }
+  return "FULL_CONTROL";
+}
+
+AccessRule AccessRuleFor(S3Op op) {
+  using K = AccessRule::Kind;
+  using P = Permission;
+  switch (op) {
+    case S3Op::kHealth:
+    case S3Op::kPreflight:
+    case S3Op::kNotImplemented:
+    case S3Op::kMethodNotAllowed:
+      return {K::kPublic, P::kRead};
+    case S3Op::kListBuckets:
+    case S3Op::kCreateBucket:
+      return {K::kAuthenticated, P::kFullControl};
+    case S3Op::kHeadBucket:
+    case S3Op::kListObjects:
+    case S3Op::kListObjectsV2:
+    case S3Op::kListObjectVersions:
+    case S3Op::kListMultipartUploads:
+      return {K::kBucket, P::kRead};
+    case S3Op::kGetBucketAcl:
+      return {K::kBucket, P::kReadAcp};
+    case S3Op::kPutBucketAcl:
+      return {K::kBucket, P::kWriteAcp};
+    case S3Op::kPutObject:
+    case S3Op::kCopyObject:  // plus READ on the source object, checked by the operation
+    case S3Op::kDeleteObject:
+    case S3Op::kDeleteObjects:
+    case S3Op::kCreateMultipartUpload:
+    case S3Op::kUploadPart:
+    case S3Op::kUploadPartCopy:
+    case S3Op::kCompleteMultipartUpload:
+    case S3Op::kAbortMultipartUpload:
+    case S3Op::kListParts:
+      return {K::kBucket, P::kWrite};
+    case S3Op::kGetObject:
+    case S3Op::kHeadObject:
+      return {K::kObject, P::kRead};
+    case S3Op::kGetObjectAcl:
+      return {K::kObject, P::kReadAcp};
+    case S3Op::kPutObjectAcl:
+      return {K::kObject, P::kWriteAcp};
+    case S3Op::kDeleteBucket:
+    case S3Op::kGetBucketLocation:
+    case S3Op::kGetBucketVersioning:
+    case S3Op::kGetBucketCors:
+    case S3Op::kPutBucketCors:
+    case S3Op::kDeleteBucketCors:
+    case S3Op::kGetBucketEmptyConfig:
+      return {K::kBucketOwner, P::kFullControl};
+  }
+  return {K::kBucketOwner, P::kFullControl};
+}
+
+Status AuthorizeAuthenticated(const Principal& principal) {
+  return principal.anonymous ? Denied() : Status::Ok();
+}
+
+bool AclGrants(std::string_view acl, std::string_view owner_id, const Principal& principal,
+               Permission permission) {
+  if (!principal.anonymous && principal.account_id == owner_id) return true;
+  if (acl.empty()) return false;
+  auto policy = DecodeAccessControlPolicy(acl);
+  if (!policy.ok()) return false;  // unreadable ACL: grant nothing beyond the owner
+  for (const auto& grant : policy->grants) {
+    if (GranteeMatches(grant.grantee, principal) && Implies(grant.permission, permission)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Status AuthorizeBucket(const Principal& principal, const BucketRecord& bucket,
+                       Permission permission) {
+  return AclGrants(bucket.acl, bucket.owner_id, principal, permission) ? Status::Ok() : Denied();
+}
+
+Status AuthorizeBucketOwner(const Principal& principal, const BucketRecord& bucket) {
+  return !principal.anonymous && principal.account_id == bucket.owner_id ? Status::Ok() : Denied();
+}
+
+Status AuthorizeObject(const Principal& principal, const BucketRecord& bucket,
+                       const ObjectRecord& object, Permission permission) {
+  if (!principal.anonymous && principal.account_id == bucket.owner_id) return Status::Ok();
+  return AclGrants(object.acl, object.owner_id, principal, permission) ? Status::Ok() : Denied();
+}
+
+Status ValidateCannedAcl(std::string_view canned_acl) {
+  for (std::string_view known :
+       {"", "private", "public-read", "public-read-write", "authenticated-read",
+        "bucket-owner-read", "bucket-owner-full-control"}) {
+    if (canned_acl == known) return Status::Ok();
+  }
+  if (canned_acl == "aws-exec-read" || canned_acl == "log-delivery-write") {
+    return Status::NotSupported("The canned ACL " + std::string(canned_acl) +
+                                " is not supported by sosd.");
+  }
+  return Status::InvalidArgument("Unknown canned ACL '" + std::string(canned_acl) + "'.");
+}
+
+AccessControlPolicy PolicyForCannedAcl(const Owner& owner, std::string_view canned_acl,
+                                       const Owner& bucket_owner) {
+  AccessControlPolicy policy;
+  policy.owner = owner;
+  auto user = [&](const Owner& who, const char* permission) {
+    Grant g;
+    g.grantee.type = Grantee::Type::kCanonicalUser;
+    g.grantee.id = who.id;
+    g.grantee.display_name = who.display_name;
+    g.permission = permission;
+    policy.grants.push_back(std::move(g));
+  };
+  auto group = [&](const char* uri, const char* permission) {
+    Grant g;
+    g.grantee.type = Grantee::Type::kGroup;
+    g.grantee.uri = uri;
+    g.permission = permission;
+    policy.grants.push_back(std::move(g));
+  };
+  user(owner, "FULL_CONTROL");
+  if (canned_acl == "public-read") {
+    group(kAllUsersUri, "READ");
+  } else if (canned_acl == "public-read-write") {
+    group(kAllUsersUri, "READ");
+    group(kAllUsersUri, "WRITE");
+  } else if (canned_acl == "authenticated-read") {
+    group(kAuthenticatedUsersUri, "READ");
+  } else if (!bucket_owner.id.empty() && bucket_owner.id != owner.id) {
+    if (canned_acl == "bucket-owner-read") user(bucket_owner, "READ");
+    if (canned_acl == "bucket-owner-full-control") user(bucket_owner, "FULL_CONTROL");
+  }
+  return policy;
+}
+
+std::string StoredAclForCanned(const Owner& owner, std::string_view canned_acl,
+                               const Owner& bucket_owner) {
+  AccessControlPolicy policy = PolicyForCannedAcl(owner, canned_acl, bucket_owner);
+  if (policy.grants.size() == 1) return "";  // owner FULL_CONTROL only: private
+  return EncodeAccessControlPolicy(policy);
+}
+
+AccessControlPolicy EffectivePolicy(std::string_view stored_acl, const Owner& owner) {
+  if (!stored_acl.empty()) {
+    auto policy = DecodeAccessControlPolicy(stored_acl);
+    if (policy.ok()) {
+      // Display names may have changed since the ACL was written.
+      if (policy->owner.id == owner.id) policy->owner.display_name = owner.display_name;
+      return *std::move(policy);
+    }
+  }
+  return PolicyForCannedAcl(owner, "private");
+}
+
+}  // namespace sos

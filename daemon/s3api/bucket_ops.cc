@@ -1,0 +1,228 @@
+// Bucket operations: list, create, head, delete, location, versioning, CORS,
+// ACLs and the CORS preflight.
+#include <algorithm>
+
+#include "daemon/s3api/cors.h"
+#include "daemon/s3api/s3_context.h"
+#include "s3core/xml_codec.h"
+
+namespace sos::s3api {
+namespace {
+
+// The policy a PutBucketAcl/PutObjectAcl asks for, as the value to store:
+// a canned x-amz-acl header or an AccessControlPolicy body.
+Result<std::string> AclFromPutAclRequest(Context& ctx, const Owner& resource_owner,
+                                         const Owner& bucket_owner) {
+  SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/false));
+  auto canned = ctx.Header("x-amz-acl");
+  for (const auto& [name, value] : ctx.head.headers) {
+    if (name.size() > 12 &&
+        EqualsIgnoreCase(std::string_view(name).substr(0, 12), "x-amz-grant-")) {
+      return Status::NotSupported("x-amz-grant-* headers are not supported; use x-amz-acl.");
+    }
+  }
+  if (canned) {
+    if (!body.empty()) {
+      return Status::InvalidArgument("This request does not support content.", "UnexpectedContent");
+    }
+    SOS_RETURN_IF_ERROR(ValidateCannedAcl(*canned));
+    return StoredAclForCanned(resource_owner, *canned, bucket_owner);
+  }
+  if (body.empty()) {
+    return Status::InvalidArgument(
+        "Your request was missing a required header: x-amz-acl, or an "
+        "AccessControlPolicy body.",
+        "MissingSecurityHeader");
+  }
+  SOS_ASSIGN_OR_RETURN(AccessControlPolicy policy, DecodeAccessControlPolicy(body));
+  if (policy.owner.id != resource_owner.id) {
+    return Status::PermissionDenied("The owner of an ACL cannot be changed.");
+  }
+  for (auto& grant : policy.grants) {
+    if (grant.grantee.type == Grantee::Type::kEmail) {
+      return Status::InvalidArgument("sosd accounts have no e-mail addresses.",
+                                     "UnresolvableGrantByEmailAddress");
+    }
+    if (grant.grantee.type == Grantee::Type::kCanonicalUser) {
+      auto account = ctx.engine.GetAccount(grant.grantee.id);
+      if (!account.ok()) return Status::InvalidArgument("Invalid id: " + grant.grantee.id);
+      grant.grantee.display_name = account->display_name;
+    }
+  }
+  policy.owner = resource_owner;
+  return EncodeAccessControlPolicy(policy);
+}
+
+}  // namespace
+
+Status ListBuckets(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(std::vector<BucketRecord> buckets, ctx.engine.ListBuckets());
+  ListAllMyBucketsXml doc;
+  doc.owner = ctx.OwnerOf(ctx.principal.account_id);
+  for (const auto& b : buckets) {
+    if (b.owner_id == ctx.principal.account_id) doc.buckets.push_back({b.name, b.created});
+  }
+  std::sort(doc.buckets.begin(), doc.buckets.end(),
+            [](const BucketInfo& a, const BucketInfo& b) { return a.name < b.name; });
+  return SendXml(ctx, 200, EncodeListAllMyBucketsResult(doc));
+}
+
+Status CreateBucket(Context& ctx) {
+  const std::string& name = ctx.route.bucket;
+  SOS_RETURN_IF_ERROR(ValidateBucketName(name));
+  if (auto lock = ctx.Header("x-amz-bucket-object-lock-enabled");
+      lock && EqualsIgnoreCase(*lock, "true")) {
+    return Status::NotSupported("sosd does not support S3 Object Lock.");
+  }
+  SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/false));
+  if (!body.empty()) {
+    SOS_ASSIGN_OR_RETURN(std::string location, DecodeCreateBucketConfiguration(body));
+    bool ok = location.empty() || location == ctx.options.region;
+    if (!ok) {
+      return Status::InvalidArgument("The " + location +
+                                         " location constraint is incompatible with the region "
+                                         "this server is in (" +
+                                         ctx.options.region + ").",
+                                     "IllegalLocationConstraintException");
+    }
+  }
+  SOS_ASSIGN_OR_RETURN(std::string acl, AclFromHeaders(ctx));
+  BucketRecord record;
+  record.name = name;
+  record.owner_id = ctx.principal.account_id;
+  record.created = ctx.now;
+  record.acl = std::move(acl);
+  Status created = ctx.engine.CreateBucket(record);
+  if (!created.ok()) {
+    if (created.code() == StatusCode::kAlreadyExists && created.s3_code().empty()) {
+      auto existing = ctx.engine.GetBucket(name);
+      bool mine = existing.ok() && existing->owner_id == ctx.principal.account_id;
+      return mine ? Status::AlreadyExists(
+                        "Your previous request to create the named bucket "
+                        "succeeded and you already own it.",
+                        "BucketAlreadyOwnedByYou")
+                  : Status::AlreadyExists("The requested bucket name is not available.",
+                                          "BucketAlreadyExists");
+    }
+    return created;
+  }
+  StartResponse(ctx, 200);
+  ctx.out.AddHeader("Location", "/" + name);
+  return ctx.out.Send(200, "", "");
+}
+
+Status HeadBucket(Context& ctx) {
+  StartResponse(ctx, 200);
+  ctx.out.AddHeader("x-amz-bucket-region", ctx.options.region);
+  return ctx.out.Send(200, "", "");
+}
+
+Status DeleteBucket(Context& ctx) {
+  Status s = ctx.engine.DeleteBucket(ctx.route.bucket);
+  if (s.code() == StatusCode::kNotEmpty && s.s3_code().empty()) {
+    return Status::NotEmpty("The bucket you tried to delete is not empty.", "BucketNotEmpty");
+  }
+  SOS_RETURN_IF_ERROR(WithCode(s, "NoSuchBucket"));
+  return SendEmpty(ctx, 204);
+}
+
+Status GetBucketLocation(Context& ctx) {
+  // us-east-1 is spelled as an empty LocationConstraint, as S3 does.
+  std::string region = ctx.options.region == "us-east-1" ? "" : ctx.options.region;
+  return SendXml(ctx, 200, EncodeLocationConstraint(region));
+}
+
+Status GetBucketVersioning(Context& ctx) {
+  return SendXml(ctx, 200, EncodeVersioningConfiguration({}));
+}
+
+Status GetBucketEmptyConfig(Context& ctx) {
+  return Status::NotFound("The bucket has no such configuration (sosd does not support it).",
+                          ctx.route.detail);
+}
+
+Status GetBucketCors(Context& ctx) {
+  if (ctx.bucket->cors.empty()) {
+    return Status::NotFound("The CORS configuration does not exist", "NoSuchCORSConfiguration");
+  }
+  return SendXml(ctx, 200, ctx.bucket->cors);
+}
+
+Status PutBucketCors(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/true));
+  SOS_ASSIGN_OR_RETURN(CorsConfiguration config, DecodeCorsConfiguration(body));
+  SOS_RETURN_IF_ERROR(WithCode(
+      ctx.engine.SetBucketCors(ctx.route.bucket, EncodeCorsConfiguration(config)), "NoSuchBucket"));
+  return SendEmpty(ctx, 200);
+}
+
+Status DeleteBucketCors(Context& ctx) {
+  SOS_RETURN_IF_ERROR(WithCode(ctx.engine.SetBucketCors(ctx.route.bucket, ""), "NoSuchBucket"));
+  return SendEmpty(ctx, 204);
+}
+
+Status GetBucketAcl(Context& ctx) {
+  Owner owner = ctx.OwnerOf(ctx.bucket->owner_id);
+  return SendXml(ctx, 200, EncodeAccessControlPolicy(EffectivePolicy(ctx.bucket->acl, owner)));
+}
+
+Status PutBucketAcl(Context& ctx) {
+  Owner owner = ctx.OwnerOf(ctx.bucket->owner_id);
+  SOS_ASSIGN_OR_RETURN(std::string acl, AclFromPutAclRequest(ctx, owner, owner));
+  SOS_RETURN_IF_ERROR(WithCode(ctx.engine.SetBucketAcl(ctx.route.bucket, acl), "NoSuchBucket"));
+  return SendEmpty(ctx, 200);
+}
+
+Status GetObjectAcl(Context& ctx) {
+  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
+  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
+  if (!object.ok()) return WithCode(object.status(), "NoSuchKey");
+  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kReadAcp));
+  Owner owner = ctx.OwnerOf(object->owner_id);
+  return SendXml(ctx, 200, EncodeAccessControlPolicy(EffectivePolicy(object->acl, owner)));
+}
+
+Status PutObjectAcl(Context& ctx) {
+  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
+  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
+  if (!object.ok()) return WithCode(object.status(), "NoSuchKey");
+  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kWriteAcp));
+  Owner owner = ctx.OwnerOf(object->owner_id);
+  SOS_ASSIGN_OR_RETURN(std::string acl,
+                       AclFromPutAclRequest(ctx, owner, ctx.OwnerOf(ctx.bucket->owner_id)));
+  SOS_RETURN_IF_ERROR(
+      WithCode(ctx.engine.SetObjectAcl(ctx.route.bucket, ctx.route.key, acl), "NoSuchKey"));
+  return SendEmpty(ctx, 200);
+}
+
+Status Preflight(Context& ctx) {
+  auto origin = ctx.Header("origin");
+  auto method = ctx.Header("access-control-request-method");
+  if (!origin || !method) {
+    return Status::InvalidArgument(
+        "Insufficient information. Origin and Access-Control-Request-Method request headers "
+        "needed.",
+        "InvalidRequest");
+  }
+  std::string request_headers(ctx.Header("access-control-request-headers").value_or(""));
+  if (ctx.bucket->cors.empty()) {
+    return Status::PermissionDenied("CORSResponse: CORS is not enabled for this bucket.",
+                                    "CORSResponse");
+  }
+  SOS_ASSIGN_OR_RETURN(CorsConfiguration config, DecodeCorsConfiguration(ctx.bucket->cors));
+  const CorsRule* rule = MatchCorsRule(config, *origin, *method, request_headers);
+  if (rule == nullptr) {
+    return Status::PermissionDenied(
+        "CORSResponse: This CORS request is not allowed. This is usually because the evaluation "
+        "of Origin, request method / Access-Control-Request-Method or "
+        "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+        "CORSResponse");
+  }
+  StartResponse(ctx, 200);
+  for (const auto& [name, value] : CorsResponseHeaders(*rule, *origin, request_headers, true)) {
+    ctx.out.AddHeader(name, value);
+  }
+  return ctx.out.Send(200, "", "");
+}
+
+}  // namespace sos::s3api

@@ -1,0 +1,104 @@
+#include "daemon/s3api/cors.h"
+
+#include "s3core/http_request_head.h"
+
+namespace sos {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> SplitList(std::string_view list) {
+  std::vector<std::string_view> out;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = Trim(list.substr(0, comma));
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_case) {
+  auto eq = [&](std::string_view a, std::string_view b) {
+    return ignore_case ? EqualsIgnoreCase(a, b) : a == b;
+  };
+  size_t star = pattern.find('*');
+  if (star == std::string_view::npos) return eq(pattern, text);
+  std::string_view head = pattern.substr(0, star);
+  std::string_view tail = pattern.substr(star + 1);
+  if (text.size() < head.size() + tail.size()) return false;
+  if (!eq(head, text.substr(0, head.size()))) return false;
+  std::string_view rest = text.substr(head.size());
+  // Further stars in the tail: match the remainder recursively.
+  if (tail.find('*') != std::string_view::npos) {
+    for (size_t i = 0; i <= rest.size(); ++i) {
+      if (WildcardMatch(tail, rest.substr(i), ignore_case)) return true;
+    }
+    return false;
+  }
+  return eq(tail, rest.substr(rest.size() - tail.size()));
+}
+
+const CorsRule* MatchCorsRule(const CorsConfiguration& config, std::string_view origin,
+                              std::string_view method, std::string_view request_headers) {
+  std::vector<std::string_view> wanted = SplitList(request_headers);
+  for (const auto& rule : config.rules) {
+    bool origin_ok = false;
+    for (const auto& o : rule.allowed_origins) origin_ok |= WildcardMatch(o, origin, false);
+    if (!origin_ok) continue;
+    bool method_ok = false;
+    for (const auto& m : rule.allowed_methods) method_ok |= m == method;
+    if (!method_ok) continue;
+    bool headers_ok = true;
+    for (std::string_view h : wanted) {
+      bool allowed = false;
+      for (const auto& pattern : rule.allowed_headers) allowed |= WildcardMatch(pattern, h, true);
+      if (!allowed) {
+        headers_ok = false;
+        break;
+      }
+    }
+    if (headers_ok) return &rule;
+  }
+  return nullptr;
+}
+
+std::vector<std::pair<std::string, std::string>> CorsResponseHeaders(
+    const CorsRule& rule, std::string_view origin, std::string_view request_headers,
+    bool preflight) {
+  std::vector<std::pair<std::string, std::string>> h;
+  bool any_origin = false;
+  for (const auto& o : rule.allowed_origins) any_origin |= o == "*";
+  h.emplace_back("Access-Control-Allow-Origin", any_origin ? "*" : std::string(origin));
+  if (!any_origin) h.emplace_back("Access-Control-Allow-Credentials", "true");
+  h.emplace_back("Access-Control-Allow-Methods", Join(rule.allowed_methods));
+  if (preflight && !Trim(request_headers).empty()) {
+    h.emplace_back("Access-Control-Allow-Headers", std::string(Trim(request_headers)));
+  }
+  if (!rule.expose_headers.empty()) {
+    h.emplace_back("Access-Control-Expose-Headers", Join(rule.expose_headers));
+  }
+  if (rule.max_age_seconds) {
+    h.emplace_back("Access-Control-Max-Age", std::to_string(*rule.max_age_seconds));
+  }
+  h.emplace_back("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
+  return h;
+}
+
+}  // namespace sos

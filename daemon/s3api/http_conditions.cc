@@ -1,0 +1,151 @@
+#include "daemon/s3api/http_conditions.h"
+
+#include <charconv>
+
+#include "s3core/time_format.h"
+
+namespace sos {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<uint64_t> ParseU64(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string_view BareEtag(std::string_view e) {
+  e = Trim(e);
+  if (e.substr(0, 2) == "W/") e.remove_prefix(2);
+  if (e.size() >= 2 && e.front() == '"' && e.back() == '"') e = e.substr(1, e.size() - 2);
+  return e;
+}
+
+TimePoint Seconds(TimePoint t) { return std::chrono::floor<std::chrono::seconds>(t); }
+
+}  // namespace
+
+std::optional<ByteRange> ParseRangeHeader(std::string_view value) {
+  value = Trim(value);
+  constexpr std::string_view kUnit = "bytes=";
+  if (value.size() < kUnit.size() || AsciiLower(value.substr(0, kUnit.size())) != kUnit) {
+    return std::nullopt;
+  }
+  std::string_view spec = Trim(value.substr(kUnit.size()));
+  if (spec.find(',') != std::string_view::npos) return std::nullopt;  // several ranges
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  std::string_view first = Trim(spec.substr(0, dash));
+  std::string_view last = Trim(spec.substr(dash + 1));
+  if (first.empty()) {
+    auto n = ParseU64(last);
+    if (!n) return std::nullopt;
+    return ByteRange::Suffix(*n);
+  }
+  auto f = ParseU64(first);
+  if (!f) return std::nullopt;
+  if (last.empty()) return ByteRange::From(*f);
+  auto l = ParseU64(last);
+  if (!l || *l < *f) return std::nullopt;
+  return ByteRange::Closed(*f, *l);
+}
+
+Result<ResolvedRange> ResolveRange(const ByteRange& range, uint64_t size) {
+  auto unsatisfiable = [&] {
+    return Status::RangeNotSatisfiable("The requested range is not satisfiable (object size " +
+                                       std::to_string(size) + ").");
+  };
+  if (range.suffix_length) {
+    if (*range.suffix_length == 0 || size == 0) return unsatisfiable();
+    uint64_t n = std::min(*range.suffix_length, size);
+    return ResolvedRange{size - n, n};
+  }
+  uint64_t first = range.first.value_or(0);
+  if (first >= size) return unsatisfiable();
+  uint64_t last = range.last ? std::min(*range.last, size - 1) : size - 1;
+  return ResolvedRange{first, last - first + 1};
+}
+
+Result<ResolvedRange> ParseCopySourceRange(std::string_view value, uint64_t size) {
+  auto range = ParseRangeHeader(value);
+  if (!range || !range->first || !range->last) {
+    return Status::InvalidArgument(
+        "The x-amz-copy-source-range value must be of the form bytes=first-last.");
+  }
+  if (*range->last >= size) {
+    return Status::InvalidArgument("Range specified is not valid for source object of size: " +
+                                   std::to_string(size));
+  }
+  return ResolvedRange{*range->first, *range->last - *range->first + 1};
+}
+
+Conditions ConditionsFromHeaders(const HttpRequestHead& head, std::string_view prefix) {
+  Conditions c;
+  std::string p(prefix);
+  if (auto v = FindHeader(head, p + "if-match")) c.if_match = std::string(*v);
+  if (auto v = FindHeader(head, p + "if-none-match")) c.if_none_match = std::string(*v);
+  // Unparsable dates are ignored, as HTTP requires.
+  if (auto v = FindHeader(head, p + "if-modified-since")) c.if_modified_since = ParseHttpDate(*v);
+  if (auto v = FindHeader(head, p + "if-unmodified-since")) {
+    c.if_unmodified_since = ParseHttpDate(*v);
+  }
+  return c;
+}
+
+bool EtagListMatches(std::string_view list, std::string_view etag) {
+  if (Trim(list) == "*") return true;
+  std::string_view want = BareEtag(etag);
+  while (true) {
+    size_t comma = list.find(',');
+    if (BareEtag(list.substr(0, comma)) == want) return true;
+    if (comma == std::string_view::npos) return false;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+std::string QuoteEtag(std::string_view etag) { return "\"" + std::string(BareEtag(etag)) + "\""; }
+
+Status EvaluateReadConditions(const Conditions& c, std::string_view etag, TimePoint last_modified,
+                              TimePoint now, bool copy_source) {
+  const TimePoint modified = Seconds(last_modified);
+  const std::string prefix = copy_source ? "x-amz-copy-source-" : "";
+  if (c.if_match) {
+    if (!EtagListMatches(*c.if_match, etag)) {
+      return Status::PreconditionFailed(
+          "At least one of the pre-conditions you specified did not "
+          "hold (" +
+          prefix + "If-Match).");
+    }
+  } else if (c.if_unmodified_since && modified > Seconds(*c.if_unmodified_since)) {
+    return Status::PreconditionFailed(
+        "At least one of the pre-conditions you specified did not "
+        "hold (" +
+        prefix + "If-Unmodified-Since).");
+  }
+  auto not_modified = [&](std::string header) {
+    if (!copy_source) return Status::NotModified();
+    return Status::PreconditionFailed(
+        "At least one of the pre-conditions you specified did not hold (" + prefix + header + ").");
+  };
+  if (c.if_none_match) {
+    if (EtagListMatches(*c.if_none_match, etag)) return not_modified("If-None-Match");
+  } else if (c.if_modified_since && *c.if_modified_since <= now &&
+             modified <= Seconds(*c.if_modified_since)) {
+    return not_modified("If-Modified-Since");
+  }
+  return Status::Ok();
+}
+
+std::string ContentRange(const ResolvedRange& range, uint64_t size) {
+  return "bytes " + std::to_string(range.first) + "-" +
+         std::to_string(range.first + range.length - 1) + "/" + std::to_string(size);
+}
+
+}  // namespace sos

@@ -1,0 +1,220 @@
+// Object operations: GET/HEAD, PUT, copy, delete, multi-delete.
+#include "daemon/s3api/http_conditions.h"
+#include "daemon/s3api/s3_context.h"
+#include "daemon/s3api/s3_error_table.h"
+#include "s3core/time_format.h"
+#include "s3core/xml_codec.h"
+
+namespace sos::s3api {
+namespace {
+
+// A missing object, as the principal may learn it: without READ on the bucket
+// S3 does not reveal whether a key exists.
+Status MissingObject(Context& ctx, const Status& not_found) {
+  if (!AuthorizeBucket(ctx.principal, *ctx.bucket, Permission::kRead).ok()) {
+    return Status::PermissionDenied("Access Denied");
+  }
+  return not_found.s3_code().empty() || not_found.s3_code() == "NoSuchKey"
+             ? NoSuchKey(ctx.route.key)
+             : not_found;
+}
+
+void AddChecksumHeader(Context& ctx, const BodyResult& body) {
+  if (body.checksum) {
+    ctx.out.AddHeader(ChecksumHeaderName(body.checksum->first), body.checksum->second);
+  }
+}
+
+bool HasResponseOverrides(const Context& ctx) {
+  for (const auto& [name, value] : ctx.route.query) {
+    if (name.rfind("response-", 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status GetObject(Context& ctx, bool head_only) {
+  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
+  if (ctx.Query("partNumber")) {
+    return Status::NotSupported("sosd does not implement GET/HEAD by ?partNumber; use Range.");
+  }
+  if (HasResponseOverrides(ctx) && ctx.principal.anonymous) {
+    return Status::InvalidArgument(
+        "Request specific response headers cannot be used for anonymous GET requests.",
+        "InvalidRequest");
+  }
+  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
+  if (!object.ok()) {
+    if (object.status().code() == StatusCode::kNotFound) {
+      return MissingObject(ctx, object.status());
+    }
+    return object.status();
+  }
+  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kRead));
+  const ObjectMeta& meta = object->meta;
+
+  Status condition = EvaluateReadConditions(ConditionsFromHeaders(ctx.head), meta.etag,
+                                            meta.last_modified, ctx.now);
+  if (condition.code() == StatusCode::kNotModified) {
+    StartResponse(ctx, 304);
+    ctx.out.AddHeader("ETag", meta.etag);
+    ctx.out.AddHeader("Last-Modified", FormatHttpDate(meta.last_modified));
+    // No body and no Content-Length: 304 describes the client's cached copy.
+    SOS_RETURN_IF_ERROR(ctx.out.SendHeaders(std::nullopt));
+    return ctx.out.Finish();
+  }
+  SOS_RETURN_IF_ERROR(condition);
+
+  ResolvedRange range{0, meta.size};
+  bool partial = false;
+  if (auto header = ctx.Header("range")) {
+    if (auto parsed = ParseRangeHeader(*header)) {
+      auto resolved = ResolveRange(*parsed, meta.size);
+      if (!resolved.ok()) {
+        ctx.extra_headers.emplace_back("Content-Range", "bytes */" + std::to_string(meta.size));
+        return resolved.status();
+      }
+      range = *resolved;
+      partial = true;
+    }
+  }
+  // Opened before the headers go out, so a failure is still a proper error.
+  std::unique_ptr<ObjectReader> reader;
+  if (!head_only && range.length > 0) {
+    SOS_ASSIGN_OR_RETURN(reader, ctx.engine.OpenObject(*object));
+  }
+  const int status = partial ? 206 : 200;
+  StartResponse(ctx, status);
+  AddObjectHeaders(ctx, meta);
+  if (partial) ctx.out.AddHeader("Content-Range", ContentRange(range, meta.size));
+  SOS_RETURN_IF_ERROR(ctx.out.SendHeaders(range.length));
+  if (reader) {
+    SOS_RETURN_IF_ERROR(reader->Read(range.first, range.length,
+                                     [&](std::string_view chunk) { return ctx.out.Write(chunk); }));
+  }
+  return ctx.out.Finish();
+}
+
+Status PutObject(Context& ctx) {
+  const std::string& bucket = ctx.route.bucket;
+  const std::string& key = ctx.route.key;
+  SOS_ASSIGN_OR_RETURN(ObjectMeta meta, MetaFromHeaders(ctx, key));
+  SOS_ASSIGN_OR_RETURN(std::string acl, AclFromHeaders(ctx));
+  SOS_ASSIGN_OR_RETURN(WritePrecondition precondition, WritePreconditionFromHeaders(ctx));
+  if (precondition.if_match || precondition.if_none_match) {
+    // Fail before the body is sent when we already know; the commit checks
+    // again, atomically, so this is only an optimisation.
+    auto existing = ctx.engine.HeadObject(bucket, key);
+    if (existing.ok() && precondition.if_none_match) {
+      return Status::PreconditionFailed(
+          "At least one of the pre-conditions you specified did not hold (If-None-Match).");
+    }
+    if (!existing.ok() && existing.status().code() == StatusCode::kNotFound &&
+        precondition.if_match) {
+      return NoSuchKey(key);
+    }
+    if (existing.ok() && precondition.if_match &&
+        !EtagListMatches(*precondition.if_match, existing->meta.etag)) {
+      return Status::PreconditionFailed(
+          "At least one of the pre-conditions you specified did not hold (If-Match).");
+    }
+  }
+  SOS_ASSIGN_OR_RETURN(WrittenBlob blob, WriteBodyToBlob(ctx, /*empty_without_blob=*/true));
+  meta.size = blob.body.size;
+  meta.etag = blob.etag;
+  meta.last_modified = ctx.options.clock();  // when the object became whole
+  ObjectRecord record;
+  record.meta = std::move(meta);
+  record.owner_id = ctx.principal.account_id;
+  record.acl = std::move(acl);
+  if (!blob.segment.blob_id.empty()) record.segments.push_back(blob.segment);
+  SOS_ASSIGN_OR_RETURN(ObjectRecord committed,
+                       ctx.engine.CommitObject(bucket, std::move(record), precondition));
+  StartResponse(ctx, 200);
+  ctx.out.AddHeader("ETag", committed.meta.etag);
+  AddChecksumHeader(ctx, blob.body);
+  return ctx.out.Send(200, "", "");
+}
+
+Status CopyObject(Context& ctx) {
+  const std::string& bucket = ctx.route.bucket;
+  const std::string& key = ctx.route.key;
+  SOS_ASSIGN_OR_RETURN(CopySource source, ParseCopySource(ctx));
+  std::string directive(ctx.Header("x-amz-metadata-directive").value_or("COPY"));
+  if (directive != "COPY" && directive != "REPLACE") {
+    return Status::InvalidArgument("Unknown metadata directive.");
+  }
+  const bool replace = directive == "REPLACE";
+  if (source.bucket == bucket && source.key == key && !replace) {
+    return Status::InvalidArgument(
+        "This copy request is illegal because it is trying to copy an object to itself without "
+        "changing the object's metadata, storage class, website redirect location or encryption "
+        "attributes.",
+        "InvalidRequest");
+  }
+  SOS_ASSIGN_OR_RETURN(ObjectRecord src, LoadCopySource(ctx, source));
+  ObjectRecord dst;
+  if (replace) {
+    SOS_ASSIGN_OR_RETURN(dst.meta, MetaFromHeaders(ctx, key));
+  } else {
+    dst.meta = src.meta;
+    dst.meta.key = key;
+  }
+  dst.meta.size = src.meta.size;
+  dst.meta.etag = src.meta.etag;
+  dst.meta.last_modified = ctx.options.clock();
+  dst.meta.owner.reset();
+  dst.owner_id = ctx.principal.account_id;
+  SOS_ASSIGN_OR_RETURN(dst.acl, AclFromHeaders(ctx));
+  SOS_ASSIGN_OR_RETURN(WritePrecondition precondition, WritePreconditionFromHeaders(ctx));
+  auto copied =
+      ctx.engine.CopyObject(source.bucket, source.key, bucket, std::move(dst), precondition);
+  if (!copied.ok()) return WithCode(copied.status(), "NoSuchKey");
+  return SendXml(ctx, 200, EncodeCopyObjectResult({copied->meta.etag, copied->meta.last_modified}));
+}
+
+Status DeleteObject(Context& ctx) {
+  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
+  SOS_RETURN_IF_ERROR(ctx.engine.DeleteObject(ctx.route.bucket, ctx.route.key));
+  return SendEmpty(ctx, 204);
+}
+
+Status DeleteObjects(Context& ctx) {
+  // S3 insists on an integrity check of this body: Content-MD5, or (newer
+  // SDKs) an x-amz-checksum-* header or trailer.
+  bool has_digest = ctx.Header("content-md5").has_value();
+  for (const auto& [name, value] : ctx.head.headers) {
+    has_digest |= ChecksumAlgorithmFromHeader(name).has_value();
+  }
+  if (const SigV4Auth* v4 = ctx.sigv4()) {
+    for (const auto& t : v4->trailer_names)
+      has_digest |= ChecksumAlgorithmFromHeader(t).has_value();
+  }
+  if (!has_digest) {
+    return Status::InvalidArgument("Missing required header for this request: Content-MD5",
+                                   "InvalidRequest");
+  }
+  SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxLargeXmlBytes, /*required=*/true));
+  SOS_ASSIGN_OR_RETURN(DeleteRequestXml request, DecodeDeleteRequest(body));
+  if (request.objects.empty() || request.objects.size() > kMaxDeleteKeys) {
+    return Status::InvalidArgument(
+        "The XML you provided was not well-formed or did not validate "
+        "against our published schema (1 to 1000 keys).",
+        "MalformedXML");
+  }
+  DeleteManyResult result;
+  for (const auto& object : request.objects) {
+    Status s = ValidateObjectKey(object.key);
+    if (s.ok()) s = CheckVersionId(&object.version_id);
+    if (s.ok()) s = ctx.engine.DeleteObject(ctx.route.bucket, object.key);
+    if (s.ok()) {
+      if (!request.quiet) result.deleted.push_back(object.key);
+    } else {
+      result.errors.push_back({object.key, S3ErrorFor(s).code, s.message()});
+    }
+  }
+  return SendXml(ctx, 200, EncodeDeleteResult(result));
+}
+
+}  // namespace sos::s3api

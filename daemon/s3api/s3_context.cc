@@ -1,0 +1,359 @@
+// Rendering, body reading and header parsing shared by the S3 operations.
+#include "daemon/s3api/s3_context.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "daemon/s3api/http_conditions.h"
+#include "daemon/s3api/s3_error_table.h"
+#include "s3core/crypto.h"
+#include "s3core/payload_verifier.h"
+#include "s3core/time_format.h"
+#include "s3core/uri.h"
+
+namespace sos::s3api {
+namespace {
+
+constexpr size_t kBodyBufferBytes = 256 << 10;     // per request, reused
+constexpr size_t kMaxUserMetadataBytes = 2 << 10;  // S3's limit on x-amz-meta-*
+
+std::optional<uint64_t> ParseU64(std::string_view s) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Owner Context::OwnerOf(const std::string& account_id) {
+  auto it = owners_.find(account_id);
+  if (it != owners_.end()) return it->second;
+  Owner owner{account_id, ""};
+  auto account = engine.GetAccount(account_id);
+  if (account.ok()) owner.display_name = account->display_name;
+  owners_.emplace(account_id, owner);
+  return owner;
+}
+
+// ---- Rendering ------------------------------------------------------------
+
+void StartResponse(Context& ctx, int status) {
+  ctx.out.SetStatus(status);
+  ctx.out.AddHeader("x-amz-request-id", ctx.request_id);
+  // S3's host id; sosd has one host, so it repeats the request id.
+  ctx.out.AddHeader("x-amz-id-2", ctx.request_id);
+  ctx.out.AddHeader("Date", FormatHttpDate(ctx.now));
+  ctx.out.AddHeader("Server", "sosd");
+  for (const auto& [name, value] : ctx.extra_headers) ctx.out.AddHeader(name, value);
+}
+
+Status SendXml(Context& ctx, int status, std::string_view xml) {
+  StartResponse(ctx, status);
+  return ctx.out.Send(status, "application/xml", xml);
+}
+
+Status SendEmpty(Context& ctx, int status) {
+  StartResponse(ctx, status);
+  return ctx.out.Send(status, "", "");
+}
+
+void SendError(Context& ctx, const Status& status) {
+  S3Error error = S3ErrorFor(status);
+  if (error.http_status == 304) {
+    // Not an error document: 304 has no body.
+    StartResponse(ctx, 304);
+    if (ctx.out.SendHeaders(std::nullopt).ok()) (void)ctx.out.Finish();
+    return;
+  }
+  std::string bucket = error.code == "NoSuchBucket" ? ctx.route.bucket : "";
+  std::string key = error.code == "NoSuchKey" ? ctx.route.key : "";
+  // Internal details (paths, errno) stay in the log, not in the response.
+  std::string message = error.http_status >= 500 && error.code == "InternalError"
+                            ? "We encountered an internal error. Please try again."
+                            : status.message();
+  std::string xml =
+      S3ErrorXml(error, message,
+                 ctx.route.wire_path.empty() ? std::string(SplitTarget(ctx.head.target).first)
+                                             : ctx.route.wire_path,
+                 ctx.request_id, bucket, key);
+  StartResponse(ctx, error.http_status);
+  (void)ctx.out.Send(error.http_status, "application/xml", xml);
+}
+
+// ---- Request bodies -------------------------------------------------------
+
+std::optional<uint64_t> DeclaredLength(const Context& ctx) {
+  if (const SigV4Auth* v4 = ctx.sigv4(); v4 && IsStreaming(v4->payload_mode)) {
+    return v4->decoded_content_length;
+  }
+  if (auto v = ctx.Header("x-amz-decoded-content-length")) {
+    if (auto n = ParseU64(*v)) return n;
+  }
+  if (ctx.http.body) return ctx.http.body->ContentLength();
+  return uint64_t{0};
+}
+
+Result<BodyResult> ReadBody(Context& ctx, uint64_t max_bytes, const BodySink& sink,
+                            const Status& too_large) {
+  if (auto declared = DeclaredLength(ctx); declared && *declared > max_bytes) return too_large;
+  if (ctx.sigv4() == nullptr) {
+    // aws-chunked framing is bound to a SigV4 signature; without one the
+    // framing would be stored as data.
+    auto mode = ParsePayloadMode(ctx.Header("x-amz-content-sha256").value_or(""));
+    if (mode && IsStreaming(*mode)) {
+      return Status::InvalidArgument("aws-chunked (STREAMING-*) payloads require SigV4.",
+                                     "InvalidRequest");
+    }
+  }
+  SOS_ASSIGN_OR_RETURN(PayloadVerifier verifier, PayloadVerifier::Create(ctx.head, ctx.sigv4()));
+  BodyResult result;
+  BodySink bounded = [&](std::string_view data) -> Status {
+    result.size += data.size();
+    if (result.size > max_bytes) return too_large;
+    return sink(data);
+  };
+  if (ctx.http.body != nullptr) {
+    std::string buffer(kBodyBufferBytes, '\0');
+    while (true) {
+      SOS_ASSIGN_OR_RETURN(size_t n, ctx.http.body->Read(buffer.data(), buffer.size()));
+      if (n == 0) break;
+      SOS_RETURN_IF_ERROR(verifier.Feed(std::string_view(buffer.data(), n), bounded));
+    }
+  }
+  SOS_RETURN_IF_ERROR(verifier.Finish());
+  ctx.bytes_in += result.size;
+  // A body shorter than declared (the HTTP layer checks Content-Length; this
+  // covers x-amz-decoded-content-length of non-chunked bodies).
+  if (auto declared = DeclaredLength(ctx); declared && *declared != result.size) {
+    return Status::InvalidArgument(
+        "You did not provide the number of bytes specified by the "
+        "Content-Length HTTP header.",
+        "IncompleteBody");
+  }
+  result.checksum = verifier.checksum();
+  return result;
+}
+
+Result<std::string> ReadSmallBody(Context& ctx, size_t max_bytes, bool required) {
+  std::string body;
+  SOS_ASSIGN_OR_RETURN(
+      BodyResult read,
+      ReadBody(ctx, max_bytes, AppendTo(&body),
+               Status::InvalidArgument("Your request was too big.", "MaxMessageLengthExceeded")));
+  (void)read;
+  if (body.empty() && required) {
+    return Status::InvalidArgument("Request body is empty.", "MissingRequestBodyError");
+  }
+  return body;
+}
+
+Result<WrittenBlob> WriteBodyToBlob(Context& ctx, bool empty_without_blob) {
+  const uint64_t max = ctx.options.max_object_size;
+  const Status too_large = Status::TooLarge(
+      "Your proposed upload exceeds the maximum allowed "
+      "object size (" +
+      std::to_string(max) + " bytes).");
+  WrittenBlob out;
+  if (empty_without_blob && DeclaredLength(ctx) == uint64_t{0}) {
+    // Empty objects (directory markers, above all) need no blob at all; the
+    // (empty) body is still verified against what the client declared.
+    SOS_ASSIGN_OR_RETURN(out.body,
+                         ReadBody(
+                             ctx, 0, [](std::string_view) { return Status::Ok(); }, too_large));
+    out.etag = "\"" + HexEncode(Md5("")) + "\"";
+    return out;
+  }
+  SOS_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> blob, ctx.engine.NewBlob());
+  SOS_ASSIGN_OR_RETURN(
+      out.body, ReadBody(
+                    ctx, max, [&](std::string_view data) { return blob->Write(data); }, too_large));
+  // Only now, with every digest verified, is the blob sealed; an unsealed or
+  // unreferenced blob is reclaimed by the engine.
+  SOS_ASSIGN_OR_RETURN(out.segment, blob->Finish());
+  out.etag = "\"" + HexEncode(blob->md5()) + "\"";
+  return out;
+}
+
+// ---- Request headers -> records -------------------------------------------
+
+Result<ObjectMeta> MetaFromHeaders(const Context& ctx, const std::string& key) {
+  ObjectMeta m;
+  m.key = key;
+  auto get = [&](std::string_view name) { return std::string(ctx.Header(name).value_or("")); };
+  m.content_type = get("content-type");
+  if (m.content_type.empty()) m.content_type = "binary/octet-stream";  // S3's default
+  m.cache_control = get("cache-control");
+  m.content_disposition = get("content-disposition");
+  m.content_language = get("content-language");
+  m.expires = get("expires");
+  // aws-chunked is the framing of this request, not an encoding of the object.
+  std::string encoding;
+  for (std::string_view rest = ctx.Header("content-encoding").value_or(""); !rest.empty();) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty() && !EqualsIgnoreCase(item, "aws-chunked")) {
+      if (!encoding.empty()) encoding += ",";
+      encoding += item;
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  m.content_encoding = encoding;
+  m.storage_class = "STANDARD";
+  size_t meta_bytes = 0;
+  constexpr std::string_view kPrefix = "x-amz-meta-";
+  for (const auto& [name, value] : ctx.head.headers) {
+    if (name.size() <= kPrefix.size() ||
+        !EqualsIgnoreCase(name.substr(0, kPrefix.size()), kPrefix)) {
+      continue;
+    }
+    std::string meta_name = AsciiLower(std::string_view(name).substr(kPrefix.size()));
+    meta_bytes += meta_name.size() + value.size();
+    auto [it, inserted] = m.user_meta.emplace(meta_name, value);
+    if (!inserted) it->second += "," + value;  // repeated headers join, as in HTTP
+  }
+  if (meta_bytes > kMaxUserMetadataBytes) {
+    return Status::InvalidArgument(
+        "Your metadata headers exceed the maximum allowed metadata "
+        "size (2048 bytes).",
+        "MetadataTooLarge");
+  }
+  if (auto sc = ctx.Header("x-amz-storage-class"); sc && *sc != "STANDARD") {
+    return Status::InvalidArgument("sosd stores every object as STANDARD.", "InvalidStorageClass");
+  }
+  for (std::string_view sse :
+       {"x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
+        "x-amz-website-redirect-location", "x-amz-object-lock-mode", "x-amz-tagging"}) {
+    if (ctx.Header(sse)) {
+      return Status::NotSupported("The " + std::string(sse) + " header is not supported by sosd.");
+    }
+  }
+  return m;
+}
+
+Result<std::string> AclFromHeaders(Context& ctx) {
+  for (const auto& [name, value] : ctx.head.headers) {
+    if (name.size() > 12 &&
+        EqualsIgnoreCase(std::string_view(name).substr(0, 12), "x-amz-grant-")) {
+      return Status::NotSupported("x-amz-grant-* headers are not supported; use x-amz-acl.");
+    }
+  }
+  std::string canned(ctx.Header("x-amz-acl").value_or(""));
+  SOS_RETURN_IF_ERROR(ValidateCannedAcl(canned));
+  Owner owner = ctx.OwnerOf(ctx.principal.account_id);
+  Owner bucket_owner;
+  if (ctx.bucket) bucket_owner = ctx.OwnerOf(ctx.bucket->owner_id);
+  return StoredAclForCanned(owner, canned, bucket_owner);
+}
+
+Result<WritePrecondition> WritePreconditionFromHeaders(const Context& ctx) {
+  WritePrecondition p;
+  if (auto v = ctx.Header("if-none-match")) {
+    std::string_view value = *v;
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    if (value != "*") {
+      return Status::NotSupported("If-None-Match on writes only supports '*'.");
+    }
+    p.if_none_match = "*";
+  }
+  if (auto v = ctx.Header("if-match")) {
+    std::string_view value = *v;
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    p.if_match = value == "*" ? std::string("*") : QuoteEtag(value);
+  }
+  return p;
+}
+
+Result<CopySource> ParseCopySource(const Context& ctx) {
+  std::string_view raw = ctx.Header("x-amz-copy-source").value_or("");
+  auto invalid = [] {
+    return Status::InvalidArgument(
+        "Copy Source must mention the source bucket and key: "
+        "sourcebucket/sourcekey.");
+  };
+  // A literal '?' in the key arrives encoded, so the first '?' starts the query.
+  size_t q = raw.find('?');
+  std::string_view path = raw.substr(0, q);
+  if (q != std::string_view::npos) {
+    auto query = ParseQuery(raw.substr(q + 1));
+    if (!query) return invalid();
+    for (const auto& [name, value] : *query) {
+      if (name == "versionId") SOS_RETURN_IF_ERROR(CheckVersionId(&value));
+    }
+  }
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  size_t slash = path.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == path.size()) return invalid();
+  auto bucket = UriDecode(path.substr(0, slash));
+  auto key = UriDecode(path.substr(slash + 1));
+  if (!bucket || !key) return invalid();
+  SOS_RETURN_IF_ERROR(ValidateObjectKey(*key));
+  return CopySource{std::move(*bucket), std::move(*key)};
+}
+
+Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source) {
+  auto bucket = ctx.engine.GetBucket(source.bucket);
+  if (!bucket.ok()) return WithCode(bucket.status(), "NoSuchBucket");
+  auto object = ctx.engine.HeadObject(source.bucket, source.key);
+  if (!object.ok()) {
+    if (object.status().code() == StatusCode::kNotFound) {
+      // Without READ on the source bucket, absence is not revealed.
+      if (!AuthorizeBucket(ctx.principal, *bucket, Permission::kRead).ok()) {
+        return Status::PermissionDenied("Access Denied");
+      }
+      return NoSuchKey(source.key);
+    }
+    return object.status();
+  }
+  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *bucket, *object, Permission::kRead));
+  Conditions conditions = ConditionsFromHeaders(ctx.head, "x-amz-copy-source-");
+  SOS_RETURN_IF_ERROR(EvaluateReadConditions(conditions, object->meta.etag,
+                                             object->meta.last_modified, ctx.now,
+                                             /*copy_source=*/true));
+  return object;
+}
+
+Status CheckVersionId(const std::string* version_id) {
+  if (version_id == nullptr || version_id->empty() || *version_id == "null") return Status::Ok();
+  return Status::InvalidArgument("Invalid version id specified (sosd keeps no versions).");
+}
+
+void AddObjectHeaders(Context& ctx, const ObjectMeta& meta) {
+  ResponseWriter& out = ctx.out;
+  out.AddHeader("ETag", meta.etag);
+  out.AddHeader("Last-Modified", FormatHttpDate(meta.last_modified));
+  out.AddHeader("Accept-Ranges", "bytes");
+  auto add = [&](std::string_view name, const std::string& query_override,
+                 const std::string& value) {
+    if (const std::string* o = ctx.Query(query_override)) {
+      out.AddHeader(name, *o);
+    } else if (!value.empty()) {
+      out.AddHeader(name, value);
+    }
+  };
+  add("Content-Type", "response-content-type",
+      meta.content_type.empty() ? std::string("binary/octet-stream") : meta.content_type);
+  add("Cache-Control", "response-cache-control", meta.cache_control);
+  add("Content-Disposition", "response-content-disposition", meta.content_disposition);
+  add("Content-Encoding", "response-content-encoding", meta.content_encoding);
+  add("Content-Language", "response-content-language", meta.content_language);
+  add("Expires", "response-expires", meta.expires);
+  for (const auto& [name, value] : meta.user_meta) out.AddHeader("x-amz-meta-" + name, value);
+}
+
+Status NoSuchKey(const std::string& key) {
+  return Status::NotFound("The specified key does not exist: " + key, "NoSuchKey");
+}
+
+Status WithCode(Status status, const char* s3_code) {
+  if (status.code() == StatusCode::kNotFound && status.s3_code().empty()) {
+    return Status::NotFound(status.message(), s3_code);
+  }
+  return status;
+}
+
+}  // namespace sos::s3api

@@ -1,0 +1,65 @@
+// S3Service: the S3 REST API of sosd, as one HttpHandler.
+//
+// Each request goes through fixed stages, as in Ceph RGW's rgw_op:
+//   parse      RequestRouter: method + target + Host -> operation, bucket, key
+//   authenticate  SigV4/SigV2 header or query, or anonymous (s3core Authenticate),
+//              with secrets looked up through StorageEngine::LookupKey
+//   authorize  Authorizer: owner model plus stored (canned) ACLs
+//   execute    one function per operation against the StorageEngine
+//   render     XML / headers / streamed bodies; every error goes through the
+//              one error table (s3_error_table.h)
+// Every response carries x-amz-request-id and x-amz-id-2. Request bodies
+// stream through PayloadVerifier into storage blobs; nothing is committed
+// unless every declared digest, checksum and chunk signature verified.
+//
+// Health: `GET /-/health` answers 200 "ok" without authentication (the
+// readiness probe of sosd; path-style requests only).
+//
+// One log line per request (method, path, status, bytes in/out, ms, request
+// id) goes to options.log; queries and headers are never logged, so neither
+// are pre-signed signatures or Authorization values.
+//
+// Thread-safe: Handle may run on any number of connection threads at once;
+// the service holds no mutable state besides what the engine guards.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "daemon/http/http_server.h"
+#include "daemon/storage/storage_engine.h"
+
+namespace sos {
+
+struct S3ServiceOptions {
+  // The SigV4 region sosd answers for (credential scopes must name it).
+  std::string region = "us-east-1";
+  // Base domain of virtual-hosted bucket addressing ("" = path-style only).
+  std::string domain;
+  uint64_t max_object_size = uint64_t{5} << 30;  // single PUT / part (EntityTooLarge)
+  uint64_t min_part_size = uint64_t{5} << 20;    // all parts but the last
+  bool allow_sigv2 = true;
+  // Time source (tests); default system_clock::now.
+  std::function<TimePoint()> clock;
+  // Receives one line per request; default: stderr.
+  std::function<void(std::string_view line)> log;
+};
+
+class S3Service {
+ public:
+  // `engine` must outlive the service.
+  S3Service(StorageEngine& engine, S3ServiceOptions options);
+
+  void Handle(HttpRequest& request, ResponseWriter& response);
+  // Handle, as the callable HttpServer::Start wants.
+  HttpHandler Handler();
+
+ private:
+  StorageEngine& engine_;
+  S3ServiceOptions options_;
+};
+
+}  // namespace sos

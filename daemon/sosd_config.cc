@@ -1,0 +1,221 @@
+#include "daemon/sosd_config.h"
+
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+
+namespace sos {
+namespace {
+
+constexpr const char* kDescription =
+    "sosd: an S3-compatible object store. Every object is kept as three verified replicas on "
+    "three drives (directories), indexed in LMDB.";
+
+constexpr const char* kFooter =
+    "Defaults: with no arguments sosd serves http://127.0.0.1:8000 from /var/lib/sos (as root) "
+    "or $XDG_DATA_HOME/sos (default ~/.local/share/sos), with three drive directories under it.\n"
+    "\nPrecedence, highest first: flags, then the environment (SOS_LISTEN, SOS_DATA, SOS_DRIVES, "
+    "SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_CONFIG), then the TOML config file (keys: listen, "
+    "data, drives, region, fsync, domain), then the defaults.\n"
+    "\nRoot credentials: SOS_ROOT_ACCESS_KEY and SOS_ROOT_SECRET_KEY, when both are set, become "
+    "the root organisation's key (created, or its secret updated). Otherwise a key is generated "
+    "on the first start, printed once to stdout and saved to DATA/root-credentials (mode 0600, "
+    "AWS credentials-file format: AWS_SHARED_CREDENTIALS_FILE can point at it).\n"
+    "\nHealth: GET /-/health answers 200 \"ok\" without authentication once sosd serves.\n"
+    "Signals: SIGTERM or SIGINT let in-flight requests finish, close the store, exit 0.\n"
+    "Logs: one line per request on stderr; secrets and query strings are never logged.";
+
+std::string DefaultDataDir(const EnvLookup& env) {
+  if (::geteuid() == 0) return "/var/lib/sos";
+  if (auto xdg = env("XDG_DATA_HOME"); xdg && !xdg->empty()) return *xdg + "/sos";
+  if (auto home = env("HOME"); home && !home->empty()) return *home + "/.local/share/sos";
+  return "./sos-data";
+}
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The settings as strings, before validation.
+struct Raw {
+  std::string listen = "127.0.0.1:8000";
+  std::string data;
+  std::vector<std::string> drives;
+  std::string region = "us-east-1";
+  std::string fsync = "always";
+  std::string domain;
+};
+
+Status ApplyConfigFile(const std::string& path, Raw* raw) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument("config file " + path + ": " + std::string(e.description()));
+  }
+  for (const auto& [key, node] : table) {
+    std::string name(key.str());
+    auto text = [&](std::string* out) -> Status {
+      auto v = node.value<std::string>();
+      if (!v)
+        return Status::InvalidArgument("config file " + path + ": '" + name + "' must be a string");
+      *out = *v;
+      return Status::Ok();
+    };
+    if (name == "listen") {
+      SOS_RETURN_IF_ERROR(text(&raw->listen));
+    } else if (name == "data") {
+      SOS_RETURN_IF_ERROR(text(&raw->data));
+    } else if (name == "region") {
+      SOS_RETURN_IF_ERROR(text(&raw->region));
+    } else if (name == "fsync") {
+      SOS_RETURN_IF_ERROR(text(&raw->fsync));
+    } else if (name == "domain") {
+      SOS_RETURN_IF_ERROR(text(&raw->domain));
+    } else if (name == "drives") {
+      const toml::array* array = node.as_array();
+      if (array == nullptr) {
+        return Status::InvalidArgument("config file " + path +
+                                       ": 'drives' must be an array of strings");
+      }
+      raw->drives.clear();
+      for (const auto& item : *array) {
+        auto v = item.value<std::string>();
+        if (!v)
+          return Status::InvalidArgument("config file " + path +
+                                         ": 'drives' must be an array of strings");
+        raw->drives.push_back(*v);
+      }
+    } else {
+      // A typo must not silently fall back to a default.
+      return Status::InvalidArgument("config file " + path + ": unknown setting '" + name + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::optional<std::string> ProcessEnv(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+Status ParseListen(const std::string& value, std::string* host, int* port) {
+  auto bad = [&] {
+    return Status::InvalidArgument("listen address '" + value + "' is not HOST:PORT");
+  };
+  size_t colon;
+  if (!value.empty() && value.front() == '[') {
+    size_t close = value.find(']');
+    if (close == std::string::npos || close + 1 >= value.size() || value[close + 1] != ':') {
+      return bad();
+    }
+    *host = value.substr(1, close - 1);
+    colon = close + 1;
+  } else {
+    colon = value.rfind(':');
+    if (colon == std::string::npos) return bad();
+    *host = value.substr(0, colon);
+    if (host->find(':') != std::string::npos) return bad();  // IPv6 needs brackets
+  }
+  if (host->empty()) *host = "0.0.0.0";
+  std::string digits = value.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return bad();
+  }
+  *port = std::stoi(digits);
+  if (*port > 65535) return bad();
+  return Status::Ok();
+}
+
+std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
+  CLI::App app(kDescription, "sosd");
+  app.footer(kFooter);
+  app.set_version_flag("--version", "sosd 0.1.0");
+  app.get_formatter()->column_width(28);
+  auto opt = [&](const char* name, std::optional<std::string>* out, const char* type,
+                 const char* help) {
+    app.add_option_function<std::string>(
+           name, [out](const std::string& v) { *out = v; }, help)
+        ->type_name(type);
+  };
+  opt("--listen", &flags->listen, "HOST:PORT",
+      "HOST:PORT to serve on (env SOS_LISTEN; default 127.0.0.1:8000; [::1]:PORT for IPv6, "
+      ":PORT for every interface, port 0 picks a free one)");
+  opt("--data", &flags->data, "DIR",
+      "data directory: the index and, by default, the drives (env SOS_DATA; default "
+      "/var/lib/sos as root, else $XDG_DATA_HOME/sos)");
+  opt("--drives", &flags->drives, "D1,D2,D3",
+      "comma-separated replica directories, one per drive (env SOS_DRIVES; default three "
+      "under the data directory)");
+  opt("--region", &flags->region, "REGION",
+      "S3 region that SigV4 credential scopes must name (env SOS_REGION; default us-east-1)");
+  opt("--fsync", &flags->fsync, "always|never",
+      "always: acknowledge writes only once on disk; never: leave flushing to the kernel, NOT "
+      "durable (env SOS_FSYNC; default always)");
+  opt("--domain", &flags->domain, "DOMAIN",
+      "base domain for virtual-hosted buckets: Host BUCKET.DOMAIN addresses BUCKET (env "
+      "SOS_DOMAIN; default none: path-style only)");
+  opt("--config", &flags->config, "FILE",
+      "TOML file with any of: listen, data, drives (array), region, fsync, domain (env "
+      "SOS_CONFIG)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return std::nullopt;
+}
+
+Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& env) {
+  Raw raw;
+  SosdConfig config;
+  // config file: named by the flag, else by the environment
+  std::optional<std::string> file = flags.config ? flags.config : env("SOS_CONFIG");
+  if (file && !file->empty()) {
+    SOS_RETURN_IF_ERROR(ApplyConfigFile(*file, &raw));
+    config.config_file = *file;
+  }
+  // environment, then flags
+  auto layer = [&](const std::optional<std::string>& flag, const char* env_name, std::string* out) {
+    if (auto v = env(env_name); v && !v->empty()) *out = *v;
+    if (flag) *out = *flag;
+  };
+  layer(flags.listen, "SOS_LISTEN", &raw.listen);
+  layer(flags.data, "SOS_DATA", &raw.data);
+  layer(flags.region, "SOS_REGION", &raw.region);
+  layer(flags.fsync, "SOS_FSYNC", &raw.fsync);
+  layer(flags.domain, "SOS_DOMAIN", &raw.domain);
+  std::string drives;
+  layer(flags.drives, "SOS_DRIVES", &drives);
+  if (!drives.empty() || flags.drives) raw.drives = SplitComma(drives);
+
+  SOS_RETURN_IF_ERROR(ParseListen(raw.listen, &config.listen_host, &config.listen_port));
+  config.data_dir = raw.data.empty() ? DefaultDataDir(env) : raw.data;
+  config.drives = raw.drives;
+  if (raw.fsync != "always" && raw.fsync != "never") {
+    return Status::InvalidArgument("fsync must be 'always' or 'never', not '" + raw.fsync + "'");
+  }
+  config.fsync = raw.fsync;
+  if (raw.region.empty()) return Status::InvalidArgument("region must not be empty");
+  config.region = raw.region;
+  config.domain = raw.domain;
+  return config;
+}
+
+}  // namespace sos

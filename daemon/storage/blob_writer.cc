@@ -1,0 +1,216 @@
+// ReplicatedBlobWriter: the BlobWriter of BlobStore (format and rules in
+// blob_store.h).
+#include <fcntl.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+
+#include "daemon/storage/blob_store.h"
+#include "daemon/storage/record_codec.h"
+#include "s3core/crypto.h"
+
+namespace sos::storage {
+namespace {
+
+class ReplicatedBlobWriter final : public BlobWriter {
+ public:
+  ReplicatedBlobWriter(std::shared_ptr<BlobStore> store, std::string id, WriterHooks hooks)
+      : store_(std::move(store)),
+        drives_(store_->drives()),
+        id_(std::move(id)),
+        hooks_(std::move(hooks)),
+        md5_(DigestAlgorithm::kMd5) {
+    fill_.reserve(store_->block_size());
+  }
+
+  ~ReplicatedBlobWriter() override {
+    group_.Wait();
+    if (!finished_) {
+      for (Replica& r : replicas_) Drop(r);
+      if (hooks_.abandoned) hooks_.abandoned(id_);
+    }
+  }
+
+  Status Open();
+  Status Write(std::string_view data) override;
+  Result<Segment> Finish() override;
+  std::string md5() const override { return md5_result_; }
+  uint64_t size() const override { return size_; }
+
+ private:
+  struct Replica {
+    size_t drive = 0;
+    UniqueFd fd;
+    std::string tmp;
+    Status status;
+    bool live = true;
+    bool renamed = false;
+  };
+
+  void Drop(Replica& r) {
+    r.fd.Reset();
+    if (!r.tmp.empty()) ::unlink(r.tmp.c_str());
+    if (r.renamed) ::unlink(drives_.BlobPath(r.drive, id_).c_str());
+    r.live = false;
+    r.renamed = false;
+  }
+  // Drops replicas whose last task failed; fails if fewer than a quorum remain.
+  Status Collect();
+  Status Fail(Status st) {
+    error_ = st;
+    return st;
+  }
+  void FlushBlock();
+  void FinishReplica(Replica& r, const std::string& header, const std::string& trailer);
+
+  std::shared_ptr<BlobStore> store_;
+  DriveSet& drives_;
+  std::string id_;
+  WriterHooks hooks_;
+  std::vector<Replica> replicas_;
+  TaskGroup group_{store_->pool()};
+  std::string fill_;    // the block being filled by Write
+  std::string flight_;  // the block being written by the pool
+  std::vector<uint64_t> sums_;
+  Digest md5_;
+  std::string md5_result_;
+  uint64_t size_ = 0;
+  Status error_;
+  bool finished_ = false;
+  bool saw_no_space_ = false;
+};
+
+Status ReplicatedBlobWriter::Open() {
+  for (size_t d = 0; d < drives_.size(); ++d) {
+    if (!drives_.ok(d)) continue;
+    Replica r;
+    r.drive = d;
+    r.tmp = JoinPath(drives_.TmpDir(d), id_);
+    r.fd.Reset(::open(r.tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!r.fd.valid()) {
+      Status st = ErrnoStatus(errno, "create " + r.tmp);
+      saw_no_space_ = saw_no_space_ || st.code() == StatusCode::kNoSpace;
+      drives_.Fail(d, st);
+      continue;
+    }
+    replicas_.push_back(std::move(r));
+  }
+  return Collect();
+}
+
+Status ReplicatedBlobWriter::Collect() {
+  group_.Wait();
+  size_t live = 0;
+  Status worst;
+  for (Replica& r : replicas_) {
+    if (r.live && !r.status.ok()) {
+      saw_no_space_ = saw_no_space_ || r.status.code() == StatusCode::kNoSpace;
+      drives_.Fail(r.drive, r.status);
+      worst = r.status;
+      Drop(r);
+    }
+    live += r.live ? 1 : 0;
+  }
+  if (live >= drives_.quorum()) return Status::Ok();
+  std::string why = "blob " + id_ + " reached only " + std::to_string(live) + " of " +
+                    std::to_string(drives_.size()) + " drives (quorum " +
+                    std::to_string(drives_.quorum()) + ")" +
+                    (worst.ok() ? "" : ": " + worst.message());
+  return Fail(saw_no_space_ ? Status::NoSpace(why) : Status::IOError(why));
+}
+
+void ReplicatedBlobWriter::FlushBlock() {
+  sums_.push_back(XXH3_64bits(fill_.data(), fill_.size()));
+  std::swap(fill_, flight_);
+  fill_.clear();
+  uint64_t offset = kBlobHeaderSize + (sums_.size() - 1) * uint64_t{store_->block_size()};
+  for (Replica& r : replicas_) {
+    if (!r.live) continue;
+    group_.Run([this, &r, offset] {
+      r.status = WriteAt(r.fd.get(), flight_.data(), flight_.size(), offset, "write " + r.tmp);
+    });
+  }
+}
+
+Status ReplicatedBlobWriter::Write(std::string_view data) {
+  if (!error_.ok()) return error_;
+  if (finished_) return Status::Internal("write after Finish");
+  md5_.Update(data);
+  size_ += data.size();
+  const size_t bs = store_->block_size();
+  while (!data.empty()) {
+    size_t take = std::min(bs - fill_.size(), data.size());
+    fill_.append(data.data(), take);
+    data.remove_prefix(take);
+    if (fill_.size() == bs) {
+      // The previous block must be out of flight_ before it is reused.
+      SOS_RETURN_IF_ERROR(Collect());
+      FlushBlock();
+    }
+  }
+  return Status::Ok();
+}
+
+void ReplicatedBlobWriter::FinishReplica(Replica& r, const std::string& header,
+                                         const std::string& trailer) {
+  const bool durable = drives_.durable();
+  Status st = WriteAt(r.fd.get(), trailer.data(), trailer.size(), kBlobHeaderSize + size_,
+                      "write " + r.tmp);
+  if (st.ok()) st = WriteAt(r.fd.get(), header.data(), header.size(), 0, "write " + r.tmp);
+  if (st.ok() && durable) st = SyncFd(r.fd.get(), true, "fdatasync " + r.tmp);
+  r.fd.Reset();
+  std::string dir = drives_.BlobDir(r.drive, id_);
+  if (st.ok()) st = drives_.MakeBlobDir(r.drive, id_);
+  if (st.ok()) {
+    if (::rename(r.tmp.c_str(), drives_.BlobPath(r.drive, id_).c_str()) == 0) {
+      r.renamed = true;
+      r.tmp.clear();
+    } else {
+      st = ErrnoStatus(errno, "rename " + r.tmp);
+    }
+  }
+  if (st.ok() && durable) st = SyncDir(dir);
+  r.status = st;
+}
+
+Result<Segment> ReplicatedBlobWriter::Finish() {
+  if (!error_.ok()) return error_;
+  if (finished_) return Status::Internal("Finish called twice");
+  SOS_RETURN_IF_ERROR(Collect());
+  if (!fill_.empty()) {
+    FlushBlock();
+    SOS_RETURN_IF_ERROR(Collect());
+  }
+  BlobHeader h;
+  h.block_size = store_->block_size();
+  h.size = size_;
+  h.blocks = sums_.size();
+  h.id = id_;
+  std::string header = EncodeBlobHeader(h);
+  std::string trailer(8 * sums_.size() + 8, '\0');
+  for (size_t i = 0; i < sums_.size(); ++i) PutFixed64(trailer.data() + 8 * i, sums_[i]);
+  PutFixed64(trailer.data() + 8 * sums_.size(), XXH3_64bits(trailer.data(), 8 * sums_.size()));
+  for (Replica& r : replicas_) {
+    if (r.live) group_.Run([this, &r, &header, &trailer] { FinishReplica(r, header, trailer); });
+  }
+  Status st = Collect();
+  if (!st.ok()) {
+    for (Replica& r : replicas_) Drop(r);
+    return st;
+  }
+  finished_ = true;
+  md5_result_ = md5_.Finish();
+  if (hooks_.finished) hooks_.finished(id_, size_);
+  return Segment{id_, 0, size_};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(const std::string& id, WriterHooks hooks) {
+  auto w = std::make_unique<ReplicatedBlobWriter>(shared_from_this(), id, std::move(hooks));
+  SOS_RETURN_IF_ERROR(w->Open());
+  return std::unique_ptr<BlobWriter>(std::move(w));
+}
+
+}  // namespace sos::storage

@@ -1,0 +1,133 @@
+#include "daemon/storage/drive_set.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "daemon/storage/fs_util.h"
+
+namespace sos::storage {
+namespace {
+
+constexpr std::string_view kMarkerHeader = "sos-drive 1\n";
+
+std::string MarkerPath(const std::string& drive) { return JoinPath(drive, "SOSDRIVE"); }
+
+Result<std::string> ReadMarker(const std::string& drive) {
+  SOS_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(MarkerPath(drive), 4096));
+  if (text.substr(0, kMarkerHeader.size()) != kMarkerHeader) {
+    return Status::Corruption("bad drive marker in " + drive);
+  }
+  std::string uuid = text.substr(kMarkerHeader.size());
+  while (!uuid.empty() && uuid.back() == '\n') uuid.pop_back();
+  if (uuid.empty()) return Status::Corruption("bad drive marker in " + drive);
+  return uuid;
+}
+
+}  // namespace
+
+bool IsBlobId(std::string_view id) {
+  if (id.size() != 32) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Status DriveSet::InitDrive(Drive& d) {
+  bool existed = PathExists(MarkerPath(d.path));
+  SOS_RETURN_IF_ERROR(MakeDirs(d.path));
+  for (const char* sub : {"blobs", "tmp", "journal"}) {
+    SOS_RETURN_IF_ERROR(MakeDir(JoinPath(d.path, sub), false));
+  }
+  if (existed) {
+    SOS_ASSIGN_OR_RETURN(d.uuid, ReadMarker(d.path));
+  } else {
+    // The layout must be durable before the marker says it exists.
+    if (durable_) SOS_RETURN_IF_ERROR(SyncDir(d.path));
+    d.uuid = RandomHex(16);
+    d.fresh = true;
+    SOS_RETURN_IF_ERROR(WriteSmallFileDurably(
+        MarkerPath(d.path), std::string(kMarkerHeader) + d.uuid + "\n", durable_));
+  }
+  // Blobs that were being written when the last process died.
+  std::string tmp_dir = JoinPath(d.path, "tmp");
+  SOS_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(tmp_dir));
+  for (const std::string& n : names) ::unlink(JoinPath(tmp_dir, n).c_str());
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<DriveSet>> DriveSet::Open(const std::vector<std::string>& paths,
+                                                 bool durable, LogFn log) {
+  if (paths.empty()) return Status::InvalidArgument("no drives configured");
+  std::unique_ptr<DriveSet> set(new DriveSet());
+  set->durable_ = durable;
+  set->log_ = std::move(log);
+  size_t healthy = 0;
+  for (const std::string& p : paths) {
+    auto d = std::make_unique<Drive>();
+    d->path = p;
+    Status st = set->InitDrive(*d);
+    if (!st.ok()) {
+      d->ok = false;
+      set->Log("sos storage: drive " + p + " unusable: " + st.ToString());
+    } else {
+      ++healthy;
+      if (d->fresh) set->Log("sos storage: drive " + p + " initialised (new or replaced)");
+    }
+    set->drives_.push_back(std::move(d));
+  }
+  if (healthy == 0) return Status::IOError("no usable drive");
+  return set;
+}
+
+size_t DriveSet::healthy_count() const {
+  size_t n = 0;
+  for (size_t i = 0; i < drives_.size(); ++i) n += ok(i) ? 1 : 0;
+  return n;
+}
+
+void DriveSet::Fail(size_t i, const Status& why) {
+  Drive& d = *drives_[i];
+  d.write_faults.fetch_add(1, std::memory_order_relaxed);
+  if (why.code() == StatusCode::kNoSpace) return;
+  if (d.ok.exchange(false)) Log("sos storage: drive " + d.path + " failed: " + why.ToString());
+}
+
+bool DriveSet::Probe(size_t i) {
+  Drive& d = *drives_[i];
+  auto uuid = ReadMarker(d.path);
+  bool healthy = uuid.ok() && *uuid == d.uuid && PathExists(TmpDir(i)) && PathExists(JournalDir(i));
+  bool was = d.ok.exchange(healthy);
+  if (was != healthy) {
+    Log("sos storage: drive " + d.path + (healthy ? " is back" : " failed its health check"));
+  }
+  return healthy && !was;
+}
+
+std::string DriveSet::BlobDir(size_t i, std::string_view id) const {
+  std::string p = drives_[i]->path;
+  p += "/blobs/";
+  p.append(id.substr(0, 2));
+  p.push_back('/');
+  p.append(id.substr(2, 2));
+  return p;
+}
+
+Status DriveSet::MakeBlobDir(size_t i, std::string_view id) const {
+  std::string yy = BlobDir(i, id);
+  SOS_RETURN_IF_ERROR(MakeDir(yy.substr(0, yy.size() - 3), durable_));
+  return MakeDir(yy, durable_);
+}
+
+std::string DriveSet::BlobPath(size_t i, std::string_view id) const {
+  std::string p = BlobDir(i, id);
+  p.push_back('/');
+  p.append(id);
+  return p;
+}
+
+std::string DriveSet::TmpDir(size_t i) const { return JoinPath(drives_[i]->path, "tmp"); }
+std::string DriveSet::JournalDir(size_t i) const { return JoinPath(drives_[i]->path, "journal"); }
+
+}  // namespace sos::storage

@@ -1,0 +1,86 @@
+// DriveSet: the replica drives, their on-disk layout, health and fault counts.
+//
+// Layout of one drive directory:
+//   SOSDRIVE          marker: format line + this drive's uuid
+//   blobs/xx/yy/<id>  immutable blob files (blob_store.h); xx/ and yy/ are
+//                     created on first use (durably: the parent is fsync'd)
+//   tmp/              blobs being written; anything here at Open is garbage
+//   journal/          commit log generations and snapshots (journal.h)
+//
+// A drive whose directory is missing at Open is created empty ("replaced"):
+// reads fall back to the other replicas and repair it lazily. At runtime a
+// drive is marked failed on an I/O error other than ENOSPC (a full drive is
+// healthy, just full) and is skipped for writes until Probe() finds its
+// marker again. The write quorum is a majority of the configured drives
+// (2 of 3): a blob or journal write succeeds if at least that many replicas
+// succeed.
+//
+// Thread-safe: health and counters are atomics; paths are immutable.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s3core/status.h"
+
+namespace sos::storage {
+
+using LogFn = std::function<void(std::string_view)>;
+
+class DriveSet {
+ public:
+  struct Drive {
+    std::string path;
+    std::string uuid;
+    bool fresh = false;  // created empty at this Open
+    std::atomic<bool> ok{true};
+    std::atomic<uint64_t> read_faults{0};
+    std::atomic<uint64_t> write_faults{0};
+    std::atomic<uint64_t> repairs{0};
+  };
+
+  static Result<std::unique_ptr<DriveSet>> Open(const std::vector<std::string>& paths, bool durable,
+                                                LogFn log);
+
+  size_t size() const { return drives_.size(); }
+  size_t quorum() const { return drives_.size() / 2 + 1; }
+  bool durable() const { return durable_; }
+  Drive& drive(size_t i) { return *drives_[i]; }
+  const Drive& drive(size_t i) const { return *drives_[i]; }
+  bool ok(size_t i) const { return drives_[i]->ok.load(std::memory_order_relaxed); }
+  size_t healthy_count() const;
+
+  // Marks a drive failed (not for ENOSPC) and logs why.
+  void Fail(size_t i, const Status& why);
+  // Re-checks a drive's marker; returns whether it became healthy again.
+  bool Probe(size_t i);
+
+  std::string BlobDir(size_t i, std::string_view id) const;  // .../blobs/xx/yy
+  // Creates blobs/xx/yy for `id` if needed (durably).
+  Status MakeBlobDir(size_t i, std::string_view id) const;
+  std::string BlobPath(size_t i, std::string_view id) const;
+  std::string TmpDir(size_t i) const;
+  std::string JournalDir(size_t i) const;
+
+  void Log(std::string_view msg) const {
+    if (log_) log_(msg);
+  }
+
+ private:
+  DriveSet() = default;
+  Status InitDrive(Drive& d);
+
+  std::vector<std::unique_ptr<Drive>> drives_;
+  bool durable_ = true;
+  LogFn log_;
+};
+
+// 32 lower-case hex characters.
+bool IsBlobId(std::string_view id);
+
+}  // namespace sos::storage

@@ -1,0 +1,80 @@
+// POSIX file helpers of the storage engine.
+//
+// Owns the translation of errno into Status (ENOSPC/EDQUOT become NoSpace so
+// the S3 layer can answer 507/503 instead of 500), full-length pread/pwrite
+// loops, fsync of files and directories, durable mkdir (a new directory's
+// entry is synced into its parent), and random hex identifiers from OpenSSL's
+// CSPRNG. Every function is stateless and thread-safe; UniqueFd is a move-only
+// owner of one descriptor.
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s3core/status.h"
+
+namespace sos::storage {
+
+// ENOSPC/EDQUOT -> NoSpace, ENOENT -> NotFound, anything else -> IOError.
+Status ErrnoStatus(int err, std::string_view what);
+inline bool IsNoSpace(int err) { return err == ENOSPC || err == EDQUOT; }
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { Reset(); }
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.Release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) Reset(o.Release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int Release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void Reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// pwrite until all n bytes are written.
+Status WriteAt(int fd, const char* data, size_t n, uint64_t offset, std::string_view what);
+// pread until n bytes are read or EOF; returns the number read.
+Result<size_t> ReadAt(int fd, char* buf, size_t n, uint64_t offset, std::string_view what);
+// fdatasync (data_only) or fsync.
+Status SyncFd(int fd, bool data_only, std::string_view what);
+// fsync of a directory, so that creates/renames/unlinks in it are durable.
+Status SyncDir(const std::string& dir);
+// mkdir of one level; EEXIST is fine. When `durable` and the directory was
+// created, its parent is fsync'd so the new entry survives a power loss.
+Status MakeDir(const std::string& path, bool durable);
+// mkdir -p (not durable; for layout created once at Open, followed by SyncDir).
+Status MakeDirs(const std::string& path);
+// rm -rf; missing is fine.
+Status RemoveTree(const std::string& path);
+// Names in a directory (no "." / ".."). NotFound if the directory is missing.
+Result<std::vector<std::string>> ListDir(const std::string& dir);
+bool PathExists(const std::string& path);
+// Whole small file (metadata only).
+Result<std::string> ReadSmallFile(const std::string& path, size_t max_size = 1 << 20);
+// Writes a small file durably: temp name, fsync, rename, fsync dir.
+Status WriteSmallFileDurably(const std::string& path, std::string_view data, bool durable);
+
+// `bytes` random bytes from the CSPRNG, hex-encoded (2*bytes chars).
+std::string RandomHex(size_t bytes);
+
+std::string JoinPath(std::string_view a, std::string_view b);
+
+}  // namespace sos::storage

@@ -1,0 +1,362 @@
+#include "daemon/storage/record_codec.h"
+
+#include <cstring>
+
+namespace sos::storage {
+namespace {
+
+constexpr uint8_t kVersion = 1;
+
+// Sizes of what a decoder allocates are bounded by the input, so a corrupt
+// count cannot make it reserve gigabytes.
+bool SaneCount(uint64_t n, const Decoder& d) { return n <= d.rest().size(); }
+
+void EncodeOwner(Encoder& e, const std::optional<Owner>& owner) {
+  e.Byte(owner ? 1 : 0);
+  if (owner) {
+    e.String(owner->id);
+    e.String(owner->display_name);
+  }
+}
+
+bool DecodeOwner(Decoder& d, std::optional<Owner>* owner) {
+  uint8_t has;
+  if (!d.Byte(&has)) return false;
+  if (has == 0) {
+    owner->reset();
+    return true;
+  }
+  Owner o;
+  if (!d.String(&o.id) || !d.String(&o.display_name)) return false;
+  *owner = std::move(o);
+  return true;
+}
+
+void EncodeSegment(Encoder& e, const Segment& s) {
+  e.String(s.blob_id);
+  e.Varint(s.offset);
+  e.Varint(s.length);
+}
+
+bool DecodeSegment(Decoder& d, Segment* s) {
+  return d.String(&s->blob_id) && d.Varint(&s->offset) && d.Varint(&s->length);
+}
+
+bool CheckVersion(Decoder& d) {
+  uint8_t v;
+  return d.Byte(&v) && v == kVersion;
+}
+
+}  // namespace
+
+Status CorruptRecord(std::string_view what) {
+  return Status::Corruption("corrupt " + std::string(what) + " record in the index");
+}
+
+void PutFixed32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+void PutFixed64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+uint32_t GetFixed32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= uint32_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  return v;
+}
+uint64_t GetFixed64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  return v;
+}
+
+void Encoder::Varint(uint64_t v) {
+  while (v >= 0x80) {
+    out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out_.push_back(static_cast<char>(v));
+}
+
+void Encoder::Fixed32(uint32_t v) {
+  char b[4];
+  PutFixed32(b, v);
+  out_.append(b, 4);
+}
+
+void Encoder::Fixed64(uint64_t v) {
+  char b[8];
+  PutFixed64(b, v);
+  out_.append(b, 8);
+}
+
+void Encoder::String(std::string_view s) {
+  Varint(s.size());
+  out_.append(s);
+}
+
+void Encoder::Time(TimePoint t) { Fixed64(static_cast<uint64_t>(t.time_since_epoch().count())); }
+
+bool Decoder::Byte(uint8_t* b) {
+  if (in_.empty()) return false;
+  *b = static_cast<uint8_t>(in_[0]);
+  in_.remove_prefix(1);
+  return true;
+}
+
+bool Decoder::Varint(uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in_.empty()) return false;
+    uint8_t b = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    result |= uint64_t{b & 0x7fu} << shift;
+    if ((b & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Decoder::Fixed32(uint32_t* v) {
+  if (in_.size() < 4) return false;
+  *v = GetFixed32(in_.data());
+  in_.remove_prefix(4);
+  return true;
+}
+
+bool Decoder::Fixed64(uint64_t* v) {
+  if (in_.size() < 8) return false;
+  *v = GetFixed64(in_.data());
+  in_.remove_prefix(8);
+  return true;
+}
+
+bool Decoder::StringView(std::string_view* s) {
+  uint64_t n;
+  if (!Varint(&n) || n > in_.size()) return false;
+  *s = in_.substr(0, n);
+  in_.remove_prefix(n);
+  return true;
+}
+
+bool Decoder::String(std::string* s) {
+  std::string_view v;
+  if (!StringView(&v)) return false;
+  s->assign(v);
+  return true;
+}
+
+bool Decoder::Time(TimePoint* t) {
+  uint64_t raw;
+  if (!Fixed64(&raw)) return false;
+  *t = TimePoint(TimePoint::duration(static_cast<int64_t>(raw)));
+  return true;
+}
+
+std::string EncodeAccount(const Account& a) {
+  Encoder e;
+  e.Byte(kVersion);
+  e.String(a.id);
+  e.String(a.display_name);
+  e.Time(a.created);
+  return e.Take();
+}
+
+Result<Account> DecodeAccount(std::string_view in) {
+  Decoder d(in);
+  Account a;
+  if (!CheckVersion(d) || !d.String(&a.id) || !d.String(&a.display_name) || !d.Time(&a.created)) {
+    return CorruptRecord("account");
+  }
+  return a;
+}
+
+std::string EncodeKey(const AccessKey& k) {
+  Encoder e;
+  e.Byte(kVersion);
+  e.String(k.access_key_id);
+  e.String(k.secret);
+  e.String(k.account_id);
+  e.Time(k.created);
+  return e.Take();
+}
+
+Result<AccessKey> DecodeKey(std::string_view in) {
+  Decoder d(in);
+  AccessKey k;
+  if (!CheckVersion(d) || !d.String(&k.access_key_id) || !d.String(&k.secret) ||
+      !d.String(&k.account_id) || !d.Time(&k.created)) {
+    return CorruptRecord("access key");
+  }
+  return k;
+}
+
+std::string EncodeBucket(const BucketRecord& b) {
+  Encoder e;
+  e.Byte(kVersion);
+  e.String(b.name);
+  e.String(b.owner_id);
+  e.Time(b.created);
+  e.String(b.acl);
+  e.String(b.cors);
+  return e.Take();
+}
+
+Result<BucketRecord> DecodeBucket(std::string_view in) {
+  Decoder d(in);
+  BucketRecord b;
+  if (!CheckVersion(d) || !d.String(&b.name) || !d.String(&b.owner_id) || !d.Time(&b.created) ||
+      !d.String(&b.acl) || !d.String(&b.cors)) {
+    return CorruptRecord("bucket");
+  }
+  return b;
+}
+
+std::string EncodeObject(const ObjectRecord& o) {
+  Encoder e;
+  e.Byte(kVersion);
+  // Segments first: refcounting reads only them.
+  e.Varint(o.segments.size());
+  for (const Segment& s : o.segments) EncodeSegment(e, s);
+  const ObjectMeta& m = o.meta;
+  e.Varint(m.size);
+  e.String(m.etag);
+  e.Time(m.last_modified);
+  e.String(m.content_type);
+  e.String(m.cache_control);
+  e.String(m.content_disposition);
+  e.String(m.content_encoding);
+  e.String(m.content_language);
+  e.String(m.expires);
+  e.String(m.storage_class);
+  EncodeOwner(e, m.owner);
+  e.Varint(m.user_meta.size());
+  for (const auto& [k, v] : m.user_meta) {
+    e.String(k);
+    e.String(v);
+  }
+  e.String(o.owner_id);
+  e.String(o.acl);
+  return e.Take();
+}
+
+static bool DecodeSegments(Decoder& d, std::vector<Segment>* out, bool keep) {
+  uint64_t n;
+  if (!d.Varint(&n) || !SaneCount(n, d)) return false;
+  if (keep) out->resize(n);
+  Segment scratch;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!DecodeSegment(d, keep ? &(*out)[i] : &scratch)) return false;
+  }
+  return true;
+}
+
+Result<std::vector<Segment>> DecodeObjectSegments(std::string_view in) {
+  Decoder d(in);
+  std::vector<Segment> segs;
+  if (!CheckVersion(d) || !DecodeSegments(d, &segs, true)) return CorruptRecord("object");
+  return segs;
+}
+
+Result<ObjectRecord> DecodeObject(std::string_view in, std::string_view key, bool with_segments) {
+  Decoder d(in);
+  ObjectRecord o;
+  ObjectMeta& m = o.meta;
+  m.key.assign(key);
+  uint64_t n;
+  bool ok = CheckVersion(d) && DecodeSegments(d, &o.segments, with_segments) && d.Varint(&m.size) &&
+            d.String(&m.etag) && d.Time(&m.last_modified) && d.String(&m.content_type) &&
+            d.String(&m.cache_control) && d.String(&m.content_disposition) &&
+            d.String(&m.content_encoding) && d.String(&m.content_language) &&
+            d.String(&m.expires) && d.String(&m.storage_class) && DecodeOwner(d, &m.owner) &&
+            d.Varint(&n) && SaneCount(n, d);
+  for (uint64_t i = 0; ok && i < n; ++i) {
+    std::string k, v;
+    ok = d.String(&k) && d.String(&v);
+    if (ok) m.user_meta.emplace(std::move(k), std::move(v));
+  }
+  ok = ok && d.String(&o.owner_id) && d.String(&o.acl);
+  if (!ok) return CorruptRecord("object");
+  return o;
+}
+
+std::string EncodeUpload(const UploadRecord& u) {
+  Encoder e;
+  e.Byte(kVersion);
+  e.String(u.upload_id);
+  e.String(u.bucket);
+  e.String(u.key);
+  e.Time(u.initiated);
+  e.String(u.object.meta.key);
+  e.String(EncodeObject(u.object));
+  return e.Take();
+}
+
+Result<UploadRecord> DecodeUpload(std::string_view in) {
+  Decoder d(in);
+  UploadRecord u;
+  std::string object_key;
+  std::string_view object;
+  if (!CheckVersion(d) || !d.String(&u.upload_id) || !d.String(&u.bucket) || !d.String(&u.key) ||
+      !d.Time(&u.initiated) || !d.String(&object_key) || !d.StringView(&object)) {
+    return CorruptRecord("upload");
+  }
+  SOS_ASSIGN_OR_RETURN(u.object, DecodeObject(object, object_key));
+  return u;
+}
+
+std::string EncodePart(const PartRecord& p) {
+  Encoder e;
+  e.Byte(kVersion);
+  e.Varint(static_cast<uint64_t>(p.part_number));
+  e.String(p.etag);
+  e.Varint(p.size);
+  e.Time(p.last_modified);
+  EncodeSegment(e, p.segment);
+  return e.Take();
+}
+
+Result<PartRecord> DecodePart(std::string_view in) {
+  Decoder d(in);
+  PartRecord p;
+  uint64_t n;
+  if (!CheckVersion(d) || !d.Varint(&n) || n > 100000 || !d.String(&p.etag) || !d.Varint(&p.size) ||
+      !d.Time(&p.last_modified) || !DecodeSegment(d, &p.segment)) {
+    return CorruptRecord("part");
+  }
+  p.part_number = static_cast<int>(n);
+  return p;
+}
+
+void EncodeOps(const std::vector<JournalOp>& ops, std::string* out) {
+  Encoder e;
+  e.Varint(ops.size());
+  for (const JournalOp& op : ops) {
+    e.Byte(static_cast<uint8_t>(op.type));
+    e.String(op.a);
+    e.String(op.b);
+    e.String(op.value);
+  }
+  out->append(e.out());
+}
+
+Result<std::vector<JournalOp>> DecodeOps(std::string_view in) {
+  Decoder d(in);
+  uint64_t n;
+  if (!d.Varint(&n) || !SaneCount(n, d)) return CorruptRecord("journal");
+  std::vector<JournalOp> ops(n);
+  for (JournalOp& op : ops) {
+    uint8_t type;
+    if (!d.Byte(&type) || type == 0 || type > kMaxOpType || !d.String(&op.a) || !d.String(&op.b) ||
+        !d.String(&op.value)) {
+      return CorruptRecord("journal");
+    }
+    op.type = static_cast<OpType>(type);
+  }
+  if (!d.done()) return CorruptRecord("journal");
+  return ops;
+}
+
+}  // namespace sos::storage

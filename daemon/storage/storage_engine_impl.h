@@ -1,0 +1,167 @@
+// StorageEngineImpl: the StorageEngine of sosd (contract in storage_engine.h).
+//
+// Parts: DriveSet (drives, health) -> BlobStore (replicated checksummed
+// blobs) and Journal (per-drive commit log) -> CommitPipeline (group commits
+// into the LMDB index via IndexTxn::Apply). BlobRegistry tracks in-flight and
+// pinned blobs for the garbage collector.
+//
+// Durability of a PUT with FsyncPolicy::kAlways, in order:
+//   1. blob: per drive fdatasync(file) + fsync(dir) after rename (parallel)
+//   2. journal record: per drive fdatasync (parallel; shared by a batch)
+//   3. LMDB commit: 2 fdatasyncs (shared by a batch)
+// i.e. 3 fsyncs per drive plus 2, 5 sequential sync latencies, for one PUT
+// alone; concurrent PUTs share steps 2 and 3. The first blob in a new blobs/xx/yy
+// directory adds one fsync of xx/.
+//
+// Recovery at Open: tmp/ is emptied, each journal is truncated to the length
+// the index committed (rolling back a record whose LMDB commit never
+// happened), stale journals are healed by a checkpoint, and a full GC scan
+// deletes every blob file the index does not reference (written but never
+// committed, or released but not yet unlinked when the process died). If the
+// index is missing but the drives hold journals, Open rebuilds it first.
+//
+// Locks: world_mu_ is taken shared by every operation and exclusively by
+// Rebuild (which swaps the LMDB environment). LookupKey hits an in-memory
+// cache without any lock but a shared_mutex read.
+//
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "daemon/storage/blob_registry.h"
+#include "daemon/storage/blob_store.h"
+#include "daemon/storage/commit_pipeline.h"
+#include "daemon/storage/drive_set.h"
+#include "daemon/storage/journal.h"
+#include "daemon/storage/lmdb_index.h"
+#include "daemon/storage/storage_engine.h"
+
+namespace sos {
+
+class StorageEngineImpl final : public StorageEngine {
+ public:
+  static Result<std::unique_ptr<StorageEngineImpl>> Open(StorageOptions options);
+  ~StorageEngineImpl() override;
+
+  Status CreateAccount(const Account& account) override;
+  Result<Account> GetAccount(const std::string& id) override;
+  Result<std::vector<Account>> ListAccounts() override;
+  Status DeleteAccount(const std::string& id) override;
+  Status AddKey(const AccessKey& key) override;
+  Result<AccessKey> LookupKey(const std::string& access_key_id) override;
+  Result<std::vector<AccessKey>> ListKeys(const std::string& account_id) override;
+  Status RevokeKey(const std::string& access_key_id) override;
+
+  Status CreateBucket(const BucketRecord& bucket) override;
+  Result<BucketRecord> GetBucket(const std::string& name) override;
+  Result<std::vector<BucketRecord>> ListBuckets() override;
+  Status DeleteBucket(const std::string& name) override;
+  Status SetBucketAcl(const std::string& name, const std::string& acl) override;
+  Status SetBucketCors(const std::string& name, const std::string& cors) override;
+
+  Result<std::unique_ptr<BlobWriter>> NewBlob() override;
+  Result<ObjectRecord> CommitObject(const std::string& bucket, ObjectRecord record,
+                                    const WritePrecondition& precondition = {}) override;
+  Result<ObjectRecord> HeadObject(const std::string& bucket, const std::string& key) override;
+  Result<std::unique_ptr<ObjectReader>> OpenObject(const ObjectRecord& record) override;
+  Status DeleteObject(const std::string& bucket, const std::string& key) override;
+  Result<ListObjectsPage> ListObjects(const std::string& bucket,
+                                      const ListObjectsQuery& query) override;
+  Result<ObjectRecord> CopyObject(const std::string& src_bucket, const std::string& src_key,
+                                  const std::string& dst_bucket, ObjectRecord dst,
+                                  const WritePrecondition& precondition = {}) override;
+  Status SetObjectAcl(const std::string& bucket, const std::string& key,
+                      const std::string& acl) override;
+
+  Result<UploadRecord> CreateUpload(const std::string& bucket, const std::string& key,
+                                    const ObjectRecord& object) override;
+  Result<UploadRecord> GetUpload(const std::string& bucket, const std::string& key,
+                                 const std::string& upload_id) override;
+  Status PutPart(const std::string& upload_id, const PartRecord& part) override;
+  Result<std::vector<PartRecord>> ListParts(const std::string& upload_id) override;
+  Result<ObjectRecord> CompleteUpload(const std::string& upload_id,
+                                      const std::vector<CompletedPart>& parts,
+                                      const WritePrecondition& precondition = {},
+                                      uint64_t min_part_size = 5 << 20) override;
+  Status AbortUpload(const std::string& upload_id) override;
+  Result<std::vector<UploadRecord>> ListUploads(const std::string& bucket,
+                                                const std::string& prefix) override;
+
+  Status Rebuild() override;
+  Status CollectGarbage() override;
+  Result<StorageStats> Stats() override;
+  Status Scrub() override;
+
+  // Starts a new journal generation and writes its snapshot now.
+  Status Checkpoint();
+  // One pass of the background work (repairs, probes, checkpoint, expiry).
+  Status RunMaintenance();
+
+ private:
+  explicit StorageEngineImpl(StorageOptions options);
+  Status Init();
+  Status InitIndex();
+  Status RebuildLocked();
+  Status CheckpointLocked();
+  Status CollectGarbageLocked();
+  Status ProcessRepairs();
+  void BackgroundLoop();
+  void Log(std::string_view msg) const;
+
+  // Commits a mutation; blobs it released are deleted (or deferred if pinned).
+  Status Mutate(const storage::CommitPipeline::MutationFn& fn);
+  // Inside a mutation: checks the segments name finished blobs of this engine
+  // (claiming fresh ones) or already referenced ones.
+  Status ClaimSegments(storage::IndexTxn& txn, const std::vector<Segment>& segments,
+                       std::vector<std::string>* claimed);
+  // After a mutation with fresh blobs: forget them, and delete them if it failed.
+  void SettleClaims(const std::vector<Segment>& segments, const std::vector<std::string>& claimed,
+                    bool committed);
+  void ReleaseBlobs(const std::vector<std::string>& ids);
+  Result<storage::Txn> ReadTxn();
+  void InvalidateKeys(const std::string& access_key_id);
+
+  StorageOptions options_;
+  std::string index_dir_;
+  storage::UniqueFd lock_fd_;
+  std::shared_ptr<storage::DriveSet> drives_;
+  std::shared_ptr<storage::BlobRegistry> registry_;
+  std::shared_ptr<storage::BlobStore> blobs_;
+  std::unique_ptr<storage::Journal> journal_;
+  std::unique_ptr<storage::LmdbEnv> env_;
+  std::unique_ptr<storage::CommitPipeline> pipeline_;
+
+  std::shared_mutex world_mu_;
+
+  std::shared_mutex key_cache_mu_;
+  std::unordered_map<std::string, AccessKey> key_cache_;
+  uint64_t key_cache_gen_ = 0;  // guarded by key_cache_mu_
+
+  struct RepairQueue {
+    std::mutex mu;
+    std::set<std::pair<std::string, size_t>> items;  // (blob id, drive)
+  };
+  std::shared_ptr<RepairQueue> repairs_;
+  bool initialized_ = false;
+
+  std::mutex gc_mu_;  // one GC scan at a time
+  std::mutex checkpoint_mu_;
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool bg_stop_ = false;
+  std::thread bg_thread_;
+};
+
+}  // namespace sos

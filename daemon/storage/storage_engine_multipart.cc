@@ -1,0 +1,194 @@
+// StorageEngineImpl: multipart uploads. A part is one blob (or a slice of a
+// shared one); completing an upload commits an object whose segments are the
+// chosen parts' blobs, so no byte is copied, and drops the upload, which
+// releases the parts that were not chosen.
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "daemon/storage/engine_rules.h"
+#include "daemon/storage/index_txn.h"
+#include "daemon/storage/storage_engine_impl.h"
+#include "s3core/crypto.h"
+
+namespace sos {
+
+using storage::IndexTxn;
+using storage::JournalOp;
+using storage::OpType;
+using storage::Txn;
+
+namespace {
+
+constexpr int kMaxPartNumber = 10000;
+
+Result<UploadRecord> RequireUpload(IndexTxn& itx, const std::string& upload_id) {
+  SOS_ASSIGN_OR_RETURN(std::optional<UploadRecord> u, itx.GetUpload(upload_id));
+  if (!u) return storage::NoSuchUpload(upload_id);
+  return std::move(*u);
+}
+
+Status InvalidPart(int number, std::string_view why) {
+  return Status::InvalidArgument("part " + std::to_string(number) + " " + std::string(why),
+                                 "InvalidPart");
+}
+
+}  // namespace
+
+Result<UploadRecord> StorageEngineImpl::CreateUpload(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const ObjectRecord& object) {
+  if (key.empty()) return Status::InvalidArgument("empty object key");
+  std::shared_lock world(world_mu_);
+  UploadRecord u;
+  u.upload_id = storage::RandomHex(16);
+  u.bucket = bucket;
+  u.key = key;
+  u.initiated = storage::Now();
+  u.object = object;
+  u.object.meta.key = key;
+  u.object.segments.clear();
+  SOS_RETURN_IF_ERROR(Mutate([&](IndexTxn& itx) -> Status {
+    SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(bucket));
+    if (!b) return storage::NoSuchBucket(bucket);
+    return itx.Apply(JournalOp{OpType::kPutUpload, u.upload_id, {}, storage::EncodeUpload(u)});
+  }));
+  return u;
+}
+
+Result<UploadRecord> StorageEngineImpl::GetUpload(const std::string& bucket, const std::string& key,
+                                                  const std::string& upload_id) {
+  std::shared_lock world(world_mu_);
+  SOS_ASSIGN_OR_RETURN(Txn txn, ReadTxn());
+  IndexTxn itx(txn);
+  SOS_ASSIGN_OR_RETURN(UploadRecord u, RequireUpload(itx, upload_id));
+  // S3 also answers NoSuchUpload when the id exists for another key.
+  if (u.bucket != bucket || u.key != key) return storage::NoSuchUpload(upload_id);
+  return u;
+}
+
+Status StorageEngineImpl::PutPart(const std::string& upload_id, const PartRecord& part) {
+  if (part.part_number < 1 || part.part_number > kMaxPartNumber) {
+    return Status::InvalidArgument("Part number must be an integer between 1 and 10000, inclusive");
+  }
+  std::shared_lock world(world_mu_);
+  PartRecord p = part;
+  p.size = p.segment.length;
+  if (p.last_modified == TimePoint{}) p.last_modified = storage::Now();
+  std::vector<Segment> segments{p.segment};
+  std::vector<std::string> claimed;
+  Status st = Mutate([&](IndexTxn& itx) -> Status {
+    SOS_RETURN_IF_ERROR(RequireUpload(itx, upload_id).status());
+    SOS_RETURN_IF_ERROR(ClaimSegments(itx, segments, &claimed));
+    // Replaces a part with the same number; Apply releases the old blob.
+    return itx.Apply(JournalOp{OpType::kPutPart, upload_id, {}, storage::EncodePart(p)});
+  });
+  SettleClaims(segments, claimed, st.ok());
+  return st;
+}
+
+Result<std::vector<PartRecord>> StorageEngineImpl::ListParts(const std::string& upload_id) {
+  std::shared_lock world(world_mu_);
+  SOS_ASSIGN_OR_RETURN(Txn txn, ReadTxn());
+  IndexTxn itx(txn);
+  SOS_RETURN_IF_ERROR(RequireUpload(itx, upload_id).status());
+  return itx.ListParts(upload_id);
+}
+
+Result<ObjectRecord> StorageEngineImpl::CompleteUpload(const std::string& upload_id,
+                                                       const std::vector<CompletedPart>& parts,
+                                                       const WritePrecondition& precondition,
+                                                       uint64_t min_part_size) {
+  std::shared_lock world(world_mu_);
+  ObjectRecord result;
+  SOS_RETURN_IF_ERROR(Mutate([&](IndexTxn& itx) -> Status {
+    SOS_ASSIGN_OR_RETURN(UploadRecord u, RequireUpload(itx, upload_id));
+    SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(u.bucket));
+    if (!b) return storage::NoSuchBucket(u.bucket);
+    if (parts.empty()) {
+      return Status::InvalidArgument("You must specify at least one part", "MalformedXML");
+    }
+    for (size_t i = 1; i < parts.size(); ++i) {
+      if (parts[i].part_number <= parts[i - 1].part_number) {
+        return Status::InvalidArgument("The list of parts was not in ascending order",
+                                       "InvalidPartOrder");
+      }
+    }
+    SOS_ASSIGN_OR_RETURN(std::vector<PartRecord> stored, itx.ListParts(upload_id));
+    std::map<int, const PartRecord*> by_number;
+    for (const PartRecord& p : stored) by_number[p.part_number] = &p;
+    ObjectRecord o = u.object;
+    o.meta.key = u.key;
+    o.meta.size = 0;
+    o.segments.clear();
+    std::string md5s;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      auto it = by_number.find(parts[i].part_number);
+      if (it == by_number.end() ||
+          storage::BareEtag(parts[i].etag) != storage::BareEtag(it->second->etag)) {
+        return InvalidPart(parts[i].part_number, "was not found or its ETag did not match");
+      }
+      const PartRecord& p = *it->second;
+      if (i + 1 < parts.size() && p.size < min_part_size) {
+        return Status::InvalidArgument("part " + std::to_string(p.part_number) + " has " +
+                                           std::to_string(p.size) +
+                                           " bytes, below the minimum allowed size",
+                                       "EntityTooSmall");
+      }
+      std::optional<std::string> md5 = HexDecode(storage::BareEtag(p.etag));
+      if (!md5 || md5->size() != 16) return InvalidPart(p.part_number, "has no MD5 ETag");
+      md5s += *md5;
+      o.segments.push_back(p.segment);
+      o.meta.size += p.size;
+    }
+    o.meta.etag = "\"" + HexEncode(Md5(md5s)) + "-" + std::to_string(parts.size()) + "\"";
+    o.meta.last_modified = storage::Now();
+    SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, itx.GetObject(u.bucket, u.key));
+    SOS_RETURN_IF_ERROR(storage::CheckWritePrecondition(
+        precondition, existing ? &existing->meta : nullptr, u.bucket, u.key));
+    // The object takes its own references first, so the chosen parts' blobs
+    // survive the upload's deletion; the others are released.
+    SOS_RETURN_IF_ERROR(
+        itx.Apply(JournalOp{OpType::kPutObject, u.bucket, u.key, storage::EncodeObject(o)}));
+    SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteUpload, upload_id, {}, {}}));
+    result = std::move(o);
+    return Status::Ok();
+  }));
+  return result;
+}
+
+Status StorageEngineImpl::AbortUpload(const std::string& upload_id) {
+  std::shared_lock world(world_mu_);
+  return Mutate([&](IndexTxn& itx) -> Status {
+    SOS_RETURN_IF_ERROR(RequireUpload(itx, upload_id).status());
+    return itx.Apply(JournalOp{OpType::kDeleteUpload, upload_id, {}, {}});
+  });
+}
+
+Result<std::vector<UploadRecord>> StorageEngineImpl::ListUploads(const std::string& bucket,
+                                                                 const std::string& prefix) {
+  std::shared_lock world(world_mu_);
+  SOS_ASSIGN_OR_RETURN(Txn txn, ReadTxn());
+  IndexTxn itx(txn);
+  SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(bucket));
+  if (!b) return storage::NoSuchBucket(bucket);
+  const std::string scope = storage::ObjectIndexKey(bucket, prefix);
+  SOS_ASSIGN_OR_RETURN(storage::OrderedIterator it,
+                       storage::OrderedIterator::Open(txn, storage::kUploadKeyTable));
+  SOS_ASSIGN_OR_RETURN(bool ok, it.Seek(scope));
+  std::vector<UploadRecord> out;
+  while (ok && it.key().substr(0, scope.size()) == scope) {
+    std::string_view k = it.key();
+    std::string id(k.substr(k.rfind('\0') + 1));
+    SOS_ASSIGN_OR_RETURN(ok, it.Next());
+    SOS_ASSIGN_OR_RETURN(std::optional<UploadRecord> u, itx.GetUpload(id));
+    if (u) out.push_back(std::move(*u));
+  }
+  // S3 orders by key, then by initiation time.
+  std::sort(out.begin(), out.end(), [](const UploadRecord& a, const UploadRecord& b) {
+    return std::tie(a.key, a.initiated, a.upload_id) < std::tie(b.key, b.initiated, b.upload_id);
+  });
+  return out;
+}
+
+}  // namespace sos

@@ -1,0 +1,199 @@
+// The real awscli (/usr/bin/aws) against the real sosd: the high-level `s3`
+// commands (multipart uploads kick in at 8 MiB) and the `s3api` calls.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "tests/e2e/sosd_environment.h"
+
+namespace sos::testing {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kAws = "/usr/bin/aws";
+
+class AwsCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access(kAws, X_OK) != 0) GTEST_SKIP() << kAws << " not installed";
+    std::string tmpl = (fs::temp_directory_path() / "sosd-awscli-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  ProgramResult Aws(std::vector<std::string> args) {
+    std::vector<std::string> argv = {kAws, "--endpoint-url", Sosd().endpoint()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    // Only these credentials and settings: nothing from the developer's ~/.aws.
+    std::vector<std::string> env = {
+        "AWS_ACCESS_KEY_ID=" + Sosd().access_key(),
+        "AWS_SECRET_ACCESS_KEY=" + Sosd().secret_key(),
+        "AWS_CONFIG_FILE=" + dir_ + "/no-config",
+        "AWS_SHARED_CREDENTIALS_FILE=" + dir_ + "/no-credentials",
+        "AWS_DEFAULT_REGION=us-east-1",
+        "AWS_EC2_METADATA_DISABLED=true",
+        "AWS_PAGER=",
+        "HOME=" + dir_,
+        "PATH=/usr/bin:/bin",
+    };
+    return RunProgram(argv, env, std::chrono::seconds(300));
+  }
+
+  void WriteRandomFile(const std::string& path, size_t size, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::ofstream out(path, std::ios::binary);
+    std::vector<uint64_t> block(8192);
+    for (size_t done = 0; done < size;) {
+      for (auto& w : block) w = rng();
+      size_t n = std::min(size - done, block.size() * sizeof(uint64_t));
+      out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
+      done += n;
+    }
+  }
+
+  std::string dir_;
+};
+
+#define AWS_OK(...)                          \
+  do {                                       \
+    ProgramResult r_ = Aws(__VA_ARGS__);     \
+    ASSERT_EQ(r_.exit_code, 0) << r_.output; \
+  } while (0)
+
+TEST_F(AwsCliTest, HighLevelS3Commands) {
+  const std::string bucket = "s3://awscli-high-" + std::to_string(::getpid());
+  AWS_OK({"s3", "mb", bucket});
+
+  // 20 MiB: the awscli switches to a multipart upload at 8 MiB and to ranged
+  // parallel GETs for the download.
+  const std::string big = dir_ + "/big.bin";
+  WriteRandomFile(big, 20 << 20, 20);
+  AWS_OK({"s3", "cp", "--no-progress", big, bucket + "/big.bin"});
+  AWS_OK({"s3", "cp", "--no-progress", bucket + "/big.bin", dir_ + "/big.back"});
+  ASSERT_EQ(fs::file_size(dir_ + "/big.back"), fs::file_size(big));
+  EXPECT_TRUE(ReadFile(big) == ReadFile(dir_ + "/big.back")) << "downloaded bytes differ";
+  ProgramResult head =
+      Aws({"s3api", "head-object", "--bucket", bucket.substr(5), "--key", "big.bin"});
+  ASSERT_EQ(head.exit_code, 0) << head.output;
+  EXPECT_NE(head.output.find("-3\\\""), std::string::npos)
+      << "a 20 MiB upload in 8 MiB parts has a 3-part ETag: " << head.output;
+
+  // A small tree, synced up and back down.
+  const std::string tree = dir_ + "/tree";
+  fs::create_directories(tree + "/sub/deeper");
+  std::map<std::string, std::string> files = {{"a.txt", "alpha\n"},
+                                              {"sub/b.txt", "bravo\n"},
+                                              {"sub/deeper/c.txt", "charlie\n"},
+                                              {"with space & plus+.txt", "delta\n"},
+                                              {"empty", ""}};
+  for (const auto& [name, text] : files) std::ofstream(tree + "/" + name) << text;
+  AWS_OK({"s3", "sync", "--no-progress", tree, bucket + "/tree/"});
+  ProgramResult ls = Aws({"s3", "ls", "--recursive", bucket + "/tree/"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.output;
+  for (const auto& [name, text] : files) {
+    EXPECT_NE(ls.output.find("tree/" + name), std::string::npos) << name << "\n" << ls.output;
+  }
+  // A second sync uploads nothing.
+  ProgramResult again = Aws({"s3", "sync", "--no-progress", tree, bucket + "/tree/"});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(again.output.find("upload:"), std::string::npos) << again.output;
+  AWS_OK({"s3", "sync", "--no-progress", bucket + "/tree/", dir_ + "/tree.back"});
+  for (const auto& [name, text] : files) {
+    EXPECT_EQ(ReadFile(dir_ + "/tree.back/" + name), text) << name;
+  }
+
+  ProgramResult buckets = Aws({"s3", "ls"});
+  ASSERT_EQ(buckets.exit_code, 0) << buckets.output;
+  EXPECT_NE(buckets.output.find(bucket.substr(5)), std::string::npos) << buckets.output;
+  ProgramResult top = Aws({"s3", "ls", bucket + "/"});
+  ASSERT_EQ(top.exit_code, 0) << top.output;
+  EXPECT_NE(top.output.find("PRE tree/"), std::string::npos) << top.output;
+  EXPECT_NE(top.output.find("20971520 big.bin"), std::string::npos) << top.output;
+
+  AWS_OK({"s3", "rm", "--recursive", bucket + "/tree/"});
+  ProgramResult gone = Aws({"s3", "ls", "--recursive", bucket + "/tree/"});
+  EXPECT_EQ(gone.output.find("tree/"), std::string::npos) << gone.output;
+
+  AWS_OK({"s3", "rb", "--force", bucket});
+  ProgramResult missing = Aws({"s3api", "head-bucket", "--bucket", bucket.substr(5)});
+  EXPECT_NE(missing.exit_code, 0) << missing.output;
+  EXPECT_NE(missing.output.find("404"), std::string::npos) << missing.output;
+}
+
+TEST_F(AwsCliTest, S3ApiObjectCalls) {
+  const std::string bucket = "awscli-api-" + std::to_string(::getpid());
+  AWS_OK({"s3api", "create-bucket", "--bucket", bucket});
+  const std::string body = dir_ + "/body.txt";
+  std::ofstream(body) << "payload for s3api\n";
+
+  ProgramResult put = Aws({"s3api", "put-object", "--bucket", bucket, "--key", "dir/obj.txt",
+                           "--body", body, "--content-type", "text/x-sos", "--metadata",
+                           "colour=blue,mode=0644", "--cache-control", "max-age=60"});
+  ASSERT_EQ(put.exit_code, 0) << put.output;
+  auto put_json = nlohmann::json::parse(put.output, nullptr, false);
+  ASSERT_FALSE(put_json.is_discarded()) << put.output;
+  const std::string etag = put_json.value("ETag", "");
+  EXPECT_EQ(etag.size(), 34u) << put.output;
+
+  ProgramResult head = Aws({"s3api", "head-object", "--bucket", bucket, "--key", "dir/obj.txt"});
+  ASSERT_EQ(head.exit_code, 0) << head.output;
+  auto head_json = nlohmann::json::parse(head.output, nullptr, false);
+  ASSERT_FALSE(head_json.is_discarded()) << head.output;
+  EXPECT_EQ(head_json.value("ContentType", ""), "text/x-sos");
+  EXPECT_EQ(head_json.value("CacheControl", ""), "max-age=60");
+  EXPECT_EQ(head_json.value("ContentLength", 0), 18);
+  EXPECT_EQ(head_json.value("ETag", ""), etag);
+  EXPECT_EQ(head_json["Metadata"].value("colour", ""), "blue");
+  EXPECT_EQ(head_json["Metadata"].value("mode", ""), "0644");
+
+  ProgramResult get =
+      Aws({"s3api", "get-object", "--bucket", bucket, "--key", "dir/obj.txt", dir_ + "/got.txt"});
+  ASSERT_EQ(get.exit_code, 0) << get.output;
+  EXPECT_EQ(ReadFile(dir_ + "/got.txt"), "payload for s3api\n");
+
+  ProgramResult range = Aws({"s3api", "get-object", "--bucket", bucket, "--key", "dir/obj.txt",
+                             "--range", "bytes=0-6", dir_ + "/range.txt"});
+  ASSERT_EQ(range.exit_code, 0) << range.output;
+  EXPECT_EQ(ReadFile(dir_ + "/range.txt"), "payload");
+
+  ProgramResult copy = Aws({"s3api", "copy-object", "--bucket", bucket, "--key", "copy.txt",
+                            "--copy-source", bucket + "/dir/obj.txt"});
+  ASSERT_EQ(copy.exit_code, 0) << copy.output;
+  EXPECT_NE(copy.output.find(etag.substr(1, 32)), std::string::npos) << copy.output;
+  ProgramResult copied = Aws({"s3api", "head-object", "--bucket", bucket, "--key", "copy.txt"});
+  ASSERT_EQ(copied.exit_code, 0) << copied.output;
+  auto copied_json = nlohmann::json::parse(copied.output, nullptr, false);
+  EXPECT_EQ(copied_json["Metadata"].value("colour", ""), "blue") << copied.output;
+
+  ProgramResult replace =
+      Aws({"s3api", "copy-object", "--bucket", bucket, "--key", "copy.txt", "--copy-source",
+           bucket + "/copy.txt", "--metadata-directive", "REPLACE", "--metadata", "colour=red"});
+  ASSERT_EQ(replace.exit_code, 0) << replace.output;
+  ProgramResult replaced = Aws({"s3api", "head-object", "--bucket", bucket, "--key", "copy.txt"});
+  auto replaced_json = nlohmann::json::parse(replaced.output, nullptr, false);
+  EXPECT_EQ(replaced_json["Metadata"].value("colour", ""), "red") << replaced.output;
+
+  ProgramResult missing = Aws({"s3api", "head-object", "--bucket", bucket, "--key", "nope"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("404"), std::string::npos) << missing.output;
+
+  ProgramResult list = Aws({"s3api", "list-objects-v2", "--bucket", bucket});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  auto list_json = nlohmann::json::parse(list.output, nullptr, false);
+  ASSERT_FALSE(list_json.is_discarded()) << list.output;
+  EXPECT_EQ(list_json["Contents"].size(), 2u) << list.output;
+
+  AWS_OK({"s3api", "delete-object", "--bucket", bucket, "--key", "copy.txt"});
+  AWS_OK({"s3", "rb", "--force", "s3://" + bucket});
+}
+
+}  // namespace
+}  // namespace sos::testing

@@ -1,0 +1,240 @@
+#include "tests/e2e/sosd_process.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#ifndef SOSD_PATH
+#error "SOSD_PATH must name the sosd binary"
+#endif
+
+extern char** environ;
+
+namespace sos::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Forks argv with stdout+stderr to `out_fd`; the child dies with us.
+pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, int out_fd,
+            int err_fd) {
+  std::vector<char*> cargv, cenv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT}) ::signal(sig, SIG_DFL);
+    ::dup2(devnull, 0);
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    ::close_range(3, ~0U, 0);
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    ::_exit(127);
+  }
+  ::close(devnull);
+  return pid;
+}
+
+std::optional<int> WaitFor(pid_t pid, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return -1;
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+}
+
+std::string Tail(const std::string& text, size_t n = 3000) {
+  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
+}
+
+size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
+
+}  // namespace
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+ProgramResult RunProgram(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         std::chrono::seconds timeout) {
+  ProgramResult result;
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return result;
+  pid_t pid = Spawn(argv, env, pipefd[1], pipefd[1]);
+  ::close(pipefd[1]);
+  if (pid < 0) {
+    ::close(pipefd[0]);
+    return result;
+  }
+  // Read in a thread so a chatty child never blocks on a full pipe.
+  std::thread reader([&] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) result.output.append(buf, n);
+  });
+  std::optional<int> status = WaitFor(pid, timeout);
+  if (!status) {
+    ::kill(pid, SIGKILL);
+    status = WaitFor(pid, std::chrono::seconds(10));
+    result.output += "\n[killed after " + std::to_string(timeout.count()) + " s]";
+  }
+  reader.join();
+  ::close(pipefd[0]);
+  if (status && WIFEXITED(*status)) result.exit_code = WEXITSTATUS(*status);
+  return result;
+}
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+long HttpGetStatus(const std::string& url, milliseconds timeout) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return 0;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  long status = 0;
+  if (curl_easy_perform(curl) == CURLE_OK) {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  }
+  curl_easy_cleanup(curl);
+  return status;
+}
+
+Result<std::unique_ptr<SosdProcess>> SosdProcess::Start(Options options) {
+  std::unique_ptr<SosdProcess> p(new SosdProcess(std::move(options)));
+  std::string tmpl = (std::filesystem::temp_directory_path() / "sosd-e2e-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    return Status::IOError(std::string("mkdtemp: ") + std::strerror(errno));
+  }
+  p->work_dir_ = tmpl;
+  p->owns_data_ = p->options_.data_dir.empty();
+  p->data_dir_ = p->owns_data_ ? p->work_dir_ + "/data" : p->options_.data_dir;
+  p->stdout_path_ = p->work_dir_ + "/stdout.log";
+  p->stderr_path_ = p->work_dir_ + "/stderr.log";
+
+  std::vector<std::string> argv = {SOSD_PATH};
+  if (p->options_.pass_data) {
+    argv.push_back("--data");
+    argv.push_back(p->data_dir_);
+  }
+  p->port_ = p->options_.port;
+  if (p->options_.listen) {
+    p->port_ = FreePort();
+    argv.push_back("--listen");
+    argv.push_back("127.0.0.1:" + std::to_string(p->port_));
+  }
+  argv.insert(argv.end(), p->options_.extra_args.begin(), p->options_.extra_args.end());
+  std::map<std::string, std::string> env = {
+      {"PATH", "/usr/bin:/bin"},
+      {"HOME", p->work_dir_},
+  };
+  if (!p->options_.access_key.empty()) {
+    env["SOS_ROOT_ACCESS_KEY"] = p->options_.access_key;
+    env["SOS_ROOT_SECRET_KEY"] = p->options_.secret_key;
+  }
+  for (const auto& [k, v] : p->options_.extra_env) env[k] = v;
+  std::vector<std::string> env_list;
+  for (const auto& [k, v] : env) env_list.push_back(k + "=" + v);
+
+  int out = ::open(p->stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err = ::open(p->stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  p->pid_ = Spawn(argv, env_list, out, err);
+  ::close(out);
+  ::close(err);
+  if (p->pid_ < 0) return Status::IOError("fork failed");
+
+  const std::string health = p->endpoint() + "/-/health";
+  auto deadline = Clock::now() + p->options_.start_timeout;
+  while (true) {
+    int status = 0;
+    if (::waitpid(p->pid_, &status, WNOHANG) == p->pid_) {
+      p->pid_ = -1;
+      return Status::Internal("sosd exited during start (status " + std::to_string(status) +
+                              "):\n" + Tail(p->stderr_text()));
+    }
+    if (HttpGetStatus(health, milliseconds(500)) == 200) break;
+    if (Clock::now() >= deadline) {
+      std::string log = Tail(p->stderr_text());
+      p->Stop();
+      return Status::Timeout("sosd did not answer " + health + " within " +
+                             std::to_string(p->options_.start_timeout.count()) + " s:\n" + log);
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return p;
+}
+
+std::optional<int> SosdProcess::Stop(std::chrono::seconds grace) {
+  if (pid_ <= 0) return std::nullopt;
+  ::kill(pid_, SIGTERM);
+  std::optional<int> status = WaitFor(pid_, grace);
+  if (!status) {
+    ::kill(pid_, SIGKILL);
+    status = WaitFor(pid_, std::chrono::seconds(10));
+  }
+  pid_ = -1;
+  return status;
+}
+
+void SosdProcess::StopAndCleanUp() {
+  Stop();
+  std::error_code ec;
+  if (!owns_data_ && !options_.data_dir.empty()) {
+    // Keep the caller's data; remove only our logs.
+    std::filesystem::remove(stdout_path_, ec);
+    std::filesystem::remove(stderr_path_, ec);
+    std::filesystem::remove(work_dir_, ec);
+  } else if (!work_dir_.empty()) {
+    std::filesystem::remove_all(work_dir_, ec);
+  }
+  work_dir_.clear();
+}
+
+SosdProcess::~SosdProcess() { StopAndCleanUp(); }
+
+}  // namespace sos::testing

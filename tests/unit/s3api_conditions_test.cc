@@ -1,0 +1,195 @@
+// Range and precondition header parsing, and CORS rule matching.
+#include <gtest/gtest.h>
+
+#include "daemon/s3api/cors.h"
+#include "daemon/s3api/http_conditions.h"
+#include "s3core/time_format.h"
+
+namespace sos {
+namespace {
+
+TEST(S3RangeTest, ParsesTheThreeForms) {
+  auto closed = ParseRangeHeader("bytes=10-19");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->first, 10u);
+  EXPECT_EQ(closed->last, 19u);
+  auto open = ParseRangeHeader("bytes=100-");
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->first, 100u);
+  EXPECT_FALSE(open->last);
+  auto suffix = ParseRangeHeader("bytes=-5");
+  ASSERT_TRUE(suffix);
+  EXPECT_EQ(suffix->suffix_length, 5u);
+  EXPECT_TRUE(ParseRangeHeader(" Bytes=1-2 "));
+}
+
+TEST(S3RangeTest, IgnoresWhatItCannotServe) {
+  for (const char* ignored :
+       {"", "bytes", "bytes=", "bytes=-", "items=1-2", "bytes=a-b", "bytes=5-3", "bytes=0-1,5-6",
+        "bytes=1-2-3", "bytes=99999999999999999999999-"}) {
+    EXPECT_FALSE(ParseRangeHeader(ignored)) << ignored;
+  }
+}
+
+TEST(S3RangeTest, ResolvesAgainstSize) {
+  struct Case {
+    const char* header;
+    uint64_t size, first, length;
+  };
+  const Case ok[] = {
+      {"bytes=0-0", 1000, 0, 1},  {"bytes=10-19", 1000, 10, 10},  {"bytes=990-", 1000, 990, 10},
+      {"bytes=-5", 1000, 995, 5}, {"bytes=-5000", 1000, 0, 1000}, {"bytes=995-5000", 1000, 995, 5},
+      {"bytes=0-", 1, 0, 1},
+  };
+  for (const auto& c : ok) {
+    auto r = ResolveRange(*ParseRangeHeader(c.header), c.size);
+    ASSERT_TRUE(r.ok()) << c.header;
+    EXPECT_EQ(r->first, c.first) << c.header;
+    EXPECT_EQ(r->length, c.length) << c.header;
+  }
+  const std::pair<const char*, uint64_t> unsatisfiable[] = {
+      {"bytes=1000-", 1000}, {"bytes=9999999-", 1000}, {"bytes=-0", 1000},
+      {"bytes=0-", 0},       {"bytes=-1", 0},
+  };
+  for (const auto& [header, size] : unsatisfiable) {
+    auto r = ResolveRange(*ParseRangeHeader(header), size);
+    ASSERT_FALSE(r.ok()) << header;
+    EXPECT_EQ(r.status().code(), StatusCode::kRangeNotSatisfiable);
+    EXPECT_EQ(r.status().s3_code(), "InvalidRange");
+  }
+  EXPECT_EQ(ContentRange({10, 10}, 1000), "bytes 10-19/1000");
+}
+
+TEST(S3RangeTest, CopySourceRangeMustBeClosedAndInside) {
+  auto r = ParseCopySourceRange("bytes=0-99", 100);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->length, 100u);
+  EXPECT_FALSE(ParseCopySourceRange("bytes=0-100", 100).ok());
+  EXPECT_FALSE(ParseCopySourceRange("bytes=10-", 100).ok());
+  EXPECT_FALSE(ParseCopySourceRange("bytes=-10", 100).ok());
+  EXPECT_FALSE(ParseCopySourceRange("garbage", 100).ok());
+}
+
+class S3ConditionsTest : public ::testing::Test {
+ protected:
+  const std::string etag = "\"9b2cf535f27731c974343645a3985328\"";
+  const TimePoint modified = *ParseHttpDate("Wed, 01 Jan 2025 12:00:00 GMT");
+  const TimePoint now = *ParseHttpDate("Thu, 01 May 2025 00:00:00 GMT");
+  const TimePoint before = *ParseHttpDate("Tue, 31 Dec 2024 00:00:00 GMT");
+  const TimePoint after = *ParseHttpDate("Fri, 03 Jan 2025 00:00:00 GMT");
+  const std::string stale = "\"00000000000000000000000000000000\"";
+
+  StatusCode Eval(const Conditions& c, bool copy = false) {
+    return EvaluateReadConditions(c, etag, modified, now, copy).code();
+  }
+};
+
+TEST_F(S3ConditionsTest, SingleConditions) {
+  EXPECT_EQ(Eval({}), StatusCode::kOk);
+  EXPECT_EQ(Eval({.if_match = etag}), StatusCode::kOk);
+  EXPECT_EQ(Eval({.if_match = "9b2cf535f27731c974343645a3985328"}), StatusCode::kOk);
+  EXPECT_EQ(Eval({.if_match = "*"}), StatusCode::kOk);
+  EXPECT_EQ(Eval({.if_match = stale + ", " + etag}), StatusCode::kOk);
+  EXPECT_EQ(Eval({.if_match = stale}), StatusCode::kPreconditionFailed);
+  EXPECT_EQ(Eval({.if_none_match = etag}), StatusCode::kNotModified);
+  EXPECT_EQ(Eval({.if_none_match = "W/" + etag}), StatusCode::kNotModified);
+  EXPECT_EQ(Eval({.if_none_match = "*"}), StatusCode::kNotModified);
+  EXPECT_EQ(Eval({.if_none_match = stale}), StatusCode::kOk);
+  EXPECT_EQ(Eval({.if_modified_since = after}), StatusCode::kNotModified);
+  EXPECT_EQ(Eval({.if_modified_since = modified}), StatusCode::kNotModified);
+  EXPECT_EQ(Eval({.if_modified_since = before}), StatusCode::kOk);
+  EXPECT_EQ(Eval({.if_unmodified_since = before}), StatusCode::kPreconditionFailed);
+  EXPECT_EQ(Eval({.if_unmodified_since = modified}), StatusCode::kOk);
+  EXPECT_EQ(Eval({.if_unmodified_since = after}), StatusCode::kOk);
+}
+
+TEST_F(S3ConditionsTest, Rfc7232Precedence) {
+  // If-Match true wins over a failing If-Unmodified-Since (S3 documents this).
+  EXPECT_EQ(Eval({.if_match = etag, .if_unmodified_since = before}), StatusCode::kOk);
+  // If-None-Match false wins over a true If-Modified-Since... which would be
+  // 304: If-None-Match decides alone.
+  EXPECT_EQ(Eval({.if_none_match = stale, .if_modified_since = after}), StatusCode::kOk);
+  EXPECT_EQ(Eval({.if_none_match = etag, .if_modified_since = before}), StatusCode::kNotModified);
+  // 412 is decided before 304.
+  EXPECT_EQ(Eval({.if_match = stale, .if_none_match = etag}), StatusCode::kPreconditionFailed);
+  // A future If-Modified-Since is ignored.
+  EXPECT_EQ(Eval({.if_modified_since = now + std::chrono::hours(24)}), StatusCode::kOk);
+}
+
+TEST_F(S3ConditionsTest, CopySourceNeverAnswers304) {
+  EXPECT_EQ(Eval({.if_none_match = etag}, true), StatusCode::kPreconditionFailed);
+  EXPECT_EQ(Eval({.if_modified_since = after}, true), StatusCode::kPreconditionFailed);
+  EXPECT_EQ(Eval({.if_match = etag}, true), StatusCode::kOk);
+}
+
+TEST_F(S3ConditionsTest, ParsesHeadersWithPrefix) {
+  HttpRequestHead head;
+  head.headers = {{"If-Match", etag},
+                  {"x-amz-copy-source-if-none-match", stale},
+                  {"X-Amz-Copy-Source-If-Modified-Since", "Wed, 01 Jan 2025 12:00:00 GMT"},
+                  {"If-Unmodified-Since", "not a date"}};
+  Conditions plain = ConditionsFromHeaders(head);
+  EXPECT_EQ(plain.if_match, etag);
+  EXPECT_FALSE(plain.if_none_match);
+  EXPECT_FALSE(plain.if_unmodified_since) << "unparsable dates are ignored";
+  Conditions copy = ConditionsFromHeaders(head, "x-amz-copy-source-");
+  EXPECT_EQ(copy.if_none_match, stale);
+  EXPECT_EQ(copy.if_modified_since, modified);
+  EXPECT_FALSE(copy.if_match);
+}
+
+TEST(S3EtagTest, QuoteAndMatch) {
+  EXPECT_EQ(QuoteEtag("abc"), "\"abc\"");
+  EXPECT_EQ(QuoteEtag("\"abc\""), "\"abc\"");
+  EXPECT_EQ(QuoteEtag("W/\"abc\""), "\"abc\"");
+  EXPECT_TRUE(EtagListMatches("\"a\", \"b\"", "\"b\""));
+  EXPECT_FALSE(EtagListMatches("\"a\", \"b\"", "\"c\""));
+}
+
+TEST(S3CorsTest, Wildcards) {
+  EXPECT_TRUE(WildcardMatch("*", "anything", false));
+  EXPECT_TRUE(WildcardMatch("https://*.example.com", "https://app.example.com", false));
+  EXPECT_FALSE(WildcardMatch("https://*.example.com", "https://example.com", false));
+  EXPECT_FALSE(WildcardMatch("https://*.example.com", "http://app.example.com", false));
+  EXPECT_TRUE(WildcardMatch("x-amz-*", "X-Amz-Date", true));
+  EXPECT_FALSE(WildcardMatch("x-amz-*", "X-Amz-Date", false));
+  EXPECT_TRUE(WildcardMatch("exact", "exact", false));
+}
+
+TEST(S3CorsTest, MatchesOriginMethodAndHeaders) {
+  CorsConfiguration config;
+  config.rules.push_back({"site",
+                          {"https://*.example.com"},
+                          {"GET", "PUT"},
+                          {"content-type", "x-amz-*"},
+                          {"ETag"},
+                          3000});
+  config.rules.push_back({"any", {"*"}, {"GET"}, {}, {}, std::nullopt});
+
+  const CorsRule* r =
+      MatchCorsRule(config, "https://app.example.com", "PUT", "Content-Type, X-Amz-Date");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->id, "site");
+  auto headers = CorsResponseHeaders(*r, "https://app.example.com", "Content-Type, X-Amz-Date",
+                                     /*preflight=*/true);
+  std::map<std::string, std::string> h(headers.begin(), headers.end());
+  EXPECT_EQ(h["Access-Control-Allow-Origin"], "https://app.example.com");
+  EXPECT_EQ(h["Access-Control-Allow-Methods"], "GET, PUT");
+  EXPECT_EQ(h["Access-Control-Allow-Headers"], "Content-Type, X-Amz-Date");
+  EXPECT_EQ(h["Access-Control-Expose-Headers"], "ETag");
+  EXPECT_EQ(h["Access-Control-Max-Age"], "3000");
+  EXPECT_EQ(h["Access-Control-Allow-Credentials"], "true");
+
+  // A header no rule allows: the first rule fails, the second allows no headers.
+  EXPECT_EQ(MatchCorsRule(config, "https://app.example.com", "PUT", "authorization"), nullptr);
+  // GET from anywhere falls through to the wildcard rule.
+  const CorsRule* any = MatchCorsRule(config, "https://evil.test", "GET", "");
+  ASSERT_NE(any, nullptr);
+  EXPECT_EQ(any->id, "any");
+  auto any_headers = CorsResponseHeaders(*any, "https://evil.test", "", false);
+  EXPECT_EQ(any_headers[0].second, "*");
+  EXPECT_EQ(MatchCorsRule(config, "https://evil.test", "DELETE", ""), nullptr);
+}
+
+}  // namespace
+}  // namespace sos
