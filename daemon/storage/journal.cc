@@ -20,6 +20,11 @@ std::string GenName(uint64_t gen, const char* ext) {
   return buf;
 }
 
+// "<16 hex digits>.<ext>" -> generation.
+bool ParseGen(const std::string& name, uint64_t* gen) {
+  return name.size() > 17 && name[16] == '.' && std::sscanf(name.c_str(), "%16" SCNx64, gen) == 1;
+}
+
 Status NoQuorum(std::string_view what, size_t got, size_t need, bool no_space) {
   std::string msg = std::string(what) + " reached " + std::to_string(got) + " drives, quorum is " +
                     std::to_string(need);
@@ -91,6 +96,16 @@ Status Journal::Recover(const JournalPosition& pos) {
     log = DriveLog{};
     if (!drives_->ok(d)) continue;
     std::string dir = drives_->JournalDir(d);
+    // A newer generation was started but never committed to the index (crash
+    // in a checkpoint). Its log header would claim that records from its first
+    // seq on belong to it, and Replay would drop the current generation's
+    // records past that seq: remove it before anything is appended.
+    if (auto names = ListDir(dir); names.ok()) {
+      for (const std::string& n : *names) {
+        uint64_t g;
+        if (ParseGen(n, &g) && g > gen_) ::unlink(JoinPath(dir, n).c_str());
+      }
+    }
     struct stat st;
     if (::stat(JoinPath(dir, SnapName(gen_)).c_str(), &st) == 0) {
       snapshot_bytes_ = std::max<uint64_t>(snapshot_bytes_, st.st_size);
@@ -335,8 +350,7 @@ void Journal::DropBefore(uint64_t gen, const std::vector<size_t>& drives) {
     if (!names.ok()) continue;
     for (const std::string& n : *names) {
       uint64_t g = 0;
-      if (n.size() < 17 || n[16] != '.' || std::sscanf(n.c_str(), "%16" SCNx64, &g) != 1) continue;
-      if (g < gen) ::unlink(JoinPath(dir, n).c_str());
+      if (ParseGen(n, &g) && g < gen) ::unlink(JoinPath(dir, n).c_str());
     }
   }
 }

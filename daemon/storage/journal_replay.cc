@@ -103,7 +103,12 @@ class ChainReader {
 Result<Journal::ReplayResult> Journal::Replay(
     DriveSet& drives, const std::function<Status(uint64_t, std::vector<JournalOp>)>& apply) {
   std::vector<DriveFiles> files(drives.size());
-  std::map<uint64_t, uint64_t> gen_start;  // from every readable log header
+  std::map<uint64_t, uint64_t> log_start;  // gen -> first seq, from every readable log header
+  // The same, only from logs holding records. A generation whose rotation was
+  // never committed (crash in a checkpoint) never receives a record, so only
+  // these prove that a previous generation's records past their first seq
+  // were never committed.
+  std::map<uint64_t, uint64_t> gen_start;
   for (size_t d = 0; d < drives.size(); ++d) {
     auto names = ListDir(drives.JournalDir(d));
     if (!names.ok()) continue;
@@ -117,7 +122,10 @@ Result<Journal::ReplayResult> Journal::Replay(
         files[d].logs[gen] = path;
         auto r = RecordReader::Open(path);
         if (r.ok() && r->header().magic == kLogMagic && r->header().gen == gen) {
-          gen_start.emplace(gen, r->header().seq);
+          log_start.emplace(gen, r->header().seq);
+          uint64_t seq;
+          std::string payload;
+          if (r->Next(&seq, &payload)) gen_start.emplace(gen, r->header().seq);
         }
       }
     }
@@ -152,11 +160,11 @@ Result<Journal::ReplayResult> Journal::Replay(
   }
   if (snap_path.empty()) {
     // Without a snapshot, only a journal that starts at the beginning will do.
-    if (gen_start.empty() || gen_start.begin()->second != 1) {
-      if (gen_start.empty()) return result;  // no journal at all: an empty store
+    if (log_start.empty() || log_start.begin()->second != 1) {
+      if (log_start.empty()) return result;  // no journal at all: an empty store
       return Status::Corruption("no usable journal snapshot on any drive");
     }
-    snap_gen = gen_start.begin()->first;
+    snap_gen = log_start.begin()->first;
     next_seq = 1;
   } else {
     uint64_t seq;

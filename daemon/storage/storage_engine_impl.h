@@ -5,20 +5,23 @@
 // into the LMDB index via IndexTxn::Apply). BlobRegistry tracks in-flight and
 // pinned blobs for the garbage collector.
 //
-// Durability of a PUT with FsyncPolicy::kAlways, in order:
-//   1. blob: per drive fdatasync(file) + fsync(dir) after rename (parallel)
-//   2. journal record: per drive fdatasync (parallel; shared by a batch)
-//   3. LMDB commit: 2 fdatasyncs (shared by a batch)
-// i.e. 3 fsyncs per drive plus 2, 5 sequential sync latencies, for one PUT
-// alone; concurrent PUTs share steps 2 and 3. The first blob in a new blobs/xx/yy
-// directory adds one fsync of xx/.
+// Durability of a PUT with FsyncPolicy::kAlways, in this order:
+//   1. blob: per drive fdatasync(file), rename, fsync(dir), in parallel
+//      (a new blobs/xx/ or xx/yy/ directory adds an fsync of its parent)
+//   2. journal record: per drive fdatasync, in parallel
+//   3. LMDB commit: 2 fdatasyncs (data pages, then meta page)
+// = 3 fsyncs per drive + 2, i.e. 5 sequential sync latencies for a lone PUT.
+// Concurrent PUTs share steps 2 and 3 (group commit). Deletes, copies and
+// other metadata changes cost steps 2 and 3 only.
 //
-// Recovery at Open: tmp/ is emptied, each journal is truncated to the length
+// Recovery at Open: tmp/ is emptied; each journal is truncated to the length
 // the index committed (rolling back a record whose LMDB commit never
-// happened), stale journals are healed by a checkpoint, and a full GC scan
-// deletes every blob file the index does not reference (written but never
-// committed, or released but not yet unlinked when the process died). If the
-// index is missing but the drives hold journals, Open rebuilds it first.
+// happened) and journal generations the index never committed are removed;
+// stale journals (replaced drive, missed appends) are healed by a checkpoint;
+// after an unclean shutdown (no CLEAN marker) a full GC scan deletes every
+// blob file the index does not reference (written but never committed, or
+// released but not yet unlinked). If the index is missing but the drives hold
+// journals, Open rebuilds it first (never starts empty over full drives).
 //
 // Locks: world_mu_ is taken shared by every operation and exclusively by
 // Rebuild (which swaps the LMDB environment). LookupKey hits an in-memory
