@@ -1,0 +1,78 @@
+#include "cache/cache.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+namespace sos {
+
+Result<std::unique_ptr<Cache>> Cache::Open(const CacheOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return Status::IOError("cannot create cache dir " + options.dir + ": " + ec.message());
+  std::unique_ptr<Cache> cache(new Cache(options));
+  SOS_RETURN_IF_ERROR(cache->data_.Init());
+  LmdbEnv::Options env_options;
+  env_options.dir = options.dir + "/db";
+  env_options.map_size = options.map_size;
+  SOS_ASSIGN_OR_RETURN(cache->env_, LmdbEnv::Open(env_options));
+  SOS_ASSIGN_OR_RETURN(cache->meta_,
+                       MetadataCache::Open(*cache->env_, options.stat_ttl, options.clock));
+  SOS_ASSIGN_OR_RETURN(cache->files_, FileIndex::Open(*cache->env_));
+  SOS_ASSIGN_OR_RETURN(cache->blocks_, BlockIndex::Open(*cache->env_));
+  Cache* c = cache.get();
+  SOS_RETURN_IF_ERROR(cache->files_->ClaimIdentity(options.identity, [c] {
+    c->data_.RemoveAll();
+    c->meta_->Clear();
+  }));
+  SOS_ASSIGN_OR_RETURN(auto all, cache->files_->All());
+  uint64_t usage = 0;
+  for (const auto& [path, record] : all) usage += cache->data_.DiskUsage(record.file_id);
+  cache->usage_ = usage;
+  return cache;
+}
+
+void Cache::RemoveFile(const std::string& path, uint64_t file_id) {
+  (void)files_->Remove(path);
+  (void)blocks_->Clear(file_id);
+  uint64_t bytes = data_.DiskUsage(file_id);
+  data_.Remove(file_id);
+  uint64_t cur = usage_.load();
+  while (!usage_.compare_exchange_weak(cur, cur > bytes ? cur - bytes : 0)) {
+  }
+}
+
+Status Cache::Evict(const std::function<bool(const std::string& path)>& in_use) {
+  std::lock_guard lock(evict_mu_);
+  SOS_ASSIGN_OR_RETURN(auto all, files_->All());
+  struct Candidate {
+    int64_t last_access;
+    std::string path;
+    uint64_t file_id;
+    uint64_t bytes;
+  };
+  std::vector<Candidate> candidates;
+  uint64_t total = 0;
+  for (const auto& [path, record] : all) {
+    uint64_t bytes = data_.DiskUsage(record.file_id);
+    total += bytes;
+    if (!record.dirty) candidates.push_back({record.last_access_ns, path, record.file_id, bytes});
+  }
+  const uint64_t target = options_.size_limit / 10 * 9;
+  if (total > options_.size_limit) {
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Candidate& a, const Candidate& b) { return a.last_access < b.last_access; });
+    for (const auto& c : candidates) {
+      if (total <= target) break;
+      if (c.bytes == 0 || in_use(c.path)) continue;
+      (void)files_->Remove(c.path);
+      (void)blocks_->Clear(c.file_id);
+      data_.Remove(c.file_id);
+      total -= c.bytes;
+    }
+  }
+  usage_ = total;
+  return Status::Ok();
+}
+
+}  // namespace sos

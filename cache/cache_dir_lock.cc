@@ -1,0 +1,40 @@
+#include "cache/cache_dir_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+namespace sos {
+
+Result<std::unique_ptr<CacheDirLock>> CacheDirLock::Acquire(const std::string& dir,
+                                                            std::chrono::milliseconds wait) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create cache dir " + dir + ": " + ec.message());
+  std::string path = dir + "/lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      int err = errno;
+      ::close(fd);
+      return Status::IOError("cannot lock " + path + ": " + std::strerror(err));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd);
+      return Status::AlreadyExists("cache dir " + dir + " is in use by another sosfs");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return std::unique_ptr<CacheDirLock>(new CacheDirLock(fd));
+}
+
+CacheDirLock::~CacheDirLock() { ::close(fd_); }
+
+}  // namespace sos

@@ -1,0 +1,94 @@
+// MetadataCache: what sosfs last learned about remote paths, with a TTL.
+//
+// Two LMDB databases: "attrs" maps a path to the RemoteEntry of its object (or
+// to a negative entry: "nothing there"), "dirs" maps a directory path to the
+// names and kinds of its children. Paths are relative to the mount's prefix,
+// "" being the root. Entries expire `ttl` after they were stored (wall clock,
+// so entries stay meaningful across a remount); a ttl of 0 disables caching.
+// The cache is advisory: an LMDB failure is reported on stderr once and reads
+// as a miss, never as an error of the file system operation; a full map clears
+// the cache.
+//
+// Thread-safety: thread-safe (each call is one short LMDB transaction).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cache/lmdb_env.h"
+
+namespace sos {
+
+// An object (or directory) as the remote store describes it.
+struct RemoteEntry {
+  bool is_dir = false;
+  bool has_marker = false;  // directory: a "dir/" marker object exists
+  uint64_t size = 0;
+  std::string etag;  // quoted, as S3 sends it
+  int64_t last_modified_ns = 0;
+  std::string content_type;
+  std::map<std::string, std::string> user_meta;  // x-amz-meta-*, names lower-case
+
+  friend bool operator==(const RemoteEntry&, const RemoteEntry&) = default;
+};
+
+struct DirChild {
+  std::string name;
+  bool is_dir = false;
+  friend bool operator==(const DirChild&, const DirChild&) = default;
+};
+
+class MetadataCache {
+ public:
+  using Clock = std::function<int64_t()>;  // nanoseconds since the epoch
+  enum class Hit { kMiss, kPositive, kNegative };
+
+  // Opens the "attrs" and "dirs" databases of env (which must outlive this).
+  static Result<std::unique_ptr<MetadataCache>> Open(LmdbEnv& env, std::chrono::nanoseconds ttl,
+                                                     Clock clock = {});
+
+  Hit GetAttr(const std::string& path, RemoteEntry* entry);
+  void PutAttr(const std::string& path, const RemoteEntry& entry);
+  void PutNegative(const std::string& path);
+  void InvalidateAttr(const std::string& path);
+
+  // The children of a directory, or nullopt if unknown or expired.
+  std::optional<std::vector<DirChild>> GetDir(const std::string& path);
+  // Stores a listing and, in the same transaction, every child's entry.
+  void PutDir(const std::string& path,
+              const std::vector<std::pair<std::string, RemoteEntry>>& children);
+  void InvalidateDir(const std::string& path);
+  // Forgets path and everything below it (attrs and listings).
+  void InvalidateTree(const std::string& path);
+  void Clear();
+
+  std::chrono::nanoseconds ttl() const { return ttl_; }
+
+ private:
+  MetadataCache(LmdbEnv& env, MDB_dbi attrs, MDB_dbi dirs, std::chrono::nanoseconds ttl,
+                Clock clock)
+      : env_(env), attrs_(attrs), dirs_(dirs), ttl_(ttl), clock_(std::move(clock)) {}
+  int64_t Now() const;
+  void Report(const Status& s);  // logs the first failure; clears on a full map
+
+  LmdbEnv& env_;
+  const MDB_dbi attrs_;
+  const MDB_dbi dirs_;
+  const std::chrono::nanoseconds ttl_;
+  const Clock clock_;
+  std::atomic<bool> reported_{false};
+};
+
+// Encoding of a RemoteEntry (shared with the dirty journal's records).
+std::string EncodeRemoteEntry(const RemoteEntry& e);
+bool DecodeRemoteEntry(std::string_view in, RemoteEntry* e);
+
+}  // namespace sos

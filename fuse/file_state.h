@@ -1,0 +1,188 @@
+// FileState: the local copy of one regular file that sosfs is working on.
+//
+// Owns the file's sparse cache file (cache/DataFiles) and knows which of its
+// blocks hold valid bytes: block b is valid when it was fetched from the base
+// version (the remote object `etag`, whose first `base_size` bytes back the
+// file) or written locally; blocks past base_size are valid by definition
+// (zeros or local writes). Reads fetch only the missing blocks they touch,
+// with ranged GETs pinned to the base version (If-Match), plus some
+// read-ahead on sequential reads; writes fetch a block first only when they
+// cover part of a block the base still backs. Every change bumps gen(); the
+// Uploader snapshots a gen, uploads, and the file is clean again only if no
+// change came in meanwhile. The FileRecord (cache/FileIndex) and the block
+// flags (cache/BlockIndex) mirror this state in LMDB, so a dirty file
+// survives a crash of sosfs (Recover).
+//
+// Thread-safety: thread-safe. Locks, in the order they may be taken:
+//   io_mu_      held by an upload for its whole length, and by rename/unlink
+//               to wait for one (never while holding any other lock below);
+//   data_mu_    held by Read/Write/Truncate/FetchAll/Refresh, across the
+//               network fetches of missing blocks;
+//   persist_mu_ orders the LMDB writes of the record;
+//   mu_         the small state (size, attributes, flags), held briefly and
+//               never across I/O.
+// The FileRegistry's lock may be taken before persist_mu_/mu_, never after.
+//
+// The implementation is split: file_state.cc (life cycle, attributes,
+// uploads) and file_state_data.cc (fetches, read, write, truncate).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cache/cache.h"
+#include "fuse/fs_options.h"
+#include "fuse/remote_tree.h"
+#include "fuse/s3fs_meta.h"
+#include "s3core/object_store.h"
+
+namespace sos {
+
+// What every FileState works with; outlives them all.
+struct FileContext {
+  ObjectStore& store;
+  Cache& cache;
+  RemoteTree& remote;
+  const FilesystemOptions& options;
+};
+
+class FileState {
+ public:
+  enum class Phase { kClean, kDirty, kUploading };
+
+  // What one upload sends: the state at generation `gen`.
+  struct Snapshot {
+    std::string path;
+    uint64_t gen = 0;
+    uint64_t size = 0;
+    std::string content_type;
+    std::map<std::string, std::string> user_meta;
+  };
+
+  // A new empty file that exists only locally (dirty until uploaded).
+  static Result<std::shared_ptr<FileState>> CreateNew(FileContext& ctx, const std::string& path,
+                                                      const NodeAttr& attr);
+  // An existing remote file; reuses cached bytes of the same version.
+  static Result<std::shared_ptr<FileState>> Load(FileContext& ctx, const std::string& path,
+                                                 const RemoteEntry& remote);
+  // A dirty file of the journal, after a restart.
+  static Result<std::shared_ptr<FileState>> Recover(FileContext& ctx, const std::string& path,
+                                                    const FileRecord& record);
+  ~FileState();
+  FileState(const FileState&) = delete;
+  FileState& operator=(const FileState&) = delete;
+
+  // ---- data (data_mu_)
+  Result<size_t> Read(uint64_t offset, size_t size, char* buf);
+  Result<size_t> Write(uint64_t offset, const char* data, size_t size);
+  Status Truncate(uint64_t size);
+  // Fetches every block still missing (before an upload).
+  Status FetchAll();
+  // A clean file whose remote version changed drops its cached bytes.
+  Status Refresh(const RemoteEntry& remote);
+
+  // ---- attributes (mu_)
+  NodeAttr Attr() const;
+  std::map<std::string, std::string> Xattrs() const;
+  std::string etag() const;
+  // The file as a remote entry (what a clean file's object holds).
+  RemoteEntry AsRemoteEntry() const;
+  // Whether an object exists at the current path (the base version).
+  bool HasRemote() const;
+  // Whether every byte is in the local file.
+  bool AllLocal() const;
+  std::string path() const;
+  Phase phase() const;
+  bool dirty() const;
+  uint64_t gen() const;
+  // Changes attributes or xattrs of the file; they go up with the next upload.
+  Status Update(const std::function<void(NodeAttr*, std::map<std::string, std::string>*)>& change);
+  // The remote object got new metadata (self-copy): same bytes, new etag.
+  void ApplyRemote(const RemoteEntry& remote);
+  // The base version now lives at the current path under `etag` (rename copied it).
+  Status Rebase(const std::string& etag);
+  // There is no object at the current path any more; requires AllLocal().
+  Status DropBase();
+
+  // ---- life cycle (the FileRegistry and the Filesystem)
+  void SetPath(const std::string& path);
+  void MarkDeleted();
+  bool deleted() const;
+  void Opened();
+  int Closed();  // returns the remaining open count
+  int open_count() const;
+  // Writes the record to LMDB (forced to disk when durable).
+  Status Persist(bool durable = false);
+  uint64_t file_id() const { return file_id_; }
+
+  // ---- uploads (the Uploader)
+  std::mutex& io_mu() { return io_mu_; }
+  int fd() const { return fd_; }
+  Snapshot BeginUpload();
+  Status SetUploadId(const std::string& upload_id);
+  // The entry of the object uploading `snap` creates.
+  static RemoteEntry EntryFor(const Snapshot& snap, const std::string& etag);
+  // Records the outcome of uploading `snap`; on success the file is clean
+  // unless it changed meanwhile.
+  void FinishUpload(const Snapshot& snap, const Status& status, const std::string& etag);
+  // A whole upload round for generation `gen` failed.
+  void MarkFailed(uint64_t gen);
+  uint64_t uploaded_gen() const;
+  uint64_t failed_gen() const;
+  Status last_error() const;
+
+ private:
+  FileState(FileContext& ctx, std::string path, uint64_t file_id, int fd)
+      : ctx_(ctx), path_(std::move(path)), file_id_(file_id), fd_(fd) {}
+
+  uint64_t BlockSize() const { return ctx_.options.block_size; }
+  uint64_t Blocks(uint64_t bytes) const { return (bytes + BlockSize() - 1) / BlockSize(); }
+  // Whether block b must be fetched before its bytes are valid (mu_ held).
+  bool MissingLocked(uint64_t b) const;
+  // Fetches blocks [first, last] that the base backs (data_mu_ held).
+  Status Fetch(uint64_t first, uint64_t last);
+  Status FetchRange(uint64_t first, uint64_t last);
+  // Fetches the missing blocks of [offset, offset+size) (data_mu_ held).
+  Status FetchMissing(uint64_t offset, uint64_t size, uint64_t readahead_end);
+  // Drops the cached bytes for another remote version (data_mu_ held).
+  Status ResetBase(const RemoteEntry& remote);
+  FileRecord RecordLocked() const;
+  // Marks bytes [offset, end) written (mu_ not held; data_mu_ held).
+  Status MarkWritten(uint64_t offset, uint64_t end);
+
+  FileContext& ctx_;
+  std::mutex io_mu_;
+  std::mutex data_mu_;
+  std::mutex persist_mu_;
+  mutable std::mutex mu_;
+
+  // Guarded by mu_.
+  std::string path_;
+  const uint64_t file_id_;
+  const int fd_;
+  uint64_t size_ = 0;
+  std::string etag_;             // base version; "" = none
+  uint64_t base_size_ = 0;       // bytes of the base version still backing the file
+  std::vector<uint8_t> blocks_;  // BlockIndex flags, by block
+  NodeAttr attr_;
+  std::map<std::string, std::string> xattrs_;  // user metadata that is not an attribute
+  std::string content_type_;
+  std::string upload_id_;
+  bool dirty_ = false;
+  bool uploading_ = false;
+  bool deleted_ = false;
+  int open_count_ = 0;
+  uint64_t gen_ = 1;
+  uint64_t uploaded_gen_ = 0;
+  uint64_t failed_gen_ = 0;
+  Status last_error_;
+  uint64_t next_sequential_ = 0;  // data_mu_: where a sequential read would continue
+};
+
+}  // namespace sos

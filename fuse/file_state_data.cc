@@ -1,0 +1,303 @@
+// FileState: the data path (block fetches, read, write, truncate).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "fuse/file_state.h"
+#include "fuse/fs_errors.h"
+
+namespace sos {
+namespace {
+
+constexpr uint8_t kPresent = BlockIndex::kPresent;
+constexpr uint8_t kDirty = BlockIndex::kDirty;
+constexpr int kFetchAttempts = 3;
+
+Status ErrnoStatus(const std::string& what, int err) {
+  std::string msg = what + ": " + std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT) return Status::NoSpace(msg);
+  return Status::IOError(msg);
+}
+
+Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("cache write", errno);
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+    offset += static_cast<uint64_t>(w);
+  }
+  return Status::Ok();
+}
+
+Status Resize(int fd, uint64_t size) {
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return ErrnoStatus("cache truncate", errno);
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---- data -------------------------------------------------------------------
+
+bool FileState::MissingLocked(uint64_t b) const {
+  if (b >= Blocks(base_size_)) return false;
+  return b >= blocks_.size() || (blocks_[b] & kPresent) == 0;
+}
+
+Status FileState::Fetch(uint64_t first, uint64_t last) {
+  uint64_t run_start = 0;
+  bool in_run = false;
+  for (uint64_t b = first; b <= last + 1; ++b) {
+    bool missing = false;
+    if (b <= last) {
+      std::lock_guard lock(mu_);
+      missing = MissingLocked(b);
+    }
+    if (missing && !in_run) {
+      run_start = b;
+      in_run = true;
+    } else if (!missing && in_run) {
+      SOS_RETURN_IF_ERROR(FetchRange(run_start, b - 1));
+      in_run = false;
+    }
+  }
+  return Status::Ok();
+}
+
+Status FileState::FetchRange(uint64_t first, uint64_t last) {
+  bool refreshed = false;
+  for (int attempt = 0;; ++attempt) {
+    std::string key, etag;
+    uint64_t base;
+    bool dirty;
+    {
+      std::lock_guard lock(mu_);
+      key = ctx_.remote.Key(path_);
+      etag = etag_;
+      base = base_size_;
+      dirty = dirty_ || uploading_;
+    }
+    const uint64_t begin = first * BlockSize();
+    const uint64_t end = std::min((last + 1) * BlockSize(), base);
+    if (begin >= end) return Status::Ok();
+    GetRequest req;
+    req.bucket = ctx_.options.bucket;
+    req.key = key;
+    req.range = ByteRange::Closed(begin, end - 1);
+    req.conditions.if_match = etag;
+    uint64_t pos = begin;
+    auto got = ctx_.store.Get(req, [&](std::string_view chunk) -> Status {
+      if (pos + chunk.size() > end) return Status::IOError("server sent more than asked");
+      SOS_RETURN_IF_ERROR(PwriteAll(fd_, chunk.data(), chunk.size(), pos));
+      pos += chunk.size();
+      return Status::Ok();
+    });
+    if (got.ok()) {
+      if (pos != end) return Status::IOError("short read of " + key);
+      std::vector<std::pair<uint64_t, uint8_t>> changes;
+      {
+        std::lock_guard lock(mu_);
+        if (blocks_.size() <= last) blocks_.resize(last + 1, 0);
+        for (uint64_t b = first; b <= last; ++b) {
+          blocks_[b] |= kPresent;
+          changes.emplace_back(b, blocks_[b]);
+        }
+      }
+      ctx_.cache.AddUsage(end - begin);
+      return ctx_.cache.blocks().Set(file_id_, changes);
+    }
+    StatusCode code = got.status().code();
+    bool changed = code == StatusCode::kPreconditionFailed || code == StatusCode::kNotFound;
+    if (!changed) {
+      // The store retried already; one more round for a dropped connection.
+      if (!got.status().retryable() || attempt >= kFetchAttempts - 1) return got.status();
+      continue;
+    }
+    if (dirty || refreshed) {
+      return Status::IOError(
+          "the remote object " + key +
+          " changed while parts of it were still needed: " + got.status().ToString());
+    }
+    // A clean file whose object was replaced: start over from the new version.
+    auto head = ctx_.store.Head(ctx_.options.bucket, key);
+    if (!head.ok())
+      return head.status().code() == StatusCode::kNotFound
+                 ? Status::IOError(key + " was deleted remotely")
+                 : head.status();
+    RemoteEntry fresh = EntryFromMeta(*head, false);
+    ctx_.remote.NoteEntry(path(), fresh);
+    SOS_RETURN_IF_ERROR(ResetBase(fresh));
+    refreshed = true;
+  }
+}
+
+Status FileState::FetchMissing(uint64_t offset, uint64_t size, uint64_t readahead_end) {
+  if (size == 0) return Status::Ok();
+  const uint64_t first = offset / BlockSize();
+  const uint64_t last = (offset + size - 1) / BlockSize();
+  bool any = false;
+  {
+    std::lock_guard lock(mu_);
+    for (uint64_t b = first; b <= last && !any; ++b) any = MissingLocked(b);
+  }
+  if (!any) return Status::Ok();
+  uint64_t fetch_last = std::max(last, (std::max(readahead_end, offset + size) - 1) / BlockSize());
+  return Fetch(first, fetch_last);
+}
+
+Status FileState::ResetBase(const RemoteEntry& remote) {
+  {
+    std::lock_guard lock(mu_);
+    if (dirty_ || uploading_) return Status::Ok();  // local changes win
+    etag_ = remote.etag;
+    size_ = base_size_ = remote.size;
+    blocks_.clear();
+    attr_ = DecodeAttr(remote, ctx_.options.defaults);
+    xattrs_ = XattrsOf(remote.user_meta);
+    content_type_ = remote.content_type;
+  }
+  SOS_RETURN_IF_ERROR(Resize(fd_, 0));
+  SOS_RETURN_IF_ERROR(Resize(fd_, remote.size));
+  SOS_RETURN_IF_ERROR(ctx_.cache.blocks().Clear(file_id_));
+  return Persist();
+}
+
+Status FileState::Refresh(const RemoteEntry& remote) {
+  std::lock_guard data(data_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (remote.etag == etag_) return Status::Ok();
+  }
+  return ResetBase(remote);
+}
+
+Result<size_t> FileState::Read(uint64_t offset, size_t size, char* buf) {
+  std::lock_guard data(data_mu_);
+  uint64_t file_size;
+  {
+    std::lock_guard lock(mu_);
+    file_size = size_;
+  }
+  if (offset >= file_size || size == 0) return size_t{0};
+  size_t n = static_cast<size_t>(std::min<uint64_t>(size, file_size - offset));
+  uint64_t readahead_end = offset + n;
+  if (offset == next_sequential_ && ctx_.options.readahead_blocks > 0) {
+    readahead_end = std::min(file_size, offset + n + ctx_.options.readahead_blocks * BlockSize());
+  }
+  SOS_RETURN_IF_ERROR(FetchMissing(offset, n, readahead_end));
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pread(fd_, buf + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("cache read", errno);
+    }
+    if (r == 0) {  // the cache file is shorter than the file: a hole at the end
+      std::memset(buf + done, 0, n - done);
+      break;
+    }
+    done += static_cast<size_t>(r);
+  }
+  next_sequential_ = offset + n;
+  return n;
+}
+
+Result<size_t> FileState::Write(uint64_t offset, const char* data, size_t size) {
+  if (size == 0) return size_t{0};
+  std::lock_guard data_lock(data_mu_);
+  const uint64_t end = offset + size;
+  const uint64_t first = offset / BlockSize();
+  const uint64_t last = (end - 1) / BlockSize();
+  bool fetch_first, fetch_last;
+  {
+    std::lock_guard lock(mu_);
+    // A write that covers only part of what the base still holds of a block
+    // needs the rest of that block first.
+    auto partial = [&](uint64_t b) {
+      uint64_t block_end = std::min((b + 1) * BlockSize(), base_size_);
+      return !(offset <= b * BlockSize() && end >= block_end);
+    };
+    fetch_first = MissingLocked(first) && partial(first);
+    fetch_last = last != first && MissingLocked(last) && partial(last);
+  }
+  if (fetch_first) SOS_RETURN_IF_ERROR(Fetch(first, first));
+  if (fetch_last) SOS_RETURN_IF_ERROR(Fetch(last, last));
+  SOS_RETURN_IF_ERROR(PwriteAll(fd_, data, size, offset));
+  SOS_RETURN_IF_ERROR(MarkWritten(offset, end));
+  return size;
+}
+
+Status FileState::MarkWritten(uint64_t offset, uint64_t end) {
+  std::vector<std::pair<uint64_t, uint8_t>> changes;
+  bool newly_dirty;
+  {
+    std::lock_guard lock(mu_);
+    size_ = std::max(size_, end);
+    attr_.mtime = attr_.ctime = NowTimespec();
+    const uint64_t first = offset / BlockSize();
+    const uint64_t last = end > offset ? (end - 1) / BlockSize() : first;
+    if (end > offset) {
+      if (blocks_.size() <= last) blocks_.resize(last + 1, 0);
+      const uint64_t base_blocks = Blocks(base_size_);
+      for (uint64_t b = first; b <= last; ++b) {
+        uint8_t f = blocks_[b] | kPresent | kDirty;
+        if (f != blocks_[b]) {
+          blocks_[b] = f;
+          if (b < base_blocks) changes.emplace_back(b, f);
+        }
+      }
+    }
+    ++gen_;
+    newly_dirty = !dirty_;
+    dirty_ = true;
+  }
+  SOS_RETURN_IF_ERROR(ctx_.cache.blocks().Set(file_id_, changes));
+  return newly_dirty ? Persist(true) : Status::Ok();
+}
+
+Status FileState::Truncate(uint64_t size) {
+  std::lock_guard data(data_mu_);
+  bool fetch;
+  {
+    std::lock_guard lock(mu_);
+    fetch = size < size_ && size % BlockSize() != 0 && MissingLocked(size / BlockSize());
+  }
+  if (fetch) SOS_RETURN_IF_ERROR(Fetch(size / BlockSize(), size / BlockSize()));
+  SOS_RETURN_IF_ERROR(Resize(fd_, size));
+  std::vector<std::pair<uint64_t, uint8_t>> changes;
+  {
+    std::lock_guard lock(mu_);
+    size_ = size;
+    base_size_ = std::min(base_size_, size);
+    const uint64_t blocks = Blocks(size);
+    for (uint64_t b = blocks; b < blocks_.size(); ++b) {
+      if (blocks_[b] != 0) changes.emplace_back(b, 0);
+    }
+    if (blocks_.size() > blocks) blocks_.resize(blocks);
+    attr_.mtime = attr_.ctime = NowTimespec();
+    ++gen_;
+    dirty_ = true;
+  }
+  next_sequential_ = 0;
+  SOS_RETURN_IF_ERROR(ctx_.cache.blocks().Set(file_id_, changes));
+  return Persist(true);
+}
+
+Status FileState::FetchAll() {
+  std::lock_guard data(data_mu_);
+  uint64_t blocks;
+  {
+    std::lock_guard lock(mu_);
+    blocks = Blocks(base_size_);
+  }
+  if (blocks == 0) return Status::Ok();
+  return Fetch(0, blocks - 1);
+}
+
+}  // namespace sos

@@ -1,0 +1,208 @@
+// Filesystem: life cycle, lookup, attributes and directory listings.
+#include "fuse/filesystem.h"
+
+#include <cstdio>
+
+#include "fuse/fs_errors.h"
+
+namespace sos {
+
+Filesystem::Filesystem(ObjectStore& store, FilesystemOptions options)
+    : options_(std::move(options)), store_(store) {}
+
+Filesystem::~Filesystem() { Shutdown(); }
+
+Status Filesystem::Init() {
+  CacheOptions co;
+  co.dir = options_.cache_dir;
+  co.size_limit = options_.cache_size;
+  co.stat_ttl = options_.stat_ttl;
+  co.identity =
+      options_.identity.empty() ? options_.bucket + "/" + options_.prefix : options_.identity;
+  SOS_ASSIGN_OR_RETURN(cache_, Cache::Open(co));
+  remote_ = std::make_unique<RemoteTree>(store_, options_, cache_->meta());
+  ctx_.reset(new FileContext{store_, *cache_, *remote_, options_});
+  registry_ = std::make_unique<FileRegistry>(*ctx_);
+  uploader_ = std::make_unique<Uploader>(*ctx_, [this](const std::shared_ptr<FileState>& st) {
+    registry_->MaybeDrop(st);
+    registry_->MaybeEvict();
+  });
+  // Resume what the journal says was not uploaded before a crash.
+  SOS_ASSIGN_OR_RETURN(auto dirty, cache_->files().Dirty());
+  std::vector<std::shared_ptr<FileState>> resumed;
+  for (const auto& [path, record] : dirty) {
+    if (!record.upload_id.empty()) {
+      (void)store_.AbortMultipartUpload(options_.bucket, remote_->Key(path), record.upload_id);
+    }
+    auto st = FileState::Recover(*ctx_, path, record);
+    if (!st.ok()) {
+      std::fprintf(stderr, "sosfs: cannot resume the upload of %s: %s\n", path.c_str(),
+                   st.status().ToString().c_str());
+      continue;
+    }
+    if (!record.upload_id.empty()) (void)(*st)->SetUploadId("");
+    registry_->Insert(path, *st);
+    resumed.push_back(*st);
+  }
+  uploader_->Start();
+  for (const auto& st : resumed) uploader_->Enqueue(st);
+  return Status::Ok();
+}
+
+void Filesystem::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  if (uploader_) uploader_->Shutdown();
+}
+
+size_t Filesystem::PendingUploads() const { return uploader_ ? uploader_->pending() : 0; }
+
+double Filesystem::Timeout() const { return options_.stat_ttl.count() / 1000.0; }
+
+Status Filesystem::CheckWritable() const {
+  return options_.read_only ? fs::ReadOnly() : Status::Ok();
+}
+
+NodeAttr Filesystem::NewAttr(uint32_t mode, const Caller& caller) const {
+  NodeAttr a;
+  a.mode = mode;
+  a.uid = caller.uid;
+  a.gid = caller.gid;
+  a.atime = a.mtime = a.ctime = NowTimespec();
+  return a;
+}
+
+Result<std::string> Filesystem::PathOf(uint64_t ino) const {
+  auto path = inodes_.PathOf(ino);
+  if (!path) return fs::Stale("inode " + std::to_string(ino));
+  return *path;
+}
+
+Result<std::string> Filesystem::ChildPath(uint64_t parent, const std::string& name) {
+  if (name.size() > kNameMax) return fs::NameTooLong(name.substr(0, 32) + "...");
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+    return Status::InvalidArgument("invalid name '" + name + "'");
+  }
+  SOS_ASSIGN_OR_RETURN(std::string dir, PathOf(parent));
+  return JoinPath(dir, name);
+}
+
+Result<Filesystem::Node> Filesystem::Resolve(const std::string& path) {
+  Node node;
+  node.path = path;
+  if (path.empty()) {
+    node.remote.is_dir = true;
+    node.attr = DecodeAttr(node.remote, options_.defaults);
+    return node;
+  }
+  if (auto st = registry_->Find(path)) {
+    node.attr = st->Attr();
+    node.file = std::move(st);
+    return node;
+  }
+  SOS_ASSIGN_OR_RETURN(node.remote, remote_->Stat(path));
+  node.attr = DecodeAttr(node.remote, options_.defaults);
+  return node;
+}
+
+Result<Filesystem::Node> Filesystem::ResolveIno(uint64_t ino) {
+  if (auto path = inodes_.PathOf(ino)) return Resolve(*path);
+  // Unlinked but still open: the handle knows the file.
+  std::lock_guard lock(handles_mu_);
+  for (const auto& [fh, h] : files_by_fh_) {
+    if (h.first == ino) {
+      Node node;
+      node.file = h.second;
+      node.attr = h.second->Attr();
+      return node;
+    }
+  }
+  return fs::Stale("inode " + std::to_string(ino));
+}
+
+Entry Filesystem::MakeEntry(const std::string& path, const NodeAttr& attr, uint64_t lookups) {
+  Entry e;
+  e.ino = inodes_.Acquire(path, lookups);
+  e.attr = attr;
+  e.timeout = Timeout();
+  return e;
+}
+
+Result<Entry> Filesystem::Lookup(uint64_t parent, const std::string& name) {
+  SOS_ASSIGN_OR_RETURN(std::string path, ChildPath(parent, name));
+  SOS_ASSIGN_OR_RETURN(Node node, Resolve(path));
+  return MakeEntry(path, node.attr, 1);
+}
+
+void Filesystem::Forget(uint64_t ino, uint64_t nlookup) { inodes_.Forget(ino, nlookup); }
+
+void Filesystem::AddLookup(uint64_t ino) { inodes_.AddLookups(ino, 1); }
+
+Result<Entry> Filesystem::GetAttr(uint64_t ino) {
+  SOS_ASSIGN_OR_RETURN(Node node, ResolveIno(ino));
+  Entry e;
+  e.ino = ino;
+  e.attr = node.attr;
+  e.timeout = Timeout();
+  return e;
+}
+
+Result<std::string> Filesystem::ReadLink(uint64_t ino) {
+  SOS_ASSIGN_OR_RETURN(Node node, ResolveIno(ino));
+  if (!node.attr.IsSymlink()) return Status::InvalidArgument(node.path + ": not a symlink");
+  return remote_->ReadSymlink(node.path);
+}
+
+Result<uint64_t> Filesystem::OpenDir(uint64_t ino) {
+  SOS_ASSIGN_OR_RETURN(std::string path, PathOf(ino));
+  SOS_ASSIGN_OR_RETURN(Node node, Resolve(path));
+  if (!node.attr.IsDir()) return fs::NotADirectory(path);
+  SOS_ASSIGN_OR_RETURN(auto listing, remote_->List(path));
+  std::map<std::string, NodeAttr> children;
+  for (const auto& [name, entry] : listing) children[name] = DecodeAttr(entry, options_.defaults);
+  for (const auto& [name, st] : registry_->Children(path)) {
+    if (!st->deleted()) children[name] = st->Attr();
+  }
+  auto entries = std::make_shared<std::vector<DirEntry>>();
+  DirHandle handle;
+  handle.ino = ino;
+  entries->push_back({".", ino, node.attr});
+  NodeAttr parent_attr = node.attr;
+  uint64_t parent_ino = ino;
+  if (!path.empty()) {
+    std::string parent = ParentPath(path);
+    parent_ino = inodes_.Acquire(parent, 0, 1);
+    handle.pinned.push_back(parent_ino);
+    if (auto p = Resolve(parent); p.ok()) parent_attr = p->attr;
+  }
+  entries->push_back({"..", parent_ino, parent_attr});
+  for (const auto& [name, attr] : children) {
+    uint64_t child = inodes_.Acquire(JoinPath(path, name), 0, 1);
+    handle.pinned.push_back(child);
+    entries->push_back({name, child, attr});
+  }
+  handle.entries = std::move(entries);
+  std::lock_guard lock(handles_mu_);
+  uint64_t fh = next_fh_++;
+  dirs_by_fh_[fh] = std::move(handle);
+  return fh;
+}
+
+std::shared_ptr<const std::vector<DirEntry>> Filesystem::DirEntries(uint64_t fh) {
+  std::lock_guard lock(handles_mu_);
+  auto it = dirs_by_fh_.find(fh);
+  return it == dirs_by_fh_.end() ? nullptr : it->second.entries;
+}
+
+void Filesystem::ReleaseDir(uint64_t fh) {
+  std::vector<uint64_t> pinned;
+  {
+    std::lock_guard lock(handles_mu_);
+    auto it = dirs_by_fh_.find(fh);
+    if (it == dirs_by_fh_.end()) return;
+    pinned = std::move(it->second.pinned);
+    dirs_by_fh_.erase(it);
+  }
+  inodes_.Unpin(pinned);
+}
+
+}  // namespace sos

@@ -1,0 +1,48 @@
+// FilesystemOptions: how one sosfs mount behaves (what the -o options set, plus
+// tuning knobs tests turn down). A plain value shared read-only by the
+// Filesystem and the classes it owns.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "fuse/s3fs_meta.h"
+
+namespace sos {
+
+struct FilesystemOptions {
+  std::string bucket;
+  std::string prefix;  // key prefix of the mount: "" or "some/dir/"
+  MountDefaults defaults;
+  bool read_only = false;
+
+  // Local cache (cache/): where, how big, how long metadata stays fresh.
+  std::string cache_dir;
+  uint64_t cache_size = uint64_t{4} << 30;
+  std::chrono::milliseconds stat_ttl{30000};
+  std::string identity;  // endpoint/bucket/prefix; binds cache_dir to this mount
+
+  // Data path.
+  uint64_t block_size = uint64_t{1} << 20;           // unit of fetching and of the block index
+  uint64_t multipart_threshold = uint64_t{8} << 20;  // single PUT below, multipart from here
+  uint64_t part_size = uint64_t{8} << 20;            // grows so that parts <= 10000
+  int readahead_blocks = 8;                          // extra blocks fetched on sequential reads
+
+  // Concurrency.
+  int head_concurrency = 16;  // parallel HEADs when listing a directory
+  int copy_concurrency = 16;  // parallel copies when renaming a directory
+  int upload_threads = 4;     // files uploaded at once
+  int part_concurrency = 4;   // parts of one multipart upload at once
+
+  // Upload retries: `upload_attempts` tries per round with exponential backoff
+  // from retry_delay; a failed round is retried after requeue_delay.
+  int upload_attempts = 4;
+  std::chrono::milliseconds retry_delay{200};
+  std::chrono::milliseconds requeue_delay{5000};
+  // Shutdown gives failing uploads this many more rounds before leaving them
+  // in the journal for the next mount.
+  int shutdown_rounds = 3;
+};
+
+}  // namespace sos

@@ -1,0 +1,215 @@
+// sosfs: mounts an S3 bucket as a file system (see mount_options.h for the
+// command line). Everything that can fail is checked before mounting
+// (options, credentials, the bucket, the cache directory), so a bad mount
+// exits 1 with a message and leaves nothing mounted; the daemon child of
+// fuse_daemonize() opens LMDB and starts the upload threads.
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cache/cache_dir_lock.h"
+#include "fuse/filesystem.h"
+#include "fuse/fuse_adapter.h"
+#include "fuse/mount_options.h"
+#include "s3core/credentials.h"
+#include "s3core/curl_object_store.h"
+
+namespace sos {
+namespace {
+
+bool g_daemon = false;
+
+void Log(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (g_daemon) {
+    vsyslog(LOG_ERR, fmt, ap);
+  } else {
+    std::fputs("sosfs: ", stderr);
+    std::vfprintf(stderr, fmt, ap);
+    std::fputc('\n', stderr);
+  }
+  va_end(ap);
+}
+
+bool Readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+
+Result<Credentials> LoadCredentials(const MountConfig& c) {
+  if (!c.passwd_file.empty()) return CredentialsFromPasswdFile(c.passwd_file, c.bucket);
+  if (!c.profile.empty()) return CredentialsFromProfile(c.profile);
+  auto creds = LoadDefaultCredentials();
+  if (creds.ok()) return creds;
+  // s3fs-style passwd files in their usual places.
+  std::vector<std::string> candidates;
+  if (const char* home = std::getenv("HOME"))
+    candidates.push_back(std::string(home) + "/.passwd-sosfs");
+  candidates.push_back("/etc/passwd-sosfs");
+  for (const auto& path : candidates) {
+    if (Readable(path)) return CredentialsFromPasswdFile(path, c.bucket);
+  }
+  return Status::Unauthenticated(
+      "no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, use -o profile= or "
+      "-o passwd_file=, or create ~/.passwd-sosfs (ACCESS:SECRET, mode 0600)");
+}
+
+std::string Explain(const Status& s, const MountConfig& c) {
+  std::string where = "bucket '" + c.bucket + "' at " + c.endpoint;
+  switch (s.code()) {
+    case StatusCode::kUnauthenticated:
+    case StatusCode::kPermissionDenied:
+      return "access to " + where + " denied: check the credentials (" + s.ToString() + ")";
+    case StatusCode::kNotFound:
+      return where + " does not exist (" + s.ToString() + ")";
+    default:
+      return "cannot reach " + where + ": " + s.ToString();
+  }
+}
+
+int Run(int argc, char** argv) {
+  auto parsed = ParseMountArgs(argc, argv);
+  if (!parsed.ok()) {
+    Log("%s", parsed.status().message().c_str());
+    std::fprintf(stderr, "%s", MountUsage(argv[0]).c_str());
+    return 1;
+  }
+  MountConfig config = *parsed;
+  if (config.show_help) {
+    std::printf("%s", MountUsage(argv[0]).c_str());
+    return 0;
+  }
+  if (config.show_version) {
+    std::printf("sosfs 0.1.0 (libfuse %d)\n", fuse_version());
+    return 0;
+  }
+  char real[PATH_MAX];
+  struct stat sb;
+  if (::realpath(config.mountpoint.c_str(), real) == nullptr || ::stat(real, &sb) != 0 ||
+      !S_ISDIR(sb.st_mode)) {
+    Log("mount point %s is not a directory", config.mountpoint.c_str());
+    return 1;
+  }
+  config.mountpoint = real;
+
+  auto credentials = LoadCredentials(config);
+  if (!credentials.ok()) {
+    Log("%s", credentials.status().message().c_str());
+    return 1;
+  }
+  CurlObjectStore::Options client;
+  client.endpoint = config.endpoint;
+  client.region = config.region;
+  client.path_style = config.path_style;
+  client.credentials = *credentials;
+  {
+    // Fail fast: wrong credentials, a missing bucket or a dead endpoint.
+    CurlObjectStore::Options probe_options = client;
+    probe_options.max_retries = 1;
+    CurlObjectStore probe(probe_options);
+    Status s = probe.HeadBucket(config.bucket);
+    if (!s.ok()) {
+      Log("%s", Explain(s, config).c_str());
+      return 1;
+    }
+  }
+  CurlObjectStore store(client);
+
+  std::string cache_dir = config.cache_dir.empty() ? DefaultCacheDir(config) : config.cache_dir;
+  if (cache_dir[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd) != nullptr) cache_dir = std::string(cwd) + "/" + cache_dir;
+  }
+  // A previous instance may still be uploading after its unmount: wait for it.
+  auto lock = CacheDirLock::Acquire(cache_dir, std::chrono::seconds(60));
+  if (!lock.ok()) {
+    Log("%s", lock.status().message().c_str());
+    return 1;
+  }
+
+  FilesystemOptions options;
+  options.bucket = config.bucket;
+  options.prefix = config.prefix;
+  options.defaults.uid = config.uid.value_or(::getuid());
+  options.defaults.gid = config.gid.value_or(::getgid());
+  options.defaults.file_mode = config.file_mode.value_or(0644);
+  options.defaults.dir_mode = config.dir_mode.value_or(0755);
+  options.defaults.umask = config.umask;
+  options.defaults.mount_time_ns = NsFromTimespec(NowTimespec());
+  options.read_only = config.read_only;
+  options.cache_dir = cache_dir;
+  options.cache_size = config.cache_size;
+  options.stat_ttl = config.stat_ttl;
+  options.identity = config.endpoint + "/" + config.bucket + "/" + config.prefix;
+  Filesystem fs(store, options);
+
+  std::vector<std::string> fuse_argv = {argv[0]};
+  std::string opts = "fsname=" + config.bucket + ",subtype=sosfs";
+  for (const auto& o : config.fuse_options) opts += "," + o;
+  fuse_argv.push_back("-o");
+  fuse_argv.push_back(opts);
+  if (config.debug) fuse_argv.push_back("-d");
+  std::vector<char*> cargv;
+  for (auto& a : fuse_argv) cargv.push_back(a.data());
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(cargv.size()), cargv.data());
+  fuse_session* se = fuse_session_new(&args, &FuseOperations(), sizeof(fuse_lowlevel_ops), &fs);
+  if (se == nullptr) {
+    Log("cannot create the FUSE session (bad mount options?)");
+    return 1;
+  }
+  if (fuse_set_signal_handlers(se) != 0) {
+    fuse_session_destroy(se);
+    return 1;
+  }
+  if (fuse_session_mount(se, config.mountpoint.c_str()) != 0) {
+    Log("cannot mount on %s", config.mountpoint.c_str());
+    fuse_remove_signal_handlers(se);
+    fuse_session_destroy(se);
+    return 1;
+  }
+  if (!config.foreground) openlog("sosfs", LOG_PID, LOG_DAEMON);
+  fuse_daemonize(config.foreground ? 1 : 0);
+  g_daemon = !config.foreground;
+
+  // Only the main thread may take SIGTERM/SIGINT/SIGHUP: it is the one libfuse's
+  // loop wakes up with. Threads started from here on (uploads, TBB, curl)
+  // inherit the blocked mask.
+  sigset_t signals, previous;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  int rc = 1;
+  Status init = fs.Init();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (!init.ok()) {
+    Log("cannot open the cache in %s: %s", cache_dir.c_str(), init.ToString().c_str());
+  } else {
+    fuse_loop_config* loop = fuse_loop_cfg_create();
+    fuse_loop_cfg_set_max_threads(loop, 16);
+    rc = fuse_session_loop_mt(se, loop) == 0 ? 0 : 1;
+    fuse_loop_cfg_destroy(loop);
+  }
+  fuse_session_unmount(se);
+  // Unmounted: now wait for the uploads still pending.
+  fs.Shutdown();
+  fuse_remove_signal_handlers(se);
+  fuse_session_destroy(se);
+  fuse_opt_free_args(&args);
+  return rc;
+}
+
+}  // namespace
+}  // namespace sos
+
+int main(int argc, char** argv) { return sos::Run(argc, argv); }

@@ -1,0 +1,410 @@
+#include "fuse/remote_tree.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "fuse/fs_errors.h"
+#include "fuse/inode_table.h"
+#include "fuse/parallel.h"
+
+namespace sos {
+namespace {
+
+int64_t ToNs(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+int64_t NowNs() { return ToNs(std::chrono::system_clock::now()); }
+
+constexpr size_t kMaxSymlinkTarget = 4096;
+
+}  // namespace
+
+RemoteEntry EntryFromMeta(const ObjectMeta& meta, bool is_dir) {
+  RemoteEntry e;
+  e.is_dir = is_dir;
+  e.has_marker = is_dir;
+  e.size = meta.size;
+  e.etag = meta.etag;
+  e.last_modified_ns = ToNs(meta.last_modified);
+  e.content_type = meta.content_type;
+  e.user_meta = meta.user_meta;
+  return e;
+}
+
+Result<RemoteEntry> RemoteTree::Stat(const std::string& path) {
+  if (path.empty()) {
+    RemoteEntry root;
+    root.is_dir = true;
+    return root;
+  }
+  RemoteEntry cached;
+  switch (cache_.GetAttr(path, &cached)) {
+    case MetadataCache::Hit::kPositive:
+      return cached;
+    case MetadataCache::Hit::kNegative:
+      return fs::NotFound(path);
+    case MetadataCache::Hit::kMiss:
+      break;
+  }
+  // A fresh listing of the parent answers "does not exist" without a request.
+  if (auto listing = cache_.GetDir(ParentPath(path))) {
+    std::string name = BaseName(path);
+    bool listed = std::any_of(listing->begin(), listing->end(),
+                              [&](const DirChild& c) { return c.name == name; });
+    if (!listed) return fs::NotFound(path);
+  }
+  const uint64_t epoch = Epoch();
+  auto entry = StatRemote(path);
+  StoreIfCurrent(epoch, [&] {
+    if (entry.ok()) {
+      cache_.PutAttr(path, *entry);
+    } else if (entry.status().code() == StatusCode::kNotFound) {
+      cache_.PutNegative(path);
+    }
+  });
+  return entry;
+}
+
+Result<RemoteEntry> RemoteTree::StatRemote(const std::string& path) {
+  auto head = store_.Head(options_.bucket, Key(path));
+  if (head.ok()) return EntryFromMeta(*head, false);
+  if (head.status().code() != StatusCode::kNotFound) return head.status();
+  ListRequest req;
+  req.bucket = options_.bucket;
+  req.prefix = DirKey(path);
+  req.max_keys = 1;
+  SOS_ASSIGN_OR_RETURN(ListResult list, store_.List(req));
+  if (list.objects.empty() && list.common_prefixes.empty()) return fs::NotFound(path);
+  RemoteEntry dir;
+  dir.is_dir = true;
+  if (!list.objects.empty() && list.objects[0].key == DirKey(path)) {
+    auto marker = store_.Head(options_.bucket, DirKey(path));
+    if (marker.ok()) return EntryFromMeta(*marker, true);
+    if (marker.status().code() != StatusCode::kNotFound) return marker.status();
+  }
+  return dir;
+}
+
+Result<std::vector<std::pair<std::string, RemoteEntry>>> RemoteTree::List(const std::string& dir) {
+  std::vector<std::pair<std::string, RemoteEntry>> entries;
+  std::vector<bool> need_head;
+  const uint64_t epoch = Epoch();
+  if (auto listing = cache_.GetDir(dir)) {
+    for (const DirChild& c : *listing) {
+      RemoteEntry e;
+      bool fresh = cache_.GetAttr(JoinPath(dir, c.name), &e) == MetadataCache::Hit::kPositive;
+      if (!fresh) e.is_dir = c.is_dir;
+      entries.emplace_back(c.name, std::move(e));
+      need_head.push_back(!fresh);
+    }
+  } else {
+    const std::string prefix = DirKey(dir);
+    std::map<std::string, std::pair<RemoteEntry, bool>> by_name;  // entry, needs HEAD
+    ListRequest req;
+    req.bucket = options_.bucket;
+    req.prefix = prefix;
+    req.delimiter = "/";
+    req.include_user_meta = true;
+    do {
+      SOS_ASSIGN_OR_RETURN(ListResult page, store_.List(req));
+      for (const ObjectMeta& m : page.objects) {
+        if (!m.user_meta.empty()) server_user_meta_ = true;
+      }
+      for (const ObjectMeta& m : page.objects) {
+        std::string name = m.key.substr(prefix.size());
+        if (name.empty() || name.find('/') != std::string::npos) continue;
+        bool head = m.user_meta.empty() && !server_user_meta_;
+        by_name[name] = {EntryFromMeta(m, false), head};  // a file wins over a directory
+      }
+      for (const std::string& cp : page.common_prefixes) {
+        std::string name = cp.substr(prefix.size());
+        if (!name.empty() && name.back() == '/') name.pop_back();
+        if (name.empty() || name.find('/') != std::string::npos) continue;
+        RemoteEntry d;
+        d.is_dir = true;
+        by_name.emplace(name, std::make_pair(d, true));
+      }
+      req.continuation_token = page.next_token;
+      if (!page.is_truncated || page.next_token.empty()) break;
+    } while (true);
+    for (auto& [name, v] : by_name) {
+      entries.emplace_back(name, std::move(v.first));
+      need_head.push_back(v.second);
+    }
+  }
+  SOS_RETURN_IF_ERROR(FillEntries(dir, &entries, need_head));
+  StoreIfCurrent(epoch, [&] { cache_.PutDir(dir, entries); });
+  return entries;
+}
+
+Status RemoteTree::FillEntries(const std::string& dir,
+                               std::vector<std::pair<std::string, RemoteEntry>>* entries,
+                               const std::vector<bool>& need_head) {
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < entries->size(); ++i) {
+    if (need_head[i]) todo.push_back(i);
+  }
+  std::vector<bool> gone(entries->size(), false);
+  std::mutex mu;
+  Status first_error;
+  ParallelFor(todo.size(), options_.head_concurrency, [&](size_t t) {
+    auto& [name, entry] = (*entries)[todo[t]];
+    std::string path = JoinPath(dir, name);
+    if (entry.is_dir) {
+      auto marker = store_.Head(options_.bucket, DirKey(path));
+      if (marker.ok()) {
+        entry = EntryFromMeta(*marker, true);
+      } else if (marker.status().code() == StatusCode::kNotFound) {
+        entry = RemoteEntry();
+        entry.is_dir = true;
+      } else {
+        std::lock_guard lock(mu);
+        if (first_error.ok()) first_error = marker.status();
+      }
+      return;
+    }
+    auto head = store_.Head(options_.bucket, Key(path));
+    if (head.ok()) {
+      entry = EntryFromMeta(*head, false);
+    } else if (head.status().code() == StatusCode::kNotFound) {
+      gone[todo[t]] = true;  // deleted since the listing
+    } else {
+      std::lock_guard lock(mu);
+      if (first_error.ok()) first_error = head.status();
+    }
+  });
+  SOS_RETURN_IF_ERROR(first_error);
+  size_t out = 0;
+  for (size_t i = 0; i < entries->size(); ++i) {
+    if (gone[i]) continue;
+    if (out != i) (*entries)[out] = std::move((*entries)[i]);
+    ++out;
+  }
+  entries->resize(out);
+  return Status::Ok();
+}
+
+Result<bool> RemoteTree::HasChildren(const std::string& dir) {
+  ListRequest req;
+  req.bucket = options_.bucket;
+  req.prefix = DirKey(dir);
+  req.max_keys = 2;
+  SOS_ASSIGN_OR_RETURN(ListResult list, store_.List(req));
+  for (const ObjectMeta& m : list.objects) {
+    if (m.key != req.prefix) return true;
+  }
+  return !list.common_prefixes.empty();
+}
+
+Result<RemoteEntry> RemoteTree::PutMarker(const std::string& dir,
+                                          const std::map<std::string, std::string>& user_meta) {
+  WriteOptions opts;
+  opts.content_type = kDirContentType;
+  opts.user_meta = user_meta;
+  StringViewSource empty("");
+  SOS_ASSIGN_OR_RETURN(PutResult put, store_.Put(options_.bucket, DirKey(dir), empty, opts));
+  RemoteEntry e;
+  e.is_dir = true;
+  e.has_marker = true;
+  e.etag = put.etag;
+  e.last_modified_ns = NowNs();
+  e.content_type = kDirContentType;
+  e.user_meta = user_meta;
+  Mutated([&] {
+    cache_.PutAttr(dir, e);
+    cache_.InvalidateDir(ParentPath(dir));
+  });
+  return e;
+}
+
+Result<RemoteEntry> RemoteTree::PutSymlink(const std::string& path, const std::string& target,
+                                           const std::map<std::string, std::string>& user_meta) {
+  WriteOptions opts;
+  opts.content_type = kFileContentType;
+  opts.user_meta = user_meta;
+  StringViewSource body(target);
+  SOS_ASSIGN_OR_RETURN(PutResult put, store_.Put(options_.bucket, Key(path), body, opts));
+  RemoteEntry e;
+  e.size = target.size();
+  e.etag = put.etag;
+  e.last_modified_ns = NowNs();
+  e.content_type = kFileContentType;
+  e.user_meta = user_meta;
+  Mutated([&] {
+    cache_.PutAttr(path, e);
+    cache_.InvalidateDir(ParentPath(path));
+  });
+  return e;
+}
+
+Result<std::string> RemoteTree::ReadSymlink(const std::string& path) {
+  std::string target;
+  GetRequest req;
+  req.bucket = options_.bucket;
+  req.key = Key(path);
+  req.range = ByteRange::Closed(0, kMaxSymlinkTarget - 1);
+  auto got = store_.Get(req, AppendTo(&target));
+  if (!got.ok()) {
+    if (got.status().code() != StatusCode::kRangeNotSatisfiable) return got.status();
+    return std::string();  // empty object: empty target
+  }
+  return target;
+}
+
+Result<RemoteEntry> RemoteTree::ReplaceMeta(const std::string& path, const RemoteEntry& current,
+                                            const std::map<std::string, std::string>& user_meta) {
+  if (current.is_dir && !current.has_marker) return PutMarker(path, user_meta);
+  CopyRequest req;
+  req.src_bucket = req.dst_bucket = options_.bucket;
+  req.src_key = req.dst_key = current.is_dir ? DirKey(path) : Key(path);
+  req.replace_metadata = true;
+  req.options.content_type = !current.content_type.empty() ? current.content_type
+                             : current.is_dir              ? kDirContentType
+                                                           : kFileContentType;
+  req.options.user_meta = user_meta;
+  SOS_ASSIGN_OR_RETURN(CopyResult copied, store_.Copy(req));
+  RemoteEntry e = current;
+  e.etag = copied.etag;
+  e.last_modified_ns = ToNs(copied.last_modified);
+  e.user_meta = user_meta;
+  e.content_type = req.options.content_type;
+  Mutated([&] {
+    cache_.PutAttr(path, e);
+    cache_.InvalidateDir(ParentPath(path));
+  });
+  return e;
+}
+
+Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::string& to,
+                                         const RemoteEntry* source) {
+  CopyRequest req;
+  req.src_bucket = req.dst_bucket = options_.bucket;
+  req.src_key = Key(from);
+  req.dst_key = Key(to);
+  SOS_ASSIGN_OR_RETURN(CopyResult copied, store_.Copy(req));
+  Mutated([&] {
+    if (source != nullptr) {
+      RemoteEntry e = *source;
+      e.etag = copied.etag;
+      e.last_modified_ns = ToNs(copied.last_modified);
+      cache_.PutAttr(to, e);
+    } else {
+      cache_.InvalidateAttr(to);
+    }
+    cache_.InvalidateDir(ParentPath(to));
+  });
+  return copied.etag;
+}
+
+Status RemoteTree::DeleteFile(const std::string& path) {
+  SOS_RETURN_IF_ERROR(store_.Delete(options_.bucket, Key(path)));
+  Mutated([&] {
+    cache_.PutNegative(path);
+    cache_.InvalidateDir(ParentPath(path));
+  });
+  return Status::Ok();
+}
+
+Status RemoteTree::DeleteMarker(const std::string& dir) {
+  SOS_RETURN_IF_ERROR(store_.Delete(options_.bucket, DirKey(dir)));
+  Mutated([&] {
+    cache_.InvalidateTree(dir);
+    cache_.PutNegative(dir);
+    cache_.InvalidateDir(ParentPath(dir));
+  });
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> RemoteTree::ListAllKeys(const std::string& key_prefix) {
+  std::vector<std::string> keys;
+  ListRequest req;
+  req.bucket = options_.bucket;
+  req.prefix = key_prefix;
+  do {
+    SOS_ASSIGN_OR_RETURN(ListResult page, store_.List(req));
+    for (const ObjectMeta& m : page.objects) keys.push_back(m.key);
+    req.continuation_token = page.next_token;
+    if (!page.is_truncated || page.next_token.empty()) break;
+  } while (true);
+  return keys;
+}
+
+Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
+  const std::string src = DirKey(from);
+  const std::string dst = DirKey(to);
+  SOS_ASSIGN_OR_RETURN(std::vector<std::string> keys, ListAllKeys(src));
+  std::mutex mu;
+  Status first_error;
+  ParallelFor(keys.size(), options_.copy_concurrency, [&](size_t i) {
+    CopyRequest req;
+    req.src_bucket = req.dst_bucket = options_.bucket;
+    req.src_key = keys[i];
+    req.dst_key = dst + keys[i].substr(src.size());
+    auto copied = store_.Copy(req);
+    if (!copied.ok()) {
+      std::lock_guard lock(mu);
+      if (first_error.ok()) first_error = copied.status();
+    }
+  });
+  Mutated([&] {
+    cache_.InvalidateTree(to);
+    cache_.InvalidateDir(ParentPath(to));
+  });
+  SOS_RETURN_IF_ERROR(first_error);
+  for (size_t i = 0; i < keys.size(); i += 1000) {
+    std::vector<std::string> batch(keys.begin() + i,
+                                   keys.begin() + std::min(keys.size(), i + 1000));
+    SOS_ASSIGN_OR_RETURN(DeleteManyResult deleted, store_.DeleteMany(options_.bucket, batch));
+    if (!deleted.errors.empty()) {
+      return Status::IOError("cannot delete " + deleted.errors[0].key + ": " +
+                             deleted.errors[0].message);
+    }
+  }
+  Mutated([&] {
+    cache_.InvalidateTree(from);
+    cache_.PutNegative(from);
+    cache_.InvalidateDir(ParentPath(from));
+  });
+  return Status::Ok();
+}
+
+void RemoteTree::NoteEntry(const std::string& path, const RemoteEntry& entry) {
+  Mutated([&] {
+    cache_.PutAttr(path, entry);
+    cache_.InvalidateDir(ParentPath(path));
+  });
+}
+
+void RemoteTree::NoteChanged(const std::string& path) {
+  Mutated([&] {
+    cache_.InvalidateAttr(path);
+    cache_.InvalidateDir(ParentPath(path));
+  });
+}
+
+void RemoteTree::ForgetTree(const std::string& path) {
+  Mutated([&] {
+    cache_.InvalidateTree(path);
+    cache_.InvalidateDir(ParentPath(path));
+  });
+}
+
+uint64_t RemoteTree::Epoch() {
+  std::lock_guard lock(epoch_mu_);
+  return epoch_;
+}
+
+void RemoteTree::Mutated(const std::function<void()>& fn) {
+  std::lock_guard lock(epoch_mu_);
+  ++epoch_;
+  fn();
+}
+
+void RemoteTree::StoreIfCurrent(uint64_t epoch, const std::function<void()>& fn) {
+  std::lock_guard lock(epoch_mu_);
+  if (epoch_ == epoch) fn();
+}
+
+}  // namespace sos

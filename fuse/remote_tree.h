@@ -1,0 +1,103 @@
+// RemoteTree: the bucket seen as a tree of paths, through the metadata cache.
+//
+// Maps paths (relative to the mount, "" = root) to keys (prefix + path for a
+// file or symlink, prefix + path + "/" for a directory marker) and performs
+// the namespace operations on the ObjectStore: stat a path (file object,
+// "dir/" marker, or implicit directory = a prefix with objects below it),
+// list a directory (ListObjectsV2 with delimiter "/", then HEADs of the
+// entries in parallel unless the listing already carried user metadata),
+// create markers and symlinks, rewrite metadata by self-copy, copy, delete and
+// rename whole directories. Every mutation keeps the MetadataCache right
+// (entry stored or negative, parent listing dropped). It knows nothing about
+// local dirty state; the Filesystem overlays that.
+//
+// Cache coherence: a lookup or listing stores what it learned only if no
+// mutation happened since it began (epoch_), so an answer fetched before a
+// change can never overwrite the change in the cache.
+//
+// Thread-safety: thread-safe. epoch_mu_ guards epoch_ and makes "check the
+// epoch, write the cache" and "bump the epoch, update the cache" atomic; it is
+// held only around short LMDB calls (never across network I/O).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cache/metadata_cache.h"
+#include "fuse/fs_options.h"
+#include "s3core/object_store.h"
+
+namespace sos {
+
+class RemoteTree {
+ public:
+  RemoteTree(ObjectStore& store, const FilesystemOptions& options, MetadataCache& cache)
+      : store_(store), options_(options), cache_(cache) {}
+
+  std::string Key(const std::string& path) const { return options_.prefix + path; }
+  std::string DirKey(const std::string& path) const {
+    return path.empty() ? options_.prefix : options_.prefix + path + "/";
+  }
+
+  // The entry at path; kNotFound if there is nothing.
+  Result<RemoteEntry> Stat(const std::string& path);
+  // The children of a directory with their entries, in name order.
+  Result<std::vector<std::pair<std::string, RemoteEntry>>> List(const std::string& dir);
+  // Whether any object lives below dir/ other than its marker.
+  Result<bool> HasChildren(const std::string& dir);
+
+  Result<RemoteEntry> PutMarker(const std::string& dir,
+                                const std::map<std::string, std::string>& user_meta);
+  Result<RemoteEntry> PutSymlink(const std::string& path, const std::string& target,
+                                 const std::map<std::string, std::string>& user_meta);
+  Result<std::string> ReadSymlink(const std::string& path);
+  // Replaces the user metadata (self-copy with REPLACE; for a directory
+  // without a marker, creates the marker).
+  Result<RemoteEntry> ReplaceMeta(const std::string& path, const RemoteEntry& current,
+                                  const std::map<std::string, std::string>& user_meta);
+  // Server-side copy of a file object, metadata included; returns the new
+  // ETag. `source` (optional) describes the object, to cache the copy's entry.
+  Result<std::string> CopyFile(const std::string& from, const std::string& to,
+                               const RemoteEntry* source);
+  Status DeleteFile(const std::string& path);
+  Status DeleteMarker(const std::string& dir);
+  // Copies every object below from/ (marker included) to to/, then deletes
+  // the originals. Stops before deleting anything if a copy fails.
+  Status RenameDir(const std::string& from, const std::string& to);
+
+  // Cache upkeep for changes made elsewhere (uploads, local creates).
+  void NoteEntry(const std::string& path, const RemoteEntry& entry);
+  void NoteChanged(const std::string& path);  // drops path's entry and its parent's listing
+  void ForgetTree(const std::string& path);   // drops path and everything below it
+  MetadataCache& cache() { return cache_; }
+  ObjectStore& store() { return store_; }
+
+ private:
+  Result<RemoteEntry> StatRemote(const std::string& path);
+  // HEADs of entries that need them, in parallel; drops files that vanished.
+  Status FillEntries(const std::string& dir,
+                     std::vector<std::pair<std::string, RemoteEntry>>* entries,
+                     const std::vector<bool>& need_head);
+  Result<std::vector<std::string>> ListAllKeys(const std::string& key_prefix);
+
+  uint64_t Epoch();
+  // Runs fn (cache updates of a mutation) after bumping the epoch.
+  void Mutated(const std::function<void()>& fn);
+  // Runs fn (cache stores of a read) unless a mutation happened since `epoch`.
+  void StoreIfCurrent(uint64_t epoch, const std::function<void()>& fn);
+
+  ObjectStore& store_;
+  const FilesystemOptions& options_;
+  MetadataCache& cache_;
+  std::mutex epoch_mu_;
+  uint64_t epoch_ = 0;                         // guarded by epoch_mu_
+  std::atomic<bool> server_user_meta_{false};  // the listing carries user metadata
+};
+
+RemoteEntry EntryFromMeta(const ObjectMeta& meta, bool is_dir);
+
+}  // namespace sos

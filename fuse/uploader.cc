@@ -1,0 +1,223 @@
+#include "fuse/uploader.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "fuse/parallel.h"
+
+namespace sos {
+namespace {
+
+constexpr int kPartAttempts = 3;
+constexpr uint64_t kMaxParts = 10000;
+
+}  // namespace
+
+Uploader::Uploader(FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle)
+    : ctx_(ctx), on_idle_(std::move(on_idle)) {}
+
+Uploader::~Uploader() { Shutdown(); }
+
+void Uploader::Start() {
+  std::lock_guard lock(mu_);
+  if (!threads_.empty() || stopping_) return;
+  for (int i = 0; i < std::max(1, ctx_.options.upload_threads); ++i) {
+    threads_.emplace_back([this] { Worker(); });
+  }
+}
+
+void Uploader::Enqueue(const std::shared_ptr<FileState>& st) {
+  std::lock_guard lock(mu_);
+  if (stopping_ || !queued_.insert(st.get()).second) return;
+  queue_.push_back(st);
+  work_cv_.notify_one();
+}
+
+Status Uploader::Sync(const std::shared_ptr<FileState>& st) {
+  const uint64_t target = st->gen();
+  if (!st->dirty() && st->phase() == FileState::Phase::kClean) return Status::Ok();
+  Enqueue(st);
+  std::unique_lock lock(mu_);
+  done_cv_.wait(lock, [&] {
+    return st->deleted() || !st->dirty() || st->uploaded_gen() >= target ||
+           st->failed_gen() >= target || stopping_;
+  });
+  if (st->deleted() || !st->dirty() || st->uploaded_gen() >= target) return Status::Ok();
+  Status error = st->last_error();
+  return error.ok() ? Status::Unavailable("upload did not finish") : error;
+}
+
+size_t Uploader::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() + retry_.size() + static_cast<size_t>(active_);
+}
+
+void Uploader::Shutdown() {
+  {
+    std::unique_lock lock(mu_);
+    if (threads_.empty()) {
+      stopping_ = true;
+      return;
+    }
+    draining_ = true;
+    work_cv_.notify_all();
+    done_cv_.wait(lock, [&] { return queue_.empty() && retry_.empty() && active_ == 0; });
+    stopping_ = true;
+    work_cv_.notify_all();
+    done_cv_.notify_all();
+  }
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void Uploader::Worker() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    // Retries that are due (all of them when draining) go back in the queue.
+    auto now = Clock::now();
+    while (!retry_.empty() && (draining_ || retry_.begin()->first <= now)) {
+      auto st = retry_.begin()->second;
+      retry_.erase(retry_.begin());
+      if (queued_.insert(st.get()).second) queue_.push_back(st);
+    }
+    if (stopping_) return;
+    if (queue_.empty()) {
+      if (retry_.empty()) {
+        work_cv_.wait(lock);
+      } else {
+        const Clock::time_point when = retry_.begin()->first;  // a copy: the node may go
+        work_cv_.wait_until(lock, when);
+      }
+      continue;
+    }
+    std::shared_ptr<FileState> st = queue_.front();
+    queue_.pop_front();
+    queued_.erase(st.get());
+    ++active_;
+    lock.unlock();
+    Status s = Round(*st);
+    lock.lock();
+    --active_;
+    if (!st->deleted() && st->dirty()) {
+      if (s.ok()) {
+        // Changed during the upload. An open file goes again on its next
+        // flush, fsync or release; a closed one goes now.
+        if (st->open_count() == 0 && queued_.insert(st.get()).second) queue_.push_back(st);
+      } else if (draining_ && ++shutdown_failures_[st.get()] > ctx_.options.shutdown_rounds) {
+        std::fprintf(stderr,
+                     "sosfs: giving up on uploading %s for now (%s); it stays in the "
+                     "journal for the next mount\n",
+                     st->path().c_str(), s.ToString().c_str());
+      } else {
+        retry_.emplace(Clock::now() + ctx_.options.requeue_delay, st);
+      }
+    }
+    done_cv_.notify_all();
+    lock.unlock();
+    on_idle_(st);
+    lock.lock();
+  }
+}
+
+Status Uploader::Round(FileState& st) {
+  std::lock_guard io(st.io_mu());
+  if (st.deleted() || !st.dirty()) return Status::Ok();
+  Status s;
+  uint64_t gen = st.gen();
+  auto delay = ctx_.options.retry_delay;
+  for (int attempt = 1; attempt <= std::max(1, ctx_.options.upload_attempts); ++attempt) {
+    if (attempt > 1) {
+      std::this_thread::sleep_for(delay);
+      delay *= 2;
+    }
+    s = st.FetchAll();
+    if (!s.ok()) continue;
+    FileState::Snapshot snap = st.BeginUpload();
+    gen = snap.gen;
+    std::string etag;
+    s = UploadOnce(st, snap, &etag);
+    // The cache learns the new object before the file may turn clean (and
+    // stop shadowing the cache).
+    if (s.ok()) ctx_.remote.NoteEntry(snap.path, FileState::EntryFor(snap, etag));
+    st.FinishUpload(snap, s, etag);
+    if (s.ok()) {
+      ctx_.cache.AddUsage(snap.size);  // now clean cached bytes, subject to eviction
+      return s;
+    }
+    if (st.deleted()) return Status::Ok();
+  }
+  st.MarkFailed(gen);
+  std::fprintf(stderr, "sosfs: upload of %s failed: %s\n", st.path().c_str(), s.ToString().c_str());
+  return s;
+}
+
+Status Uploader::UploadOnce(FileState& st, const FileState::Snapshot& snap, std::string* etag) {
+  if (snap.size >= ctx_.options.multipart_threshold) return UploadMultipart(st, snap, etag);
+  WriteOptions opts;
+  opts.content_type = snap.content_type;
+  opts.user_meta = snap.user_meta;
+  FileRangeSource body(st.fd(), 0, snap.size);
+  SOS_ASSIGN_OR_RETURN(PutResult put,
+                       ctx_.store.Put(ctx_.options.bucket, ctx_.remote.Key(snap.path), body, opts));
+  *etag = put.etag;
+  return Status::Ok();
+}
+
+Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
+                                 std::string* etag) {
+  const std::string& bucket = ctx_.options.bucket;
+  const std::string key = ctx_.remote.Key(snap.path);
+  uint64_t part_size = std::max<uint64_t>(ctx_.options.part_size, 1);
+  if ((snap.size + part_size - 1) / part_size > kMaxParts) {
+    uint64_t b = ctx_.options.block_size;
+    part_size = ((snap.size + kMaxParts - 1) / kMaxParts + b - 1) / b * b;
+  }
+  const size_t parts = static_cast<size_t>((snap.size + part_size - 1) / part_size);
+  WriteOptions opts;
+  opts.content_type = snap.content_type;
+  opts.user_meta = snap.user_meta;
+  SOS_ASSIGN_OR_RETURN(std::string upload_id, ctx_.store.CreateMultipartUpload(bucket, key, opts));
+  (void)st.SetUploadId(upload_id);
+  std::vector<CompletedPart> done(parts);
+  std::mutex mu;
+  Status first_error;
+  ParallelFor(parts, ctx_.options.part_concurrency, [&](size_t i) {
+    const uint64_t offset = i * part_size;
+    const uint64_t length = std::min(part_size, snap.size - offset);
+    Status s;
+    auto delay = ctx_.options.retry_delay;
+    for (int attempt = 0; attempt < kPartAttempts; ++attempt) {
+      {
+        std::lock_guard lock(mu);
+        if (!first_error.ok()) return;
+      }
+      if (attempt > 0) {
+        std::this_thread::sleep_for(delay);
+        delay *= 2;
+      }
+      FileRangeSource body(st.fd(), offset, length);
+      auto part = ctx_.store.UploadPart(bucket, key, upload_id, static_cast<int>(i + 1), body);
+      if (part.ok()) {
+        done[i] = CompletedPart{static_cast<int>(i + 1), *part};
+        return;
+      }
+      s = part.status();
+    }
+    std::lock_guard lock(mu);
+    if (first_error.ok()) first_error = s;
+  });
+  Status s = first_error;
+  if (s.ok()) {
+    auto completed = ctx_.store.CompleteMultipartUpload(bucket, key, upload_id, done);
+    if (completed.ok()) {
+      *etag = completed->etag;
+    } else {
+      s = completed.status();
+    }
+  }
+  if (!s.ok()) (void)ctx_.store.AbortMultipartUpload(bucket, key, upload_id);
+  (void)st.SetUploadId("");
+  return s;
+}
+
+}  // namespace sos

@@ -1,0 +1,73 @@
+// Uploader: moves dirty files to the remote in the background.
+//
+// Enqueue() schedules a file; worker threads upload it: one PUT below
+// multipart_threshold, else a multipart upload whose parts go up in parallel
+// (part_concurrency at a time, each part retried), streamed from the local
+// cache file, with the file's s3fs metadata. A round makes upload_attempts
+// tries with exponential backoff; a failed round leaves the file dirty (it
+// stays in the journal, nothing is lost) and is retried after requeue_delay.
+// A file changed during its upload stays dirty and goes again. Sync() is
+// fsync: it waits until the file as it is now is on the remote, or a round
+// for it failed. Shutdown() waits for everything pending, gives failing files
+// shutdown_rounds more rounds, then stops the workers; what is still dirty
+// stays in the journal for the next mount.
+//
+// Thread-safety: thread-safe. mu_ guards the queues and is never held while
+// uploading; an upload holds the file's io_mu for its whole length (see
+// FileState for the lock order).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "fuse/file_state.h"
+
+namespace sos {
+
+class Uploader {
+ public:
+  // on_idle runs after each round of a file (the registry forgets clean,
+  // closed files there).
+  Uploader(FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle);
+  ~Uploader();
+
+  void Start();
+  void Enqueue(const std::shared_ptr<FileState>& st);
+  Status Sync(const std::shared_ptr<FileState>& st);
+  void Shutdown();
+  // Files queued, waiting for a retry, or being uploaded.
+  size_t pending() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void Worker();
+  // One round: upload_attempts tries.
+  Status Round(FileState& st);
+  Status UploadOnce(FileState& st, const FileState::Snapshot& snap, std::string* etag);
+  Status UploadMultipart(FileState& st, const FileState::Snapshot& snap, std::string* etag);
+
+  FileContext& ctx_;
+  const std::function<void(const std::shared_ptr<FileState>&)> on_idle_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;               // workers: work or stop
+  std::condition_variable done_cv_;               // Sync/Shutdown: a round ended
+  std::deque<std::shared_ptr<FileState>> queue_;  // guarded by mu_
+  std::set<FileState*> queued_;                   // guarded by mu_
+  std::multimap<Clock::time_point, std::shared_ptr<FileState>> retry_;  // guarded by mu_
+  std::map<FileState*, int> shutdown_failures_;                         // guarded by mu_
+  int active_ = 0;                                                      // guarded by mu_
+  bool draining_ = false;                                               // guarded by mu_
+  bool stopping_ = false;                                               // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace sos

@@ -1,0 +1,454 @@
+// End-to-end: a real Ceph RGW, the built sosfs binary mounting a bucket on a
+// temporary directory, and the tools people use on disks (cp, ls, mkdir, mv,
+// rm, tar, rsync, dd, chmod, chown, touch, ln, setfattr/getfattr, df) run on
+// the mount; then an unmount, a remount, and a check that everything
+// persisted. Needs root and /dev/fuse. Every wait is bounded; mounts are
+// unmounted (lazily if need be) and the RGW stopped even when a test fails.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "s3core/curl_object_store.h"
+#include "tests/support/rgw_cluster.h"
+
+namespace sos::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kBucket = "e2e";
+RgwCluster* g_rgw = nullptr;
+
+class RgwEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    auto started = RgwCluster::Start();
+    ASSERT_TRUE(started.ok()) << "cannot start Ceph RGW: " << started.status().ToString();
+    cluster_ = std::move(started).value();
+    g_rgw = cluster_.get();
+    CurlObjectStore::Options o;
+    o.endpoint = cluster_->endpoint();
+    o.credentials.access_key_id = cluster_->access_key();
+    o.credentials.secret_access_key = cluster_->secret_key();
+    CurlObjectStore store(o);
+    Status s = store.CreateBucket(kBucket);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  void TearDown() override {
+    g_rgw = nullptr;
+    cluster_.reset();
+  }
+
+ private:
+  std::unique_ptr<RgwCluster> cluster_;
+};
+
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new RgwEnvironment);
+
+struct RunResult {
+  int status = -1;  // exit status; -1 if killed or timed out
+  std::string output;
+};
+
+// Runs a shell command with a bound, capturing stdout and stderr.
+RunResult RunCommand(const std::string& command, std::chrono::seconds timeout = 120s) {
+  char path[] = "/tmp/sosfs-e2e-out-XXXXXX";
+  int fd = mkstemp(path);
+  RunResult result;
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    int null = ::open("/dev/null", O_RDONLY);
+    dup2(null, 0);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      result.output = "[timed out after " + std::to_string(timeout.count()) + " s] ";
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  result.output += ss.str();
+  close(fd);
+  unlink(path);
+  return result;
+}
+
+bool IsMounted(const std::string& dir) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, mountpoint;
+    fields >> id >> parent >> devno >> root >> mountpoint;
+    if (mountpoint == dir) return true;
+  }
+  return false;
+}
+
+// The sosfs daemon serving dir, or -1.
+pid_t FindDaemon(const std::string& dir) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::string> argv;
+    std::string arg;
+    for (char c : cmdline) {
+      if (c == '\0') {
+        argv.push_back(arg);
+        arg.clear();
+      } else {
+        arg += c;
+      }
+    }
+    if (argv.empty() || argv[0].find("sosfs") == std::string::npos) continue;
+    for (const auto& a : argv) {
+      if (a == dir) return static_cast<pid_t>(std::stol(name));
+    }
+  }
+  return -1;
+}
+
+bool Alive(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, comm, state;
+  if (!(in >> pid_field >> comm >> state)) return false;
+  return state != "Z";
+}
+
+// One sosfs mount; unmounted (lazily if need be) when it goes out of scope.
+class SosfsMount {
+ public:
+  explicit SosfsMount(std::string dir) : dir_(std::move(dir)) {}
+  ~SosfsMount() { Unmount(/*lazy=*/true); }
+
+  RunResult Mount(const std::string& args) {
+    RunResult r = RunCommand(args, 120s);
+    if (r.status == 0) daemon_ = FindDaemon(dir_);
+    return r;
+  }
+  // Unmounts and waits (bounded) for the daemon to finish its uploads and exit.
+  bool Unmount(bool lazy = false) {
+    bool ok = true;
+    if (IsMounted(dir_)) {
+      RunResult r = RunCommand(std::string("fusermount3 -u") + (lazy ? "z " : " ") + dir_, 30s);
+      if (r.status != 0) {
+        ADD_FAILURE() << "fusermount3 -u " << dir_ << ": " << r.output;
+        RunCommand("fusermount3 -uz " + dir_, 30s);
+        ok = false;
+      }
+    }
+    if (daemon_ > 0) {
+      auto deadline = std::chrono::steady_clock::now() + 120s;
+      while (Alive(daemon_) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(50ms);
+      }
+      if (Alive(daemon_)) {
+        ADD_FAILURE() << "sosfs (pid " << daemon_ << ") did not exit after the unmount";
+        kill(daemon_, SIGKILL);
+        ok = false;
+      }
+      daemon_ = -1;
+    }
+    return ok;
+  }
+  pid_t daemon() const { return daemon_; }
+
+ private:
+  std::string dir_;
+  pid_t daemon_ = -1;
+};
+
+class SosfsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(g_rgw, nullptr);
+    char tmpl[] = "/tmp/sosfs-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    work_ = tmpl;
+    mnt_ = work_ + "/mnt";
+    ASSERT_EQ(mkdir(mnt_.c_str(), 0755), 0);
+    creds_ = "AWS_ACCESS_KEY_ID=" + g_rgw->access_key() +
+             " AWS_SECRET_ACCESS_KEY=" + g_rgw->secret_key() + " ";
+  }
+  void TearDown() override {
+    mount_.reset();  // unmounts
+    if (!IsMounted(mnt_)) std::filesystem::remove_all(work_);
+  }
+  std::string SosfsCommand(const std::string& extra_options, const std::string& source = kBucket) {
+    return creds_ + SOSFS_BINARY + " " + source + " " + mnt_ + " -o endpoint=" + g_rgw->endpoint() +
+           ",cache_dir=" + work_ + "/cache" + extra_options;
+  }
+  // Runs a command that must succeed; returns its output.
+  std::string Sh(const std::string& command) {
+    RunResult r = RunCommand(command, 300s);
+    EXPECT_EQ(r.status, 0) << command << "\n" << r.output;
+    return r.output;
+  }
+
+  std::string work_;
+  std::string mnt_;
+  std::string creds_;
+  std::unique_ptr<SosfsMount> mount_;
+};
+
+TEST_F(SosfsE2eTest, RealToolsThenRemount) {
+  const std::string& m = mnt_;
+  const std::string src = work_ + "/src";
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult mounted = mount_->Mount(SosfsCommand(""));
+  ASSERT_EQ(mounted.status, 0) << mounted.output;
+  ASSERT_TRUE(IsMounted(mnt_));
+  ASSERT_GT(mount_->daemon(), 0) << "sosfs did not daemonise";
+
+  // cp of a 30 MiB file, in and back out.
+  Sh("mkdir -p " + src + " && head -c 31457280 /dev/urandom > " + work_ + "/big.bin");
+  Sh("cp " + work_ + "/big.bin " + m + "/big.bin");
+  Sh("cmp " + work_ + "/big.bin " + m + "/big.bin");
+  Sh("cp " + m + "/big.bin " + work_ + "/big.back && cmp " + work_ + "/big.bin " + work_ +
+     "/big.back");
+  std::string ls = Sh("ls -l " + m);
+  EXPECT_NE(ls.find("31457280"), std::string::npos) << ls;
+  EXPECT_NE(ls.find("big.bin"), std::string::npos) << ls;
+
+  // mkdir -p, mv of a directory, rm -r.
+  Sh("mkdir -p " + m + "/x/y/z && echo one > " + m + "/x/y/z/f && echo two > " + m + "/x/g");
+  Sh("mv " + m + "/x " + m + "/moved");
+  EXPECT_EQ(Sh("cat " + m + "/moved/y/z/f"), "one\n");
+  Sh("test ! -e " + m + "/x");
+  Sh("rm -r " + m + "/moved && test ! -e " + m + "/moved");
+
+  // tar c | tar x of a tree.
+  Sh("mkdir -p " + src + "/tree/sub/deeper && cd " + src +
+     "/tree && "
+     "head -c 200000 /dev/urandom > sub/r1 && head -c 1500000 /dev/urandom > sub/deeper/r2 && "
+     "echo text > t.txt && ln -s t.txt link && chmod 600 sub/r1");
+  Sh("mkdir " + m + "/tarred && tar c -C " + src + "/tree . | tar x -C " + m + "/tarred");
+  Sh("diff -r --no-dereference " + src + "/tree " + m + "/tarred");
+
+  // rsync -a twice: the second run transfers nothing.
+  Sh("rsync -a " + src + "/tree/ " + m + "/rsynced/");
+  std::string stats = Sh("rsync -a --stats " + src + "/tree/ " + m + "/rsynced/");
+  EXPECT_NE(stats.find("Number of regular files transferred: 0"), std::string::npos) << stats;
+  Sh("diff -r --no-dereference " + src + "/tree " + m + "/rsynced");
+
+  // dd with seek into an existing file, the same done locally.
+  Sh("cp " + work_ + "/big.bin " + work_ + "/big.local");
+  Sh("head -c 8192 /dev/urandom > " + work_ + "/patch");
+  for (const std::string& target : {m + "/big.bin", work_ + "/big.local"}) {
+    Sh("dd if=" + work_ + "/patch of=" + target + " bs=4096 seek=3000 conv=notrunc status=none");
+  }
+  Sh("cmp " + work_ + "/big.local " + m + "/big.bin");
+
+  // Appends.
+  Sh("echo first >> " + m + "/log.txt && echo second >> " + m + "/log.txt");
+  EXPECT_EQ(Sh("cat " + m + "/log.txt"), "first\nsecond\n");
+
+  // chmod, chown, touch -d.
+  Sh("echo meta > " + m + "/meta.txt && chmod 640 " + m + "/meta.txt && chown 1234:5678 " + m +
+     "/meta.txt && touch -d '2021-02-03 04:05:06 UTC' " + m + "/meta.txt");
+  EXPECT_EQ(Sh("stat -c '%a %u %g %Y' " + m + "/meta.txt"), "640 1234 5678 1612325106\n");
+
+  // Symlinks.
+  Sh("ln -s meta.txt " + m + "/link");
+  EXPECT_EQ(Sh("readlink " + m + "/link"), "meta.txt\n");
+  EXPECT_EQ(Sh("cat " + m + "/link"), "meta\n");
+
+  // Extended attributes.
+  Sh("setfattr -n user.color -v blue " + m + "/meta.txt");
+  EXPECT_EQ(Sh("getfattr --absolute-names --only-values -n user.color " + m + "/meta.txt"), "blue");
+  EXPECT_EQ(Sh("getfattr --absolute-names --only-values -n user.sos.state " + m + "/meta.txt"),
+            "clean");
+
+  // open(O_RDONLY|O_CREAT) creates; names of 255 bytes work, 256 do not.
+  Sh("python3 -c \"import os; os.close(os.open('" + m + "/rdonly', os.O_RDONLY | os.O_CREAT, "
+     "0o644))\" && test -f " + m + "/rdonly");
+  Sh("touch " + m + "/" + std::string(255, 'n'));
+  RunResult too_long = RunCommand("touch " + m + "/" + std::string(256, 'n'));
+  EXPECT_NE(too_long.status, 0);
+  EXPECT_NE(too_long.output.find("File name too long"), std::string::npos) << too_long.output;
+
+  // df.
+  std::string df = Sh("df -P " + m);
+  EXPECT_NE(df.find(m), std::string::npos) << df;
+
+  // Unmount (waits for the uploads), remount from the store, check everything.
+  ASSERT_TRUE(mount_->Unmount());
+  ASSERT_FALSE(IsMounted(mnt_));
+  Sh("rm -rf " + work_ + "/cache");  // nothing local: all must come from the store
+  Sh("printf '%s:%s\\n' " + g_rgw->access_key() + " " + g_rgw->secret_key() + " > " + work_ +
+     "/passwd && chmod 600 " + work_ + "/passwd");
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult again = mount_->Mount(std::string(SOSFS_BINARY) + " " + kBucket + " " + mnt_ +
+                                  " -o endpoint=" + g_rgw->endpoint() + ",passwd_file=" + work_ +
+                                  "/passwd,cache_dir=" + work_ + "/cache2");
+  ASSERT_EQ(again.status, 0) << again.output;
+  Sh("cmp " + work_ + "/big.local " + m + "/big.bin");
+  Sh("diff -r --no-dereference " + src + "/tree " + m + "/tarred");
+  Sh("diff -r --no-dereference " + src + "/tree " + m + "/rsynced");
+  EXPECT_EQ(Sh("stat -c '%a %u %g %Y' " + m + "/meta.txt"), "640 1234 5678 1612325106\n");
+  EXPECT_EQ(Sh("stat -c '%a' " + m + "/tarred/sub/r1"), "600\n");
+  EXPECT_EQ(Sh("readlink " + m + "/link"), "meta.txt\n");
+  EXPECT_EQ(Sh("cat " + m + "/log.txt"), "first\nsecond\n");
+  EXPECT_EQ(Sh("getfattr --absolute-names --only-values -n user.color " + m + "/meta.txt"), "blue");
+  // rsync still finds nothing to do: sizes and mtimes persisted exactly.
+  stats = Sh("rsync -a --stats " + src + "/tree/ " + m + "/rsynced/");
+  EXPECT_NE(stats.find("Number of regular files transferred: 0"), std::string::npos) << stats;
+  ASSERT_TRUE(mount_->Unmount());
+}
+
+TEST_F(SosfsE2eTest, WrongSecretFailsAndMountsNothing) {
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r =
+      mount_->Mount("AWS_ACCESS_KEY_ID=" + g_rgw->access_key() +
+                    " AWS_SECRET_ACCESS_KEY=wrong-secret " + SOSFS_BINARY + " " + kBucket + " " +
+                    mnt_ + " -o endpoint=" + g_rgw->endpoint() + ",cache_dir=" + work_ + "/cache");
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("denied"), std::string::npos) << r.output;
+  EXPECT_FALSE(IsMounted(mnt_));
+  // A missing bucket and an unknown option fail the same way.
+  r = mount_->Mount(SosfsCommand("", "no-such-bucket"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("does not exist"), std::string::npos) << r.output;
+  r = mount_->Mount(creds_ + SOSFS_BINARY + " " + kBucket + " " + mnt_ +
+                    " -o endpoint=http://127.0.0.1:1,cache_dir=" + work_ + "/cache");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("cannot reach"), std::string::npos) << r.output;
+  r = mount_->Mount(SosfsCommand(",bogus_option"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("bogus_option"), std::string::npos) << r.output;
+  EXPECT_FALSE(IsMounted(mnt_));
+}
+
+TEST_F(SosfsE2eTest, MountHelperAndFstabOptions) {
+  // `mount -t fuse.sosfs SOURCE DIR -o OPTIONS` runs `mount.fuse3 SOURCE DIR -t fuse.sosfs
+  // -o OPTIONS` (mount(8) hands it a sanitised PATH, so call the helper the same way
+  // directly), which runs `sosfs SOURCE DIR -o OPTIONS` from PATH.
+  const std::string bin = work_ + "/bin";
+  Sh("mkdir -p " + bin + " && ln -s " + SOSFS_BINARY + " " + bin + "/sosfs");
+  Sh("printf '%s:%s\\n' " + g_rgw->access_key() + " " + g_rgw->secret_key() + " > " + work_ +
+     "/passwd && chmod 600 " + work_ + "/passwd");
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount("PATH=" + bin + ":$PATH mount.fuse3 " + kBucket + " " + mnt_ +
+                              " -t fuse.sosfs -o endpoint=" + g_rgw->endpoint() +
+                              ",passwd_file=" + work_ + "/passwd,cache_dir=" + work_ +
+                              "/cache,_netdev,nofail,x-systemd.automount,allow_other");
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_TRUE(IsMounted(mnt_));
+  Sh("echo via-helper > " + mnt_ + "/helper.txt");
+  EXPECT_EQ(Sh("cat " + mnt_ + "/helper.txt"), "via-helper\n");
+  std::string options = Sh("grep ' " + mnt_ + " ' /proc/self/mountinfo");
+  EXPECT_NE(options.find("default_permissions"), std::string::npos) << options;
+  EXPECT_NE(options.find("allow_other"), std::string::npos) << options;
+  ASSERT_TRUE(mount_->Unmount());
+}
+
+TEST_F(SosfsE2eTest, SigtermWaitsForPendingUploads) {
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount(SosfsCommand(""));
+  ASSERT_EQ(r.status, 0) << r.output;
+  pid_t pid = mount_->daemon();
+  ASSERT_GT(pid, 0);
+  Sh("head -c 20971520 /dev/urandom > " + work_ + "/sig.bin && cp " + work_ + "/sig.bin " +
+     mnt_ + "/sig.bin");
+  ASSERT_EQ(kill(pid, SIGTERM), 0);  // right away: the upload is still pending
+  auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (Alive(pid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_FALSE(Alive(pid)) << "sosfs did not exit after SIGTERM";
+  EXPECT_FALSE(IsMounted(mnt_));
+  CurlObjectStore::Options o;
+  o.endpoint = g_rgw->endpoint();
+  o.credentials.access_key_id = g_rgw->access_key();
+  o.credentials.secret_access_key = g_rgw->secret_key();
+  CurlObjectStore store(o);
+  auto head = store.Head(kBucket, "sig.bin");
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->size, 20971520u);
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  r = mount_->Mount(SosfsCommand(""));
+  ASSERT_EQ(r.status, 0) << r.output;
+  Sh("cmp " + work_ + "/sig.bin " + mnt_ + "/sig.bin");
+  ASSERT_TRUE(mount_->Unmount());
+}
+
+TEST_F(SosfsE2eTest, InteroperatesWithS3fs) {
+  if (access("/usr/bin/s3fs", X_OK) != 0) GTEST_SKIP() << "s3fs is not installed";
+  const std::string other = work_ + "/s3fs";
+  Sh("mkdir -p " + other);
+  Sh("printf '%s:%s\\n' " + g_rgw->access_key() + " " + g_rgw->secret_key() + " > " + work_ +
+     "/passwd && chmod 600 " + work_ + "/passwd");
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount(SosfsCommand(",stat_ttl=0"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  // Written through sosfs, read through s3fs.
+  Sh("mkdir -p " + mnt_ + "/interop/fromsosfs && echo sosfs > " + mnt_ +
+     "/interop/fromsosfs/f && chmod 604 " + mnt_ + "/interop/fromsosfs/f && chown 7:8 " + mnt_ +
+     "/interop/fromsosfs/f && touch -d '2019-05-06 07:08:09 UTC' " + mnt_ +
+     "/interop/fromsosfs/f && ln -s f " + mnt_ + "/interop/fromsosfs/l && chmod 711 " + mnt_ +
+     "/interop/fromsosfs && sync");
+  ASSERT_TRUE(mount_->Unmount());  // everything uploaded
+  SosfsMount s3fs(other);
+  r = s3fs.Mount(std::string("s3fs ") + kBucket + " " + other + " -o url=" + g_rgw->endpoint() +
+                 ",use_path_request_style,passwd_file=" + work_ + "/passwd");
+  ASSERT_EQ(r.status, 0) << r.output;
+  bool mounted = false;
+  for (int i = 0; i < 100 && !(mounted = IsMounted(other)); ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(mounted);
+  EXPECT_EQ(Sh("stat -c '%a %u %g %Y' " + other + "/interop/fromsosfs/f"),
+            "604 7 8 1557126489\n");
+  EXPECT_EQ(Sh("stat -c '%a' " + other + "/interop/fromsosfs"), "711\n");
+  EXPECT_EQ(Sh("readlink " + other + "/interop/fromsosfs/l"), "f\n");
+  EXPECT_EQ(Sh("cat " + other + "/interop/fromsosfs/f"), "sosfs\n");
+  // Written through s3fs, read through sosfs.
+  Sh("mkdir " + other + "/interop/froms3fs && echo s3fs > " + other +
+     "/interop/froms3fs/g && chmod 640 " + other + "/interop/froms3fs/g && touch -d "
+     "'2018-01-02 03:04:05 UTC' " + other + "/interop/froms3fs/g && ln -s g " + other +
+     "/interop/froms3fs/m");
+  RunCommand("fusermount -u " + other, 30s);
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  r = mount_->Mount(SosfsCommand(",stat_ttl=0"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(Sh("stat -c '%a %Y' " + mnt_ + "/interop/froms3fs/g"), "640 1514862245\n");
+  EXPECT_EQ(Sh("readlink " + mnt_ + "/interop/froms3fs/m"), "g\n");
+  EXPECT_EQ(Sh("cat " + mnt_ + "/interop/froms3fs/g"), "s3fs\n");
+  ASSERT_TRUE(mount_->Unmount());
+}
+
+}  // namespace
+}  // namespace sos::testing

@@ -1,0 +1,170 @@
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "cache/block_index.h"
+#include "cache/cache.h"
+#include "cache/cache_dir_lock.h"
+#include "cache/file_index.h"
+
+namespace sos {
+namespace {
+
+class FileIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sos-cache-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    Open();
+  }
+  void TearDown() override {
+    cache_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open(const std::string& identity = "ep/bkt/", uint64_t limit = uint64_t{1} << 30) {
+    cache_.reset();
+    CacheOptions o;
+    o.dir = dir_;
+    o.identity = identity;
+    o.size_limit = limit;
+    auto c = Cache::Open(o);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    cache_ = std::move(*c);
+  }
+  FileIndex& files() { return cache_->files(); }
+
+  std::string dir_;
+  std::unique_ptr<Cache> cache_;
+};
+
+FileRecord Record(uint64_t id, bool dirty) {
+  FileRecord r;
+  r.file_id = id;
+  r.etag = "\"e\"";
+  r.base_size = 10;
+  r.size = 12;
+  r.dirty = dirty;
+  r.content_type = "text/plain";
+  r.user_meta = {{"mode", "33188"}};
+  return r;
+}
+
+TEST_F(FileIndexTest, RecordsAndJournalSurviveReopen) {
+  ASSERT_TRUE(files().Put("a", Record(1, true)).ok());
+  ASSERT_TRUE(files().Put("b", Record(2, false)).ok());
+  ASSERT_TRUE(files().Put("c/d", Record(3, true)).ok());
+  Open();  // as after a crash and restart
+  auto dirty = files().Dirty();
+  ASSERT_TRUE(dirty.ok());
+  ASSERT_EQ(dirty->size(), 2u);
+  EXPECT_EQ((*dirty)[0].first, "a");
+  EXPECT_EQ((*dirty)[0].second, Record(1, true));
+  EXPECT_EQ((*dirty)[1].first, "c/d");
+  auto b = files().Get("b");
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_EQ(**b, Record(2, false));
+  // Clean again: out of the journal.
+  ASSERT_TRUE(files().Put("a", Record(1, false)).ok());
+  EXPECT_EQ(files().Dirty()->size(), 1u);
+  ASSERT_TRUE(files().Remove("c/d").ok());
+  EXPECT_EQ(files().Dirty()->size(), 0u);
+  EXPECT_FALSE(files().Get("c/d")->has_value());
+  EXPECT_EQ(files().All()->size(), 2u);
+}
+
+TEST_F(FileIndexTest, MovesRecordsAndTrees) {
+  ASSERT_TRUE(files().Put("d/x", Record(1, true)).ok());
+  ASSERT_TRUE(files().Put("d/sub/y", Record(2, false)).ok());
+  ASSERT_TRUE(files().Put("dx", Record(3, false)).ok());
+  ASSERT_TRUE(files().Put("e/old", Record(4, false)).ok());
+  ASSERT_TRUE(files().Move("d", "e", /*tree=*/true).ok());
+  EXPECT_FALSE(files().Get("d/x")->has_value());
+  EXPECT_EQ((*files().Get("e/x"))->file_id, 1u);
+  EXPECT_EQ((*files().Get("e/sub/y"))->file_id, 2u);
+  EXPECT_EQ((*files().Get("dx"))->file_id, 3u);
+  auto dirty = files().Dirty();
+  ASSERT_EQ(dirty->size(), 1u);
+  EXPECT_EQ((*dirty)[0].first, "e/x");
+  ASSERT_TRUE(files().Move("dx", "e/old").ok());  // replaces
+  EXPECT_EQ((*files().Get("e/old"))->file_id, 3u);
+  EXPECT_FALSE(files().Get("dx")->has_value());
+}
+
+TEST_F(FileIndexTest, FileIdsAreUnique) {
+  uint64_t a = *files().NewFileId();
+  uint64_t b = *files().NewFileId();
+  Open();
+  uint64_t c = *files().NewFileId();
+  EXPECT_LT(a, b);
+  EXPECT_LT(b, c);
+}
+
+TEST_F(FileIndexTest, BlockIndex) {
+  BlockIndex& blocks = cache_->blocks();
+  ASSERT_TRUE(
+      blocks.Set(7, {{0, BlockIndex::kPresent}, {3, BlockIndex::kPresent | BlockIndex::kDirty}})
+          .ok());
+  ASSERT_TRUE(blocks.Set(8, {{1, BlockIndex::kPresent}}).ok());
+  auto f = blocks.Load(7);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(*f, (std::vector<uint8_t>{1, 0, 0, 3}));
+  ASSERT_TRUE(blocks.Set(7, {{3, 0}}).ok());
+  EXPECT_EQ(*blocks.Load(7), (std::vector<uint8_t>{1}));
+  ASSERT_TRUE(blocks.Replace(7, {0, 1, 1}).ok());
+  EXPECT_EQ(*blocks.Load(7), (std::vector<uint8_t>{0, 1, 1}));
+  ASSERT_TRUE(blocks.Clear(7).ok());
+  EXPECT_TRUE(blocks.Load(7)->empty());
+  EXPECT_EQ(*blocks.Load(8), (std::vector<uint8_t>{0, 1}));
+}
+
+TEST_F(FileIndexTest, AnotherMountsCacheIsWipedOnlyWhenClean) {
+  ASSERT_TRUE(files().Put("a", Record(1, false)).ok());
+  Open("ep/other/");  // clean: wiped and claimed
+  EXPECT_TRUE(files().All()->empty());
+  ASSERT_TRUE(files().Put("b", Record(2, true)).ok());
+  cache_.reset();
+  CacheOptions o;
+  o.dir = dir_;
+  o.identity = "ep/bkt/";
+  auto refused = Cache::Open(o);
+  EXPECT_EQ(refused.status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(FileIndexTest, EvictsLeastRecentlyUsedCleanFilesOnly) {
+  Open("ep/bkt/", 4 << 20);  // 4 MiB; eviction goes down to 90%
+  std::string mib(1 << 20, 'x');
+  for (uint64_t id = 1; id <= 5; ++id) {
+    auto fd = cache_->data().Open(id, true);
+    ASSERT_TRUE(fd.ok());
+    ASSERT_EQ(pwrite(*fd, mib.data(), mib.size(), 0), static_cast<ssize_t>(mib.size()));
+    close(*fd);
+    FileRecord r = Record(id, /*dirty=*/id == 1);
+    r.last_access_ns = static_cast<int64_t>(id);  // 1 is the oldest
+    ASSERT_TRUE(files().Put("f" + std::to_string(id), r).ok());
+    cache_->AddUsage(mib.size());
+  }
+  EXPECT_TRUE(cache_->OverLimit());
+  // f2 is in use; f1 is dirty: neither may go.
+  ASSERT_TRUE(cache_->Evict([](const std::string& p) { return p == "f2"; }).ok());
+  EXPECT_TRUE(files().Get("f1")->has_value());
+  EXPECT_TRUE(files().Get("f2")->has_value());
+  EXPECT_FALSE(files().Get("f3")->has_value());
+  EXPECT_FALSE(files().Get("f4")->has_value());
+  EXPECT_TRUE(files().Get("f5")->has_value());
+  EXPECT_EQ(cache_->data().DiskUsage(3), 0u);
+  EXPECT_FALSE(cache_->OverLimit());
+}
+
+TEST_F(FileIndexTest, CacheDirLockIsExclusive) {
+  auto first = CacheDirLock::Acquire(dir_, std::chrono::milliseconds(0));
+  ASSERT_TRUE(first.ok());
+  auto second = CacheDirLock::Acquire(dir_, std::chrono::milliseconds(200));
+  EXPECT_EQ(second.status().code(), StatusCode::kAlreadyExists);
+  first->reset();
+  EXPECT_TRUE(CacheDirLock::Acquire(dir_, std::chrono::milliseconds(0)).ok());
+}
+
+}  // namespace
+}  // namespace sos

@@ -1,0 +1,469 @@
+// The Filesystem's data path: block fetches, write-back uploads, retries,
+// fsync, multipart, crash recovery from the journal, the cache limit.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "fuse/filesystem.h"
+#include "fuse/fs_errors.h"
+#include "fuse/fuse_adapter.h"
+#include "s3core/faulty_object_store.h"
+#include "s3core/memory_object_store.h"
+
+namespace sos {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+
+std::string Random(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+class FsDataTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(store_.CreateBucket("bkt").ok());
+    char tmpl[] = "/tmp/sos-fs-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    Mount();
+  }
+  void TearDown() override {
+    Unmount();
+    std::filesystem::remove_all(dir_);
+  }
+  virtual FilesystemOptions Options() {
+    FilesystemOptions o;
+    o.bucket = "bkt";
+    o.cache_dir = dir_ + "/cache";
+    o.defaults.uid = 1000;
+    o.defaults.gid = 1000;
+    o.retry_delay = 1ms;
+    o.requeue_delay = 20ms;
+    o.multipart_threshold = 4 * kMiB;
+    o.part_size = kMiB;
+    o.cache_size = cache_size_;
+    o.stat_ttl = stat_ttl_;
+    return o;
+  }
+  void Mount() {
+    fs_ = std::make_unique<Filesystem>(faulty_, Options());
+    Status s = fs_->Init();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  void Unmount() {
+    if (fs_) fs_->Shutdown();
+    fs_.reset();
+  }
+  void Remount() {
+    Unmount();
+    Mount();
+  }
+  // Waits (bounded) until every upload finished.
+  void Drain() {
+    for (int i = 0; i < 1000 && fs_->PendingUploads() > 0; ++i) std::this_thread::sleep_for(5ms);
+    ASSERT_EQ(fs_->PendingUploads(), 0u);
+  }
+
+  Result<uint64_t> Ino(const std::string& path) {
+    uint64_t ino = InodeTable::kRootIno;
+    if (path.empty()) return ino;
+    size_t start = 0;
+    while (true) {
+      size_t slash = path.find('/', start);
+      auto e = fs_->Lookup(ino, path.substr(start, slash - start));
+      if (!e.ok()) return e.status();
+      ino = e->ino;
+      if (slash == std::string::npos) return ino;
+      start = slash + 1;
+    }
+  }
+  Result<uint64_t> Parent(const std::string& path) { return Ino(ParentPath(path)); }
+  Result<NodeAttr> Stat(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t ino, Ino(path));
+    SOS_ASSIGN_OR_RETURN(Entry e, fs_->GetAttr(ino));
+    return e.attr;
+  }
+  Status WriteFile(const std::string& path, const std::string& data, uint32_t mode = 0644) {
+    SOS_ASSIGN_OR_RETURN(uint64_t parent, Parent(path));
+    SOS_ASSIGN_OR_RETURN(auto created, fs_->Create(parent, BaseName(path), S_IFREG | mode,
+                                                   O_WRONLY | O_CREAT | O_TRUNC, caller_));
+    auto n = fs_->Write(created.second, 0, data.data(), data.size());
+    SOS_RETURN_IF_ERROR(fs_->Release(created.second));
+    return n.status();
+  }
+  Result<std::string> ReadFile(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t ino, Ino(path));
+    SOS_ASSIGN_OR_RETURN(uint64_t fh, fs_->Open(ino, O_RDONLY));
+    std::string out;
+    std::string buf(1 << 20, '\0');
+    while (true) {
+      auto n = fs_->Read(fh, out.size(), buf.size(), buf.data());
+      if (!n.ok()) {
+        (void)fs_->Release(fh);
+        return n.status();
+      }
+      if (*n == 0) break;
+      out.append(buf.data(), *n);
+    }
+    SOS_RETURN_IF_ERROR(fs_->Release(fh));
+    return out;
+  }
+  Status Mkdir(const std::string& path, uint32_t mode = 0755) {
+    SOS_ASSIGN_OR_RETURN(uint64_t parent, Parent(path));
+    return fs_->MkDir(parent, BaseName(path), mode, caller_).status();
+  }
+  Status Unlink(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t parent, Parent(path));
+    return fs_->Unlink(parent, BaseName(path));
+  }
+  Status Rmdir(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t parent, Parent(path));
+    return fs_->RmDir(parent, BaseName(path));
+  }
+  Result<std::vector<std::string>> List(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t ino, Ino(path));
+    SOS_ASSIGN_OR_RETURN(uint64_t fh, fs_->OpenDir(ino));
+    std::vector<std::string> names;
+    for (const auto& e : *fs_->DirEntries(fh)) {
+      if (e.name != "." && e.name != "..") names.push_back(e.name);
+    }
+    fs_->ReleaseDir(fh);
+    return names;
+  }
+  Status Put(const std::string& key, const std::string& data,
+             std::map<std::string, std::string> meta = {}) {
+    StringViewSource src(data);
+    WriteOptions o;
+    o.user_meta = std::move(meta);
+    return store_.Put("bkt", key, src, o).status();
+  }
+  std::map<std::string, std::string> Meta(const std::string& key) {
+    auto h = store_.Head("bkt", key);
+    return h.ok() ? h->user_meta : std::map<std::string, std::string>{};
+  }
+
+  static MemoryObjectStoreOptions StoreOptions() {
+    MemoryObjectStoreOptions o;
+    o.min_part_size = kMiB;
+    return o;
+  }
+  Result<uint64_t> OpenFile(const std::string& path, int flags) {
+    SOS_ASSIGN_OR_RETURN(uint64_t ino, Ino(path));
+    return fs_->Open(ino, flags);
+  }
+  Status WriteAt(uint64_t fh, uint64_t offset, const std::string& data) {
+    return fs_->Write(fh, offset, data.data(), data.size()).status();
+  }
+  std::string ReadAt(uint64_t fh, uint64_t offset, size_t n) {
+    std::string buf(n, '\0');
+    auto got = fs_->Read(fh, offset, n, buf.data());
+    return got.ok() ? buf.substr(0, *got) : "<error>";
+  }
+
+  uint64_t cache_size_ = uint64_t{1} << 30;
+  std::chrono::milliseconds stat_ttl_{30000};
+  std::string dir_;
+  MemoryObjectStore store_{StoreOptions()};
+  FaultyObjectStore faulty_{store_};
+  std::unique_ptr<Filesystem> fs_;
+  Caller caller_{1234, 5678};
+};
+
+TEST_F(FsDataTest, RandomWritesFetchOnlyTheTouchedBlocks) {
+  std::string data = Random(20 * kMiB, 1);
+  ASSERT_TRUE(Put("big", data).ok());
+  auto fh = OpenFile("big", O_RDWR);
+  ASSERT_TRUE(fh.ok());
+  faulty_.ResetCounters();
+  struct Change {
+    uint64_t offset;
+    std::string bytes;
+  };
+  const std::vector<Change> changes = {
+      {3 * kMiB + 100, "hello"},            // inside block 3
+      {8 * kMiB - 2, "span"},               // the end of block 7 and the start of 8
+      {15 * kMiB, std::string(kMiB, 'z')},  // all of block 15: nothing to fetch
+      {20 * kMiB - 3, "end"},               // the tail of block 19
+  };
+  for (const auto& c : changes) {
+    ASSERT_TRUE(WriteAt(*fh, c.offset, c.bytes).ok());
+    data.replace(c.offset, c.bytes.size(), c.bytes);
+  }
+  EXPECT_EQ(faulty_.Calls("Get"), 4u);  // blocks 3, 7, 8 and 19, one ranged GET each
+  EXPECT_EQ(ReadAt(*fh, 3 * kMiB + 98, 9), data.substr(3 * kMiB + 98, 9));
+  EXPECT_EQ(ReadAt(*fh, 15 * kMiB, 10), std::string(10, 'z'));
+  EXPECT_EQ(faulty_.Calls("Get"), 4u);                                // already local
+  EXPECT_EQ(faulty_.Calls("Put") + faulty_.Calls("UploadPart"), 0u);  // nothing uploaded yet
+  ASSERT_TRUE(fs_->Release(*fh).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "big") == data);
+}
+
+TEST_F(FsDataTest, ReadsFetchOnlyWhatTheyNeed) {
+  std::string data = Random(20 * kMiB, 2);
+  ASSERT_TRUE(Put("big", data).ok());
+  auto fh = OpenFile("big", O_RDONLY);
+  ASSERT_TRUE(fh.ok());
+  faulty_.ResetCounters();
+  EXPECT_EQ(ReadAt(*fh, 5 * kMiB + 10, 4096), data.substr(5 * kMiB + 10, 4096));
+  EXPECT_EQ(faulty_.Calls("Get"), 1u);
+  EXPECT_EQ(ReadAt(*fh, 5 * kMiB + 5000, 4096), data.substr(5 * kMiB + 5000, 4096));
+  EXPECT_EQ(faulty_.Calls("Get"), 1u);
+  // A sequential read of everything: read-ahead makes few, large requests.
+  faulty_.ResetCounters();
+  std::string all;
+  while (all.size() < data.size()) all += ReadAt(*fh, all.size(), 128 * 1024);
+  EXPECT_TRUE(all == data);
+  EXPECT_LE(faulty_.Calls("Get"), 5u);
+  ASSERT_TRUE(fs_->Release(*fh).ok());
+  // The cached blocks serve the next mount (same ETag).
+  Remount();
+  faulty_.ResetCounters();
+  EXPECT_TRUE(*ReadFile("big") == data);
+  EXPECT_EQ(faulty_.Calls("Get"), 0u);
+}
+
+TEST_F(FsDataTest, UploadFailuresAreRetriedAndNothingIsLost) {
+  faulty_.FailNext("Put", 2);
+  ASSERT_TRUE(WriteFile("a", "alpha").ok());
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "a"), "alpha");
+  EXPECT_EQ(faulty_.Calls("Put"), 3u);
+
+  // A store that keeps failing: fsync reports it, the data stays local.
+  faulty_.FailAlways("Put");
+  auto created =
+      fs_->Create(InodeTable::kRootIno, "b", S_IFREG | 0644, O_CREAT | O_WRONLY, caller_);
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(WriteAt(created->second, 0, "bravo").ok());
+  EXPECT_EQ(ErrnoFor(fs_->Fsync(created->second)), EIO);
+  EXPECT_EQ(*fs_->GetXattr(created->first.ino, "user.sos.state"), "dirty");
+  EXPECT_EQ(ReadAt(created->second, 0, 10), "bravo");
+  ASSERT_TRUE(fs_->Release(created->second).ok());
+  faulty_.ClearFaults();
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "b"), "bravo");
+}
+
+TEST_F(FsDataTest, FsyncReturnsOnlyOnceTheObjectIsStored) {
+  faulty_.SetLatency(100ms, "Put");
+  auto created =
+      fs_->Create(InodeTable::kRootIno, "f", S_IFREG | 0644, O_CREAT | O_WRONLY, caller_);
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(WriteAt(created->second, 0, "durable").ok());
+  EXPECT_FALSE(store_.ObjectData("bkt", "f").has_value());  // write-back
+  ASSERT_TRUE(fs_->Fsync(created->second).ok());
+  EXPECT_EQ(*store_.ObjectData("bkt", "f"), "durable");
+  // Again after more writes; a clean file syncs at once.
+  ASSERT_TRUE(WriteAt(created->second, 7, "!").ok());
+  ASSERT_TRUE(fs_->Fsync(created->second).ok());
+  EXPECT_EQ(*store_.ObjectData("bkt", "f"), "durable!");
+  faulty_.ResetCounters();
+  ASSERT_TRUE(fs_->Fsync(created->second).ok());
+  EXPECT_EQ(faulty_.Calls("Put"), 0u);
+  ASSERT_TRUE(fs_->Release(created->second).ok());
+}
+
+TEST_F(FsDataTest, MultipartUploadWithParallelRetriedParts) {
+  std::string data = Random(9 * kMiB + 5, 3);
+  faulty_.FailNext("UploadPart", 2);
+  ASSERT_TRUE(WriteFile("mp", data).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "mp") == data);
+  auto head = store_.Head("bkt", "mp");
+  ASSERT_TRUE(head.ok());
+  EXPECT_NE(head->etag.find("-10"), std::string::npos);  // 10 parts of 1 MiB
+  EXPECT_EQ(head->user_meta["mode"], "33188");
+  EXPECT_EQ(faulty_.Calls("CreateMultipartUpload"), 1u);
+  EXPECT_EQ(store_.UploadCount("bkt"), 0u);
+  // Below the threshold: one PUT.
+  faulty_.ResetCounters();
+  ASSERT_TRUE(WriteFile("small", Random(4 * kMiB - 1, 4)).ok());
+  Drain();
+  EXPECT_EQ(faulty_.Calls("Put"), 1u);
+  EXPECT_EQ(faulty_.Calls("CreateMultipartUpload"), 0u);
+}
+
+TEST_F(FsDataTest, AppendAndTruncateFetchOnlyBoundaryBlocks) {
+  std::string data = Random(3 * kMiB + 100, 5);
+  ASSERT_TRUE(Put("log", data).ok());
+  auto fh = OpenFile("log", O_WRONLY);
+  ASSERT_TRUE(fh.ok());
+  faulty_.ResetCounters();
+  ASSERT_TRUE(WriteAt(*fh, data.size(), "tail").ok());  // >>
+  EXPECT_EQ(faulty_.Calls("Get"), 1u);                  // block 3 only
+  ASSERT_TRUE(fs_->Release(*fh).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "log") == data + "tail");
+
+  std::string five = Random(5 * kMiB, 6);
+  ASSERT_TRUE(Put("cut", five).ok());
+  auto cut = OpenFile("cut", O_WRONLY);  // open: no upload before the release
+  ASSERT_TRUE(cut.ok());
+  faulty_.ResetCounters();
+  SetAttrRequest truncate{.size = 2 * kMiB + kMiB / 2};
+  truncate.fh = *cut;
+  ASSERT_TRUE(fs_->SetAttr(*Ino("cut"), truncate).ok());
+  EXPECT_EQ(faulty_.Calls("Get"), 1u);  // block 2, which keeps half of its bytes
+  ASSERT_TRUE(fs_->Release(*cut).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "cut") == five.substr(0, 2 * kMiB + kMiB / 2));
+}
+
+TEST_F(FsDataTest, WritesDuringAnUploadAreNotLost) {
+  faulty_.SetLatency(50ms, "Put");
+  auto created =
+      fs_->Create(InodeTable::kRootIno, "f", S_IFREG | 0644, O_CREAT | O_WRONLY, caller_);
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(WriteAt(created->second, 0, "first").ok());
+  ASSERT_TRUE(fs_->Flush(created->second).ok());  // the upload starts
+  std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(WriteAt(created->second, 5, " second").ok());
+  ASSERT_TRUE(fs_->Release(created->second).ok());
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "f"), "first second");
+  EXPECT_EQ(*fs_->GetXattr(*Ino("f"), "user.sos.state"), "clean");
+}
+
+TEST_F(FsDataTest, UnlinkDuringAnUploadLeavesNothingBehind) {
+  faulty_.SetLatency(100ms, "Put");
+  ASSERT_TRUE(WriteFile("gone", "x").ok());
+  std::this_thread::sleep_for(20ms);  // the upload is in flight
+  ASSERT_TRUE(Unlink("gone").ok());
+  Drain();
+  EXPECT_FALSE(store_.ObjectData("bkt", "gone").has_value());
+}
+
+TEST_F(FsDataTest, PendingUploadsResumeOnTheNextMount) {
+  faulty_.FailAlways("Put");
+  ASSERT_TRUE(WriteFile("j", "journaled", 0600).ok());
+  Unmount();  // gives up for now: the file stays in the journal
+  EXPECT_FALSE(store_.ObjectData("bkt", "j").has_value());
+  faulty_.ClearFaults();
+  Mount();
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "j"), "journaled");
+  EXPECT_EQ(Meta("j")["mode"], std::to_string(S_IFREG | 0600));
+}
+
+TEST_F(FsDataTest, PendingUploadsSurviveACrash) {
+  Unmount();
+  const std::string cache = dir_ + "/crash-cache";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // The "sosfs" that crashes: its store never accepts the upload.
+    MemoryObjectStore doomed;
+    (void)doomed.CreateBucket("bkt");
+    FaultyObjectStore faulty(doomed);
+    faulty.FailAlways("Put");
+    FilesystemOptions o = Options();
+    o.cache_dir = cache;
+    Filesystem fs(faulty, o);
+    if (!fs.Init().ok()) _exit(2);
+    auto created =
+        fs.Create(InodeTable::kRootIno, "crash", S_IFREG | 0640, O_CREAT | O_WRONLY, Caller{1, 2});
+    if (!created.ok()) _exit(3);
+    std::string data = Random(3 * kMiB, 7);
+    if (!fs.Write(created->second, 0, data.data(), data.size()).ok()) _exit(4);
+    _exit(0);  // no release, no shutdown: a crash
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  FilesystemOptions o = Options();
+  o.cache_dir = cache;
+  fs_ = std::make_unique<Filesystem>(faulty_, o);
+  ASSERT_TRUE(fs_->Init().ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "crash") == Random(3 * kMiB, 7));
+  EXPECT_EQ(Meta("crash")["mode"], std::to_string(S_IFREG | 0640));
+}
+
+TEST_F(FsDataTest, CleanCacheFollowsRemoteChanges) {
+  Unmount();
+  stat_ttl_ = 0ms;
+  Mount();
+  ASSERT_TRUE(Put("f", "version one").ok());
+  EXPECT_EQ(*ReadFile("f"), "version one");
+  ASSERT_TRUE(Put("f", "version two!").ok());  // another client
+  EXPECT_EQ(*ReadFile("f"), "version two!");
+}
+
+TEST_F(FsDataTest, CacheLimitEvictsCleanFilesButNeverDirtyOnes) {
+  Unmount();
+  cache_size_ = 2 * kMiB;
+  Mount();
+  faulty_.FailAlways("Put");
+  std::string dirty = Random(kMiB, 8);
+  ASSERT_TRUE(WriteFile("dirty", dirty).ok());
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(Put("clean" + std::to_string(i), Random(kMiB, 10 + i)).ok());
+  }
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(*ReadFile("clean" + std::to_string(i)) == Random(kMiB, 10 + i));
+  }
+  faulty_.ResetCounters();
+  EXPECT_TRUE(*ReadFile("clean0") == Random(kMiB, 10));
+  EXPECT_EQ(faulty_.Calls("Get"), 1u);  // evicted: fetched again
+  faulty_.ClearFaults();
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "dirty") == dirty);
+}
+
+TEST_F(FsDataTest, ConcurrentClients) {
+  constexpr int kThreads = 8;
+  constexpr int kFiles = 12;
+  ASSERT_TRUE(Mkdir("shared").ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kFiles; ++i) {
+        std::string name = "shared/t" + std::to_string(t) + "-" + std::to_string(i);
+        std::string data = Random(1000 + (t * 7919 + i * 104729) % (3 * kMiB), t * 100 + i);
+        if (!WriteFile(name, data).ok()) ++failures;
+        auto back = ReadFile(name);
+        if (!back.ok() || *back != data) ++failures;
+        if (i % 3 == 0) {
+          auto parent = Ino("shared");
+          if (!parent.ok() ||
+              !fs_->Rename(*parent, BaseName(name), *parent, BaseName(name) + ".moved", 0).ok()) {
+            ++failures;
+          }
+        }
+        if (!List("shared").ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  Drain();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kFiles; ++i) {
+      std::string key =
+          "shared/t" + std::to_string(t) + "-" + std::to_string(i) + (i % 3 == 0 ? ".moved" : "");
+      auto data = store_.ObjectData("bkt", key);
+      ASSERT_TRUE(data.has_value()) << key;
+      EXPECT_TRUE(*data == Random(1000 + (t * 7919 + i * 104729) % (3 * kMiB), t * 100 + i)) << key;
+    }
+  }
+  EXPECT_EQ(List("shared")->size(), static_cast<size_t>(kThreads * kFiles));
+}
+
+}  // namespace
+}  // namespace sos

@@ -1,0 +1,155 @@
+// The sosfs command line and the adapter's Status→errno table.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "fuse/fs_errors.h"
+#include "fuse/fuse_adapter.h"
+#include "fuse/mount_options.h"
+
+namespace sos {
+namespace {
+
+Result<MountConfig> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "sosfs");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return ParseMountArgs(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(MountOptionsTest, Defaults) {
+  auto c = Parse({"bucket", "/mnt/x"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->bucket, "bucket");
+  EXPECT_EQ(c->prefix, "");
+  EXPECT_EQ(c->mountpoint, "/mnt/x");
+  EXPECT_EQ(c->endpoint, "http://127.0.0.1:8000");
+  EXPECT_TRUE(c->path_style);
+  EXPECT_FALSE(c->foreground);
+  EXPECT_FALSE(c->read_only);
+  EXPECT_TRUE(c->fuse_options.empty());
+}
+
+TEST(MountOptionsTest, EveryOption) {
+  auto c = Parse({"bucket:/some/prefix/", "/mnt/x", "-o",
+                  "endpoint=https://sos.example:443,region=ch-gva-2,profile=p,passwd_file=/etc/pw,"
+                  "virtual_host,allow_other,uid=1000,gid=100,umask=022,file_mode=0640,"
+                  "dir_mode=0750,ro,cache_dir=/var/cache/x,cache_size=2G,stat_ttl=5,foreground"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->prefix, "some/prefix/");
+  EXPECT_EQ(c->endpoint, "https://sos.example:443");
+  EXPECT_EQ(c->region, "ch-gva-2");
+  EXPECT_EQ(c->profile, "p");
+  EXPECT_EQ(c->passwd_file, "/etc/pw");
+  EXPECT_FALSE(c->path_style);
+  EXPECT_TRUE(c->allow_other);
+  EXPECT_EQ(*c->uid, 1000u);
+  EXPECT_EQ(*c->gid, 100u);
+  EXPECT_EQ(*c->umask, 022u);
+  EXPECT_EQ(*c->file_mode, 0640u);
+  EXPECT_EQ(*c->dir_mode, 0750u);
+  EXPECT_TRUE(c->read_only);
+  EXPECT_EQ(c->cache_dir, "/var/cache/x");
+  EXPECT_EQ(c->cache_size, uint64_t{2} << 30);
+  EXPECT_EQ(c->stat_ttl, std::chrono::seconds(5));
+  EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=250ms"})->stat_ttl, std::chrono::milliseconds(250));
+  EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=2m"})->stat_ttl, std::chrono::minutes(2));
+  EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=0"})->stat_ttl, std::chrono::milliseconds(0));
+  EXPECT_TRUE(c->foreground);
+  // allow_other makes the kernel check permissions.
+  EXPECT_EQ(c->fuse_options,
+            (std::vector<std::string>{"allow_other", "ro", "default_permissions"}));
+}
+
+TEST(MountOptionsTest, MountFuse3AndFstabShapes) {
+  // mount -t fuse.sosfs bucket /mnt/x -o rw,_netdev,... runs
+  // "sosfs bucket /mnt/x -o rw,_netdev,..." (options after the positionals).
+  auto c = Parse({"bucket", "/mnt/x", "-o",
+                  "rw,_netdev,nofail,dev,suid,exec,auto,noauto,user,nouser,"
+                  "x-systemd.automount,x-systemd.requires=network-online.target,nosuid,nodev"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->fuse_options, (std::vector<std::string>{"nosuid", "nodev"}));
+  // Options first, and the legacy "sosfs#bucket" source.
+  auto d = Parse({"-o", "allow_root", "-f", "sosfs#bucket", "/mnt/x", "-d"});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->bucket, "bucket");
+  EXPECT_TRUE(d->allow_root);
+  EXPECT_TRUE(d->foreground);
+  EXPECT_TRUE(d->debug);
+  auto e = Parse({"bucket", "/mnt/x", "-o", "debug"});
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->debug);
+  EXPECT_TRUE(e->foreground);
+}
+
+TEST(MountOptionsTest, RejectsUnknownAndMalformedOptions) {
+  for (const auto& bad :
+       std::vector<std::vector<std::string>>{{"bucket", "/mnt/x", "-o", "bogus"},
+                                             {"bucket", "/mnt/x", "-o", "uid=abc"},
+                                             {"bucket", "/mnt/x", "-o", "uid=-1"},
+                                             {"bucket", "/mnt/x", "-o", "umask=999"},
+                                             {"bucket", "/mnt/x", "-o", "file_mode=08"},
+                                             {"bucket", "/mnt/x", "-o", "cache_size=lots"},
+                                             {"bucket", "/mnt/x", "-o", "cache_size=0"},
+                                             {"bucket", "/mnt/x", "-o", "stat_ttl=-3"},
+                                             {"bucket", "/mnt/x", "-o", "stat_ttl=3h"},
+                                             {"bucket", "/mnt/x", "-o", "endpoint=ftp://x"},
+                                             {"bucket", "/mnt/x", "-o", "region="},
+                                             {"bucket"},
+                                             {"bucket", "/mnt/x", "extra"},
+                                             {":/prefix", "/mnt/x"}}) {
+    auto c = Parse(bad);
+    EXPECT_FALSE(c.ok()) << bad.back();
+    EXPECT_FALSE(c.status().message().empty());
+  }
+  EXPECT_NE(Parse({"b", "/m", "-o", "bogus"}).status().message().find("bogus"), std::string::npos);
+  EXPECT_TRUE(Parse({"--help"})->show_help);
+  EXPECT_TRUE(Parse({"-V"})->show_version);
+}
+
+TEST(MountOptionsTest, SizesAndDefaultCacheDir) {
+  EXPECT_EQ(*ParseSize("123"), 123u);
+  EXPECT_EQ(*ParseSize("4k"), 4096u);
+  EXPECT_EQ(*ParseSize("512M"), uint64_t{512} << 20);
+  EXPECT_EQ(*ParseSize("1T"), uint64_t{1} << 40);
+  EXPECT_FALSE(ParseSize("1.5G").has_value());
+  EXPECT_FALSE(ParseSize("G").has_value());
+  MountConfig a;
+  a.bucket = "b";
+  MountConfig b = a;
+  b.prefix = "x/y/";
+  MountConfig c = a;
+  c.endpoint = "http://elsewhere:9000";
+  EXPECT_NE(DefaultCacheDir(a), DefaultCacheDir(b));
+  EXPECT_NE(DefaultCacheDir(a), DefaultCacheDir(c));
+  EXPECT_NE(DefaultCacheDir(b).find("b@x_y"), std::string::npos);
+}
+
+TEST(ErrnoTableTest, MapsEveryStatus) {
+  EXPECT_EQ(ErrnoFor(Status::Ok()), 0);
+  EXPECT_EQ(ErrnoFor(Status::NotFound("x", "NoSuchKey")), ENOENT);
+  EXPECT_EQ(ErrnoFor(Status::AlreadyExists("x")), EEXIST);
+  EXPECT_EQ(ErrnoFor(Status::PermissionDenied("x")), EACCES);
+  EXPECT_EQ(ErrnoFor(Status::Unauthenticated("x")), EACCES);
+  EXPECT_EQ(ErrnoFor(Status::InvalidArgument("x")), EINVAL);
+  EXPECT_EQ(ErrnoFor(Status::NotEmpty("x")), ENOTEMPTY);
+  EXPECT_EQ(ErrnoFor(Status::NotSupported("x")), EOPNOTSUPP);
+  EXPECT_EQ(ErrnoFor(Status::Unavailable("x")), EIO);
+  EXPECT_EQ(ErrnoFor(Status::Timeout("x")), EIO);
+  EXPECT_EQ(ErrnoFor(Status::IOError("x")), EIO);
+  EXPECT_EQ(ErrnoFor(Status::NoSpace("x")), ENOSPC);
+  EXPECT_EQ(ErrnoFor(Status::TooLarge("x")), EFBIG);
+  EXPECT_EQ(ErrnoFor(Status::Cancelled("x")), EINTR);
+  EXPECT_EQ(ErrnoFor(Status::PreconditionFailed("x")), EIO);
+  EXPECT_EQ(ErrnoFor(fs::NotADirectory("x")), ENOTDIR);
+  EXPECT_EQ(ErrnoFor(fs::IsADirectory("x")), EISDIR);
+  EXPECT_EQ(ErrnoFor(fs::NameTooLong("x")), ENAMETOOLONG);
+  EXPECT_EQ(ErrnoFor(fs::NoAttribute("x")), ENODATA);
+  EXPECT_EQ(ErrnoFor(fs::ReadOnly()), EROFS);
+  EXPECT_EQ(ErrnoFor(fs::NotPermitted("x")), EPERM);
+  EXPECT_EQ(ErrnoFor(fs::OutOfRange("x")), ERANGE);
+  EXPECT_EQ(ErrnoFor(fs::Stale("x")), ESTALE);
+}
+
+}  // namespace
+}  // namespace sos

@@ -1,0 +1,281 @@
+// Renames: files clean and dirty, whole directories, the POSIX corner cases.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "fuse/filesystem.h"
+#include "fuse/fs_errors.h"
+#include "fuse/fuse_adapter.h"
+#include "s3core/faulty_object_store.h"
+#include "s3core/memory_object_store.h"
+
+namespace sos {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FsRenameTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(store_.CreateBucket("bkt").ok());
+    char tmpl[] = "/tmp/sos-fs-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    Mount();
+  }
+  void TearDown() override {
+    Unmount();
+    std::filesystem::remove_all(dir_);
+  }
+  virtual FilesystemOptions Options() {
+    FilesystemOptions o;
+    o.bucket = "bkt";
+    o.cache_dir = dir_ + "/cache";
+    o.defaults.uid = 1000;
+    o.defaults.gid = 1000;
+    o.retry_delay = 1ms;
+    o.requeue_delay = 20ms;
+    return o;
+  }
+  void Mount() {
+    fs_ = std::make_unique<Filesystem>(faulty_, Options());
+    Status s = fs_->Init();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  void Unmount() {
+    if (fs_) fs_->Shutdown();
+    fs_.reset();
+  }
+  void Remount() {
+    Unmount();
+    Mount();
+  }
+  // Waits (bounded) until every upload finished.
+  void Drain() {
+    for (int i = 0; i < 1000 && fs_->PendingUploads() > 0; ++i) std::this_thread::sleep_for(5ms);
+    ASSERT_EQ(fs_->PendingUploads(), 0u);
+  }
+
+  Result<uint64_t> Ino(const std::string& path) {
+    uint64_t ino = InodeTable::kRootIno;
+    if (path.empty()) return ino;
+    size_t start = 0;
+    while (true) {
+      size_t slash = path.find('/', start);
+      auto e = fs_->Lookup(ino, path.substr(start, slash - start));
+      if (!e.ok()) return e.status();
+      ino = e->ino;
+      if (slash == std::string::npos) return ino;
+      start = slash + 1;
+    }
+  }
+  Result<uint64_t> Parent(const std::string& path) { return Ino(ParentPath(path)); }
+  Result<NodeAttr> Stat(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t ino, Ino(path));
+    SOS_ASSIGN_OR_RETURN(Entry e, fs_->GetAttr(ino));
+    return e.attr;
+  }
+  Status WriteFile(const std::string& path, const std::string& data, uint32_t mode = 0644) {
+    SOS_ASSIGN_OR_RETURN(uint64_t parent, Parent(path));
+    SOS_ASSIGN_OR_RETURN(auto created, fs_->Create(parent, BaseName(path), S_IFREG | mode,
+                                                   O_WRONLY | O_CREAT | O_TRUNC, caller_));
+    auto n = fs_->Write(created.second, 0, data.data(), data.size());
+    SOS_RETURN_IF_ERROR(fs_->Release(created.second));
+    return n.status();
+  }
+  Result<std::string> ReadFile(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t ino, Ino(path));
+    SOS_ASSIGN_OR_RETURN(uint64_t fh, fs_->Open(ino, O_RDONLY));
+    std::string out;
+    std::string buf(1 << 20, '\0');
+    while (true) {
+      auto n = fs_->Read(fh, out.size(), buf.size(), buf.data());
+      if (!n.ok()) {
+        (void)fs_->Release(fh);
+        return n.status();
+      }
+      if (*n == 0) break;
+      out.append(buf.data(), *n);
+    }
+    SOS_RETURN_IF_ERROR(fs_->Release(fh));
+    return out;
+  }
+  Status Mkdir(const std::string& path, uint32_t mode = 0755) {
+    SOS_ASSIGN_OR_RETURN(uint64_t parent, Parent(path));
+    return fs_->MkDir(parent, BaseName(path), mode, caller_).status();
+  }
+  Status Unlink(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t parent, Parent(path));
+    return fs_->Unlink(parent, BaseName(path));
+  }
+  Status Rmdir(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t parent, Parent(path));
+    return fs_->RmDir(parent, BaseName(path));
+  }
+  Result<std::vector<std::string>> List(const std::string& path) {
+    SOS_ASSIGN_OR_RETURN(uint64_t ino, Ino(path));
+    SOS_ASSIGN_OR_RETURN(uint64_t fh, fs_->OpenDir(ino));
+    std::vector<std::string> names;
+    for (const auto& e : *fs_->DirEntries(fh)) {
+      if (e.name != "." && e.name != "..") names.push_back(e.name);
+    }
+    fs_->ReleaseDir(fh);
+    return names;
+  }
+  Status Put(const std::string& key, const std::string& data,
+             std::map<std::string, std::string> meta = {}) {
+    StringViewSource src(data);
+    WriteOptions o;
+    o.user_meta = std::move(meta);
+    return store_.Put("bkt", key, src, o).status();
+  }
+  std::map<std::string, std::string> Meta(const std::string& key) {
+    auto h = store_.Head("bkt", key);
+    return h.ok() ? h->user_meta : std::map<std::string, std::string>{};
+  }
+
+  Status Rename(const std::string& from, const std::string& to, unsigned flags = 0) {
+    SOS_ASSIGN_OR_RETURN(uint64_t p, Parent(from));
+    SOS_ASSIGN_OR_RETURN(uint64_t np, Parent(to));
+    return fs_->Rename(p, BaseName(from), np, BaseName(to), flags);
+  }
+  std::vector<std::string> Keys() {
+    ListRequest r;
+    r.bucket = "bkt";
+    std::vector<std::string> keys;
+    auto listed = store_.List(r);
+    for (const auto& o : listed->objects) keys.push_back(o.key);
+    return keys;
+  }
+
+  std::string dir_;
+  MemoryObjectStore store_;
+  FaultyObjectStore faulty_{store_};
+  std::unique_ptr<Filesystem> fs_;
+  Caller caller_{1234, 5678};
+};
+
+TEST_F(FsRenameTest, DirectoryWithFiftyFiles) {
+  ASSERT_TRUE(Mkdir("d").ok());
+  ASSERT_TRUE(Mkdir("d/sub").ok());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(WriteFile("d/f" + std::to_string(i), "content " + std::to_string(i)).ok());
+  }
+  ASSERT_TRUE(WriteFile("d/sub/deep", "deep").ok());
+  Drain();
+  uint64_t d_ino = *Ino("d");
+  uint64_t f7_ino = *Ino("d/f7");
+  uint64_t deep_ino = *Ino("d/sub/deep");
+  faulty_.ResetCounters();
+  ASSERT_TRUE(Rename("d", "e").ok());
+  EXPECT_EQ(faulty_.Calls("Copy"), 53u);  // 50 files, one deep file, two markers
+  EXPECT_GE(faulty_.Calls("DeleteMany"), 1u);
+  // Inode numbers survive the rename.
+  EXPECT_EQ(*Ino("e"), d_ino);
+  EXPECT_EQ(*Ino("e/f7"), f7_ino);
+  EXPECT_EQ(*Ino("e/sub/deep"), deep_ino);
+  EXPECT_EQ(ErrnoFor(Stat("d").status()), ENOENT);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(*store_.ObjectData("bkt", "e/f" + std::to_string(i)), "content " + std::to_string(i));
+    EXPECT_FALSE(store_.ObjectData("bkt", "d/f" + std::to_string(i)).has_value());
+  }
+  EXPECT_TRUE(store_.ObjectData("bkt", "e/").has_value());
+  EXPECT_EQ(Meta("e/f3")["mode"], "33188");  // metadata copied along
+  EXPECT_EQ(List("e")->size(), 51u);
+  EXPECT_EQ(*ReadFile("e/sub/deep"), "deep");
+  Remount();
+  EXPECT_EQ(List("e")->size(), 51u);
+  EXPECT_EQ(*ReadFile("e/f49"), "content 49");
+}
+
+TEST_F(FsRenameTest, DirectoryWithDirtyFiles) {
+  ASSERT_TRUE(Mkdir("d").ok());
+  faulty_.SetLatency(20ms, "Put");
+  ASSERT_TRUE(WriteFile("d/new", "not uploaded yet").ok());
+  ASSERT_TRUE(Rename("d", "e").ok());
+  EXPECT_EQ(*ReadFile("e/new"), "not uploaded yet");
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "e/new"), "not uploaded yet");
+  EXPECT_FALSE(store_.ObjectData("bkt", "d/new").has_value());
+  EXPECT_FALSE(store_.ObjectData("bkt", "d/").has_value());
+}
+
+TEST_F(FsRenameTest, Files) {
+  // A clean file: a server-side copy and a delete.
+  ASSERT_TRUE(WriteFile("a", "alpha").ok());
+  Drain();
+  faulty_.ResetCounters();
+  ASSERT_TRUE(Rename("a", "b").ok());
+  EXPECT_EQ(faulty_.Calls("Copy"), 1u);
+  EXPECT_EQ(*store_.ObjectData("bkt", "b"), "alpha");
+  EXPECT_FALSE(store_.ObjectData("bkt", "a").has_value());
+  // A dirty file that never reached the store: nothing to copy (rsync's
+  // temporary files).
+  faulty_.FailAlways("Put");
+  ASSERT_TRUE(WriteFile(".tmp.c", "charlie").ok());
+  faulty_.ResetCounters();
+  ASSERT_TRUE(Rename(".tmp.c", "c").ok());
+  EXPECT_EQ(faulty_.Calls("Copy"), 0u);
+  faulty_.ClearFaults();
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "c"), "charlie");
+  EXPECT_FALSE(store_.ObjectData("bkt", ".tmp.c").has_value());
+  // Over an existing file.
+  ASSERT_TRUE(Rename("c", "b").ok());
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "b"), "charlie");
+  EXPECT_EQ(Keys(), (std::vector<std::string>{"b"}));
+  // Into another directory, and a symlink.
+  ASSERT_TRUE(Mkdir("dir").ok());
+  ASSERT_TRUE(Rename("b", "dir/b").ok());
+  ASSERT_TRUE(fs_->Symlink("dir/b", InodeTable::kRootIno, "ln", caller_).ok());
+  ASSERT_TRUE(Rename("ln", "dir/ln").ok());
+  EXPECT_EQ(*fs_->ReadLink(*Ino("dir/ln")), "dir/b");
+  EXPECT_EQ(*ReadFile("dir/b"), "charlie");
+}
+
+TEST_F(FsRenameTest, ADirtyFileWithRemoteBlocksKeepsThem) {
+  std::string big(3 << 20, 'q');
+  ASSERT_TRUE(Put("big", big).ok());
+  uint64_t ino = *Ino("big");
+  auto fh = fs_->Open(ino, O_RDWR);
+  ASSERT_TRUE(fh.ok());
+  ASSERT_TRUE(fs_->Write(*fh, 10, "XYZ", 3).ok());  // fetches block 0 only
+  ASSERT_TRUE(Rename("big", "moved").ok());
+  ASSERT_TRUE(fs_->Release(*fh).ok());
+  Drain();
+  big.replace(10, 3, "XYZ");
+  EXPECT_TRUE(store_.ObjectData("bkt", "moved") == big);
+  EXPECT_FALSE(store_.ObjectData("bkt", "big").has_value());
+  EXPECT_EQ(*Ino("moved"), ino);
+}
+
+TEST_F(FsRenameTest, CornerCases) {
+  ASSERT_TRUE(WriteFile("f", "1").ok());
+  ASSERT_TRUE(WriteFile("g", "2").ok());
+  ASSERT_TRUE(Mkdir("d").ok());
+  ASSERT_TRUE(Mkdir("empty").ok());
+  ASSERT_TRUE(Mkdir("full").ok());
+  ASSERT_TRUE(WriteFile("full/x", "x").ok());
+  EXPECT_EQ(ErrnoFor(Rename("f", "g", kRenameNoReplace)), EEXIST);
+  EXPECT_EQ(ErrnoFor(Rename("f", "g", kRenameExchange)), EINVAL);
+  EXPECT_EQ(ErrnoFor(Rename("f", "d")), EISDIR);
+  EXPECT_EQ(ErrnoFor(Rename("d", "f")), ENOTDIR);
+  EXPECT_EQ(ErrnoFor(Rename("d", "full")), ENOTEMPTY);
+  EXPECT_EQ(ErrnoFor(Rename("d", "d/inside")), EINVAL);
+  EXPECT_EQ(ErrnoFor(Rename("missing", "x")), ENOENT);
+  EXPECT_EQ(ErrnoFor(Rename("f", std::string(256, 'l'))), ENAMETOOLONG);
+  EXPECT_TRUE(Rename("f", "f").ok());
+  EXPECT_TRUE(Rename("f", "h", kRenameNoReplace).ok());
+  ASSERT_TRUE(Rename("d", "empty").ok());  // onto an empty directory
+  EXPECT_TRUE(Stat("empty")->IsDir());
+  EXPECT_EQ(ErrnoFor(Stat("d").status()), ENOENT);
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "h"), "1");
+}
+
+}  // namespace
+}  // namespace sos
