@@ -293,8 +293,10 @@ TEST_F(SosfsE2eTest, RealToolsThenRemount) {
             "clean");
 
   // open(O_RDONLY|O_CREAT) creates; names of 255 bytes work, 256 do not.
-  Sh("python3 -c \"import os; os.close(os.open('" + m + "/rdonly', os.O_RDONLY | os.O_CREAT, "
-     "0o644))\" && test -f " + m + "/rdonly");
+  Sh("python3 -c \"import os; os.close(os.open('" + m +
+     "/rdonly', os.O_RDONLY | os.O_CREAT, "
+     "0o644))\" && test -f " +
+     m + "/rdonly");
   Sh("touch " + m + "/" + std::string(255, 'n'));
   RunResult too_long = RunCommand("touch " + m + "/" + std::string(256, 'n'));
   EXPECT_NE(too_long.status, 0);
@@ -381,8 +383,8 @@ TEST_F(SosfsE2eTest, SigtermWaitsForPendingUploads) {
   ASSERT_EQ(r.status, 0) << r.output;
   pid_t pid = mount_->daemon();
   ASSERT_GT(pid, 0);
-  Sh("head -c 20971520 /dev/urandom > " + work_ + "/sig.bin && cp " + work_ + "/sig.bin " +
-     mnt_ + "/sig.bin");
+  Sh("head -c 20971520 /dev/urandom > " + work_ + "/sig.bin && cp " + work_ + "/sig.bin " + mnt_ +
+     "/sig.bin");
   ASSERT_EQ(kill(pid, SIGTERM), 0);  // right away: the upload is still pending
   auto deadline = std::chrono::steady_clock::now() + 120s;
   while (Alive(pid) && std::chrono::steady_clock::now() < deadline) {
@@ -430,16 +432,16 @@ TEST_F(SosfsE2eTest, InteroperatesWithS3fs) {
     std::this_thread::sleep_for(50ms);
   }
   ASSERT_TRUE(mounted);
-  EXPECT_EQ(Sh("stat -c '%a %u %g %Y' " + other + "/interop/fromsosfs/f"),
-            "604 7 8 1557126489\n");
+  EXPECT_EQ(Sh("stat -c '%a %u %g %Y' " + other + "/interop/fromsosfs/f"), "604 7 8 1557126489\n");
   EXPECT_EQ(Sh("stat -c '%a' " + other + "/interop/fromsosfs"), "711\n");
   EXPECT_EQ(Sh("readlink " + other + "/interop/fromsosfs/l"), "f\n");
   EXPECT_EQ(Sh("cat " + other + "/interop/fromsosfs/f"), "sosfs\n");
   // Written through s3fs, read through sosfs.
   Sh("mkdir " + other + "/interop/froms3fs && echo s3fs > " + other +
-     "/interop/froms3fs/g && chmod 640 " + other + "/interop/froms3fs/g && touch -d "
-     "'2018-01-02 03:04:05 UTC' " + other + "/interop/froms3fs/g && ln -s g " + other +
-     "/interop/froms3fs/m");
+     "/interop/froms3fs/g && chmod 640 " + other +
+     "/interop/froms3fs/g && touch -d "
+     "'2018-01-02 03:04:05 UTC' " +
+     other + "/interop/froms3fs/g && ln -s g " + other + "/interop/froms3fs/m");
   RunCommand("fusermount -u " + other, 30s);
   mount_ = std::make_unique<SosfsMount>(mnt_);
   r = mount_->Mount(SosfsCommand(",stat_ttl=0"));
