@@ -16,6 +16,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "s3core/curl_object_store.h"
 #include "tests/component/rgw_environment.h"
@@ -31,34 +32,32 @@ class FaultProxy {
             ("sos-proxy-" + std::to_string(getpid()) + "-" + std::to_string(++counter_) + ".log"))
                .string();
     std::filesystem::remove(log_);
-    int out[2];
-    if (pipe(out) != 0) return;
-    std::vector<std::string> args = {"python3",    SOS_FAULT_PROXY,
-                                     "--upstream", std::to_string(testing::Rgw().rgw_port()),
-                                     "--log",      log_};
+    std::string port_file = log_ + ".port";
+    std::filesystem::remove(port_file);
+    std::vector<std::string> args = {"/usr/bin/python3",
+                                     SOS_FAULT_PROXY,
+                                     "--upstream",
+                                     std::to_string(testing::Rgw().rgw_port()),
+                                     "--log",
+                                     log_,
+                                     "--port-file",
+                                     port_file};
     args.insert(args.end(), fault_args.begin(), fault_args.end());
     pid_ = fork();
     if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
-      execvp("python3", argv.data());
+      execv(argv[0], argv.data());
       _exit(127);
     }
-    close(out[1]);
-    char buf[32] = {};
-    // The proxy prints its port once it listens; a bounded read via alarm-free poll.
-    fd_set set;
-    FD_ZERO(&set);
-    FD_SET(out[0], &set);
-    timeval tv{10, 0};
-    if (select(out[0] + 1, &set, nullptr, nullptr, &tv) == 1 &&
-        read(out[0], buf, sizeof buf - 1) > 0) {
-      port_ = std::atoi(buf);
+    // The proxy writes its port to a file (atomically) once it listens; wait, bounded.
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      std::ifstream in(port_file);
+      if (!(in >> port_)) port_ = 0;
+      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    close(out[0]);
+    std::filesystem::remove(port_file);
   }
   ~FaultProxy() {
     if (pid_ > 0) {

@@ -12,6 +12,7 @@ Prints "PORT" on stdout once listening on 127.0.0.1 (port 0 = pick a free one),
 and counts requests in --log (one line per request: method path status).
 """
 import argparse
+import os
 import socket
 import sys
 import threading
@@ -145,13 +146,20 @@ def main():
     p.add_argument("--cut-get", type=int, default=None)
     p.add_argument("--delay", type=float, default=0)
     p.add_argument("--log")
+    p.add_argument("--port-file", help="also write the port here (atomically)")
     args = p.parse_args()
     proxy = Proxy(args)
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", args.port))
     server.listen(64)
-    print(server.getsockname()[1], flush=True)
+    port = server.getsockname()[1]
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write("%d\n" % port)
+        os.rename(args.port_file + ".tmp", args.port_file)
+    else:
+        print(port, flush=True)
     while True:
         client, _ = server.accept()
         threading.Thread(target=proxy.serve, args=(client,), daemon=True).start()
