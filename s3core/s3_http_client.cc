@@ -178,6 +178,31 @@ std::string S3HttpClient::PathFor(const S3Request& r) const {
   return path;
 }
 
+std::string S3HttpClient::UrlFor(const std::string& bucket, const std::string& key) const {
+  S3Request r;
+  r.bucket = bucket;
+  r.key = key;
+  return scheme_ + "://" + HostFor(bucket) + PathFor(r);
+}
+
+Result<std::string> S3HttpClient::Presign(const std::string& method, const std::string& bucket,
+                                          const std::string& key, int expires_seconds,
+                                          const HeaderList& extra_query) const {
+  S3Request r;
+  r.bucket = bucket;
+  r.key = key;
+  SigningRequest sreq;
+  sreq.method = method;
+  sreq.canonical_uri = PathFor(r);
+  sreq.query = extra_query;
+  sreq.headers.emplace_back("host", HostFor(bucket));
+  sreq.payload_hash = "UNSIGNED-PAYLOAD";
+  SOS_ASSIGN_OR_RETURN(std::string query,
+                       PresignV4(sreq, options_.credentials, options_.region, "s3",
+                                 std::chrono::system_clock::now(), expires_seconds));
+  return scheme_ + "://" + sreq.headers.front().second + sreq.canonical_uri + "?" + query;
+}
+
 Status StatusFromResponse(const S3Response& response) {
   if (response.status == 304) return Status::NotModified();
   std::string code, message;
@@ -237,6 +262,7 @@ Result<S3Response> S3HttpClient::Execute(const S3Request& request, uint64_t* del
     if (result.ok()) {
       if (result->status >= 200 && result->status < 300) return result;
       last = StatusFromResponse(*result);
+      if (request.error_response) *request.error_response = *result;
     } else {
       last = result.status();
     }

@@ -43,6 +43,8 @@ struct S3ClientOptions {
   std::string user_agent = "sos/0.1";
 };
 
+struct S3Response;
+
 struct S3Request {
   std::string method = "GET";
   std::string bucket;  // empty: the service (ListBuckets)
@@ -51,6 +53,9 @@ struct S3Request {
   HeaderList headers;  // extra request headers (names lower-case)
   BodySource* body = nullptr;
   const BodySink* sink = nullptr;  // 2xx response bodies go here when set
+  // When set, receives the last non-2xx response (status, headers, error
+  // body), for callers whose errors are not S3 XML (sosd's JSON admin API).
+  S3Response* error_response = nullptr;
 };
 
 struct S3Response {
@@ -75,6 +80,16 @@ class S3HttpClient {
   Result<S3Response> Execute(const S3Request& request, uint64_t* delivered = nullptr);
 
   const S3ClientOptions& options() const { return options_; }
+
+  // The plain (unsigned) URL of an object, path-style or virtual-hosted as
+  // configured: what anonymous readers of a public-read object fetch.
+  std::string UrlFor(const std::string& bucket, const std::string& key) const;
+  // A SigV4 pre-signed URL for `method` on the object, valid for
+  // `expires_seconds` (1..604800). `extra_query` is signed with the rest
+  // (e.g. sosd's single-use parameter). Pure computation: no request is sent.
+  Result<std::string> Presign(const std::string& method, const std::string& bucket,
+                              const std::string& key, int expires_seconds,
+                              const HeaderList& extra_query = {}) const;
 
  private:
   struct Pool;
