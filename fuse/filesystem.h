@@ -175,6 +175,7 @@ class Filesystem {
   Status RenameFile(const Node& src, const std::string& to);
   Status RenameDir(const Node& src, const std::string& to);
   void QueueIfClosed(const std::shared_ptr<FileState>& st);
+  Status SetCannedAcl(uint64_t ino, const std::string& acl);  // user.sos.acl
 
   const FilesystemOptions options_;
   ObjectStore& store_;

@@ -2,15 +2,26 @@
 //
 // user.NAME is stored as the object's x-amz-meta-NAME header (S3 lower-cases
 // header names, so NAME is lower-cased too); the s3fs attribute headers
-// (mode, uid, ...) are not available as xattrs. user.sos.etag and
-// user.sos.state are virtual and read-only. Other namespaces are not
+// (mode, uid, ...) are not available as xattrs. Other namespaces are not
 // supported (getxattr says ENODATA, setxattr ENOTSUP).
+//
+// Virtual attributes bring the object store to the shell: user.sos.etag and
+// user.sos.state (clean/dirty/uploading) are read-only; user.sos.url (the
+// plain URL, for public objects) and user.sos.presign (a fresh pre-signed GET
+// URL) are computed; user.sos.acl reads the object's ACL as a canned name
+// ("custom" when it is none) and sets a canned ACL (both upload a dirty file
+// first). The ACL lasts until the object is rewritten; rewrites carry the
+// mount's default_acl. They are not listed by listxattr, so that copies with
+// `cp --preserve=xattr` or rsync -X do not try to write them elsewhere.
 #include <sys/xattr.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "fuse/filesystem.h"
 #include "fuse/fs_errors.h"
+#include "s3core/acl.h"
 
 namespace sos {
 namespace {
@@ -19,6 +30,12 @@ constexpr std::string_view kUserPrefix = "user.";
 constexpr std::string_view kVirtualPrefix = "user.sos.";
 constexpr const char* kEtagXattr = "user.sos.etag";
 constexpr const char* kStateXattr = "user.sos.state";
+constexpr const char* kAclXattr = "user.sos.acl";
+constexpr const char* kUrlXattr = "user.sos.url";
+constexpr const char* kPresignXattr = "user.sos.presign";
+constexpr std::string_view kCannedAcls[] = {"private",           "public-read",
+                                            "public-read-write", "authenticated-read",
+                                            "bucket-owner-read", "bucket-owner-full-control"};
 constexpr size_t kMaxValue = 2048;  // S3 allows 2 KB of user metadata in all
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -41,6 +58,32 @@ Result<std::string> MetaName(const std::string& name) {
   return key;
 }
 
+// The canned ACL whose policy equals `policy` (grant order aside), or "custom".
+std::string CannedAclName(const AccessControlPolicy& policy) {
+  auto as_set = [](const AccessControlPolicy& p) {
+    std::vector<std::string> grants;
+    for (const Grant& g : p.grants) {
+      grants.push_back(std::to_string(static_cast<int>(g.grantee.type)) + "|" + g.grantee.id +
+                       "|" + g.grantee.uri + "|" + g.grantee.email + "|" + g.permission);
+    }
+    std::sort(grants.begin(), grants.end());
+    grants.erase(std::unique(grants.begin(), grants.end()), grants.end());
+    return grants;
+  };
+  const auto actual = as_set(policy);
+  for (std::string_view name : kCannedAcls) {
+    if (as_set(PolicyForCannedAcl(policy.owner, name, policy.owner)) == actual) {
+      // bucket-owner-* equal private when the writer owns the bucket.
+      return std::string(name == "bucket-owner-full-control" || name == "bucket-owner-read"
+                             ? "private"
+                             : name);
+    }
+  }
+  return "custom";
+}
+
+bool IsObject(const NodeAttr& attr) { return attr.IsReg() || attr.IsSymlink(); }
+
 Status CheckValue(const std::string& value) {
   if (value.size() > kMaxValue) return Status::TooLarge("attribute value too large");
   for (unsigned char c : value) {
@@ -55,6 +98,7 @@ Status CheckValue(const std::string& value) {
 
 Status Filesystem::SetXattr(uint64_t ino, const std::string& name, const std::string& value,
                             int flags) {
+  if (name == kAclXattr) return SetCannedAcl(ino, value);
   SOS_ASSIGN_OR_RETURN(std::string key, MetaName(name));
   SOS_RETURN_IF_ERROR(CheckValue(value));
   SOS_RETURN_IF_ERROR(CheckWritable());
@@ -79,6 +123,26 @@ Result<std::string> Filesystem::GetXattr(uint64_t ino, const std::string& name) 
     if (etag.empty()) return fs::NoAttribute(name);
     return etag;
   }
+  if (name == kUrlXattr) {
+    if (!options_.public_url || !IsObject(node.attr)) return fs::NoAttribute(name);
+    return options_.public_url(remote_->Key(node.path));
+  }
+  if (name == kPresignXattr) {
+    if (!options_.presigned_url || !IsObject(node.attr)) return fs::NoAttribute(name);
+    return options_.presigned_url(remote_->Key(node.path));
+  }
+  if (name == kAclXattr) {
+    if (!IsObject(node.attr)) return fs::NoAttribute(name);
+    // The ACL lives on the store: a file still waiting for its upload gets it now.
+    if (node.file && node.file->dirty()) SOS_RETURN_IF_ERROR(uploader_->Sync(node.file));
+    auto policy = store_.GetAcl(options_.bucket, remote_->Key(node.path));
+    if (!policy.ok()) {
+      // Not uploaded yet: there is no ACL to show.
+      if (policy.status().code() == StatusCode::kNotFound) return fs::NoAttribute(name);
+      return policy.status();
+    }
+    return CannedAclName(*policy);
+  }
   if (name == kStateXattr) {
     if (!node.file) return std::string("clean");
     switch (node.file->phase()) {
@@ -98,6 +162,26 @@ Result<std::string> Filesystem::GetXattr(uint64_t ino, const std::string& name) 
   auto it = xattrs.find(*key);
   if (it == xattrs.end()) return fs::NoAttribute(name);
   return it->second;
+}
+
+Status Filesystem::SetCannedAcl(uint64_t ino, const std::string& acl) {
+  if (std::find(std::begin(kCannedAcls), std::end(kCannedAcls), acl) == std::end(kCannedAcls)) {
+    return Status::InvalidArgument(
+        "user.sos.acl takes a canned ACL: private, public-read, public-read-write, "
+        "authenticated-read, bucket-owner-read, bucket-owner-full-control");
+  }
+  SOS_RETURN_IF_ERROR(CheckWritable());
+  SOS_ASSIGN_OR_RETURN(Node node, ResolveIno(ino));
+  if (!IsObject(node.attr)) return Status::NotSupported("ACLs are set on files, not directories");
+  // The ACL belongs to the object on the store: upload pending data first.
+  if (node.file && node.file->dirty()) SOS_RETURN_IF_ERROR(uploader_->Sync(node.file));
+  if (acl == "public-read-write") {
+    std::fprintf(stderr,
+                 "sosfs: warning: %s is now public-read-write: anyone can overwrite and delete "
+                 "it; not recommended\n",
+                 node.path.c_str());
+  }
+  return store_.PutCannedAcl(options_.bucket, remote_->Key(node.path), acl);
 }
 
 Result<std::vector<std::string>> Filesystem::ListXattr(uint64_t ino) {

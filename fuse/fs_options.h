@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "fuse/s3fs_meta.h"
+#include "s3core/status.h"
 
 namespace sos {
 
@@ -16,6 +18,14 @@ struct FilesystemOptions {
   std::string prefix;  // key prefix of the mount: "" or "some/dir/"
   MountDefaults defaults;
   bool read_only = false;
+  // Canned ACL sent with every object sosfs writes ("" = the server's
+  // default, private); -o default_acl=.
+  std::string default_acl;
+
+  // URLs for the user.sos.url and user.sos.presign attributes, given the
+  // object key (unset in tests without an endpoint: the attributes are absent).
+  std::function<std::string(const std::string& key)> public_url;
+  std::function<Result<std::string>(const std::string& key)> presigned_url;
 
   // Local cache (cache/): where, how big, how long metadata stays fresh.
   std::string cache_dir;

@@ -28,6 +28,9 @@
 namespace sos {
 namespace {
 
+// Lifetime of the URL that getfattr -n user.sos.presign returns.
+constexpr int kPresignedUrlSeconds = 24 * 3600;
+
 bool g_daemon = false;
 
 void Log(const char* fmt, ...) {
@@ -150,6 +153,18 @@ int Run(int argc, char** argv) {
   options.cache_size = config.cache_size;
   options.stat_ttl = config.stat_ttl;
   options.identity = config.endpoint + "/" + config.bucket + "/" + config.prefix;
+  options.default_acl = config.default_acl;
+  if (config.default_acl == "public-read-write") {
+    Log("warning: default_acl=public-read-write lets anyone overwrite and delete the files "
+        "written here; not recommended");
+  }
+  const std::string bucket = config.bucket;
+  options.public_url = [&store, bucket](const std::string& key) {
+    return store.client().UrlFor(bucket, key);
+  };
+  options.presigned_url = [&store, bucket](const std::string& key) {
+    return store.client().Presign("GET", bucket, key, kPresignedUrlSeconds);
+  };
   Filesystem fs(store, options);
 
   std::vector<std::string> fuse_argv = {argv[0]};

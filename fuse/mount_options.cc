@@ -6,6 +6,7 @@
 #include <fuse_opt.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +32,7 @@ enum Key {
   kCacheDir,
   kCacheSize,
   kStatTtl,
+  kDefaultAcl,
   kForeground,
   kDebug,
   kHelp,
@@ -55,6 +57,7 @@ const fuse_opt kSpecs[] = {
     FUSE_OPT_KEY("cache_dir=", kCacheDir),
     FUSE_OPT_KEY("cache_size=", kCacheSize),
     FUSE_OPT_KEY("stat_ttl=", kStatTtl),
+    FUSE_OPT_KEY("default_acl=", kDefaultAcl),
     FUSE_OPT_KEY("foreground", kForeground),
     FUSE_OPT_KEY("-f", kForeground),
     FUSE_OPT_KEY("debug", kDebug),
@@ -199,6 +202,17 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       c.stat_ttl = std::chrono::milliseconds(static_cast<int64_t>(n * ms_per_unit));
       return 0;
     }
+    case kDefaultAcl: {
+      static constexpr std::string_view kCanned[] = {
+          "private",          "public-read",       "public-read-write",
+          "authenticated-read", "bucket-owner-read", "bucket-owner-full-control"};
+      if (std::find(std::begin(kCanned), std::end(kCanned), value) == std::end(kCanned)) {
+        return bad("expected a canned ACL: private, public-read, public-read-write, "
+                   "authenticated-read, bucket-owner-read, bucket-owner-full-control");
+      }
+      c.default_acl = value;
+      return 0;
+    }
     case kForeground:
       c.foreground = true;
       return 0;
@@ -323,6 +337,7 @@ std::string MountUsage(const char* program) {
          "  cache_dir=PATH      local cache (default /var/cache/sosfs/BUCKET-...)\n"
          "  cache_size=SIZE     local cache limit, e.g. 4G (dirty data is never evicted)\n"
          "  stat_ttl=DURATION   how long metadata is trusted: seconds, or 500ms, 5m (30)\n"
+         "  default_acl=ACL     canned ACL of every object written (default: private)\n"
          "  foreground, -f      stay in the foreground\n"
          "  debug, -d           log every FUSE request (implies foreground)\n"
          "fstab options for mount(8) (_netdev, nofail, noauto, x-systemd.*, ...) are ignored.\n";

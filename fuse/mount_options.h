@@ -48,6 +48,7 @@ struct MountConfig {
   std::string cache_dir;  // empty: the default for this bucket
   uint64_t cache_size = uint64_t{4} << 30;
   std::chrono::milliseconds stat_ttl{30000};
+  std::string default_acl;  // canned ACL for writes; "" = the server's default
 
   // Mount options handed to libfuse/the kernel ("allow_other", "ro", ...).
   std::vector<std::string> fuse_options;

@@ -203,6 +203,7 @@ Result<RemoteEntry> RemoteTree::PutMarker(const std::string& dir,
   WriteOptions opts;
   opts.content_type = kDirContentType;
   opts.user_meta = user_meta;
+  opts.canned_acl = options_.default_acl;
   StringViewSource empty("");
   SOS_ASSIGN_OR_RETURN(PutResult put, store_.Put(options_.bucket, DirKey(dir), empty, opts));
   RemoteEntry e;
@@ -224,6 +225,7 @@ Result<RemoteEntry> RemoteTree::PutSymlink(const std::string& path, const std::s
   WriteOptions opts;
   opts.content_type = kFileContentType;
   opts.user_meta = user_meta;
+  opts.canned_acl = options_.default_acl;
   StringViewSource body(target);
   SOS_ASSIGN_OR_RETURN(PutResult put, store_.Put(options_.bucket, Key(path), body, opts));
   RemoteEntry e;
@@ -260,6 +262,7 @@ Result<RemoteEntry> RemoteTree::ReplaceMeta(const std::string& path, const Remot
   req.src_bucket = req.dst_bucket = options_.bucket;
   req.src_key = req.dst_key = current.is_dir ? DirKey(path) : Key(path);
   req.replace_metadata = true;
+  req.options.canned_acl = options_.default_acl;
   req.options.content_type = !current.content_type.empty() ? current.content_type
                              : current.is_dir              ? kDirContentType
                                                            : kFileContentType;
@@ -283,6 +286,7 @@ Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::str
   req.src_bucket = req.dst_bucket = options_.bucket;
   req.src_key = Key(from);
   req.dst_key = Key(to);
+  req.options.canned_acl = options_.default_acl;
   SOS_ASSIGN_OR_RETURN(CopyResult copied, store_.Copy(req));
   Mutated([&] {
     if (source != nullptr) {
@@ -342,6 +346,7 @@ Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
     req.src_bucket = req.dst_bucket = options_.bucket;
     req.src_key = keys[i];
     req.dst_key = dst + keys[i].substr(src.size());
+    req.options.canned_acl = options_.default_acl;
     auto copied = store_.Copy(req);
     if (!copied.ok()) {
       std::lock_guard lock(mu);

@@ -156,6 +156,7 @@ Status Uploader::UploadOnce(FileState& st, const FileState::Snapshot& snap, std:
   WriteOptions opts;
   opts.content_type = snap.content_type;
   opts.user_meta = snap.user_meta;
+  opts.canned_acl = ctx_.options.default_acl;
   FileRangeSource body(st.fd(), 0, snap.size);
   SOS_ASSIGN_OR_RETURN(PutResult put,
                        ctx_.store.Put(ctx_.options.bucket, ctx_.remote.Key(snap.path), body, opts));
@@ -176,6 +177,7 @@ Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
   WriteOptions opts;
   opts.content_type = snap.content_type;
   opts.user_meta = snap.user_meta;
+  opts.canned_acl = ctx_.options.default_acl;
   SOS_ASSIGN_OR_RETURN(std::string upload_id, ctx_.store.CreateMultipartUpload(bucket, key, opts));
   (void)st.SetUploadId(upload_id);
   std::vector<CompletedPart> done(parts);

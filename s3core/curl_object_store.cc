@@ -303,6 +303,8 @@ Result<ListResult> CurlObjectStore::List(const ListRequest& request) {
     }
     if (!request.start_after.empty()) r.query.emplace_back("start-after", request.start_after);
     if (request.fetch_owner) r.query.emplace_back("fetch-owner", "true");
+    // sosd's listing extension; other servers ignore an unknown parameter.
+    if (request.include_user_meta) r.query.emplace_back("x-sos-metadata", "1");
   }
   SOS_ASSIGN_OR_RETURN(S3Response resp, client_.Execute(r));
   SOS_ASSIGN_OR_RETURN(ListBucketXml list, DecodeListBucketResult(resp.body));

@@ -1,9 +1,11 @@
-// End-to-end: a real Ceph RGW, the built sosfs binary mounting a bucket on a
-// temporary directory, and the tools people use on disks (cp, ls, mkdir, mv,
-// rm, tar, rsync, dd, chmod, chown, touch, ln, setfattr/getfattr, df) run on
-// the mount; then an unmount, a remount, and a check that everything
-// persisted. Needs root and /dev/fuse. Every wait is bounded; mounts are
-// unmounted (lazily if need be) and the RGW stopped even when a test fails.
+// End-to-end: the built sosfs binary mounting a bucket on a temporary
+// directory, and the tools people use on disks (cp, ls, mkdir, mv, rm, tar,
+// rsync, dd, chmod, chown, touch, ln, setfattr/getfattr, df) run on the
+// mount; then an unmount, a remount, and a check that everything persisted.
+// Every test runs twice: against sosd (the real binary) and against a real
+// Ceph RGW, so sosfs never depends on sosd-only behaviour. Needs root and
+// /dev/fuse. Every wait is bounded; mounts are unmounted (lazily if need be)
+// and the servers stopped even when a test fails.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "s3core/curl_object_store.h"
+#include "tests/e2e/sosd_process.h"
 #include "tests/support/rgw_cluster.h"
 
 namespace sos::testing {
@@ -31,33 +35,56 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* kBucket = "e2e";
-RgwCluster* g_rgw = nullptr;
 
-class RgwEnvironment : public ::testing::Environment {
+// An S3 server the tests mount from.
+struct Backend {
+  std::string endpoint;
+  std::string access_key;
+  std::string secret_key;
+  CurlObjectStore::Options StoreOptions() const {
+    CurlObjectStore::Options o;
+    o.endpoint = endpoint;
+    o.credentials.access_key_id = access_key;
+    o.credentials.secret_access_key = secret_key;
+    return o;
+  }
+};
+std::map<std::string, Backend> g_backends;  // "sosd", "rgw"
+SosdProcess* g_sosd = nullptr;                // its request log tells what sosfs sent
+
+class BackendsEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    auto started = RgwCluster::Start();
-    ASSERT_TRUE(started.ok()) << "cannot start Ceph RGW: " << started.status().ToString();
-    cluster_ = std::move(started).value();
-    g_rgw = cluster_.get();
-    CurlObjectStore::Options o;
-    o.endpoint = cluster_->endpoint();
-    o.credentials.access_key_id = cluster_->access_key();
-    o.credentials.secret_access_key = cluster_->secret_key();
-    CurlObjectStore store(o);
-    Status s = store.CreateBucket(kBucket);
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    auto sosd = SosdProcess::Start();
+    ASSERT_TRUE(sosd.ok()) << "cannot start sosd: " << sosd.status().ToString();
+    sosd_ = std::move(sosd).value();
+    g_sosd = sosd_.get();
+    Add("sosd", {sosd_->endpoint(), sosd_->access_key(), sosd_->secret_key()});
+    auto rgw = RgwCluster::Start();
+    ASSERT_TRUE(rgw.ok()) << "cannot start Ceph RGW: " << rgw.status().ToString();
+    rgw_ = std::move(rgw).value();
+    Add("rgw", {rgw_->endpoint(), rgw_->access_key(), rgw_->secret_key()});
   }
   void TearDown() override {
-    g_rgw = nullptr;
-    cluster_.reset();
+    g_backends.clear();
+    g_sosd = nullptr;
+    rgw_.reset();
+    if (sosd_) sosd_->StopAndCleanUp();
+    sosd_.reset();
   }
 
  private:
-  std::unique_ptr<RgwCluster> cluster_;
+  static void Add(const std::string& name, Backend backend) {
+    CurlObjectStore store(backend.StoreOptions());
+    Status s = store.CreateBucket(kBucket);
+    ASSERT_TRUE(s.ok()) << name << ": " << s.ToString();
+    g_backends[name] = std::move(backend);
+  }
+  std::unique_ptr<SosdProcess> sosd_;
+  std::unique_ptr<RgwCluster> rgw_;
 };
 
-const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new RgwEnvironment);
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new BackendsEnvironment);
 
 struct RunResult {
   int status = -1;  // exit status; -1 if killed or timed out
@@ -191,24 +218,25 @@ class SosfsMount {
   pid_t daemon_ = -1;
 };
 
-class SosfsE2eTest : public ::testing::Test {
+class SosfsE2eTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    ASSERT_NE(g_rgw, nullptr);
+    ASSERT_EQ(g_backends.count(GetParam()), 1u) << "the " << GetParam() << " server did not start";
+    server_ = g_backends[GetParam()];
     char tmpl[] = "/tmp/sosfs-e2e-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     work_ = tmpl;
     mnt_ = work_ + "/mnt";
     ASSERT_EQ(mkdir(mnt_.c_str(), 0755), 0);
-    creds_ = "AWS_ACCESS_KEY_ID=" + g_rgw->access_key() +
-             " AWS_SECRET_ACCESS_KEY=" + g_rgw->secret_key() + " ";
+    creds_ = "AWS_ACCESS_KEY_ID=" + server_.access_key +
+             " AWS_SECRET_ACCESS_KEY=" + server_.secret_key + " ";
   }
   void TearDown() override {
     mount_.reset();  // unmounts
     if (!IsMounted(mnt_)) std::filesystem::remove_all(work_);
   }
   std::string SosfsCommand(const std::string& extra_options, const std::string& source = kBucket) {
-    return creds_ + SOSFS_BINARY + " " + source + " " + mnt_ + " -o endpoint=" + g_rgw->endpoint() +
+    return creds_ + SOSFS_BINARY + " " + source + " " + mnt_ + " -o endpoint=" + server_.endpoint +
            ",cache_dir=" + work_ + "/cache" + extra_options;
   }
   // Runs a command that must succeed; returns its output.
@@ -218,13 +246,14 @@ class SosfsE2eTest : public ::testing::Test {
     return r.output;
   }
 
+  Backend server_;
   std::string work_;
   std::string mnt_;
   std::string creds_;
   std::unique_ptr<SosfsMount> mount_;
 };
 
-TEST_F(SosfsE2eTest, RealToolsThenRemount) {
+TEST_P(SosfsE2eTest, RealToolsThenRemount) {
   const std::string& m = mnt_;
   const std::string src = work_ + "/src";
   mount_ = std::make_unique<SosfsMount>(mnt_);
@@ -310,11 +339,11 @@ TEST_F(SosfsE2eTest, RealToolsThenRemount) {
   ASSERT_TRUE(mount_->Unmount());
   ASSERT_FALSE(IsMounted(mnt_));
   Sh("rm -rf " + work_ + "/cache");  // nothing local: all must come from the store
-  Sh("printf '%s:%s\\n' " + g_rgw->access_key() + " " + g_rgw->secret_key() + " > " + work_ +
+  Sh("printf '%s:%s\\n' " + server_.access_key + " " + server_.secret_key + " > " + work_ +
      "/passwd && chmod 600 " + work_ + "/passwd");
   mount_ = std::make_unique<SosfsMount>(mnt_);
   RunResult again = mount_->Mount(std::string(SOSFS_BINARY) + " " + kBucket + " " + mnt_ +
-                                  " -o endpoint=" + g_rgw->endpoint() + ",passwd_file=" + work_ +
+                                  " -o endpoint=" + server_.endpoint + ",passwd_file=" + work_ +
                                   "/passwd,cache_dir=" + work_ + "/cache2");
   ASSERT_EQ(again.status, 0) << again.output;
   Sh("cmp " + work_ + "/big.local " + m + "/big.bin");
@@ -331,12 +360,12 @@ TEST_F(SosfsE2eTest, RealToolsThenRemount) {
   ASSERT_TRUE(mount_->Unmount());
 }
 
-TEST_F(SosfsE2eTest, WrongSecretFailsAndMountsNothing) {
+TEST_P(SosfsE2eTest, WrongSecretFailsAndMountsNothing) {
   mount_ = std::make_unique<SosfsMount>(mnt_);
   RunResult r =
-      mount_->Mount("AWS_ACCESS_KEY_ID=" + g_rgw->access_key() +
+      mount_->Mount("AWS_ACCESS_KEY_ID=" + server_.access_key +
                     " AWS_SECRET_ACCESS_KEY=wrong-secret " + SOSFS_BINARY + " " + kBucket + " " +
-                    mnt_ + " -o endpoint=" + g_rgw->endpoint() + ",cache_dir=" + work_ + "/cache");
+                    mnt_ + " -o endpoint=" + server_.endpoint + ",cache_dir=" + work_ + "/cache");
   EXPECT_NE(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("denied"), std::string::npos) << r.output;
   EXPECT_FALSE(IsMounted(mnt_));
@@ -354,17 +383,17 @@ TEST_F(SosfsE2eTest, WrongSecretFailsAndMountsNothing) {
   EXPECT_FALSE(IsMounted(mnt_));
 }
 
-TEST_F(SosfsE2eTest, MountHelperAndFstabOptions) {
+TEST_P(SosfsE2eTest, MountHelperAndFstabOptions) {
   // `mount -t fuse.sosfs SOURCE DIR -o OPTIONS` runs `mount.fuse3 SOURCE DIR -t fuse.sosfs
   // -o OPTIONS` (mount(8) hands it a sanitised PATH, so call the helper the same way
   // directly), which runs `sosfs SOURCE DIR -o OPTIONS` from PATH.
   const std::string bin = work_ + "/bin";
   Sh("mkdir -p " + bin + " && ln -s " + SOSFS_BINARY + " " + bin + "/sosfs");
-  Sh("printf '%s:%s\\n' " + g_rgw->access_key() + " " + g_rgw->secret_key() + " > " + work_ +
+  Sh("printf '%s:%s\\n' " + server_.access_key + " " + server_.secret_key + " > " + work_ +
      "/passwd && chmod 600 " + work_ + "/passwd");
   mount_ = std::make_unique<SosfsMount>(mnt_);
   RunResult r = mount_->Mount("PATH=" + bin + ":$PATH mount.fuse3 " + kBucket + " " + mnt_ +
-                              " -t fuse.sosfs -o endpoint=" + g_rgw->endpoint() +
+                              " -t fuse.sosfs -o endpoint=" + server_.endpoint +
                               ",passwd_file=" + work_ + "/passwd,cache_dir=" + work_ +
                               "/cache,_netdev,nofail,x-systemd.automount,allow_other");
   ASSERT_EQ(r.status, 0) << r.output;
@@ -377,7 +406,7 @@ TEST_F(SosfsE2eTest, MountHelperAndFstabOptions) {
   ASSERT_TRUE(mount_->Unmount());
 }
 
-TEST_F(SosfsE2eTest, SigtermWaitsForPendingUploads) {
+TEST_P(SosfsE2eTest, SigtermWaitsForPendingUploads) {
   mount_ = std::make_unique<SosfsMount>(mnt_);
   RunResult r = mount_->Mount(SosfsCommand(""));
   ASSERT_EQ(r.status, 0) << r.output;
@@ -392,11 +421,7 @@ TEST_F(SosfsE2eTest, SigtermWaitsForPendingUploads) {
   }
   ASSERT_FALSE(Alive(pid)) << "sosfs did not exit after SIGTERM";
   EXPECT_FALSE(IsMounted(mnt_));
-  CurlObjectStore::Options o;
-  o.endpoint = g_rgw->endpoint();
-  o.credentials.access_key_id = g_rgw->access_key();
-  o.credentials.secret_access_key = g_rgw->secret_key();
-  CurlObjectStore store(o);
+  CurlObjectStore store(server_.StoreOptions());
   auto head = store.Head(kBucket, "sig.bin");
   ASSERT_TRUE(head.ok()) << head.status().ToString();
   EXPECT_EQ(head->size, 20971520u);
@@ -407,11 +432,11 @@ TEST_F(SosfsE2eTest, SigtermWaitsForPendingUploads) {
   ASSERT_TRUE(mount_->Unmount());
 }
 
-TEST_F(SosfsE2eTest, InteroperatesWithS3fs) {
-  if (access("/usr/bin/s3fs", X_OK) != 0) GTEST_SKIP() << "s3fs is not installed";
+TEST_P(SosfsE2eTest, InteroperatesWithS3fs) {
+  ASSERT_EQ(access("/usr/bin/s3fs", X_OK), 0) << "s3fs missing: scripts/install-deps.sh installs it";
   const std::string other = work_ + "/s3fs";
   Sh("mkdir -p " + other);
-  Sh("printf '%s:%s\\n' " + g_rgw->access_key() + " " + g_rgw->secret_key() + " > " + work_ +
+  Sh("printf '%s:%s\\n' " + server_.access_key + " " + server_.secret_key + " > " + work_ +
      "/passwd && chmod 600 " + work_ + "/passwd");
   mount_ = std::make_unique<SosfsMount>(mnt_);
   RunResult r = mount_->Mount(SosfsCommand(",stat_ttl=0"));
@@ -424,7 +449,7 @@ TEST_F(SosfsE2eTest, InteroperatesWithS3fs) {
      "/interop/fromsosfs && sync");
   ASSERT_TRUE(mount_->Unmount());  // everything uploaded
   SosfsMount s3fs(other);
-  r = s3fs.Mount(std::string("s3fs ") + kBucket + " " + other + " -o url=" + g_rgw->endpoint() +
+  r = s3fs.Mount(std::string("s3fs ") + kBucket + " " + other + " -o url=" + server_.endpoint +
                  ",use_path_request_style,passwd_file=" + work_ + "/passwd");
   ASSERT_EQ(r.status, 0) << r.output;
   bool mounted = false;
@@ -451,6 +476,72 @@ TEST_F(SosfsE2eTest, InteroperatesWithS3fs) {
   EXPECT_EQ(Sh("cat " + mnt_ + "/interop/froms3fs/g"), "s3fs\n");
   ASSERT_TRUE(mount_->Unmount());
 }
+
+TEST_P(SosfsE2eTest, ObjectStoreAttributesFromTheShell) {
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount(SosfsCommand(",stat_ttl=0"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string file = mnt_ + "/web/page.html";
+  Sh("mkdir -p " + mnt_ + "/web && echo '<h1>sos</h1>' > " + file);
+  auto attr = [&](const std::string& name) {
+    return Sh("getfattr --absolute-names --only-values -n " + name + " " + file);
+  };
+  auto fetch = [&](const std::string& url) {
+    return Sh("curl -s -o " + work_ + "/fetched -w '%{http_code}' '" + url + "'");
+  };
+  // Private until told otherwise: the plain URL is refused, a pre-signed one works.
+  EXPECT_EQ(attr("user.sos.acl"), "private");  // uploads the new file first
+  const std::string url = attr("user.sos.url");
+  EXPECT_EQ(url, server_.endpoint + "/" + kBucket + "/web/page.html");
+  EXPECT_EQ(fetch(url), "403");
+  EXPECT_EQ(fetch(attr("user.sos.presign")), "200");
+  EXPECT_EQ(Sh("cat " + work_ + "/fetched"), "<h1>sos</h1>\n");
+  // setfattr publishes it; anyone can now read the bytes.
+  Sh("setfattr -n user.sos.acl -v public-read " + file);
+  EXPECT_EQ(attr("user.sos.acl"), "public-read");
+  EXPECT_EQ(fetch(url), "200");
+  EXPECT_EQ(Sh("cat " + work_ + "/fetched"), "<h1>sos</h1>\n");
+  Sh("setfattr -n user.sos.acl -v private " + file);
+  EXPECT_EQ(fetch(url), "403");
+  RunResult bad = RunCommand("setfattr -n user.sos.acl -v everyone " + file);
+  EXPECT_NE(bad.status, 0) << bad.output;
+  ASSERT_TRUE(mount_->Unmount());
+}
+
+// ls -l of a directory nobody has looked at: against sosd, one listing with
+// the metadata extension instead of a HEAD per entry; elsewhere parallel HEADs.
+// Either way every entry shows the mode and owner written through the mount.
+TEST_P(SosfsE2eTest, LongListingOfAFreshDirectory) {
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount(SosfsCommand(""));
+  ASSERT_EQ(r.status, 0) << r.output;
+  Sh("mkdir " + mnt_ + "/many && cd " + mnt_ +
+     "/many && for i in $(seq 1 40); do echo $i > f$i; done && chmod 600 f7 && chown 42:43 f9");
+  ASSERT_TRUE(mount_->Unmount());
+  Sh("rm -rf " + work_ + "/cache");  // nothing cached: all must come from the server
+  size_t log_before = GetParam() == "sosd" ? g_sosd->stderr_text().size() : 0;
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  r = mount_->Mount(SosfsCommand(""));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string ls = Sh("ls -ln " + mnt_ + "/many");
+  EXPECT_EQ(Sh("ls " + mnt_ + "/many | wc -l"), "40\n");
+  EXPECT_EQ(Sh("stat -c '%a %u %g' " + mnt_ + "/many/f7 " + mnt_ + "/many/f9"),
+            "600 0 0\n644 42 43\n");
+  if (GetParam() == "sosd") {
+    std::string log = g_sosd->stderr_text().substr(log_before);
+    size_t heads = 0;
+    for (size_t at = 0; (at = log.find(" HEAD /" + std::string(kBucket) + "/many/f", at)) !=
+                        std::string::npos;
+         ++at) {
+      ++heads;
+    }
+    EXPECT_EQ(heads, 0u) << "sosfs HEADed entries that the listing already described:\n" << log;
+  }
+  ASSERT_TRUE(mount_->Unmount());
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, SosfsE2eTest, ::testing::Values("sosd", "rgw"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace sos::testing

@@ -55,6 +55,11 @@ TEST(MountOptionsTest, EveryOption) {
   EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=250ms"})->stat_ttl, std::chrono::milliseconds(250));
   EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=2m"})->stat_ttl, std::chrono::minutes(2));
   EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=0"})->stat_ttl, std::chrono::milliseconds(0));
+  EXPECT_EQ(c->default_acl, "");
+  EXPECT_EQ(Parse({"b", "/m", "-o", "default_acl=public-read"})->default_acl, "public-read");
+  auto bad_acl = Parse({"b", "/m", "-o", "default_acl=world"});
+  ASSERT_FALSE(bad_acl.ok());
+  EXPECT_NE(bad_acl.status().message().find("canned ACL"), std::string::npos);
   EXPECT_TRUE(c->foreground);
   // allow_other makes the kernel check permissions.
   EXPECT_EQ(c->fuse_options,
