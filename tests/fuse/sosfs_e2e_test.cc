@@ -272,6 +272,17 @@ TEST_P(SosfsE2eTest, RealToolsThenRemount) {
   EXPECT_NE(ls.find("31457280"), std::string::npos) << ls;
   EXPECT_NE(ls.find("big.bin"), std::string::npos) << ls;
 
+  // find sees the tree as written.
+  Sh("mkdir -p " + m + "/found/a/b && touch " + m + "/found/a/one " + m + "/found/a/b/two");
+  EXPECT_EQ(Sh("cd " + m + "/found && find . | sort"),
+            ".\n./a\n./a/b\n./a/b/two\n./a/one\n");
+  EXPECT_EQ(Sh("cd " + m + "/found && find . -type f -name 't*'"), "./a/b/two\n");
+  // Hard links are refused clearly, never half made.
+  RunResult link = RunCommand("ln " + m + "/found/a/one " + m + "/found/a/hard");
+  EXPECT_NE(link.status, 0);
+  EXPECT_NE(link.output.find("not permitted"), std::string::npos) << link.output;
+  Sh("test ! -e " + m + "/found/a/hard");
+
   // mkdir -p, mv of a directory, rm -r.
   Sh("mkdir -p " + m + "/x/y/z && echo one > " + m + "/x/y/z/f && echo two > " + m + "/x/g");
   Sh("mv " + m + "/x " + m + "/moved");
@@ -537,6 +548,38 @@ TEST_P(SosfsE2eTest, LongListingOfAFreshDirectory) {
     }
     EXPECT_EQ(heads, 0u) << "sosfs HEADed entries that the listing already described:\n" << log;
   }
+  ASSERT_TRUE(mount_->Unmount());
+}
+
+// With allow_other the kernel checks permissions as on a local disk: another
+// user cannot read, change, rename, unlink or chown what is not theirs.
+TEST_P(SosfsE2eTest, OtherUsersGetLocalPermissions) {
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount(SosfsCommand(",allow_other"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(chmod(work_.c_str(), 0755), 0);  // let the other user reach the mount point
+  const std::string d = mnt_ + "/private";
+  Sh("mkdir " + d + " && echo secret > " + d + "/s && chmod 600 " + d +
+     "/s && echo open > " + d + "/o && chmod 644 " + d + "/o && chmod 755 " + d);
+  auto as_nobody = [&](const std::string& command) {
+    return RunCommand("setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '" + command + "'");
+  };
+  RunResult read_secret = as_nobody("cat " + d + "/s");
+  EXPECT_NE(read_secret.status, 0);
+  EXPECT_NE(read_secret.output.find("Permission denied"), std::string::npos) << read_secret.output;
+  RunResult read_open = as_nobody("cat " + d + "/o");
+  EXPECT_EQ(read_open.status, 0) << read_open.output;
+  EXPECT_EQ(read_open.output, "open\n");
+  for (const std::string& denied :
+       {"echo x >> " + d + "/o", "mv " + d + "/o " + d + "/renamed", "rm -f " + d + "/o",
+        "chown 65534 " + d + "/o", "chmod 666 " + d + "/o", "touch " + d + "/new"}) {
+    RunResult rr = as_nobody(denied);
+    EXPECT_NE(rr.status, 0) << denied << " succeeded as another user";
+  }
+  // Nothing changed.
+  EXPECT_EQ(Sh("cat " + d + "/o"), "open\n");
+  EXPECT_EQ(Sh("stat -c '%a %u' " + d + "/o"), "644 0\n");
+  Sh("test ! -e " + d + "/new && test ! -e " + d + "/renamed");
   ASSERT_TRUE(mount_->Unmount());
 }
 
