@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fuse/s3fs_meta.h"
+#include "s3core/object_copy.h"
 #include "s3core/status.h"
 
 namespace sos {
@@ -38,6 +39,7 @@ struct FilesystemOptions {
   uint64_t multipart_threshold = uint64_t{8} << 20;  // single PUT below, multipart from here
   uint64_t part_size = uint64_t{8} << 20;            // grows so that parts <= 10000
   int readahead_blocks = 8;                          // extra blocks fetched on sequential reads
+  LargeCopyOptions large_copy;  // server-side copies over 5 GiB go multipart
 
   // Concurrency.
   int head_concurrency = 16;  // parallel HEADs when listing a directory

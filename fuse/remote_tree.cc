@@ -7,6 +7,7 @@
 #include "fuse/fs_errors.h"
 #include "fuse/inode_table.h"
 #include "fuse/parallel.h"
+#include "s3core/object_copy.h"
 
 namespace sos {
 namespace {
@@ -267,7 +268,7 @@ Result<RemoteEntry> RemoteTree::ReplaceMeta(const std::string& path, const Remot
                              : current.is_dir              ? kDirContentType
                                                            : kFileContentType;
   req.options.user_meta = user_meta;
-  SOS_ASSIGN_OR_RETURN(CopyResult copied, store_.Copy(req));
+  SOS_ASSIGN_OR_RETURN(CopyResult copied, CopyObjectAnySize(store_, req, current.size, options_.large_copy));
   RemoteEntry e = current;
   e.etag = copied.etag;
   e.last_modified_ns = ToNs(copied.last_modified);
@@ -287,7 +288,9 @@ Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::str
   req.src_key = Key(from);
   req.dst_key = Key(to);
   req.options.canned_acl = options_.default_acl;
-  SOS_ASSIGN_OR_RETURN(CopyResult copied, store_.Copy(req));
+  SOS_ASSIGN_OR_RETURN(CopyResult copied,
+                       CopyObjectAnySize(store_, req, source ? source->size : kUnknownSize,
+                                         options_.large_copy));
   Mutated([&] {
     if (source != nullptr) {
       RemoteEntry e = *source;
@@ -321,24 +324,26 @@ Status RemoteTree::DeleteMarker(const std::string& dir) {
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> RemoteTree::ListAllKeys(const std::string& key_prefix) {
-  std::vector<std::string> keys;
+Result<std::vector<ObjectMeta>> RemoteTree::ListAll(const std::string& key_prefix) {
+  std::vector<ObjectMeta> objects;
   ListRequest req;
   req.bucket = options_.bucket;
   req.prefix = key_prefix;
   do {
     SOS_ASSIGN_OR_RETURN(ListResult page, store_.List(req));
-    for (const ObjectMeta& m : page.objects) keys.push_back(m.key);
+    for (ObjectMeta& m : page.objects) objects.push_back(std::move(m));
     req.continuation_token = page.next_token;
     if (!page.is_truncated || page.next_token.empty()) break;
   } while (true);
-  return keys;
+  return objects;
 }
 
 Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
   const std::string src = DirKey(from);
   const std::string dst = DirKey(to);
-  SOS_ASSIGN_OR_RETURN(std::vector<std::string> keys, ListAllKeys(src));
+  SOS_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objects, ListAll(src));
+  std::vector<std::string> keys;
+  for (const ObjectMeta& m : objects) keys.push_back(m.key);
   std::mutex mu;
   Status first_error;
   ParallelFor(keys.size(), options_.copy_concurrency, [&](size_t i) {
@@ -347,7 +352,7 @@ Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
     req.src_key = keys[i];
     req.dst_key = dst + keys[i].substr(src.size());
     req.options.canned_acl = options_.default_acl;
-    auto copied = store_.Copy(req);
+    auto copied = CopyObjectAnySize(store_, req, objects[i].size, options_.large_copy);
     if (!copied.ok()) {
       std::lock_guard lock(mu);
       if (first_error.ok()) first_error = copied.status();

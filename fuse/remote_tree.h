@@ -82,7 +82,7 @@ class RemoteTree {
   Status FillEntries(const std::string& dir,
                      std::vector<std::pair<std::string, RemoteEntry>>* entries,
                      const std::vector<bool>& need_head);
-  Result<std::vector<std::string>> ListAllKeys(const std::string& key_prefix);
+  Result<std::vector<ObjectMeta>> ListAll(const std::string& key_prefix);
 
   uint64_t Epoch();
   // Runs fn (cache updates of a mutation) after bumping the epoch.
