@@ -168,6 +168,44 @@ void MetadataCache::PutDir(const std::string& path,
   }));
 }
 
+void MetadataCache::UpdateDirChild(const std::string& dir, const std::string& name,
+                                   std::optional<bool> is_dir) {
+  if (ttl_.count() <= 0) return;
+  Report(env_.Write([&](LmdbTxn& txn) -> Status {
+    SOS_ASSIGN_OR_RETURN(auto value, txn.Get(dirs_, Key(dir)));
+    if (!value) return Status::Ok();
+    RecordReader r(*value);
+    uint8_t version;
+    int64_t expires;
+    uint32_t n;
+    if (!r.U8(&version) || version != kVersion || !r.I64(&expires) || expires <= Now() ||
+        !r.U32(&n)) {
+      return Status::Ok();
+    }
+    std::map<std::string, bool> children;
+    for (uint32_t i = 0; i < n; ++i) {
+      std::string child;
+      uint8_t child_is_dir;
+      if (!r.Str(&child) || !r.U8(&child_is_dir)) return txn.Delete(dirs_, Key(dir));
+      children[child] = child_is_dir != 0;
+    }
+    if (is_dir) {
+      children[name] = *is_dir;
+    } else {
+      children.erase(name);
+    }
+    RecordWriter w;
+    w.U8(kVersion);
+    w.I64(expires);
+    w.U32(static_cast<uint32_t>(children.size()));
+    for (const auto& [child, child_is_dir] : children) {
+      w.Str(child);
+      w.U8(child_is_dir ? 1 : 0);
+    }
+    return txn.Put(dirs_, Key(dir), w.data());
+  }));
+}
+
 void MetadataCache::InvalidateDir(const std::string& path) {
   Report(env_.Write([&](LmdbTxn& txn) { return txn.Delete(dirs_, Key(path)); }));
 }

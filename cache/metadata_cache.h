@@ -66,6 +66,11 @@ class MetadataCache {
   void PutDir(const std::string& path,
               const std::vector<std::pair<std::string, RemoteEntry>>& children);
   void InvalidateDir(const std::string& path);
+  // Keeps a cached listing of `dir` right after a change of one child: adds
+  // or replaces `name` (is_dir given) or removes it (nullopt). The listing
+  // keeps its expiry; nothing happens when none is cached.
+  void UpdateDirChild(const std::string& dir, const std::string& name,
+                      std::optional<bool> is_dir);
   // Forgets path and everything below it (attrs and listings).
   void InvalidateTree(const std::string& path);
   void Clear();

@@ -53,7 +53,7 @@ Result<std::pair<Entry, uint64_t>> Filesystem::Create(uint64_t parent, const std
     if (existing.status().code() != StatusCode::kNotFound) return existing.status();
     NodeAttr attr = NewAttr(S_IFREG | (mode & 07777), caller);
     SOS_ASSIGN_OR_RETURN(st, registry_->Create(path, attr));
-    remote_->NoteChanged(path);
+    remote_->NoteLocalOnly(path);
   }
   Entry entry = MakeEntry(path, st->Attr(), 1);
   uint64_t fh = NewHandle(entry.ino, st);
@@ -86,7 +86,7 @@ Status Filesystem::Flush(uint64_t fh) {
   SOS_ASSIGN_OR_RETURN(std::shared_ptr<FileState> st, HandleFile(fh));
   if (st->dirty() && !st->deleted()) {
     (void)st->Persist();  // the latest mtime, should sosfs crash before the upload
-    uploader_->Enqueue(st);
+    uploader_->EnqueueSoon(st);
   }
   return Status::Ok();
 }
@@ -109,7 +109,7 @@ Status Filesystem::Release(uint64_t fh) {
   int remaining = st->Closed();
   if (st->deleted()) return Status::Ok();
   if (st->dirty()) {
-    uploader_->Enqueue(st);
+    uploader_->EnqueueSoon(st);
   } else if (remaining == 0) {
     registry_->MaybeDrop(st);
   }

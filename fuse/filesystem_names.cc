@@ -25,6 +25,7 @@ Result<Entry> Filesystem::MkDir(uint64_t parent, const std::string& name, uint32
   std::map<std::string, std::string> meta;
   EncodeAttr(attr, &meta);
   SOS_ASSIGN_OR_RETURN(RemoteEntry e, remote_->PutMarker(path, meta));
+  remote_->NoteNewEmptyDir(path);  // nothing was below it: lookups inside need no request
   return MakeEntry(path, DecodeAttr(e, options_.defaults), 1);
 }
 
@@ -58,7 +59,7 @@ Status Filesystem::Unlink(uint64_t parent, const std::string& name) {
     if (node.file->HasRemote()) {
       SOS_RETURN_IF_ERROR(remote_->DeleteFile(path));
     } else {
-      remote_->NoteChanged(path);
+      remote_->NoteLocalOnly(path);
     }
     registry_->Remove(path);
   } else {
@@ -183,7 +184,7 @@ Status Filesystem::RenameDir(const Node& src, const std::string& to) {
 }
 
 void Filesystem::QueueIfClosed(const std::shared_ptr<FileState>& st) {
-  if (st->open_count() == 0 && st->dirty()) uploader_->Enqueue(st);
+  if (st->open_count() == 0 && st->dirty()) uploader_->EnqueueSoon(st);
 }
 
 }  // namespace sos

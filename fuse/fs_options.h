@@ -45,6 +45,9 @@ struct FilesystemOptions {
   int head_concurrency = 16;  // parallel HEADs when listing a directory
   int copy_concurrency = 16;  // parallel copies when renaming a directory
   int upload_threads = 4;     // files uploaded at once
+  // A closed file waits this long before its upload starts, so that the
+  // attribute changes tools make right after close go up with the data.
+  std::chrono::milliseconds upload_delay{200};
   int part_concurrency = 4;   // parts of one multipart upload at once
 
   // Upload retries: `upload_attempts` tries per round with exponential backoff

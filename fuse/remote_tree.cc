@@ -216,7 +216,7 @@ Result<RemoteEntry> RemoteTree::PutMarker(const std::string& dir,
   e.user_meta = user_meta;
   Mutated([&] {
     cache_.PutAttr(dir, e);
-    cache_.InvalidateDir(ParentPath(dir));
+    cache_.UpdateDirChild(ParentPath(dir), BaseName(dir), true);
   });
   return e;
 }
@@ -237,7 +237,7 @@ Result<RemoteEntry> RemoteTree::PutSymlink(const std::string& path, const std::s
   e.user_meta = user_meta;
   Mutated([&] {
     cache_.PutAttr(path, e);
-    cache_.InvalidateDir(ParentPath(path));
+    cache_.UpdateDirChild(ParentPath(path), BaseName(path), false);
   });
   return e;
 }
@@ -276,7 +276,7 @@ Result<RemoteEntry> RemoteTree::ReplaceMeta(const std::string& path, const Remot
   e.content_type = req.options.content_type;
   Mutated([&] {
     cache_.PutAttr(path, e);
-    cache_.InvalidateDir(ParentPath(path));
+    cache_.UpdateDirChild(ParentPath(path), BaseName(path), e.is_dir);
   });
   return e;
 }
@@ -300,7 +300,7 @@ Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::str
     } else {
       cache_.InvalidateAttr(to);
     }
-    cache_.InvalidateDir(ParentPath(to));
+    cache_.UpdateDirChild(ParentPath(to), BaseName(to), false);
   });
   return copied.etag;
 }
@@ -309,7 +309,7 @@ Status RemoteTree::DeleteFile(const std::string& path) {
   SOS_RETURN_IF_ERROR(store_.Delete(options_.bucket, Key(path)));
   Mutated([&] {
     cache_.PutNegative(path);
-    cache_.InvalidateDir(ParentPath(path));
+    cache_.UpdateDirChild(ParentPath(path), BaseName(path), std::nullopt);
   });
   return Status::Ok();
 }
@@ -319,7 +319,7 @@ Status RemoteTree::DeleteMarker(const std::string& dir) {
   Mutated([&] {
     cache_.InvalidateTree(dir);
     cache_.PutNegative(dir);
-    cache_.InvalidateDir(ParentPath(dir));
+    cache_.UpdateDirChild(ParentPath(dir), BaseName(dir), std::nullopt);
   });
   return Status::Ok();
 }
@@ -360,7 +360,7 @@ Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
   });
   Mutated([&] {
     cache_.InvalidateTree(to);
-    cache_.InvalidateDir(ParentPath(to));
+    cache_.UpdateDirChild(ParentPath(to), BaseName(to), true);
   });
   SOS_RETURN_IF_ERROR(first_error);
   for (size_t i = 0; i < keys.size(); i += 1000) {
@@ -375,7 +375,7 @@ Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
   Mutated([&] {
     cache_.InvalidateTree(from);
     cache_.PutNegative(from);
-    cache_.InvalidateDir(ParentPath(from));
+    cache_.UpdateDirChild(ParentPath(from), BaseName(from), std::nullopt);
   });
   return Status::Ok();
 }
@@ -383,7 +383,7 @@ Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
 void RemoteTree::NoteEntry(const std::string& path, const RemoteEntry& entry) {
   Mutated([&] {
     cache_.PutAttr(path, entry);
-    cache_.InvalidateDir(ParentPath(path));
+    cache_.UpdateDirChild(ParentPath(path), BaseName(path), entry.is_dir);
   });
 }
 
@@ -392,6 +392,16 @@ void RemoteTree::NoteChanged(const std::string& path) {
     cache_.InvalidateAttr(path);
     cache_.InvalidateDir(ParentPath(path));
   });
+}
+
+void RemoteTree::NoteLocalOnly(const std::string& path) {
+  // The store has nothing at path and the parent's listing stays right: the
+  // Filesystem overlays files that exist only locally.
+  Mutated([&] { cache_.InvalidateAttr(path); });
+}
+
+void RemoteTree::NoteNewEmptyDir(const std::string& dir) {
+  Mutated([&] { cache_.PutDir(dir, {}); });
 }
 
 void RemoteTree::ForgetTree(const std::string& path) {

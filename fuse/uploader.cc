@@ -33,6 +33,14 @@ void Uploader::Enqueue(const std::shared_ptr<FileState>& st) {
   work_cv_.notify_one();
 }
 
+void Uploader::EnqueueSoon(const std::shared_ptr<FileState>& st) {
+  if (ctx_.options.upload_delay.count() <= 0) return Enqueue(st);
+  std::lock_guard lock(mu_);
+  if (stopping_ || queued_.count(st.get()) != 0) return;
+  retry_.emplace(Clock::now() + ctx_.options.upload_delay, st);
+  work_cv_.notify_one();
+}
+
 Status Uploader::Sync(const std::shared_ptr<FileState>& st) {
   const uint64_t target = st->gen();
   if (!st->dirty() && st->phase() == FileState::Phase::kClean) return Status::Ok();

@@ -41,6 +41,10 @@ class Uploader {
 
   void Start();
   void Enqueue(const std::shared_ptr<FileState>& st);
+  // Enqueue after options.upload_delay: what tools do right after close
+  // (chmod, utimens, rename by tar, rsync, cp -p) folds into that one upload
+  // instead of costing a copy of the uploaded object. Shutdown skips the wait.
+  void EnqueueSoon(const std::shared_ptr<FileState>& st);
   Status Sync(const std::shared_ptr<FileState>& st);
   void Shutdown();
   // Files queued, waiting for a retry, or being uploaded.
@@ -62,6 +66,7 @@ class Uploader {
   std::condition_variable done_cv_;               // Sync/Shutdown: a round ended
   std::deque<std::shared_ptr<FileState>> queue_;  // guarded by mu_
   std::set<FileState*> queued_;                   // guarded by mu_
+  // Retries and delayed uploads (EnqueueSoon), by when they are due.
   std::multimap<Clock::time_point, std::shared_ptr<FileState>> retry_;  // guarded by mu_
   std::map<FileState*, int> shutdown_failures_;                         // guarded by mu_
   int active_ = 0;                                                      // guarded by mu_

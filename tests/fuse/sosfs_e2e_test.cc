@@ -329,6 +329,8 @@ TEST_P(SosfsE2eTest, RealToolsThenRemount) {
   // Extended attributes.
   Sh("setfattr -n user.color -v blue " + m + "/meta.txt");
   EXPECT_EQ(Sh("getfattr --absolute-names --only-values -n user.color " + m + "/meta.txt"), "blue");
+  // Uploads start shortly after close; fsync (sync FILE) waits for it.
+  Sh("sync " + m + "/meta.txt");
   EXPECT_EQ(Sh("getfattr --absolute-names --only-values -n user.sos.state " + m + "/meta.txt"),
             "clean");
 

@@ -111,5 +111,22 @@ TEST_F(MetadataCacheTest, PersistsAcrossReopenAndZeroTtlDisables) {
   EXPECT_EQ(meta().GetAttr("z", &got), MetadataCache::Hit::kMiss);
 }
 
+TEST_F(MetadataCacheTest, DirChildUpdatesKeepTheListingAndItsExpiry) {
+  meta().UpdateDirChild("d", "x", false);  // nothing cached: stays unknown
+  EXPECT_FALSE(meta().GetDir("d").has_value());
+  RemoteEntry dir;
+  dir.is_dir = true;
+  meta().PutDir("d", {{"b", File(1)}, {"sub", dir}});
+  now_ += int64_t{6} * 1000000000;
+  meta().UpdateDirChild("d", "a", false);
+  meta().UpdateDirChild("d", "sub", std::nullopt);
+  meta().UpdateDirChild("d", "c", true);
+  auto listing = meta().GetDir("d");
+  ASSERT_TRUE(listing.has_value());
+  EXPECT_EQ(*listing, (std::vector<DirChild>{{"a", false}, {"b", false}, {"c", true}}));
+  now_ += int64_t{5} * 1000000000;  // 11 s after PutDir: the update did not extend it
+  EXPECT_FALSE(meta().GetDir("d").has_value());
+}
+
 }  // namespace
 }  // namespace sos

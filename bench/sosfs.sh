@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# sosfs against its peers: s3fs and rclone mount (VFS cache "writes", the mode
+# that supports what cp/tar/rsync do), each mounting its own bucket of the
+# same sosd, plus the awscli for the whole-file rows. Every row is timed from
+# the start of the command until the data is on the server (seen by an S3
+# LIST/HEAD), so a write-back cache cannot hide an upload. Reads start cold:
+# each mount is remounted with an empty cache first.
+#
+#   sudo ./bench/sosfs.sh [BIG_MIB] [SMALL_FILES]     (defaults 512 and 2000)
+#
+# Prints a Markdown table: seconds per row and tool, and the speed-up of
+# sosfs over each peer (peer time / sosfs time; above 1 = sosfs faster).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+big_mib=${1:-512}
+small_files=${2:-2000}
+sosd=build/daemon/sosd
+sosfs=build/fuse/sosfs
+for tool in "$sosd" "$sosfs" /usr/bin/s3fs /usr/bin/rclone /usr/bin/aws /usr/bin/python3; do
+  [ -x "$tool" ] || { echo "missing $tool (run scripts/install-deps.sh and scripts/build.sh)" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/sosfs-bench-XXXXXX)
+chmod 755 "$work"
+pids=()
+mounts=()
+cleanup() {
+  for m in "${mounts[@]}"; do fusermount3 -uz "$m" 2>/dev/null || fusermount -uz "$m" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.5
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export AWS_ACCESS_KEY_ID=SOSBENCHROOTKEY00001
+export AWS_SECRET_ACCESS_KEY=sos-bench-root-secret-0000000000000000001
+export AWS_DEFAULT_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_CA_BUNDLE  # the endpoint is plain http; rclone 1.60 fails on a custom CA bundle
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+endpoint=http://127.0.0.1:$port
+SOS_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID SOS_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY \
+  "$sosd" --listen "127.0.0.1:$port" --data "$work/sosd" >"$work/sosd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do curl -sf "$endpoint/-/health" >/dev/null && break; sleep 0.1; done
+curl -sf "$endpoint/-/health" >/dev/null || { echo "sosd did not start" >&2; tail "$work/sosd.log" >&2; exit 1; }
+
+aws_() { /usr/bin/aws --endpoint-url "$endpoint" "$@"; }
+tools=(sosfs s3fs rclone)
+for t in "${tools[@]}" awscli; do aws_ s3 mb "s3://b-$t" >/dev/null; done
+printf '%s:%s\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$work/passwd"
+chmod 600 "$work/passwd"
+export RCLONE_CONFIG_SOS_TYPE=s3 RCLONE_CONFIG_SOS_PROVIDER=Other RCLONE_CONFIG_SOS_ENDPOINT=$endpoint
+export RCLONE_CONFIG_SOS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_SOS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+
+wait_mounted() {
+  for _ in $(seq 200); do mountpoint -q "$1" && return 0; sleep 0.05; done
+  echo "mount of $1 did not appear" >&2
+  return 1
+}
+mount_tool() {  # tool: mounts b-TOOL on $work/mnt-TOOL with an empty cache
+  local t=$1 m=$work/mnt-$1
+  mkdir -p "$m"
+  rm -rf "$work/cache-$t"
+  case $t in
+    sosfs) "$sosfs" "b-$t" "$m" -o "endpoint=$endpoint,passwd_file=$work/passwd,cache_dir=$work/cache-$t" ;;
+    s3fs) s3fs "b-$t" "$m" -o "url=$endpoint,use_path_request_style,passwd_file=$work/passwd,use_cache=$work/cache-$t" ;;
+    rclone) rclone mount "sos:b-$t" "$m" --daemon --vfs-cache-mode writes --vfs-write-back 100ms \
+      --cache-dir "$work/cache-$t" --dir-cache-time 30s ;;
+  esac
+  mounts+=("$m")
+  wait_mounted "$m"
+}
+unmount_tool() {  # waits until the daemon has let go of the mount point
+  local m=$work/mnt-$1
+  fusermount3 -u "$m" 2>/dev/null || fusermount -u "$m"
+  for _ in $(seq 600); do mountpoint -q "$m" || break; sleep 0.1; done
+  sleep 0.5
+}
+
+# Polls the objects under a prefix until there are N (or 600 s pass).
+cat >"$work/wait_objects.py" <<'EOF'
+import sys, time, boto3
+endpoint, bucket, prefix, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+size = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+s3 = boto3.client("s3", endpoint_url=endpoint)
+deadline = time.time() + 600
+while time.time() < deadline:
+    n, ok = 0, True
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for o in page.get("Contents", []):
+            n += 1
+            ok = ok and o["Size"] >= size
+    if n >= count and ok:
+        sys.exit(0)
+    time.sleep(0.05)
+sys.exit("timed out waiting for %d objects under %s/%s" % (count, bucket, prefix))
+EOF
+wait_objects="/usr/bin/python3 $work/wait_objects.py $endpoint"  # bucket prefix count [min_size]
+now() { date +%s.%N; }
+declare -A secs
+timed() {  # row tool command...; the command must return only once the data is stored
+  local row=$1 tool=$2
+  shift 2
+  local t0
+  t0=$(now)
+  "$@"
+  secs[$row,$tool]=$(python3 -c "print('%.2f' % ($(now) - $t0))")
+}
+
+# Test data: one big file and a tree of small files (1-16 KiB, 40 directories).
+head -c $((big_mib << 20)) /dev/urandom >"$work/big.bin"
+python3 - "$work/tree" "$small_files" <<'EOF'
+import os, random, sys
+root, n = sys.argv[1], int(sys.argv[2])
+random.seed(7)
+for i in range(n):
+    d = os.path.join(root, "dir%02d" % (i % 40))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "file%05d.txt" % i), "wb") as f:
+        f.write(os.urandom(random.randint(1024, 16384)))
+EOF
+tar cf "$work/tree.tar" -C "$work" tree
+big_bytes=$((big_mib << 20))
+
+for t in "${tools[@]}"; do
+  mount_tool "$t"
+  m=$work/mnt-$t
+  timed "write ${big_mib} MiB file (cp)" "$t" \
+    bash -c "cp '$work/big.bin' '$m/big.bin' && $wait_objects b-$t big.bin 1 $big_bytes"
+  timed "untar $small_files small files" "$t" \
+    bash -c "tar xf '$work/tree.tar' -C '$m' && $wait_objects b-$t tree/ $small_files"
+  timed "rsync -a again (no changes)" "$t" rsync -a "$work/tree/" "$m/tree/"
+  unmount_tool "$t"
+  mount_tool "$t"
+  timed "ls -l of 40 dirs, cold" "$t" bash -c "ls -lR '$m/tree' >/dev/null"
+  timed "read ${big_mib} MiB file, cold" "$t" bash -c "cat '$m/big.bin' >/dev/null"
+  cmp "$work/big.bin" "$m/big.bin" || { echo "$t returned different bytes" >&2; exit 1; }
+  timed "rm -r of the tree" "$t" rm -r "$m/tree"
+  unmount_tool "$t"
+done
+timed "write ${big_mib} MiB file (cp)" awscli aws_ s3 cp --quiet "$work/big.bin" s3://b-awscli/big.bin
+timed "read ${big_mib} MiB file, cold" awscli aws_ s3 cp --quiet s3://b-awscli/big.bin "$work/back.bin"
+timed "untar $small_files small files" awscli aws_ s3 cp --quiet --recursive "$work/tree" s3://b-awscli/tree
+
+rows=("write ${big_mib} MiB file (cp)" "read ${big_mib} MiB file, cold" "untar $small_files small files"
+  "rsync -a again (no changes)" "ls -l of 40 dirs, cold" "rm -r of the tree")
+echo
+echo "| workload (seconds, until stored) | sosfs | s3fs | rclone mount | awscli | s3fs/sosfs | rclone/sosfs | awscli/sosfs |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for r in "${rows[@]}"; do
+  s=${secs[$r,sosfs]}
+  ratio() { [ -n "${1:-}" ] && python3 -c "print('%.1fx' % ($1 / max($s, 0.01)))" || echo "-"; }
+  echo "| $r | $s | ${secs[$r,s3fs]} | ${secs[$r,rclone]} | ${secs[$r,awscli]:--} |" \
+    "$(ratio "${secs[$r,s3fs]}") | $(ratio "${secs[$r,rclone]}") | $(ratio "${secs[$r,awscli]:-}") |"
+done
+echo
+echo "Ratios are peer time / sosfs time: above 1x sosfs is faster. awscli untar = aws s3 cp --recursive of the same tree."
