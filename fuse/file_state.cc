@@ -331,6 +331,7 @@ void FileState::FinishUpload(const Snapshot& snap, const Status& status, const s
       last_error_ = status;
       return;
     }
+    const uint64_t old_base_blocks = Blocks(base_size_);
     etag_ = etag;
     base_size_ = std::min(snap.size, size_);
     uploaded_gen_ = snap.gen;
@@ -340,7 +341,10 @@ void FileState::FinishUpload(const Snapshot& snap, const Status& status, const s
     const uint64_t base_blocks = Blocks(base_size_);
     if (blocks_.size() < base_blocks) blocks_.resize(base_blocks, 0);
     for (uint64_t b = 0; b < blocks_.size(); ++b) {
-      if (b < base_blocks) blocks_[b] |= kPresent;
+      // A block the upload copied server-side is still only remote: the new
+      // version holds the same bytes at the same offset, reads fetch it.
+      const bool copied = b < old_base_blocks && (blocks_[b] & kPresent) == 0;
+      if (b < base_blocks && !copied) blocks_[b] |= kPresent;
       if (clean) blocks_[b] &= ~kDirty;
     }
     blocks = blocks_;

@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -84,6 +85,16 @@ class FileState {
   Status Truncate(uint64_t size);
   // Fetches every block still missing (before an upload).
   Status FetchAll();
+  // Fetches the blocks of [offset, end) still missing (a part of an upload).
+  Status FetchBytes(uint64_t offset, uint64_t end);
+  // The base object, when none of the bytes [offset, end) was fetched or
+  // changed: the bytes still equal the base version's at the same offsets,
+  // so an upload may copy them server-side instead of fetching them.
+  struct BaseRef {
+    std::string key;
+    std::string etag;
+  };
+  std::optional<BaseRef> UntouchedBase(uint64_t offset, uint64_t end) const;
   // A clean file whose remote version changed drops its cached bytes.
   Status Refresh(const RemoteEntry& remote);
 

@@ -289,6 +289,21 @@ Status FileState::Truncate(uint64_t size) {
   return Persist(true);
 }
 
+Status FileState::FetchBytes(uint64_t offset, uint64_t end) {
+  if (end <= offset) return Status::Ok();
+  std::lock_guard data(data_mu_);
+  return Fetch(offset / BlockSize(), (end - 1) / BlockSize());
+}
+
+std::optional<FileState::BaseRef> FileState::UntouchedBase(uint64_t offset, uint64_t end) const {
+  std::lock_guard lock(mu_);
+  if (etag_.empty() || end <= offset || end > base_size_) return std::nullopt;
+  for (uint64_t b = offset / BlockSize(); b <= (end - 1) / BlockSize(); ++b) {
+    if (!MissingLocked(b)) return std::nullopt;
+  }
+  return BaseRef{ctx_.remote.Key(path_), etag_};
+}
+
 Status FileState::FetchAll() {
   std::lock_guard data(data_mu_);
   uint64_t blocks;

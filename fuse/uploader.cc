@@ -138,8 +138,6 @@ Status Uploader::Round(FileState& st) {
       std::this_thread::sleep_for(delay);
       delay *= 2;
     }
-    s = st.FetchAll();
-    if (!s.ok()) continue;
     FileState::Snapshot snap = st.BeginUpload();
     gen = snap.gen;
     std::string etag;
@@ -161,6 +159,7 @@ Status Uploader::Round(FileState& st) {
 
 Status Uploader::UploadOnce(FileState& st, const FileState::Snapshot& snap, std::string* etag) {
   if (snap.size >= ctx_.options.multipart_threshold) return UploadMultipart(st, snap, etag);
+  SOS_RETURN_IF_ERROR(st.FetchAll());
   WriteOptions opts;
   opts.content_type = snap.content_type;
   opts.user_meta = snap.user_meta;
@@ -191,6 +190,7 @@ Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
   std::vector<CompletedPart> done(parts);
   std::mutex mu;
   Status first_error;
+  std::optional<FileState::BaseRef> copied_from;  // guarded by mu
   ParallelFor(parts, ctx_.options.part_concurrency, [&](size_t i) {
     const uint64_t offset = i * part_size;
     const uint64_t length = std::min(part_size, snap.size - offset);
@@ -205,8 +205,24 @@ Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
         std::this_thread::sleep_for(delay);
         delay *= 2;
       }
-      FileRangeSource body(st.fd(), offset, length);
-      auto part = ctx_.store.UploadPart(bucket, key, upload_id, static_cast<int>(i + 1), body);
+      Result<std::string> part = Status::Internal("unset");
+      if (auto base = st.UntouchedBase(offset, offset + length)) {
+        // Bytes never fetched nor changed: a server-side copy from the base.
+        part = ctx_.store.UploadPartCopy(bucket, key, upload_id, static_cast<int>(i + 1), bucket,
+                                         base->key, ByteRange::Closed(offset, offset + length - 1));
+        if (part.ok()) {
+          std::lock_guard lock(mu);
+          copied_from = std::move(base);
+        }
+      } else {
+        Status fetched = st.FetchBytes(offset, offset + length);
+        if (!fetched.ok()) {
+          s = fetched;
+          continue;
+        }
+        FileRangeSource body(st.fd(), offset, length);
+        part = ctx_.store.UploadPart(bucket, key, upload_id, static_cast<int>(i + 1), body);
+      }
       if (part.ok()) {
         done[i] = CompletedPart{static_cast<int>(i + 1), *part};
         return;
@@ -217,6 +233,15 @@ Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
     if (first_error.ok()) first_error = s;
   });
   Status s = first_error;
+  if (s.ok() && copied_from) {
+    // The copies took whatever the base key held; only if that is still the
+    // base version are they the file's bytes (S3 has no If-Match for them here).
+    auto head = ctx_.store.Head(bucket, copied_from->key);
+    if (!head.ok() || head->etag != copied_from->etag) {
+      s = Status::IOError("the remote object " + copied_from->key +
+                          " changed while parts of it were still needed");
+    }
+  }
   if (s.ok()) {
     auto completed = ctx_.store.CompleteMultipartUpload(bucket, key, upload_id, done);
     if (completed.ok()) {

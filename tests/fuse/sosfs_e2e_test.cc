@@ -370,6 +370,41 @@ TEST_P(SosfsE2eTest, RealToolsThenRemount) {
   // rsync still finds nothing to do: sizes and mtimes persisted exactly.
   stats = Sh("rsync -a --stats " + src + "/tree/ " + m + "/rsynced/");
   EXPECT_NE(stats.find("Number of regular files transferred: 0"), std::string::npos) << stats;
+  // A patch into the middle of the big object, from a mount that never read
+  // it: the untouched parts are copied server-side; the bytes must be exact.
+  ASSERT_TRUE(mount_->Unmount());
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  std::string fresh_cache = SosfsCommand("");
+  fresh_cache.replace(fresh_cache.find("/cache"), 6, "/cache3");
+  again = mount_->Mount(fresh_cache);
+  ASSERT_EQ(again.status, 0) << again.output;
+  const size_t log_before = GetParam() == "sosd" ? g_sosd->stderr_text().size() : 0;
+  Sh("head -c 5000 /dev/urandom > " + work_ + "/patch2");
+  for (const std::string& target : {m + "/big.bin", work_ + "/big.local"}) {
+    Sh("dd if=" + work_ + "/patch2 of=" + target + " bs=1000 seek=20000 conv=notrunc status=none");
+  }
+  Sh("sync " + m + "/big.bin");  // fsync: uploaded
+  Sh("cmp " + work_ + "/big.local " + m + "/big.bin");
+  {
+    std::string back = work_ + "/big.stored";
+    CurlObjectStore store(server_.StoreOptions());
+    FILE* out = fopen(back.c_str(), "wb");
+    ASSERT_NE(out, nullptr);
+    GetRequest req;
+    req.bucket = kBucket;
+    req.key = "big.bin";
+    auto got = store.Get(req, [&](std::string_view chunk) {
+      return fwrite(chunk.data(), 1, chunk.size(), out) == chunk.size()
+                 ? Status::Ok()
+                 : Status::IOError("short write");
+    });
+    fclose(out);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    Sh("cmp " + work_ + "/big.local " + back);  // what the server holds
+  }
+  if (GetParam() == "sosd") {
+    EXPECT_NE(g_sosd->stderr_text().substr(log_before).find("UploadPartCopy"), std::string::npos);
+  }
   ASSERT_TRUE(mount_->Unmount());
 }
 

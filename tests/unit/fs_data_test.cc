@@ -97,6 +97,47 @@ TEST_F(FsDataTest, RandomWritesFetchOnlyTheTouchedBlocks) {
   EXPECT_TRUE(store_.ObjectData("bkt", "big") == data);
 }
 
+// A rewrite of a few blocks of a big object: the untouched parts are copied
+// server-side (UploadPartCopy), never downloaded; the result is exact and
+// stays readable (the copied blocks come from the new version).
+TEST_F(FsDataTest, UntouchedPartsAreCopiedServerSide) {
+  std::string data = Random(10 * kMiB + 123, 2);
+  ASSERT_TRUE(Put("big", data).ok());
+  auto fh = OpenFile("big", O_RDWR);
+  ASSERT_TRUE(fh.ok());
+  faulty_.ResetCounters();
+  ASSERT_TRUE(WriteAt(*fh, 2 * kMiB + 10, "patch").ok());  // part 3 of 11
+  data.replace(2 * kMiB + 10, 5, "patch");
+  ASSERT_TRUE(fs_->Release(*fh).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "big") == data);
+  // Part 3 was fetched (its one block) and sent; the ten others, the short
+  // last one included, were copied by the server.
+  EXPECT_EQ(faulty_.Calls("UploadPartCopy"), 10u);
+  EXPECT_EQ(faulty_.Calls("UploadPart"), 1u);
+  EXPECT_EQ(faulty_.Calls("Get"), 1u);
+  Remount();
+  EXPECT_TRUE(*ReadFile("big") == data);
+}
+
+// If another client replaced the object before the copies ran, they copied
+// its bytes: the upload must fail (the file stays dirty, nothing is mixed).
+TEST_F(FsDataTest, CopiesFromAReplacedBaseAreRefused) {
+  std::string data = Random(6 * kMiB, 3);
+  ASSERT_TRUE(Put("big", data).ok());
+  auto fh = OpenFile("big", O_RDWR);
+  ASSERT_TRUE(fh.ok());
+  ASSERT_TRUE(WriteAt(*fh, 10, "mine").ok());
+  const std::string theirs = Random(6 * kMiB, 4);
+  ASSERT_TRUE(Put("big", theirs).ok());  // before the upload starts (it waits 200 ms)
+  ASSERT_TRUE(fs_->Release(*fh).ok());
+  std::this_thread::sleep_for(700ms);  // the delay and a full upload round
+  EXPECT_TRUE(store_.ObjectData("bkt", "big") == theirs);
+  auto state = fs_->GetXattr(*Ino("big"), "user.sos.state");
+  ASSERT_TRUE(state.ok());
+  EXPECT_NE(*state, "clean");
+}
+
 TEST_F(FsDataTest, ReadsFetchOnlyWhatTheyNeed) {
   std::string data = Random(20 * kMiB, 2);
   ASSERT_TRUE(Put("big", data).ok());
