@@ -1,5 +1,6 @@
 #include "cache/metadata_cache.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cache/record_codec.h"
@@ -12,6 +13,41 @@ constexpr uint8_t kVersion = 1;
 std::string Key(const std::string& path) { return "/" + path; }
 // Every key strictly below path.
 std::string TreePrefix(const std::string& path) { return path.empty() ? "/" : "/" + path + "/"; }
+
+// A cached listing: when it expires and the children, in name order.
+struct Listing {
+  int64_t expires = 0;
+  std::vector<DirChild> children;
+};
+
+std::optional<Listing> DecodeListing(std::string_view value) {
+  RecordReader r(value);
+  uint8_t version;
+  uint32_t n;
+  Listing listing;
+  if (!r.U8(&version) || version != kVersion || !r.I64(&listing.expires) || !r.U32(&n)) {
+    return std::nullopt;
+  }
+  listing.children.resize(n);
+  for (auto& c : listing.children) {
+    uint8_t is_dir;
+    if (!r.Str(&c.name) || !r.U8(&is_dir)) return std::nullopt;
+    c.is_dir = is_dir != 0;
+  }
+  return listing;
+}
+
+std::string EncodeListing(const Listing& listing) {
+  RecordWriter w;
+  w.U8(kVersion);
+  w.I64(listing.expires);
+  w.U32(static_cast<uint32_t>(listing.children.size()));
+  for (const DirChild& c : listing.children) {
+    w.Str(c.name);
+    w.U8(c.is_dir ? 1 : 0);
+  }
+  return w.Take();
+}
 
 }  // namespace
 
@@ -121,21 +157,8 @@ std::optional<std::vector<DirChild>> MetadataCache::GetDir(const std::string& pa
   Status s = env_.Read([&](LmdbTxn& txn) -> Status {
     SOS_ASSIGN_OR_RETURN(auto value, txn.Get(dirs_, Key(path)));
     if (!value) return Status::Ok();
-    RecordReader r(*value);
-    uint8_t version;
-    int64_t expires;
-    uint32_t n;
-    if (!r.U8(&version) || version != kVersion || !r.I64(&expires) || expires <= Now() ||
-        !r.U32(&n)) {
-      return Status::Ok();
-    }
-    std::vector<DirChild> children(n);
-    for (auto& c : children) {
-      uint8_t is_dir;
-      if (!r.Str(&c.name) || !r.U8(&is_dir)) return Status::Ok();
-      c.is_dir = is_dir != 0;
-    }
-    result = std::move(children);
+    auto listing = DecodeListing(*value);
+    if (listing && listing->expires > Now()) result = std::move(listing->children);
     return Status::Ok();
   });
   Report(s);
@@ -145,21 +168,16 @@ std::optional<std::vector<DirChild>> MetadataCache::GetDir(const std::string& pa
 void MetadataCache::PutDir(const std::string& path,
                            const std::vector<std::pair<std::string, RemoteEntry>>& children) {
   if (ttl_.count() <= 0) return;
-  const int64_t expires = Now() + ttl_.count();
-  RecordWriter w;
-  w.U8(kVersion);
-  w.I64(expires);
-  w.U32(static_cast<uint32_t>(children.size()));
-  for (const auto& [name, e] : children) {
-    w.Str(name);
-    w.U8(e.is_dir ? 1 : 0);
-  }
+  Listing listing;
+  listing.expires = Now() + ttl_.count();
+  for (const auto& [name, e] : children) listing.children.push_back({name, e.is_dir});
+  const std::string value = EncodeListing(listing);
   Report(env_.Write([&](LmdbTxn& txn) -> Status {
-    SOS_RETURN_IF_ERROR(txn.Put(dirs_, Key(path), w.data()));
+    SOS_RETURN_IF_ERROR(txn.Put(dirs_, Key(path), value));
     for (const auto& [name, e] : children) {
       RecordWriter a;
       a.U8(kVersion);
-      a.I64(expires);
+      a.I64(listing.expires);
       a.U8(1);
       std::string child = path.empty() ? name : path + "/" + name;
       SOS_RETURN_IF_ERROR(txn.Put(attrs_, Key(child), a.Take() + EncodeRemoteEntry(e)));
@@ -174,35 +192,20 @@ void MetadataCache::UpdateDirChild(const std::string& dir, const std::string& na
   Report(env_.Write([&](LmdbTxn& txn) -> Status {
     SOS_ASSIGN_OR_RETURN(auto value, txn.Get(dirs_, Key(dir)));
     if (!value) return Status::Ok();
-    RecordReader r(*value);
-    uint8_t version;
-    int64_t expires;
-    uint32_t n;
-    if (!r.U8(&version) || version != kVersion || !r.I64(&expires) || expires <= Now() ||
-        !r.U32(&n)) {
-      return Status::Ok();
+    auto listing = DecodeListing(*value);
+    if (!listing || listing->expires <= Now()) return txn.Delete(dirs_, Key(dir));
+    auto& children = listing->children;
+    auto at = std::lower_bound(children.begin(), children.end(), name,
+                               [](const DirChild& c, const std::string& n) { return c.name < n; });
+    const bool present = at != children.end() && at->name == name;
+    if (is_dir && present) {
+      at->is_dir = *is_dir;
+    } else if (is_dir) {
+      children.insert(at, DirChild{name, *is_dir});
+    } else if (present) {
+      children.erase(at);
     }
-    std::map<std::string, bool> children;
-    for (uint32_t i = 0; i < n; ++i) {
-      std::string child;
-      uint8_t child_is_dir;
-      if (!r.Str(&child) || !r.U8(&child_is_dir)) return txn.Delete(dirs_, Key(dir));
-      children[child] = child_is_dir != 0;
-    }
-    if (is_dir) {
-      children[name] = *is_dir;
-    } else {
-      children.erase(name);
-    }
-    RecordWriter w;
-    w.U8(kVersion);
-    w.I64(expires);
-    w.U32(static_cast<uint32_t>(children.size()));
-    for (const auto& [child, child_is_dir] : children) {
-      w.Str(child);
-      w.U8(child_is_dir ? 1 : 0);
-    }
-    return txn.Put(dirs_, Key(dir), w.data());
+    return txn.Put(dirs_, Key(dir), EncodeListing(*listing));
   }));
 }
 

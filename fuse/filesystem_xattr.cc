@@ -63,8 +63,8 @@ std::string CannedAclName(const AccessControlPolicy& policy) {
   auto as_set = [](const AccessControlPolicy& p) {
     std::vector<std::string> grants;
     for (const Grant& g : p.grants) {
-      grants.push_back(std::to_string(static_cast<int>(g.grantee.type)) + "|" + g.grantee.id +
-                       "|" + g.grantee.uri + "|" + g.grantee.email + "|" + g.permission);
+      grants.push_back(std::to_string(static_cast<int>(g.grantee.type)) + "|" + g.grantee.id + "|" +
+                       g.grantee.uri + "|" + g.grantee.email + "|" + g.permission);
     }
     std::sort(grants.begin(), grants.end());
     grants.erase(std::unique(grants.begin(), grants.end()), grants.end());
@@ -74,9 +74,8 @@ std::string CannedAclName(const AccessControlPolicy& policy) {
   for (std::string_view name : kCannedAcls) {
     if (as_set(PolicyForCannedAcl(policy.owner, name, policy.owner)) == actual) {
       // bucket-owner-* equal private when the writer owns the bucket.
-      return std::string(name == "bucket-owner-full-control" || name == "bucket-owner-read"
-                             ? "private"
-                             : name);
+      return std::string(
+          name == "bucket-owner-full-control" || name == "bucket-owner-read" ? "private" : name);
     }
   }
   return "custom";

@@ -39,7 +39,7 @@ struct FilesystemOptions {
   uint64_t multipart_threshold = uint64_t{8} << 20;  // single PUT below, multipart from here
   uint64_t part_size = uint64_t{8} << 20;            // grows so that parts <= 10000
   int readahead_blocks = 8;                          // extra blocks fetched on sequential reads
-  LargeCopyOptions large_copy;  // server-side copies over 5 GiB go multipart
+  LargeCopyOptions large_copy;                       // server-side copies over 5 GiB go multipart
 
   // Concurrency.
   int head_concurrency = 16;  // parallel HEADs when listing a directory
@@ -48,7 +48,7 @@ struct FilesystemOptions {
   // A closed file waits this long before its upload starts, so that the
   // attribute changes tools make right after close go up with the data.
   std::chrono::milliseconds upload_delay{200};
-  int part_concurrency = 4;   // parts of one multipart upload at once
+  int part_concurrency = 4;  // parts of one multipart upload at once
 
   // Upload retries: `upload_attempts` tries per round with exponential backoff
   // from retry_delay; a failed round is retried after requeue_delay.

@@ -204,11 +204,13 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
     }
     case kDefaultAcl: {
       static constexpr std::string_view kCanned[] = {
-          "private",          "public-read",       "public-read-write",
-          "authenticated-read", "bucket-owner-read", "bucket-owner-full-control"};
+          "private",           "public-read",
+          "public-read-write", "authenticated-read",
+          "bucket-owner-read", "bucket-owner-full-control"};
       if (std::find(std::begin(kCanned), std::end(kCanned), value) == std::end(kCanned)) {
-        return bad("expected a canned ACL: private, public-read, public-read-write, "
-                   "authenticated-read, bucket-owner-read, bucket-owner-full-control");
+        return bad(
+            "expected a canned ACL: private, public-read, public-read-write, "
+            "authenticated-read, bucket-owner-read, bucket-owner-full-control");
       }
       c.default_acl = value;
       return 0;

@@ -268,7 +268,8 @@ Result<RemoteEntry> RemoteTree::ReplaceMeta(const std::string& path, const Remot
                              : current.is_dir              ? kDirContentType
                                                            : kFileContentType;
   req.options.user_meta = user_meta;
-  SOS_ASSIGN_OR_RETURN(CopyResult copied, CopyObjectAnySize(store_, req, current.size, options_.large_copy));
+  SOS_ASSIGN_OR_RETURN(CopyResult copied,
+                       CopyObjectAnySize(store_, req, current.size, options_.large_copy));
   RemoteEntry e = current;
   e.etag = copied.etag;
   e.last_modified_ns = ToNs(copied.last_modified);
@@ -288,9 +289,9 @@ Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::str
   req.src_key = Key(from);
   req.dst_key = Key(to);
   req.options.canned_acl = options_.default_acl;
-  SOS_ASSIGN_OR_RETURN(CopyResult copied,
-                       CopyObjectAnySize(store_, req, source ? source->size : kUnknownSize,
-                                         options_.large_copy));
+  SOS_ASSIGN_OR_RETURN(
+      CopyResult copied,
+      CopyObjectAnySize(store_, req, source ? source->size : kUnknownSize, options_.large_copy));
   Mutated([&] {
     if (source != nullptr) {
       RemoteEntry e = *source;

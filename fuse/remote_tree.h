@@ -71,10 +71,10 @@ class RemoteTree {
 
   // Cache upkeep for changes made elsewhere (uploads, local creates).
   void NoteEntry(const std::string& path, const RemoteEntry& entry);
-  void NoteChanged(const std::string& path);  // drops path's entry and its parent's listing
-  void NoteLocalOnly(const std::string& path);    // a file created or removed only locally
-  void NoteNewEmptyDir(const std::string& dir);   // mkdir: its listing is known (empty)
-  void ForgetTree(const std::string& path);   // drops path and everything below it
+  void NoteChanged(const std::string& path);     // drops path's entry and its parent's listing
+  void NoteLocalOnly(const std::string& path);   // a file created or removed only locally
+  void NoteNewEmptyDir(const std::string& dir);  // mkdir: its listing is known (empty)
+  void ForgetTree(const std::string& path);      // drops path and everything below it
   MetadataCache& cache() { return cache_; }
   ObjectStore& store() { return store_; }
 

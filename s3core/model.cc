@@ -9,4 +9,16 @@ std::string ByteRange::ToHeader() const {
   return out;
 }
 
+WriteOptions WriteOptionsFromMeta(const ObjectMeta& meta) {
+  WriteOptions o;
+  o.content_type = meta.content_type;
+  o.cache_control = meta.cache_control;
+  o.content_disposition = meta.content_disposition;
+  o.content_encoding = meta.content_encoding;
+  o.content_language = meta.content_language;
+  o.expires = meta.expires;
+  o.user_meta = meta.user_meta;
+  return o;
+}
+
 }  // namespace sos

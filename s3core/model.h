@@ -81,6 +81,9 @@ struct WriteOptions {
   Conditions conditions;   // If-Match / If-None-Match for conditional writes
 };
 
+// The headers of an object as options to write it again (copies, re-uploads).
+WriteOptions WriteOptionsFromMeta(const ObjectMeta& meta);
+
 struct ListRequest {
   std::string bucket;
   std::string prefix;

@@ -9,18 +9,6 @@ namespace {
 
 constexpr uint64_t kMaxParts = 10000;
 
-WriteOptions OptionsFromSource(const ObjectMeta& source) {
-  WriteOptions o;
-  o.content_type = source.content_type;
-  o.cache_control = source.cache_control;
-  o.content_disposition = source.content_disposition;
-  o.content_encoding = source.content_encoding;
-  o.content_language = source.content_language;
-  o.expires = source.expires;
-  o.user_meta = source.user_meta;
-  return o;
-}
-
 }  // namespace
 
 Result<CopyResult> CopyObjectAnySize(ObjectStore& store, const CopyRequest& request, uint64_t size,
@@ -29,18 +17,19 @@ Result<CopyResult> CopyObjectAnySize(ObjectStore& store, const CopyRequest& requ
 
   WriteOptions write = request.options;
   if (!request.replace_metadata || !request.source_conditions.empty() || size == kUnknownSize) {
-    SOS_ASSIGN_OR_RETURN(ObjectMeta source,
-                         store.Head(request.src_bucket, request.src_key, request.source_conditions));
+    SOS_ASSIGN_OR_RETURN(ObjectMeta source, store.Head(request.src_bucket, request.src_key,
+                                                       request.source_conditions));
     size = source.size;
     if (size <= options.max_single_copy) return store.Copy(request);
     if (!request.replace_metadata) {
-      write = OptionsFromSource(source);
+      write = WriteOptionsFromMeta(source);
       write.canned_acl = request.options.canned_acl;
       write.conditions = request.options.conditions;
     }
   }
   uint64_t part_size = std::max<uint64_t>(options.part_size, 1);
-  if ((size + part_size - 1) / part_size > kMaxParts) part_size = (size + kMaxParts - 1) / kMaxParts;
+  if ((size + part_size - 1) / part_size > kMaxParts)
+    part_size = (size + kMaxParts - 1) / kMaxParts;
 
   const Conditions completion_conditions = write.conditions;
   write.conditions = {};

@@ -50,7 +50,7 @@ struct Backend {
   }
 };
 std::map<std::string, Backend> g_backends;  // "sosd", "rgw"
-SosdProcess* g_sosd = nullptr;                // its request log tells what sosfs sent
+SosdProcess* g_sosd = nullptr;              // its request log tells what sosfs sent
 
 class BackendsEnvironment : public ::testing::Environment {
  public:
@@ -274,8 +274,7 @@ TEST_P(SosfsE2eTest, RealToolsThenRemount) {
 
   // find sees the tree as written.
   Sh("mkdir -p " + m + "/found/a/b && touch " + m + "/found/a/one " + m + "/found/a/b/two");
-  EXPECT_EQ(Sh("cd " + m + "/found && find . | sort"),
-            ".\n./a\n./a/b\n./a/b/two\n./a/one\n");
+  EXPECT_EQ(Sh("cd " + m + "/found && find . | sort"), ".\n./a\n./a/b\n./a/b/two\n./a/one\n");
   EXPECT_EQ(Sh("cd " + m + "/found && find . -type f -name 't*'"), "./a/b/two\n");
   // Hard links are refused clearly, never half made.
   RunResult link = RunCommand("ln " + m + "/found/a/one " + m + "/found/a/hard");
@@ -481,7 +480,8 @@ TEST_P(SosfsE2eTest, SigtermWaitsForPendingUploads) {
 }
 
 TEST_P(SosfsE2eTest, InteroperatesWithS3fs) {
-  ASSERT_EQ(access("/usr/bin/s3fs", X_OK), 0) << "s3fs missing: scripts/install-deps.sh installs it";
+  ASSERT_EQ(access("/usr/bin/s3fs", X_OK), 0)
+      << "s3fs missing: scripts/install-deps.sh installs it";
   const std::string other = work_ + "/s3fs";
   Sh("mkdir -p " + other);
   Sh("printf '%s:%s\\n' " + server_.access_key + " " + server_.secret_key + " > " + work_ +
@@ -578,8 +578,8 @@ TEST_P(SosfsE2eTest, LongListingOfAFreshDirectory) {
   if (GetParam() == "sosd") {
     std::string log = g_sosd->stderr_text().substr(log_before);
     size_t heads = 0;
-    for (size_t at = 0; (at = log.find(" HEAD /" + std::string(kBucket) + "/many/f", at)) !=
-                        std::string::npos;
+    for (size_t at = 0;
+         (at = log.find(" HEAD /" + std::string(kBucket) + "/many/f", at)) != std::string::npos;
          ++at) {
       ++heads;
     }
@@ -596,8 +596,8 @@ TEST_P(SosfsE2eTest, OtherUsersGetLocalPermissions) {
   ASSERT_EQ(r.status, 0) << r.output;
   ASSERT_EQ(chmod(work_.c_str(), 0755), 0);  // let the other user reach the mount point
   const std::string d = mnt_ + "/private";
-  Sh("mkdir " + d + " && echo secret > " + d + "/s && chmod 600 " + d +
-     "/s && echo open > " + d + "/o && chmod 644 " + d + "/o && chmod 755 " + d);
+  Sh("mkdir " + d + " && echo secret > " + d + "/s && chmod 600 " + d + "/s && echo open > " + d +
+     "/o && chmod 644 " + d + "/o && chmod 755 " + d);
   auto as_nobody = [&](const std::string& command) {
     return RunCommand("setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '" + command + "'");
   };

@@ -46,8 +46,8 @@ TEST_F(ObjectCopyTest, LargeCopyKeepsBytesAndSourceMetadata) {
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(head->content_type, "video/mp4");
   EXPECT_EQ(head->cache_control, "max-age=60");
-  EXPECT_EQ(head->user_meta, (std::map<std::string, std::string>{{"mode", "33188"},
-                                                                 {"mtime", "1600000000"}}));
+  EXPECT_EQ(head->user_meta,
+            (std::map<std::string, std::string>{{"mode", "33188"}, {"mtime", "1600000000"}}));
 }
 
 TEST_F(ObjectCopyTest, LargeSelfCopyWithReplaceTakesTheNewMetadata) {
