@@ -12,6 +12,7 @@
 
 #include "daemon/http/http_server.h"
 #include "daemon/root_account.h"
+#include "daemon/s3api/s3_error_table.h"
 #include "daemon/s3api/s3_service.h"
 #include "daemon/sosd_config.h"
 #include "daemon/storage/storage_engine.h"
@@ -62,7 +63,11 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
 
+  auto root_id = sos::RootAccountId(**engine);
+  if (!root_id.ok()) return Fail("root account", root_id.status());
+
   sos::S3ServiceOptions service_options;
+  service_options.root_account_id = *root_id;
   service_options.region = config->region;
   service_options.domain = config->domain;
   sos::S3Service service(**engine, service_options);
@@ -70,6 +75,12 @@ int main(int argc, char** argv) {
   sos::HttpServerOptions http_options;
   http_options.host = config->listen_host;
   http_options.port = config->listen_port;
+  // Requests refused before routing still get an S3 <Error> a client can read.
+  http_options.render_rejection = [](int status, std::string_view reason) {
+    sos::S3Error error = sos::S3ErrorForHttpRejection(status);
+    return sos::HttpRejection{error.http_status, "application/xml",
+                              sos::S3ErrorXml(error, reason, "", "")};
+  };
   auto server = sos::HttpServer::Start(http_options, service.Handler());
   if (!server.ok()) {
     return Fail("listening on " + config->listen_host + ":" + std::to_string(config->listen_port),

@@ -1,7 +1,6 @@
 #include "daemon/root_account.h"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,27 +13,6 @@ namespace sos {
 namespace {
 
 constexpr const char* kRootName = "root";
-
-Result<std::string> RandomBytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
-    return Status::Internal("RAND_bytes failed");
-  }
-  return out;
-}
-
-// n characters from `alphabet`, without modulo bias.
-Result<std::string> RandomString(size_t n, std::string_view alphabet) {
-  std::string out;
-  const unsigned limit = 256 - 256 % alphabet.size();
-  while (out.size() < n) {
-    SOS_ASSIGN_OR_RETURN(std::string bytes, RandomBytes(64));
-    for (unsigned char b : bytes) {
-      if (b < limit && out.size() < n) out.push_back(alphabet[b % alphabet.size()]);
-    }
-  }
-  return out;
-}
 
 Result<Account> FindOrCreateRoot(StorageEngine& engine, TimePoint now) {
   SOS_ASSIGN_OR_RETURN(std::vector<Account> accounts, engine.ListAccounts());
@@ -67,6 +45,14 @@ Status WriteCredentialsFile(const std::string& path, const AccessKey& key) {
 }
 
 }  // namespace
+
+Result<std::string> RootAccountId(StorageEngine& engine) {
+  SOS_ASSIGN_OR_RETURN(std::vector<Account> accounts, engine.ListAccounts());
+  for (const auto& a : accounts) {
+    if (a.display_name == kRootName) return a.id;
+  }
+  return Status::NotFound("no root organisation");
+}
 
 Result<std::string> EnsureRootAccount(StorageEngine& engine, const std::string& data_dir,
                                       const EnvLookup& env) {

@@ -22,4 +22,7 @@ inline constexpr const char* kRootCredentialsFile = "root-credentials";
 Result<std::string> EnsureRootAccount(StorageEngine& engine, const std::string& data_dir,
                                       const EnvLookup& env);
 
+// The canonical ID of the root organisation (NotFound before EnsureRootAccount).
+Result<std::string> RootAccountId(StorageEngine& engine);
+
 }  // namespace sos

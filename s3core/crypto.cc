@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include <stdexcept>
 
@@ -134,6 +135,27 @@ std::optional<std::string> Base64Decode(std::string_view text) {
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Result<std::string> RandomBytes(size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+    return Status::Internal("RAND_bytes failed");
+  }
+  return out;
+}
+
+Result<std::string> RandomString(size_t n, std::string_view alphabet) {
+  if (alphabet.empty() || alphabet.size() > 256) return Status::InvalidArgument("bad alphabet");
+  std::string out;
+  const unsigned limit = 256 - 256 % alphabet.size();  // bytes >= limit would bias
+  while (out.size() < n) {
+    SOS_ASSIGN_OR_RETURN(std::string bytes, RandomBytes(64));
+    for (unsigned char b : bytes) {
+      if (b < limit && out.size() < n) out.push_back(alphabet[b % alphabet.size()]);
+    }
+  }
+  return out;
 }
 
 }  // namespace sos

@@ -1,4 +1,5 @@
-// Hashes, HMAC and encodings the S3 protocol needs, on OpenSSL.
+// Hashes, HMAC, encodings and secure random values the S3 protocol needs,
+// on OpenSSL.
 //
 // Digest classes hash a stream incrementally; the free functions hash one
 // buffer. Results are raw bytes in a std::string unless the name says Hex or
@@ -9,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "s3core/status.h"
 
 namespace sos {
 
@@ -41,6 +44,11 @@ std::optional<std::string> HexDecode(std::string_view hex);
 std::string Base64Encode(std::string_view bytes);
 // Strict: rejects bad characters and bad padding.
 std::optional<std::string> Base64Decode(std::string_view text);
+
+// Cryptographically secure random bytes (RAND_bytes), and n characters drawn
+// uniformly from `alphabet` (no modulo bias): keys, secrets, nonces.
+Result<std::string> RandomBytes(size_t n);
+Result<std::string> RandomString(size_t n, std::string_view alphabet);
 
 // Constant-time comparison, for signatures.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

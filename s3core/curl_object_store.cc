@@ -458,4 +458,18 @@ Status CurlObjectStore::PutCannedAcl(const std::string& bucket, const std::strin
   return client_.Execute(r).status();
 }
 
+Status CurlObjectStore::PutAcl(const std::string& bucket, const std::string& key,
+                               const AccessControlPolicy& policy) {
+  std::string xml = EncodeAccessControlPolicy(policy);
+  StringViewSource body(xml);
+  S3Request r;
+  r.method = "PUT";
+  r.bucket = bucket;
+  r.key = key;
+  r.query = {{"acl", ""}};
+  r.headers.emplace_back("content-type", "application/xml");
+  r.body = &body;
+  return client_.Execute(r).status();
+}
+
 }  // namespace sos

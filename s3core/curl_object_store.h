@@ -57,6 +57,8 @@ class CurlObjectStore : public ObjectStore {
   Result<AccessControlPolicy> GetAcl(const std::string& bucket, const std::string& key) override;
   Status PutCannedAcl(const std::string& bucket, const std::string& key,
                       const std::string& canned_acl) override;
+  Status PutAcl(const std::string& bucket, const std::string& key,
+                const AccessControlPolicy& policy) override;
 
   S3HttpClient& client() { return client_; }
 

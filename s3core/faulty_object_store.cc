@@ -327,4 +327,9 @@ Status FaultyObjectStore::PutCannedAcl(const std::string& bucket, const std::str
   return Forward("PutCannedAcl", [&] { return inner_.PutCannedAcl(bucket, key, canned_acl); });
 }
 
+Status FaultyObjectStore::PutAcl(const std::string& bucket, const std::string& key,
+                                 const AccessControlPolicy& policy) {
+  return Forward("PutAcl", [&] { return inner_.PutAcl(bucket, key, policy); });
+}
+
 }  // namespace sos

@@ -42,11 +42,11 @@ class FaultyObjectStore : public ObjectStore {
  public:
   // The ObjectStore methods, by name.
   // clang-format off
-  static constexpr std::array<std::string_view, 20> kOperations = {
+  static constexpr std::array<std::string_view, 21> kOperations = {
       "ListBuckets", "CreateBucket", "HeadBucket", "DeleteBucket", "Head", "Get", "Put", "Copy",
       "Delete", "DeleteMany", "List", "CreateMultipartUpload", "UploadPart", "UploadPartCopy",
       "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts", "ListMultipartUploads",
-      "GetAcl", "PutCannedAcl"};
+      "GetAcl", "PutCannedAcl", "PutAcl"};
   // clang-format on
 
   static Status DefaultError() { return Status::Unavailable("injected 503", "ServiceUnavailable"); }
@@ -123,6 +123,8 @@ class FaultyObjectStore : public ObjectStore {
   Result<AccessControlPolicy> GetAcl(const std::string& bucket, const std::string& key) override;
   Status PutCannedAcl(const std::string& bucket, const std::string& key,
                       const std::string& canned_acl) override;
+  Status PutAcl(const std::string& bucket, const std::string& key,
+                const AccessControlPolicy& policy) override;
 
  private:
   struct Cut {

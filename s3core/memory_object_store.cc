@@ -3,6 +3,8 @@
 #include "s3core/memory_object_store.h"
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 
 #include "s3core/crypto.h"
 #include "s3core/memory_object_store_internal.h"
@@ -110,7 +112,7 @@ Status MemoryObjectStore::CreateBucket(const std::string& bucket, const std::str
   if (!ValidBucketName(bucket)) {
     return Status::InvalidArgument("invalid bucket name '" + bucket + "'", "InvalidBucketName");
   }
-  SOS_RETURN_IF_ERROR(memstore::ValidateCannedAcl(canned_acl));
+  SOS_RETURN_IF_ERROR(ValidateCannedAcl(canned_acl));
   std::lock_guard lock(mu_);
   if (FindBucket(bucket)) {
     return Status::AlreadyExists("bucket '" + bucket + "' already exists",
@@ -183,7 +185,7 @@ Result<GetResult> MemoryObjectStore::Get(const GetRequest& request, const BodySi
 Result<PutResult> MemoryObjectStore::Put(const std::string& bucket, const std::string& key,
                                          BodySource& body, const WriteOptions& options) {
   SOS_RETURN_IF_ERROR(ValidateKey(key));
-  SOS_RETURN_IF_ERROR(memstore::ValidateCannedAcl(options.canned_acl));
+  SOS_RETURN_IF_ERROR(ValidateCannedAcl(options.canned_acl));
   {
     // Fail early, before reading the body, like S3 does.
     std::lock_guard lock(mu_);
@@ -215,7 +217,7 @@ Result<PutResult> MemoryObjectStore::Put(const std::string& bucket, const std::s
 
 Result<CopyResult> MemoryObjectStore::Copy(const CopyRequest& request) {
   SOS_RETURN_IF_ERROR(ValidateKey(request.dst_key));
-  SOS_RETURN_IF_ERROR(memstore::ValidateCannedAcl(request.options.canned_acl));
+  SOS_RETURN_IF_ERROR(ValidateCannedAcl(request.options.canned_acl));
   std::lock_guard lock(mu_);
   Bucket* src_bucket = FindBucket(request.src_bucket);
   if (!src_bucket) return NoSuchBucket(request.src_bucket);
@@ -358,25 +360,63 @@ Result<AccessControlPolicy> MemoryObjectStore::GetAcl(const std::string& bucket,
   std::lock_guard lock(mu_);
   Bucket* b = FindBucket(bucket);
   if (!b) return NoSuchBucket(bucket);
-  if (key.empty()) return memstore::PolicyForCannedAcl(options_.owner, b->canned_acl);
+  if (key.empty()) {
+    return b->acl ? *b->acl : PolicyForCannedAcl(options_.owner, b->canned_acl);
+  }
   auto it = b->objects.find(key);
   if (it == b->objects.end()) return NoSuchKey(bucket, key);
-  return memstore::PolicyForCannedAcl(options_.owner, it->second.canned_acl);
+  const Object& obj = it->second;
+  return obj.acl ? *obj.acl : PolicyForCannedAcl(options_.owner, obj.canned_acl);
 }
 
 Status MemoryObjectStore::PutCannedAcl(const std::string& bucket, const std::string& key,
                                        const std::string& canned_acl) {
-  SOS_RETURN_IF_ERROR(memstore::ValidateCannedAcl(canned_acl));
+  SOS_RETURN_IF_ERROR(ValidateCannedAcl(canned_acl));
   std::lock_guard lock(mu_);
   Bucket* b = FindBucket(bucket);
   if (!b) return NoSuchBucket(bucket);
   if (key.empty()) {
     b->canned_acl = canned_acl;
+    b->acl.reset();
     return Status::Ok();
   }
   auto it = b->objects.find(key);
   if (it == b->objects.end()) return NoSuchKey(bucket, key);
   it->second.canned_acl = canned_acl;
+  it->second.acl.reset();
+  return Status::Ok();
+}
+
+Status MemoryObjectStore::PutAcl(const std::string& bucket, const std::string& key,
+                                 const AccessControlPolicy& policy) {
+  // S3's checks: the owner stays, permissions are S3's five, grantees complete.
+  if (!policy.owner.id.empty() && policy.owner.id != options_.owner.id) {
+    return Status::PermissionDenied("The owner of an ACL cannot be changed.");
+  }
+  static constexpr std::array<std::string_view, 5> kPermissions = {"FULL_CONTROL", "READ", "WRITE",
+                                                                   "READ_ACP", "WRITE_ACP"};
+  for (const Grant& g : policy.grants) {
+    if (std::find(kPermissions.begin(), kPermissions.end(), g.permission) == kPermissions.end()) {
+      return Status::InvalidArgument("unknown permission '" + g.permission + "'",
+                                     "MalformedACLError");
+    }
+    bool complete = (g.grantee.type == Grantee::Type::kCanonicalUser && !g.grantee.id.empty()) ||
+                    (g.grantee.type == Grantee::Type::kGroup && !g.grantee.uri.empty()) ||
+                    (g.grantee.type == Grantee::Type::kEmail && !g.grantee.email.empty());
+    if (!complete) return Status::InvalidArgument("grantee without id", "MalformedACLError");
+  }
+  AccessControlPolicy stored = policy;
+  stored.owner = options_.owner;
+  std::lock_guard lock(mu_);
+  Bucket* b = FindBucket(bucket);
+  if (!b) return NoSuchBucket(bucket);
+  if (key.empty()) {
+    b->acl = std::move(stored);
+    return Status::Ok();
+  }
+  auto it = b->objects.find(key);
+  if (it == b->objects.end()) return NoSuchKey(bucket, key);
+  it->second.acl = std::move(stored);
   return Status::Ok();
 }
 

@@ -87,6 +87,8 @@ class MemoryObjectStore : public ObjectStore {
   Result<AccessControlPolicy> GetAcl(const std::string& bucket, const std::string& key) override;
   Status PutCannedAcl(const std::string& bucket, const std::string& key,
                       const std::string& canned_acl) override;
+  Status PutAcl(const std::string& bucket, const std::string& key,
+                const AccessControlPolicy& policy) override;
 
   // Test helpers.
   // Objects in `bucket`, or in all buckets if empty; 0 for a missing bucket.

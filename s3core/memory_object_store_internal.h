@@ -5,8 +5,10 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "s3core/acl.h"
 #include "s3core/memory_object_store.h"
 
 namespace sos {
@@ -15,6 +17,7 @@ struct MemoryObjectStore::Object {
   std::shared_ptr<const std::string> data;  // immutable once stored
   ObjectMeta meta;
   std::string canned_acl;
+  std::optional<AccessControlPolicy> acl;  // set by PutAcl; wins over canned_acl
 };
 
 struct MemoryObjectStore::Upload {
@@ -34,8 +37,9 @@ struct MemoryObjectStore::Upload {
 struct MemoryObjectStore::Bucket {
   TimePoint created{};
   std::string canned_acl;
-  std::map<std::string, Object> objects;  // std::string order is UTF-8 byte order
-  std::map<std::string, Upload> uploads;  // by upload id
+  std::optional<AccessControlPolicy> acl;  // set by PutAcl; wins over canned_acl
+  std::map<std::string, Object> objects;   // std::string order is UTF-8 byte order
+  std::map<std::string, Upload> uploads;   // by upload id
 };
 
 namespace memstore {
@@ -46,10 +50,6 @@ Status NoSuchUpload(const std::string& upload_id);
 
 // Keys are 1..1024 bytes.
 Status ValidateKey(const std::string& key);
-// "" (private) or one of S3's canned ACLs.
-Status ValidateCannedAcl(const std::string& canned_acl);
-// Owner FULL_CONTROL plus the grants the canned ACL implies.
-AccessControlPolicy PolicyForCannedAcl(const Owner& owner, const std::string& canned_acl);
 
 // GET/HEAD preconditions in RFC 9110 order: If-Match, else If-Unmodified-Since
 // (412); then If-None-Match, else If-Modified-Since (304, or 412 for a copy

@@ -40,7 +40,7 @@ Result<std::string> MemoryObjectStore::CreateMultipartUpload(const std::string& 
                                                              const std::string& key,
                                                              const WriteOptions& options) {
   SOS_RETURN_IF_ERROR(memstore::ValidateKey(key));
-  SOS_RETURN_IF_ERROR(memstore::ValidateCannedAcl(options.canned_acl));
+  SOS_RETURN_IF_ERROR(ValidateCannedAcl(options.canned_acl));
   std::lock_guard lock(mu_);
   Bucket* b = FindBucket(bucket);
   if (!b) return NoSuchBucket(bucket);

@@ -1,6 +1,5 @@
-// S3 rules of MemoryObjectStore: errors, preconditions, canned ACLs, bodies.
+// S3 rules of MemoryObjectStore: errors, preconditions, bodies (canned ACLs: s3core/acl.h).
 #include <algorithm>
-#include <array>
 #include <cctype>
 
 #include "s3core/crypto.h"
@@ -57,56 +56,6 @@ Status ValidateKey(const std::string& key) {
     return Status::InvalidArgument("object key longer than 1024 bytes", "KeyTooLongError");
   }
   return Status::Ok();
-}
-
-Status ValidateCannedAcl(const std::string& canned_acl) {
-  static constexpr std::array<std::string_view, 9> kAcls = {"",
-                                                            "private",
-                                                            "public-read",
-                                                            "public-read-write",
-                                                            "authenticated-read",
-                                                            "aws-exec-read",
-                                                            "bucket-owner-read",
-                                                            "bucket-owner-full-control",
-                                                            "log-delivery-write"};
-  if (std::find(kAcls.begin(), kAcls.end(), canned_acl) != kAcls.end()) return Status::Ok();
-  return Status::InvalidArgument("unknown canned ACL '" + canned_acl + "'", "InvalidArgument");
-}
-
-AccessControlPolicy PolicyForCannedAcl(const Owner& owner, const std::string& canned_acl) {
-  AccessControlPolicy policy;
-  policy.owner = owner;
-  auto user = [&](const char* permission) {
-    Grant g;
-    g.grantee.type = Grantee::Type::kCanonicalUser;
-    g.grantee.id = owner.id;
-    g.grantee.display_name = owner.display_name;
-    g.permission = permission;
-    policy.grants.push_back(std::move(g));
-  };
-  auto group = [&](const char* uri, const char* permission) {
-    Grant g;
-    g.grantee.type = Grantee::Type::kGroup;
-    g.grantee.uri = uri;
-    g.permission = permission;
-    policy.grants.push_back(std::move(g));
-  };
-  user("FULL_CONTROL");
-  // The store has a single owner, so bucket-owner-read/-full-control add
-  // nothing beyond the owner's own grant.
-  if (canned_acl == "public-read") {
-    group(kAllUsersUri, "READ");
-  } else if (canned_acl == "public-read-write") {
-    group(kAllUsersUri, "READ");
-    group(kAllUsersUri, "WRITE");
-  } else if (canned_acl == "authenticated-read") {
-    group(kAuthenticatedUsersUri, "READ");
-  } else if (canned_acl == "log-delivery-write") {
-    static constexpr const char* kLogDelivery = "http://acs.amazonaws.com/groups/s3/LogDelivery";
-    group(kLogDelivery, "WRITE");
-    group(kLogDelivery, "READ_ACP");
-  }
-  return policy;
 }
 
 Status CheckReadConditions(const Conditions& c, const ObjectMeta& meta, TimePoint now,

@@ -90,6 +90,10 @@ class ObjectStore {
   virtual Result<AccessControlPolicy> GetAcl(const std::string& bucket, const std::string& key) = 0;
   virtual Status PutCannedAcl(const std::string& bucket, const std::string& key,
                               const std::string& canned_acl) = 0;
+  // Replaces the whole ACL (PUT ?acl with an AccessControlPolicy body). The
+  // owner cannot change: policy.owner.id must be the current owner's (or empty).
+  virtual Status PutAcl(const std::string& bucket, const std::string& key,
+                        const AccessControlPolicy& policy) = 0;
 };
 
 }  // namespace sos

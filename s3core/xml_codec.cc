@@ -379,6 +379,11 @@ Result<DeleteRequestXml> DecodeDeleteRequest(std::string_view xml, size_t max_by
       return Malformed("Delete has more than " + std::to_string(kMaxDeleteKeys) + " objects");
     }
     DeleteObjectXml o;
+    int keys = 0;
+    SOS_RETURN_IF_ERROR(ForEach(n, "Key", [&](pugi::xml_node) -> Status {
+      // Two keys in one Object is ambiguous: refuse rather than delete either.
+      return ++keys > 1 ? Malformed("Object has more than one Key") : Status::Ok();
+    }));
     SOS_ASSIGN_OR_RETURN(o.key, RequiredText(n, "Key"));
     o.version_id = ChildText(n, "VersionId");
     doc.objects.push_back(std::move(o));

@@ -40,7 +40,14 @@ fi
 
 # Node.js and npm run the AWS JavaScript SDK tests; keep a preinstalled Node.
 if ! command -v npm >/dev/null 2>&1; then
+  apt-get update -qq
   apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+# The SDK itself, exactly as pinned by its package-lock.json (skipped when already in place).
+js_client="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e/clients/js"
+if ! cmp -s "$js_client/package-lock.json" "$js_client/node_modules/.sos-installed-lock" 2>/dev/null; then
+  (cd "$js_client" && npm ci --no-audit --no-fund --loglevel=error &&
+    cp package-lock.json node_modules/.sos-installed-lock)
 fi
 
 # nginx must not keep a system instance on port 80: benchmarks start their own.

@@ -9,7 +9,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/system/system_error.hpp>
 #include <boost/throw_exception.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -80,7 +82,8 @@ Status BodyError(const error_code& ec) {
   if (ec == net::error::timed_out) return Status::Timeout("request body stalled");
   if (ec == http::error::partial_message || ec == http::error::end_of_stream ||
       ec == net::error::eof) {
-    return Status::IOError("client closed the connection mid-body");
+    // The client's fault, not ours: S3 answers 400 IncompleteBody, not 500.
+    return Status::Cancelled("client closed the connection mid-body");
   }
   if (IsHttpError(ec)) return Status::InvalidArgument("malformed request body: " + ec.message());
   return Status::IOError("reading request body: " + ec.message());
@@ -97,11 +100,20 @@ class RequestBodyImpl final : public RequestBody {
         parser_(parser),
         expect_continue_(expect_continue),
         writer_(writer),
-        io_timeout_(io_timeout) {}
+        io_timeout_(io_timeout) {
+    // A Content-Length body bypasses the parser: bytes go from the read buffer,
+    // then straight from the socket, into the caller's buffer (one copy less,
+    // and reads as large as the caller's buffer). Never reads past the body,
+    // so a pipelined next request stays in the socket or the buffer.
+    if (!parser_.is_done() && !parser_.chunked() && parser_.content_length()) {
+      direct_ = true;
+      remaining_ = *parser_.content_length();
+    }
+  }
 
   Result<size_t> Read(char* buf, size_t n) override {
     if (!error_.ok()) return error_;
-    if (parser_.is_done() || n == 0) return size_t{0};
+    if (done() || n == 0) return size_t{0};
     if (expect_continue_) {
       expect_continue_ = false;
       // After a final response has begun, a 100 would be out of place.
@@ -110,6 +122,7 @@ class RequestBodyImpl final : public RequestBody {
         if (!s.ok()) return error_ = s;
       }
     }
+    if (direct_) return ReadDirect(buf, n);
     auto& body = parser_.get().body();
     for (;;) {
       body.data = buf;
@@ -135,10 +148,32 @@ class RequestBodyImpl final : public RequestBody {
     return *len;
   }
 
-  bool done() const { return parser_.is_done(); }
+  bool done() const { return direct_ ? remaining_ == 0 : parser_.is_done(); }
   bool failed() const { return !error_.ok(); }
 
  private:
+  Result<size_t> ReadDirect(char* buf, size_t n) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(n, remaining_));
+    size_t got;
+    if (buffer_.size() > 0) {
+      got = std::min(want, buffer_.size());
+      std::memcpy(buf, buffer_.data().data(), got);
+      buffer_.consume(got);
+    } else {
+      ssize_t r = socket_.ReadSome(buf, want, io_timeout_);
+      // The same mapping as for bodies read through the parser.
+      if (r == 0) return error_ = BodyError(net::error::eof);
+      if (r == -ETIMEDOUT) return error_ = BodyError(net::error::timed_out);
+      if (r < 0) {
+        return error_ =
+                   BodyError(error_code(static_cast<int>(-r), boost::system::system_category()));
+      }
+      got = static_cast<size_t>(r);
+    }
+    remaining_ -= got;
+    return got;
+  }
+
   Socket& socket_;
   BeastStream& stream_;
   beast::flat_buffer& buffer_;
@@ -147,6 +182,8 @@ class RequestBodyImpl final : public RequestBody {
   const ResponseWriterImpl& writer_;
   milliseconds io_timeout_;
   Status error_;
+  bool direct_ = false;     // Content-Length body, read without the parser
+  uint64_t remaining_ = 0;  // of a direct body
 };
 
 bool InputMayBePending(Socket& socket, const beast::flat_buffer& buffer, bool body_done) {
@@ -164,9 +201,17 @@ bool LooksLikeOtherHttpVersion(const beast::flat_buffer& buffer) {
 }
 
 // Answers a request the parser refused, then closes.
-void RejectAndClose(Socket& socket, int status, std::string_view message, milliseconds io) {
-  ResponseWriterImpl writer({&socket, 11, false, io, nullptr});
-  if (writer.SendError(status, message).ok()) socket.ShutdownWriteAndDrain(kLingerLimit);
+void RejectAndClose(Socket& socket, int status, std::string_view message,
+                    const HttpServerOptions& options) {
+  ResponseWriterImpl writer({&socket, 11, false, options.io_timeout, [] { return true; }});
+  Status sent;
+  if (options.render_rejection) {
+    HttpRejection r = options.render_rejection(status, message);
+    sent = writer.Send(r.status, r.content_type, r.body);
+  } else {
+    sent = writer.SendError(status, message);
+  }
+  if (sent.ok()) socket.ShutdownWriteAndDrain(kLingerLimit);
 }
 
 // Serves one request; true if the connection may serve another.
@@ -188,18 +233,18 @@ bool ServeRequest(Socket& socket, BeastStream& stream, beast::flat_buffer& buffe
       return false;
     }
     if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-      RejectAndClose(socket, 431, "request header too large", io);
+      RejectAndClose(socket, 431, "request header too large", options);
     } else if (ec == http::error::bad_version && LooksLikeOtherHttpVersion(buffer)) {
-      RejectAndClose(socket, 505, "HTTP version not supported", io);
+      RejectAndClose(socket, 505, "HTTP version not supported", options);
     } else {
-      RejectAndClose(socket, 400, "malformed request: " + ec.message(), io);
+      RejectAndClose(socket, 400, "malformed request: " + ec.message(), options);
     }
     return false;
   }
   auto& req = parser.get();  // Beast accepts only HTTP/1.0 and HTTP/1.1
   if (req.count(http::field::transfer_encoding) > 0 && !parser.chunked()) {
     // Beast would read such a body as empty; RFC 7230 3.3.3 says refuse and close.
-    RejectAndClose(socket, 400, "Transfer-Encoding without chunked", io);
+    RejectAndClose(socket, 400, "Transfer-Encoding without chunked", options);
     return false;
   }
 
@@ -212,13 +257,20 @@ bool ServeRequest(Socket& socket, BeastStream& stream, beast::flat_buffer& buffe
                                       std::string(Sv(field.value())));
   }
   request.remote_addr = remote_addr;
-  const bool expect_continue = req.version() >= 11 && !parser.is_done() &&
-                               EqualsIgnoreCase(Sv(req[http::field::expect]), "100-continue");
+  const bool expects_100 =
+      req.version() >= 11 && EqualsIgnoreCase(Sv(req[http::field::expect]), "100-continue");
+  const bool expect_continue = expects_100 && !parser.is_done();
+  if (expects_100 && parser.is_done()) {
+    // No body to wait for, but answer the expectation anyway, as S3 does:
+    // botocore misparses the next response on a kept-alive connection when a
+    // final status comes without the 100 (a 60 s stall, then a retry).
+    if (!socket.WriteAll("HTTP/1.1 100 Continue\r\n\r\n", io).ok()) return false;
+  }
 
   std::optional<RequestBodyImpl> body;
   ResponseWriterImpl writer(
       {&socket, static_cast<int>(req.version()), req.method() == http::verb::head, io, [&] {
-         return !parser.keep_alive() || !parser.is_done() || body->failed() || host.ShuttingDown();
+         return !parser.keep_alive() || !body->done() || body->failed() || host.ShuttingDown();
        }});
   body.emplace(socket, stream, buffer, parser, expect_continue, writer, io);
   request.body = &*body;
@@ -242,6 +294,8 @@ bool ServeRequest(Socket& socket, BeastStream& stream, beast::flat_buffer& buffe
       }
     } else if (writer.length_complete()) {
       (void)writer.Finish();
+    } else {
+      (void)writer.FlushHeader();  // a held header still goes out before the close
     }
     // Else the body is short or its chunked end is missing: close without
     // completing it, so the client sees the truncation.

@@ -2,11 +2,12 @@
 //
 // Reads each request header with Beast's request_parser<buffer_body> (bounded
 // by max_header_bytes: 431 past it; 400 for malformed HTTP; 505 for versions
-// other than 1.0/1.1), hands the handler a RequestBody that pulls the body
-// through the parser straight into the handler's buffer (chunked framing
-// undone; `100 Continue` sent on the first Read), and a ResponseWriterImpl.
-// The parser's read buffer lives as long as the connection, so bytes of a
-// pipelined next request are kept and served next, strictly in order.
+// other than 1.0/1.1; options.render_rejection renders these when set), hands
+// the handler a RequestBody that pulls the body through the parser straight
+// into the handler's buffer (chunked framing undone; `100 Continue` sent on
+// the first Read, or at once when there is no body), and a ResponseWriterImpl. The parser's read
+// buffer lives as long as the connection, so bytes of a pipelined next request are kept and served
+// next, strictly in order.
 //
 // The connection is kept alive only when HTTP/1.x rules allow it, the handler
 // finished its response, the request body was read to its end (else the

@@ -149,6 +149,18 @@ Status ResponseWriterImpl::SendHeaders(std::optional<uint64_t> content_length) {
   if (headers_sent_) return Status::InvalidArgument("response headers already sent");
   if (!invalid_header_.ok()) return invalid_header_;
   std::string header = StartResponse(content_length);
+  if (framing_ == Framing::kLength && !suppress_body_ && length_ > 0) {
+    held_header_ = std::move(header);  // goes out with the first body bytes
+    return Status::Ok();
+  }
+  iovec iov{header.data(), header.size()};
+  return WriteOut(&iov, 1);
+}
+
+Status ResponseWriterImpl::FlushHeader() {
+  if (held_header_.empty()) return Status::Ok();
+  std::string header = std::move(held_header_);
+  held_header_.clear();
   iovec iov{header.data(), header.size()};
   return WriteOut(&iov, 1);
 }
@@ -159,6 +171,7 @@ Status ResponseWriterImpl::Write(std::string_view data) {
   if (!headers_sent_) SOS_RETURN_IF_ERROR(SendHeaders(std::nullopt));
   if (data.empty()) return Status::Ok();
   if (framing_ == Framing::kLength && data.size() > length_ - written_) {
+    (void)FlushHeader();
     broken_ = true;
     return Status::InvalidArgument("response body longer than its Content-Length");
   }
@@ -173,8 +186,11 @@ Status ResponseWriterImpl::Write(std::string_view data) {
                     {crlf, 2}};
     return WriteOut(iov, 3);
   }
-  iovec iov{const_cast<char*>(data.data()), data.size()};
-  return WriteOut(&iov, 1);
+  iovec iov[2] = {{held_header_.data(), held_header_.size()},
+                  {const_cast<char*>(data.data()), data.size()}};
+  Status s = WriteOut(iov, 2);
+  held_header_.clear();
+  return s;
 }
 
 Status ResponseWriterImpl::Finish() {
@@ -182,9 +198,13 @@ Status ResponseWriterImpl::Finish() {
   if (broken_) return Status::IOError("connection broken");
   if (!headers_sent_) SOS_RETURN_IF_ERROR(SendHeaders(0));
   if (framing_ == Framing::kLength && !suppress_body_ && written_ != length_) {
-    broken_ = true;  // never pretend a short body is whole
+    // Never pretend a short body is whole: the header goes out, the connection
+    // closes, and the client sees the truncation.
+    (void)FlushHeader();
+    broken_ = true;
     return Status::InvalidArgument("response body shorter than its Content-Length");
   }
+  SOS_RETURN_IF_ERROR(FlushHeader());
   if (framing_ == Framing::kChunked && !suppress_body_) {
     static char last[] = "0\r\n\r\n";
     iovec iov{last, 5};

@@ -6,7 +6,9 @@
 // 204 and 304, `Connection: close`/`keep-alive`, and the `Date` and
 // `Server: sos` headers. The header is formatted here (not by Beast's
 // serializer) so that Send() puts header and small body into one sendmsg, and
-// chunks go out as one gather-write per Write() with no copy.
+// chunks go out as one gather-write per Write() with no copy. A header sent
+// with a Content-Length is held until the first Write() (or Finish()), so a
+// small object's header and body also leave in one sendmsg (one segment).
 //
 // Framing headers (Content-Length, Transfer-Encoding, Connection, Keep-Alive)
 // set by the handler are ignored: the server owns the message framing. Header
@@ -71,6 +73,8 @@ class ResponseWriterImpl final : public ResponseWriter {
   bool length_complete() const {
     return framing_ == Framing::kLength && (suppress_body_ || written_ == length_);
   }
+  // Sends a header SendHeaders() held back, if any (a response left short).
+  Status FlushHeader();
   // A canned text/plain error with `Connection: close`; no-op once headers went out.
   Status SendError(int status, std::string_view message);
 
@@ -91,6 +95,7 @@ class ResponseWriterImpl final : public ResponseWriter {
   bool force_close_ = false;
 
   bool headers_sent_ = false;
+  std::string held_header_;  // formatted by SendHeaders, not yet on the wire
   bool finished_ = false;
   bool close_ = false;   // Connection: close announced (or implied)
   bool broken_ = false;  // a write failed or the body overran/underran its length

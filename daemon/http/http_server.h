@@ -27,14 +27,26 @@
 
 namespace sos {
 
+// The answer to a request the HTTP layer refuses before any handler runs
+// (header section too large, malformed HTTP, unsupported version).
+struct HttpRejection {
+  int status = 400;
+  std::string content_type = "text/plain";
+  std::string body;
+};
+// Given the status the server would send (400, 431, 505) and the reason.
+using RejectionRenderer = std::function<HttpRejection(int status, std::string_view reason)>;
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0 picks a free port; port() tells which
   size_t max_connections = 1024;
   size_t max_header_bytes = 64 << 10;
-  std::chrono::seconds idle_timeout{60};   // no request on a kept-alive connection
-  std::chrono::seconds io_timeout{300};    // a stalled read or write of a body
+  std::chrono::seconds idle_timeout{60};  // no request on a kept-alive connection
+  std::chrono::seconds io_timeout{300};   // a stalled read or write of a body
   std::chrono::seconds shutdown_grace{30};
+  // Unset: `status` with the reason as text/plain. sosd answers S3 XML errors.
+  RejectionRenderer render_rejection;
 };
 
 // The request body; Read() returns 0 at its end. Transfer-Encoding: chunked

@@ -49,6 +49,7 @@ AccessRule AccessRuleFor(S3Op op) {
   using P = Permission;
   switch (op) {
     case S3Op::kHealth:
+    case S3Op::kAdmin:  // the admin API authorizes (root only) itself
     case S3Op::kPreflight:
     case S3Op::kNotImplemented:
     case S3Op::kMethodNotAllowed:
@@ -129,58 +130,17 @@ Status AuthorizeObject(const Principal& principal, const BucketRecord& bucket,
   return AclGrants(object.acl, object.owner_id, principal, permission) ? Status::Ok() : Denied();
 }
 
-Status ValidateCannedAcl(std::string_view canned_acl) {
-  for (std::string_view known :
-       {"", "private", "public-read", "public-read-write", "authenticated-read",
-        "bucket-owner-read", "bucket-owner-full-control"}) {
-    if (canned_acl == known) return Status::Ok();
-  }
-  if (canned_acl == "aws-exec-read" || canned_acl == "log-delivery-write") {
-    return Status::NotSupported("The canned ACL " + std::string(canned_acl) +
-                                " is not supported by sosd.");
-  }
-  return Status::InvalidArgument("Unknown canned ACL '" + std::string(canned_acl) + "'.");
-}
-
-AccessControlPolicy PolicyForCannedAcl(const Owner& owner, std::string_view canned_acl,
-                                       const Owner& bucket_owner) {
-  AccessControlPolicy policy;
-  policy.owner = owner;
-  auto user = [&](const Owner& who, const char* permission) {
-    Grant g;
-    g.grantee.type = Grantee::Type::kCanonicalUser;
-    g.grantee.id = who.id;
-    g.grantee.display_name = who.display_name;
-    g.permission = permission;
-    policy.grants.push_back(std::move(g));
-  };
-  auto group = [&](const char* uri, const char* permission) {
-    Grant g;
-    g.grantee.type = Grantee::Type::kGroup;
-    g.grantee.uri = uri;
-    g.permission = permission;
-    policy.grants.push_back(std::move(g));
-  };
-  user(owner, "FULL_CONTROL");
-  if (canned_acl == "public-read") {
-    group(kAllUsersUri, "READ");
-  } else if (canned_acl == "public-read-write") {
-    group(kAllUsersUri, "READ");
-    group(kAllUsersUri, "WRITE");
-  } else if (canned_acl == "authenticated-read") {
-    group(kAuthenticatedUsersUri, "READ");
-  } else if (!bucket_owner.id.empty() && bucket_owner.id != owner.id) {
-    if (canned_acl == "bucket-owner-read") user(bucket_owner, "READ");
-    if (canned_acl == "bucket-owner-full-control") user(bucket_owner, "FULL_CONTROL");
-  }
-  return policy;
-}
-
 std::string StoredAclForCanned(const Owner& owner, std::string_view canned_acl,
                                const Owner& bucket_owner) {
-  AccessControlPolicy policy = PolicyForCannedAcl(owner, canned_acl, bucket_owner);
-  if (policy.grants.size() == 1) return "";  // owner FULL_CONTROL only: private
-  return EncodeAccessControlPolicy(policy);
+  return StoredAcl(PolicyForCannedAcl(owner, canned_acl, bucket_owner));
+}
+
+std::string StoredAcl(const AccessControlPolicy& policy) {
+  bool private_acl = policy.grants.size() == 1 &&
+                     policy.grants[0].grantee.type == Grantee::Type::kCanonicalUser &&
+                     policy.grants[0].grantee.id == policy.owner.id &&
+                     policy.grants[0].permission == "FULL_CONTROL";
+  return private_acl ? std::string() : EncodeAccessControlPolicy(policy);
 }
 
 AccessControlPolicy EffectivePolicy(std::string_view stored_acl, const Owner& owner) {

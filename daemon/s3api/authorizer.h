@@ -11,7 +11,7 @@
 // the AuthenticatedUsers group. Bucket READ allows listing, bucket WRITE
 // creating/overwriting/deleting objects; object READ allows GET/HEAD; READ_ACP
 // and WRITE_ACP read and replace the ACL; FULL_CONTROL implies all.
-// Canned ACLs (x-amz-acl) become policies through PolicyForCannedAcl.
+// Canned ACLs and grant headers become policies through s3core/acl.h.
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -21,6 +21,7 @@
 
 #include "daemon/s3api/request_router.h"
 #include "daemon/storage/storage_engine.h"
+#include "s3core/acl.h"
 #include "s3core/model.h"
 #include "s3core/status.h"
 
@@ -65,17 +66,11 @@ Status AuthorizeObject(const Principal& principal, const BucketRecord& bucket,
 bool AclGrants(std::string_view acl, std::string_view owner_id, const Principal& principal,
                Permission permission);
 
-// "" or "private", "public-read", "public-read-write", "authenticated-read",
-// "bucket-owner-read", "bucket-owner-full-control". Others are InvalidArgument
-// (unknown) or NotImplemented (aws-exec-read, log-delivery-write).
-Status ValidateCannedAcl(std::string_view canned_acl);
-// Owner FULL_CONTROL plus what the canned ACL grants. `bucket_owner` matters
-// for the bucket-owner-* ACLs of objects written by someone else.
-AccessControlPolicy PolicyForCannedAcl(const Owner& owner, std::string_view canned_acl,
-                                       const Owner& bucket_owner = {});
 // The value to store for a canned ACL: "" for private, else the encoded policy.
 std::string StoredAclForCanned(const Owner& owner, std::string_view canned_acl,
                                const Owner& bucket_owner = {});
+// The value to store for a policy: "" when it grants only the owner FULL_CONTROL.
+std::string StoredAcl(const AccessControlPolicy& policy);
 // The policy to show for a stored ACL (decoded, or owner FULL_CONTROL for "").
 AccessControlPolicy EffectivePolicy(std::string_view stored_acl, const Owner& owner);
 

@@ -14,43 +14,30 @@ namespace {
 Result<std::string> AclFromPutAclRequest(Context& ctx, const Owner& resource_owner,
                                          const Owner& bucket_owner) {
   SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/false));
-  auto canned = ctx.Header("x-amz-acl");
-  for (const auto& [name, value] : ctx.head.headers) {
-    if (name.size() > 12 &&
-        EqualsIgnoreCase(std::string_view(name).substr(0, 12), "x-amz-grant-")) {
-      return Status::NotSupported("x-amz-grant-* headers are not supported; use x-amz-acl.");
-    }
-  }
-  if (canned) {
+  SOS_ASSIGN_OR_RETURN(std::optional<AccessControlPolicy> from_headers,
+                       AclPolicyFromHeaders(ctx, resource_owner, bucket_owner));
+  if (from_headers) {
     if (!body.empty()) {
       return Status::InvalidArgument("This request does not support content.", "UnexpectedContent");
     }
-    SOS_RETURN_IF_ERROR(ValidateCannedAcl(*canned));
-    return StoredAclForCanned(resource_owner, *canned, bucket_owner);
+    NoteAclChange(ctx, *from_headers);
+    return StoredAcl(*from_headers);
   }
   if (body.empty()) {
     return Status::InvalidArgument(
-        "Your request was missing a required header: x-amz-acl, or an "
+        "Your request was missing a required header: x-amz-acl, x-amz-grant-*, or an "
         "AccessControlPolicy body.",
         "MissingSecurityHeader");
   }
   SOS_ASSIGN_OR_RETURN(AccessControlPolicy policy, DecodeAccessControlPolicy(body));
-  if (policy.owner.id != resource_owner.id) {
+  if (!policy.owner.id.empty() && policy.owner.id != resource_owner.id) {
     return Status::PermissionDenied("The owner of an ACL cannot be changed.");
   }
-  for (auto& grant : policy.grants) {
-    if (grant.grantee.type == Grantee::Type::kEmail) {
-      return Status::InvalidArgument("sosd accounts have no e-mail addresses.",
-                                     "UnresolvableGrantByEmailAddress");
-    }
-    if (grant.grantee.type == Grantee::Type::kCanonicalUser) {
-      auto account = ctx.engine.GetAccount(grant.grantee.id);
-      if (!account.ok()) return Status::InvalidArgument("Invalid id: " + grant.grantee.id);
-      grant.grantee.display_name = account->display_name;
-    }
-  }
   policy.owner = resource_owner;
-  return EncodeAccessControlPolicy(policy);
+  SOS_RETURN_IF_ERROR(ResolveGrantees(ctx, policy));
+  EnsureOwnerFullControl(policy);
+  NoteAclChange(ctx, policy);
+  return StoredAcl(policy);
 }
 
 }  // namespace

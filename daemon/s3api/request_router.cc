@@ -142,6 +142,8 @@ std::string_view S3OpName(S3Op op) {
   switch (op) {
     case S3Op::kHealth:
       return "Health";
+    case S3Op::kAdmin:
+      return "Admin";
     case S3Op::kListBuckets:
       return "ListBuckets";
     case S3Op::kCreateBucket:
@@ -344,6 +346,10 @@ Result<RoutedRequest> Route(const HttpRequestHead& head, const RouterOptions& op
     if (path == "/-/health") {
       r.op =
           head.method == "GET" || head.method == "HEAD" ? S3Op::kHealth : S3Op::kMethodNotAllowed;
+      return r;
+    }
+    if (path.rfind("/-/admin/", 0) == 0) {
+      r.op = S3Op::kAdmin;  // admin_ops.cc parses the rest
       return r;
     }
     std::string_view rest = path.substr(1);

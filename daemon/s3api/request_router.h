@@ -25,6 +25,7 @@ namespace sos {
 
 enum class S3Op {
   kHealth,  // GET /-/health (sosd's readiness probe, no auth)
+  kAdmin,   // /-/admin/... (organisations and keys, JSON; s3core/admin_api.h)
   kListBuckets,
   kCreateBucket,
   kHeadBucket,

@@ -234,19 +234,64 @@ Result<ObjectMeta> MetaFromHeaders(const Context& ctx, const std::string& key) {
   return m;
 }
 
-Result<std::string> AclFromHeaders(Context& ctx) {
-  for (const auto& [name, value] : ctx.head.headers) {
-    if (name.size() > 12 &&
-        EqualsIgnoreCase(std::string_view(name).substr(0, 12), "x-amz-grant-")) {
-      return Status::NotSupported("x-amz-grant-* headers are not supported; use x-amz-acl.");
+Status ResolveGrantees(Context& ctx, AccessControlPolicy& policy) {
+  for (auto& grant : policy.grants) {
+    if (grant.grantee.type == Grantee::Type::kEmail) {
+      return Status::InvalidArgument(
+          "The e-mail address you provided does not match any account (sos organisations have "
+          "no e-mail addresses).",
+          "UnresolvableGrantByEmailAddress");
+    }
+    if (grant.grantee.type == Grantee::Type::kCanonicalUser) {
+      auto account = ctx.engine.GetAccount(grant.grantee.id);
+      if (!account.ok()) {
+        if (account.status().code() != StatusCode::kNotFound) return account.status();
+        return Status::InvalidArgument("Invalid id: " + grant.grantee.id, "InvalidArgument");
+      }
+      grant.grantee.display_name = account->display_name;
     }
   }
-  std::string canned(ctx.Header("x-amz-acl").value_or(""));
-  SOS_RETURN_IF_ERROR(ValidateCannedAcl(canned));
+  return Status::Ok();
+}
+
+Result<std::optional<AccessControlPolicy>> AclPolicyFromHeaders(Context& ctx, const Owner& owner,
+                                                                const Owner& bucket_owner) {
+  auto canned = ctx.Header("x-amz-acl");
+  bool grants = HasGrantHeaders(ctx.head.headers);
+  if (canned && grants) {
+    return Status::InvalidArgument("Specifying both Canned ACLs and Header Grants is not allowed",
+                                   "InvalidRequest");
+  }
+  if (canned) {
+    SOS_RETURN_IF_ERROR(ValidateCannedAcl(*canned));
+    return std::optional(PolicyForCannedAcl(owner, *canned, bucket_owner));
+  }
+  if (!grants) return std::optional<AccessControlPolicy>();
+  SOS_ASSIGN_OR_RETURN(std::vector<Grant> parsed, ParseGrantHeaders(ctx.head.headers));
+  AccessControlPolicy policy = PolicyFromGrants(owner, std::move(parsed));
+  SOS_RETURN_IF_ERROR(ResolveGrantees(ctx, policy));
+  return std::optional(std::move(policy));
+}
+
+void NoteAclChange(Context& ctx, const AccessControlPolicy& policy) {
+  if (!GrantsPublicWrite(policy)) return;
+  ctx.extra_headers.emplace_back(std::string(kPublicWriteWarningHeader),
+                                 std::string(kPublicWriteWarning));
+  std::string resource = ctx.route.bucket + (ctx.route.key.empty() ? "" : "/" + ctx.route.key);
+  ctx.warning = "sosd: warning: " + std::string(S3OpName(ctx.route.op)) + " by account " +
+                ctx.principal.account_id + " makes " + resource +
+                " writable by anyone (AllUsers WRITE): " + std::string(kPublicWriteWarning);
+}
+
+Result<std::string> AclFromHeaders(Context& ctx) {
   Owner owner = ctx.OwnerOf(ctx.principal.account_id);
   Owner bucket_owner;
   if (ctx.bucket) bucket_owner = ctx.OwnerOf(ctx.bucket->owner_id);
-  return StoredAclForCanned(owner, canned, bucket_owner);
+  SOS_ASSIGN_OR_RETURN(std::optional<AccessControlPolicy> policy,
+                       AclPolicyFromHeaders(ctx, owner, bucket_owner));
+  if (!policy) return std::string();  // private
+  NoteAclChange(ctx, *policy);
+  return StoredAcl(*policy);
 }
 
 Result<WritePrecondition> WritePreconditionFromHeaders(const Context& ctx) {

@@ -83,6 +83,7 @@ struct Context {
   std::optional<BucketRecord> bucket;  // loaded before execute for bucket operations
   HeaderList extra_headers;            // CORS headers for every response of this request
   uint64_t bytes_in = 0;               // decoded request body bytes consumed
+  std::string warning;                 // logged after the access line if the request succeeds
 
   std::optional<std::string_view> Header(std::string_view name) const {
     return FindHeader(head, name);
@@ -143,8 +144,25 @@ Result<WrittenBlob> WriteBodyToBlob(Context& ctx, bool empty_without_blob);
 // Content-Disposition, Content-Encoding (without aws-chunked),
 // Content-Language, Expires and x-amz-meta-* (2 KB total: MetadataTooLarge).
 Result<ObjectMeta> MetaFromHeaders(const Context& ctx, const std::string& key);
-// The stored ACL for the request's x-amz-acl (or ""), for a resource owned by
-// the principal. x-amz-grant-* headers are NotImplemented.
+// The response header and text of the warning sosd gives whenever a bucket
+// or object becomes writable by anyone (public-read-write, or AllUsers WRITE).
+inline constexpr std::string_view kPublicWriteWarningHeader = "x-sos-warning";
+inline constexpr std::string_view kPublicWriteWarning =
+    "public-read-write lets anyone overwrite and delete; not recommended";
+
+// The policy asked for by x-amz-acl or x-amz-grant-* (nullopt: neither), for
+// a resource owned by `owner`: both at once is InvalidRequest; grantees by
+// e-mail are UnresolvableGrantByEmailAddress, unknown canonical IDs
+// InvalidArgument. The owner always keeps FULL_CONTROL.
+Result<std::optional<AccessControlPolicy>> AclPolicyFromHeaders(Context& ctx, const Owner& owner,
+                                                                const Owner& bucket_owner);
+// Checks every grantee exists and fills in display names (errors as above).
+Status ResolveGrantees(Context& ctx, AccessControlPolicy& policy);
+// Called with every policy about to be stored: a public-write policy adds the
+// x-sos-warning response header and sets ctx.warning (logged on success).
+void NoteAclChange(Context& ctx, const AccessControlPolicy& policy);
+// The stored ACL for the request's x-amz-acl / x-amz-grant-* headers (or ""
+// = private), for a resource owned by the principal.
 Result<std::string> AclFromHeaders(Context& ctx);
 // If-Match / If-None-Match of a write (If-None-Match other than "*" is
 // NotImplemented, as in S3).
@@ -196,6 +214,14 @@ Status DeleteObject(Context& ctx);
 Status DeleteObjects(Context& ctx);
 Status GetObjectAcl(Context& ctx);
 Status PutObjectAcl(Context& ctx);
+
+// The admin API (admin_ops.cc): authenticates with `authenticate`, allows the
+// root organisation only and answers in JSON, errors included.
+Status AdminApi(Context& ctx, const std::function<Status()>& authenticate);
+// X-Sos-Once (single_use.cc): only on SigV4 pre-signed requests (else 400
+// InvalidArgument); consumes the nonce once the ACL checks passed (for object
+// reads it loads the object and checks READ first); a used nonce is 403.
+Status CheckSingleUse(Context& ctx);
 
 Status CreateMultipartUpload(Context& ctx);
 Status UploadPart(Context& ctx);

@@ -146,6 +146,17 @@ S3Error S3ErrorFor(const Status& status) {
   return Fallback(status.code());
 }
 
+S3Error S3ErrorForHttpRejection(int http_status) {
+  switch (http_status) {
+    case 431:
+      return {400, "RequestHeaderSectionTooLarge"};
+    case 505:
+      return {505, "HttpVersionNotSupported"};
+    default:
+      return {400, "BadRequest"};
+  }
+}
+
 std::string S3ErrorXml(const S3Error& error, std::string_view message, std::string_view resource,
                        std::string_view request_id, std::string_view bucket, std::string_view key) {
   ErrorResponse doc;

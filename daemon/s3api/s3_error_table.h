@@ -26,6 +26,12 @@ int HttpStatusForS3Code(std::string_view s3_code);
 // What `status` (not OK) becomes on the wire.
 S3Error S3ErrorFor(const Status& status);
 
+// What S3 answers to a request the HTTP server refused before it was routed
+// (HttpServerOptions::render_rejection gets 431, 400 or 505): a header section
+// past the limit is 400 RequestHeaderSectionTooLarge, unparsable HTTP is 400
+// BadRequest, another HTTP version 505 HttpVersionNotSupported.
+S3Error S3ErrorForHttpRejection(int http_status);
+
 // The <Error> document: Code, Message, Resource, RequestId (and BucketName /
 // Key when given).
 std::string S3ErrorXml(const S3Error& error, std::string_view message, std::string_view resource,

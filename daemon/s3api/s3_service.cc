@@ -118,6 +118,8 @@ Status LoadBucketAndAuthorize(Context& ctx) {
 
 Status Execute(Context& ctx) {
   switch (ctx.route.op) {
+    case S3Op::kAdmin:
+      return AdminApi(ctx, [&] { return AuthenticateRequest(ctx); });
     case S3Op::kHealth:
       StartResponse(ctx, 200);
       return ctx.out.Send(200, "text/plain", "ok\n");
@@ -199,10 +201,12 @@ Status Run(Context& ctx, const RouterOptions& router) {
   if (op == S3Op::kHealth || op == S3Op::kNotImplemented || op == S3Op::kMethodNotAllowed) {
     return Execute(ctx);
   }
+  if (op == S3Op::kAdmin) return AdminApi(ctx, [&] { return AuthenticateRequest(ctx); });
   // authenticate (a preflight carries no credentials, by the CORS spec)
   if (op != S3Op::kPreflight) SOS_RETURN_IF_ERROR(AuthenticateRequest(ctx));
   // authorize
   SOS_RETURN_IF_ERROR(LoadBucketAndAuthorize(ctx));
+  SOS_RETURN_IF_ERROR(CheckSingleUse(ctx));
   // execute + render
   return Execute(ctx);
 }
@@ -266,6 +270,12 @@ void S3Service::Handle(HttpRequest& request, ResponseWriter& response) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   }
   options_.log(line);
+  if (status.ok() && !ctx.warning.empty()) {
+    for (char& c : ctx.warning) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    options_.log(ctx.warning);
+  }
 }
 
 }  // namespace sos

@@ -4,7 +4,8 @@
 //   parse      RequestRouter: method + target + Host -> operation, bucket, key
 //   authenticate  SigV4/SigV2 header or query, or anonymous (s3core Authenticate),
 //              with secrets looked up through StorageEngine::LookupKey
-//   authorize  Authorizer: owner model plus stored (canned) ACLs
+//   authorize  Authorizer: owner model plus stored ACLs (canned or granted);
+//              then a single-use (X-Sos-Once) pre-signed URL is consumed
 //   execute    one function per operation against the StorageEngine
 //   render     XML / headers / streamed bodies; every error goes through the
 //              one error table (s3_error_table.h)
@@ -13,7 +14,8 @@
 // unless every declared digest, checksum and chunk signature verified.
 //
 // Health: `GET /-/health` answers 200 "ok" without authentication (the
-// readiness probe of sosd; path-style requests only).
+// readiness probe of sosd; path-style requests only). `/-/admin/` is the
+// admin API (admin_ops.cc, s3core/admin_api.h), JSON, root organisation only.
 //
 // One log line per request (method, path, status, bytes in/out, ms, request
 // id) goes to options.log; queries and headers are never logged, so neither
@@ -42,6 +44,9 @@ struct S3ServiceOptions {
   uint64_t max_object_size = uint64_t{5} << 30;  // single PUT / part (EntityTooLarge)
   uint64_t min_part_size = uint64_t{5} << 20;    // all parts but the last
   bool allow_sigv2 = true;
+  // Canonical ID of the root organisation: the only one the admin API
+  // (/-/admin/, s3core/admin_api.h) answers. Empty: the admin API is off.
+  std::string root_account_id;
   // Time source (tests); default system_clock::now.
   std::function<TimePoint()> clock;
   // Receives one line per request; default: stderr.

@@ -11,14 +11,16 @@
 //
 // Writing (ReplicatedBlobWriter): data is cut into blocks; each block is
 // hashed on the caller's thread and written to all drives in parallel on the
-// IoPool while the caller fills the next block (MD5 for the ETag is computed
-// in the same pass). Each replica goes to drive/tmp/<id>, then Finish writes
-// the trailer and header, fdatasyncs, renames to drive/blobs/xx/yy/<id> and
-// fsyncs that directory (both syncs only with FsyncPolicy::kAlways): 2 fsyncs
-// per drive, in parallel across drives. A replica that fails is dropped and its
-// drive marked failed (ENOSPC only counts); the blob succeeds if at least
-// quorum() = majority of drives hold it, else the write fails with NoSpace (if
-// any replica ran out of space) or IOError, and every replica is removed.
+// IoPool while the caller fills the next block (the ETag's MD5 of that block
+// is computed on the IoPool beside those writes, in block order). Each replica goes to
+// drive/tmp/<id>, then Finish writes the trailer and header, fdatasyncs, renames to
+// drive/blobs/xx/yy/<id> and fsyncs that directory (both syncs only with FsyncPolicy::kAlways): 2
+// fsyncs per drive, in parallel across drives. Writeback of each block is started as soon as it is
+// written (sync_file_range), and a writer waits for the block a few blocks back, so the final
+// fdatasync has little left to do and dirty pages per writer stay bounded. A replica that fails is
+// dropped and its drive marked failed (ENOSPC only counts); the blob succeeds if at least quorum()
+// = majority of drives hold it, else the write fails with NoSpace (if any replica ran out of space)
+// or IOError, and every replica is removed.
 //
 // Reading (BlobReadSession): replicas are tried in ReadOrder (healthy drives
 // first, starting at a drive chosen by the blob id so reads spread over

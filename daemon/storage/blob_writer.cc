@@ -13,6 +13,22 @@
 namespace sos::storage {
 namespace {
 
+// Blocks of writeback allowed in flight per replica before a writer waits.
+constexpr uint64_t kWritebackLag = 8;
+
+// Starts writeback of [offset, offset+len) and waits for the block (of
+// block_size bytes) kWritebackLag blocks back.
+void StartWriteback(int fd, uint64_t offset, uint64_t len, uint64_t block_size) {
+  (void)::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(len),
+                          SYNC_FILE_RANGE_WRITE);
+  const uint64_t lag = kWritebackLag * block_size;
+  if (kWritebackLag > 0 && offset >= kBlobHeaderSize + lag) {
+    (void)::sync_file_range(
+        fd, static_cast<off64_t>(offset - lag), static_cast<off64_t>(block_size),
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+  }
+}
+
 class ReplicatedBlobWriter final : public BlobWriter {
  public:
   ReplicatedBlobWriter(std::shared_ptr<BlobStore> store, std::string id, WriterHooks hooks)
@@ -125,10 +141,22 @@ void ReplicatedBlobWriter::FlushBlock() {
   std::swap(fill_, flight_);
   fill_.clear();
   uint64_t offset = kBlobHeaderSize + (sums_.size() - 1) * uint64_t{store_->block_size()};
+  // The ETag's MD5 runs on the pool too, beside the replica writes, while the
+  // caller receives the next block; blocks are flushed one at a time (Collect
+  // waits for the previous one), so the digest sees them in order.
+  group_.Run([this] { md5_.Update(flight_); });
+  const bool durable = drives_.durable();
   for (Replica& r : replicas_) {
     if (!r.live) continue;
-    group_.Run([this, &r, offset] {
+    group_.Run([this, &r, offset, durable] {
       r.status = WriteAt(r.fd.get(), flight_.data(), flight_.size(), offset, "write " + r.tmp);
+      // Start writeback now so the fdatasync in Finish finds the data mostly on
+      // disk (a large PUT then costs max(network, disk), not their sum), and
+      // wait for the block kWritebackLag blocks back so dirty pages stay
+      // bounded. Only a hint: durability still comes from the fdatasync.
+      if (r.status.ok() && durable) {
+        StartWriteback(r.fd.get(), offset, flight_.size(), store_->block_size());
+      }
     });
   }
 }
@@ -136,7 +164,6 @@ void ReplicatedBlobWriter::FlushBlock() {
 Status ReplicatedBlobWriter::Write(std::string_view data) {
   if (!error_.ok()) return error_;
   if (finished_) return Status::Internal("write after Finish");
-  md5_.Update(data);
   size_ += data.size();
   const size_t bs = store_->block_size();
   while (!data.empty()) {

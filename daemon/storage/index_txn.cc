@@ -139,6 +139,10 @@ Status IndexTxn::ApplyOne(const JournalOp& op) {
   switch (op.type) {
     case OpType::kPutAccount:
       return txn_.Put(Table::kAccounts, op.a, op.value);
+    case OpType::kPutNonce:
+      return txn_.Put(Table::kNonces, op.a, op.value);
+    case OpType::kDeleteNonce:
+      return txn_.Del(Table::kNonces, op.a);
     case OpType::kDeleteAccount:
       return txn_.Del(Table::kAccounts, op.a);
     case OpType::kPutKey:
@@ -238,7 +242,8 @@ Status DumpIndex(Txn& txn, const std::function<Status(const JournalOp&)>& emit) 
     SOS_ASSIGN_OR_RETURN(ok, it.Next());
   }
   SOS_RETURN_IF_ERROR(DumpTable(txn, Table::kUploads, OpType::kPutUpload, emit));
-  return DumpTable(txn, Table::kParts, OpType::kPutPart, emit);
+  SOS_RETURN_IF_ERROR(DumpTable(txn, Table::kParts, OpType::kPutPart, emit));
+  return DumpTable(txn, Table::kNonces, OpType::kPutNonce, emit);
 }
 
 }  // namespace sos::storage

@@ -73,7 +73,7 @@ class IndexTxn {
 };
 
 // Emits the whole index as put-ops (a journal snapshot), in an order Apply
-// can replay: accounts, keys, buckets, objects, uploads, parts.
+// can replay: accounts, keys, buckets, objects, uploads, parts, nonces.
 Status DumpIndex(Txn& txn, const std::function<Status(const JournalOp&)>& emit);
 
 }  // namespace sos::storage

@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::array<const char*, static_cast<int>(Table::kCount)> kTableNames = {
     "meta",        "accounts",         "keys",  "buckets", "objects", "objects_long", "uploads",
-    "upload_keys", "upload_keys_long", "parts", "refs"};
+    "upload_keys", "upload_keys_long", "parts", "refs", "nonces"};
 
 MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 

@@ -47,6 +47,7 @@ enum class Table : int {
   kUploadKeysLong,
   kParts,  // upload id '\0' big-endian part number -> PartRecord
   kRefs,   // blob id -> varint reference count (objects + parts)
+  kNonces,  // single-use nonce -> Fixed64 expiry, ms since epoch (X-Sos-Once URLs)
   kCount,
 };
 

@@ -89,8 +89,10 @@ enum class OpType : uint8_t {
   kPutUpload,       // a = upload id, value = EncodeUpload
   kDeleteUpload,    // a = upload id (its parts go with it)
   kPutPart,         // a = upload id, value = EncodePart
+  kPutNonce,        // a = single-use nonce, value = Fixed64 expiry (ms since epoch)
+  kDeleteNonce,     // a = single-use nonce
 };
-inline constexpr uint8_t kMaxOpType = static_cast<uint8_t>(OpType::kPutPart);
+inline constexpr uint8_t kMaxOpType = static_cast<uint8_t>(OpType::kDeleteNonce);
 
 struct JournalOp {
   OpType type{};

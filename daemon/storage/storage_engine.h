@@ -244,6 +244,20 @@ class StorageEngine {
   virtual Result<std::vector<UploadRecord>> ListUploads(const std::string& bucket,
                                                         const std::string& prefix) = 0;
 
+  // Single-use tokens (pre-signed URLs with X-Sos-Once). ConsumeNonce records
+  // `nonce` (kept until `expires`, journaled like every commit) in one write
+  // transaction: exactly one of any number of concurrent calls with the same
+  // nonce succeeds, the others (and every later one) get AlreadyExists.
+  virtual Status ConsumeNonce(const std::string& nonce, TimePoint expires) {
+    (void)nonce, (void)expires;
+    return Status::NotSupported("ConsumeNonce");
+  }
+  // Forgets the nonces that expired before `now`; returns how many.
+  virtual Result<uint64_t> PurgeNonces(TimePoint now) {
+    (void)now;
+    return uint64_t{0};
+  }
+
   // Maintenance.
   // Recreates the index from the blobs' self-description on the drives.
   virtual Status Rebuild() = 0;

@@ -101,6 +101,9 @@ class StorageEngineImpl final : public StorageEngine {
   Result<std::vector<UploadRecord>> ListUploads(const std::string& bucket,
                                                 const std::string& prefix) override;
 
+  Status ConsumeNonce(const std::string& nonce, TimePoint expires) override;
+  Result<uint64_t> PurgeNonces(TimePoint now) override;
+
   Status Rebuild() override;
   Status CollectGarbage() override;
   Result<StorageStats> Stats() override;

@@ -20,7 +20,8 @@ constexpr const char* kAws = "/usr/bin/aws";
 class AwsCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::access(kAws, X_OK) != 0) GTEST_SKIP() << kAws << " not installed";
+    ASSERT_EQ(::access(kAws, X_OK), 0)
+        << kAws << " is not installed: scripts/install-deps.sh should have installed it";
     std::string tmpl = (fs::temp_directory_path() / "sosd-awscli-XXXXXX").string();
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
@@ -45,18 +46,6 @@ class AwsCliTest : public ::testing::Test {
         "PATH=/usr/bin:/bin",
     };
     return RunProgram(argv, env, std::chrono::seconds(300));
-  }
-
-  void WriteRandomFile(const std::string& path, size_t size, uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::ofstream out(path, std::ios::binary);
-    std::vector<uint64_t> block(8192);
-    for (size_t done = 0; done < size;) {
-      for (auto& w : block) w = rng();
-      size_t n = std::min(size - done, block.size() * sizeof(uint64_t));
-      out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
-      done += n;
-    }
   }
 
   std::string dir_;
@@ -192,6 +181,106 @@ TEST_F(AwsCliTest, S3ApiObjectCalls) {
   EXPECT_EQ(list_json["Contents"].size(), 2u) << list.output;
 
   AWS_OK({"s3api", "delete-object", "--bucket", bucket, "--key", "copy.txt"});
+  AWS_OK({"s3", "rb", "--force", "s3://" + bucket});
+}
+
+TEST_F(AwsCliTest, S3ApiMultipartAndCopy) {
+  const std::string bucket = "awscli-mp-" + std::to_string(::getpid());
+  AWS_OK({"s3api", "create-bucket", "--bucket", bucket});
+  const std::string part1 = dir_ + "/part1", part2 = dir_ + "/part2";
+  WriteRandomFile(part1, 5 << 20, 31);  // every part but the last is >= 5 MiB
+  WriteRandomFile(part2, 1000, 32);
+
+  ProgramResult create =
+      Aws({"s3api", "create-multipart-upload", "--bucket", bucket, "--key", "mp.bin"});
+  ASSERT_EQ(create.exit_code, 0) << create.output;
+  const std::string upload_id =
+      nlohmann::json::parse(create.output, nullptr, false).value("UploadId", "");
+  ASSERT_FALSE(upload_id.empty()) << create.output;
+
+  nlohmann::json parts = nlohmann::json::array();
+  int number = 1;
+  for (const std::string& part : {part1, part2}) {
+    ProgramResult up =
+        Aws({"s3api", "upload-part", "--bucket", bucket, "--key", "mp.bin", "--upload-id",
+             upload_id, "--part-number", std::to_string(number), "--body", part});
+    ASSERT_EQ(up.exit_code, 0) << up.output;
+    const std::string etag = nlohmann::json::parse(up.output, nullptr, false).value("ETag", "");
+    ASSERT_FALSE(etag.empty()) << up.output;
+    parts.push_back({{"ETag", etag}, {"PartNumber", number++}});
+  }
+  ProgramResult listed =
+      Aws({"s3api", "list-parts", "--bucket", bucket, "--key", "mp.bin", "--upload-id", upload_id});
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_EQ(nlohmann::json::parse(listed.output, nullptr, false)["Parts"].size(), 2u)
+      << listed.output;
+  ProgramResult uploads = Aws({"s3api", "list-multipart-uploads", "--bucket", bucket});
+  ASSERT_EQ(uploads.exit_code, 0) << uploads.output;
+  EXPECT_NE(uploads.output.find(upload_id), std::string::npos) << uploads.output;
+
+  const std::string layout = nlohmann::json{{"Parts", parts}}.dump();
+  ProgramResult complete = Aws({"s3api", "complete-multipart-upload", "--bucket", bucket, "--key",
+                                "mp.bin", "--upload-id", upload_id, "--multipart-upload", layout});
+  ASSERT_EQ(complete.exit_code, 0) << complete.output;
+  EXPECT_NE(complete.output.find("-2\\\""), std::string::npos) << complete.output;
+
+  ProgramResult get =
+      Aws({"s3api", "get-object", "--bucket", bucket, "--key", "mp.bin", dir_ + "/mp.back"});
+  ASSERT_EQ(get.exit_code, 0) << get.output;
+  EXPECT_TRUE(ReadFile(dir_ + "/mp.back") == ReadFile(part1) + ReadFile(part2))
+      << "the completed object is the parts in order";
+
+  // upload-part-copy: a new object from a range of the first and all of a copy.
+  ProgramResult copy = Aws({"s3api", "copy-object", "--bucket", bucket, "--key", "mp-copy.bin",
+                            "--copy-source", bucket + "/mp.bin"});
+  ASSERT_EQ(copy.exit_code, 0) << copy.output;
+  ProgramResult got_copy =
+      Aws({"s3api", "get-object", "--bucket", bucket, "--key", "mp-copy.bin", dir_ + "/copy.back"});
+  ASSERT_EQ(got_copy.exit_code, 0) << got_copy.output;
+  EXPECT_TRUE(ReadFile(dir_ + "/copy.back") == ReadFile(dir_ + "/mp.back"));
+
+  ProgramResult create2 =
+      Aws({"s3api", "create-multipart-upload", "--bucket", bucket, "--key", "assembled.bin"});
+  const std::string id2 =
+      nlohmann::json::parse(create2.output, nullptr, false).value("UploadId", "");
+  ASSERT_FALSE(id2.empty()) << create2.output;
+  ProgramResult pc = Aws({"s3api", "upload-part-copy", "--bucket", bucket, "--key", "assembled.bin",
+                          "--upload-id", id2, "--part-number", "1", "--copy-source",
+                          bucket + "/mp.bin", "--copy-source-range", "bytes=0-5242879"});
+  ASSERT_EQ(pc.exit_code, 0) << pc.output;
+  const std::string pc_etag =
+      nlohmann::json::parse(pc.output, nullptr, false)["CopyPartResult"].value("ETag", "");
+  ASSERT_FALSE(pc_etag.empty()) << pc.output;
+  ProgramResult p2 = Aws({"s3api", "upload-part", "--bucket", bucket, "--key", "assembled.bin",
+                          "--upload-id", id2, "--part-number", "2", "--body", part2});
+  ASSERT_EQ(p2.exit_code, 0) << p2.output;
+  const std::string p2_etag = nlohmann::json::parse(p2.output, nullptr, false).value("ETag", "");
+  const std::string layout2 = nlohmann::json{{"Parts",
+                                              {{{"ETag", pc_etag}, {"PartNumber", 1}},
+                                               {{"ETag", p2_etag}, {"PartNumber", 2}}}}}
+                                  .dump();
+  AWS_OK({"s3api", "complete-multipart-upload", "--bucket", bucket, "--key", "assembled.bin",
+          "--upload-id", id2, "--multipart-upload", layout2});
+  AWS_OK({"s3api", "get-object", "--bucket", bucket, "--key", "assembled.bin",
+          dir_ + "/assembled.back"});
+  EXPECT_TRUE(ReadFile(dir_ + "/assembled.back") == ReadFile(part1) + ReadFile(part2));
+
+  // An aborted upload leaves nothing behind.
+  ProgramResult create3 =
+      Aws({"s3api", "create-multipart-upload", "--bucket", bucket, "--key", "aborted.bin"});
+  const std::string id3 =
+      nlohmann::json::parse(create3.output, nullptr, false).value("UploadId", "");
+  ASSERT_FALSE(id3.empty()) << create3.output;
+  AWS_OK({"s3api", "upload-part", "--bucket", bucket, "--key", "aborted.bin", "--upload-id", id3,
+          "--part-number", "1", "--body", part2});
+  AWS_OK({"s3api", "abort-multipart-upload", "--bucket", bucket, "--key", "aborted.bin",
+          "--upload-id", id3});
+  ProgramResult none = Aws({"s3api", "list-multipart-uploads", "--bucket", bucket});
+  ASSERT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_EQ(none.output.find(id3), std::string::npos) << none.output;
+  ProgramResult absent = Aws({"s3api", "head-object", "--bucket", bucket, "--key", "aborted.bin"});
+  EXPECT_NE(absent.exit_code, 0) << absent.output;
+
   AWS_OK({"s3", "rb", "--force", "s3://" + bucket});
 }
 

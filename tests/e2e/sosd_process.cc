@@ -11,10 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -78,6 +80,18 @@ std::string Tail(const std::string& text, size_t n = 3000) {
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
 }  // namespace
+
+void WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::vector<uint64_t> block(8192);
+  for (uint64_t done = 0; done < size;) {
+    for (auto& w : block) w = rng();
+    uint64_t n = std::min<uint64_t>(size - done, block.size() * sizeof(uint64_t));
+    out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
+    done += n;
+  }
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

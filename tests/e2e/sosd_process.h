@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,6 +39,8 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::vector
                          std::chrono::seconds timeout = std::chrono::seconds(300));
 
 std::string ReadFile(const std::string& path);
+// Writes `size` pseudo-random bytes from `seed` to path (replacing it).
+void WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed);
 
 class SosdProcess {
  public:

@@ -1148,6 +1148,46 @@ TEST_P(ObjectStoreContractTest, CannedAcls) {
   EXPECT_TRUE(HasGrant(pb_acl, "FULL_CONTROL", owner, "")) << DescribeAcl(pb_acl);
 }
 
+TEST_P(ObjectStoreContractTest, PutAclReplacesGrants) {
+  CT_ASSERT_OK(PutString(store(), bucket_, "obj", "o"));
+  CT_ASSIGN_OR_FAIL(AccessControlPolicy current, store().GetAcl(bucket_, "obj"));
+  const std::string owner = current.owner.id;
+  ASSERT_FALSE(owner.empty()) << "object ACL without owner";
+
+  AccessControlPolicy policy;
+  policy.owner = current.owner;
+  Grant full;
+  full.grantee.type = Grantee::Type::kCanonicalUser;
+  full.grantee.id = owner;
+  full.permission = "FULL_CONTROL";
+  Grant read;
+  read.grantee.type = Grantee::Type::kGroup;
+  read.grantee.uri = kAllUsersUri;
+  read.permission = "READ";
+  Grant read_acp;
+  read_acp.grantee.type = Grantee::Type::kGroup;
+  read_acp.grantee.uri = kAuthenticatedUsersUri;
+  read_acp.permission = "READ_ACP";
+  policy.grants = {full, read, read_acp};
+  for (const std::string key : {"obj", ""}) {
+    CT_ASSERT_OK(store().PutAcl(bucket_, key, policy));
+    CT_ASSIGN_OR_FAIL(AccessControlPolicy got, store().GetAcl(bucket_, key));
+    EXPECT_EQ(got.owner.id, owner);
+    EXPECT_TRUE(HasGrant(got, "FULL_CONTROL", owner, "")) << DescribeAcl(got);
+    EXPECT_TRUE(HasGrant(got, "READ", "", kAllUsersUri)) << DescribeAcl(got);
+    EXPECT_TRUE(HasGrant(got, "READ_ACP", "", kAuthenticatedUsersUri)) << DescribeAcl(got);
+    EXPECT_FALSE(HasGrant(got, "WRITE", "", kAllUsersUri)) << DescribeAcl(got);
+  }
+  // A canned ACL replaces the grants again.
+  CT_ASSERT_OK(store().PutCannedAcl(bucket_, "obj", "private"));
+  CT_ASSIGN_OR_FAIL(AccessControlPolicy back, store().GetAcl(bucket_, "obj"));
+  EXPECT_FALSE(HasGrant(back, "READ", "", kAllUsersUri)) << DescribeAcl(back);
+  CT_ASSERT_OK(store().PutCannedAcl(bucket_, "", "private"));
+
+  EXPECT_EQ(store().PutAcl(bucket_, "missing", policy).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store().PutAcl(bucket_ + "-missing", "", policy).code(), StatusCode::kNotFound);
+}
+
 // ---------------------------------------------------------------------------
 // Thread-safety: the interface promises concurrent calls on one store.
 

@@ -43,5 +43,16 @@ TEST(CryptoTest, Hex) {
   EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
 }
 
+TEST(CryptoTest, RandomStringsUseOnlyTheAlphabetAndDiffer) {
+  auto a = RandomString(40, "ABC012");
+  auto b = RandomString(40, "ABC012");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 40u);
+  EXPECT_EQ(a->find_first_not_of("ABC012"), std::string::npos) << *a;
+  EXPECT_NE(*a, *b);
+  EXPECT_EQ(RandomBytes(32)->size(), 32u);
+  EXPECT_FALSE(RandomString(4, "").ok());
+}
+
 }  // namespace
 }  // namespace sos

@@ -69,6 +69,8 @@ class RawClient {
   int connect_errno() const { return connect_errno_; }
   void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
 
+  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+
   bool Send(std::string_view data) {
     while (!data.empty()) {
       ssize_t r = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
@@ -497,6 +499,23 @@ TEST(HttpServerTest, ExpectContinueRawFlowAndRejectionWithoutReading) {
     EXPECT_TRUE(client.WaitClosed(5s));
     EXPECT_EQ(client.pending(), "");
   }
+  {
+    // No body: the 100 still comes (as from S3), then the final response, and
+    // the connection serves the next request (botocore relies on this).
+    RawClient client(server->port());
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_TRUE(client.Send(
+          "PUT /empty HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n"));
+      auto cont = client.ReadResponse();
+      ASSERT_TRUE(cont);
+      EXPECT_EQ(cont->status, 100);
+      auto r = client.ReadResponse();
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 200);
+      EXPECT_EQ(r->body, "PUT /empty 0\n");
+      EXPECT_FALSE(r->Header("Connection"));
+    }
+  }
 }
 
 TEST(HttpServerTest, ChunkedRequestBodiesAreDechunkedByteExact) {
@@ -786,6 +805,38 @@ TEST(HttpServerTest, OversizedHeaderGets431) {
   EXPECT_TRUE(client.WaitClosed(5s));
 }
 
+TEST(HttpServerTest, RejectionRendererShapesTheRefusal) {
+  HttpServerOptions options;
+  options.max_header_bytes = 8 << 10;
+  std::vector<int> seen;
+  options.render_rejection = [&seen](int status, std::string_view reason) {
+    seen.push_back(status);
+    return HttpRejection{400, "application/xml",
+                         "<Error><Code>X" + std::to_string(status) + "</Code><Message>" +
+                             std::string(reason) + "</Message></Error>"};
+  };
+  auto server = StartServer(EchoHandler, options);
+  ASSERT_TRUE(server);
+  RawClient client(server->port());
+  ASSERT_TRUE(client.Send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(16 << 10, 'a') +
+                          "\r\n\r\n"));
+  auto r = client.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->Header("Content-Type"), "application/xml");
+  EXPECT_EQ(r->Header("Connection"), "close");
+  EXPECT_EQ(r->body, "<Error><Code>X431</Code><Message>request header too large</Message></Error>");
+  EXPECT_TRUE(client.WaitClosed(5s));
+
+  RawClient bad(server->port());
+  ASSERT_TRUE(bad.Send("THIS IS NOT HTTP\r\n\r\n"));
+  auto b = bad.ReadResponse();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->status, 400);
+  EXPECT_NE(b->body.find("<Code>X400</Code>"), std::string::npos) << b->body;
+  EXPECT_EQ(seen, (std::vector<int>{431, 400}));
+}
+
 TEST(HttpServerTest, MalformedRequestsGet400AndClose) {
   auto server = StartServer(EchoHandler);
   ASSERT_TRUE(server);
@@ -885,6 +936,29 @@ TEST(HttpServerTest, UnreadBodyClosesTheConnectionAfterTheResponse) {
   EXPECT_EQ(s->body, "ignored your body");
   EXPECT_EQ(s->Header("Connection"), "close");
   EXPECT_TRUE(client.WaitClosed(5s));
+}
+
+TEST(HttpServerTest, BodyCutShortIsCancelledNotAnIoError) {
+  std::promise<Status> read_status;
+  auto server = StartServer([&](HttpRequest& req, ResponseWriter& resp) {
+    char buf[64];
+    Result<size_t> n = size_t{0};
+    while ((n = req.body->Read(buf, sizeof buf)).ok() && *n > 0) {
+    }
+    read_status.set_value(n.status());
+    (void)resp.Send(400, "text/plain", "short body");
+  });
+  ASSERT_TRUE(server);
+  RawClient client(server->port());
+  ASSERT_TRUE(client.Send("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten.."));
+  client.ShutdownWrite();
+  auto future = read_status.get_future();
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  // The client's fault: the S3 layer turns kCancelled into 400 IncompleteBody.
+  EXPECT_EQ(future.get().code(), StatusCode::kCancelled);
+  auto r = client.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
 }
 
 TEST(HttpServerTest, MisbehavingHandlersAreContained) {

@@ -102,5 +102,12 @@ TEST(S3ErrorTableTest, ErrorXmlCarriesEverything) {
   EXPECT_EQ(doc->key, "a&b");
 }
 
+TEST(S3ErrorTableTest, RequestsRefusedByTheHttpLayer) {
+  EXPECT_EQ(S3ErrorForHttpRejection(431).http_status, 400);
+  EXPECT_EQ(S3ErrorForHttpRejection(431).code, "RequestHeaderSectionTooLarge");
+  EXPECT_EQ(S3ErrorForHttpRejection(400).code, "BadRequest");
+  EXPECT_EQ(S3ErrorForHttpRejection(505).http_status, 505);
+}
+
 }  // namespace
 }  // namespace sos

@@ -211,6 +211,12 @@ TEST_F(StorageCrashTest, KilledWriterLosesNothingAcknowledged) {
   if (std::getenv(kDirEnv)) GTEST_SKIP();
   std::mt19937 rng(12345);
   int acknowledged = 0;
+  {
+    // The bucket exists before the first kill, however slowly the child starts.
+    auto opened = StorageEngine::Open(CrashOptions(dir_.path(), false));
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    ASSERT_TRUE((*opened)->CreateBucket({"b", "owner", {}, "", ""}).ok());
+  }
   for (int round = 0; round < 10; ++round) {
     // Mostly mid-traffic; sometimes during Open/recovery itself.
     auto delay = std::chrono::milliseconds(round % 4 == 3 ? 5 + rng() % 30 : 150 + rng() % 500);

@@ -941,6 +941,9 @@ TEST(XmlCodecTest, DeleteRequestLimits) {
   ExpectMalformed(
       DecodeDeleteRequest("<Delete><Quiet>maybe</Quiet><Object><Key>a</Key></Object></Delete>")
           .status());
+  // Two keys in one Object: ambiguous, so nothing is deleted.
+  ExpectMalformed(
+      DecodeDeleteRequest("<Delete><Object><Key>a</Key><Key>b</Key></Object></Delete>").status());
 }
 
 TEST(XmlCodecTest, DeleteResultRoundTripAndAwsSample) {

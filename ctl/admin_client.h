@@ -1,0 +1,42 @@
+// AdminClient: sosd's admin API for organisations and keys (the contract is
+// s3core/admin_api.h), as SigV4-signed JSON requests through S3HttpClient.
+//
+// Every call returns the response document as JSON, or a Status built from
+// the JSON error ({"code", "message"}) and the HTTP status, so NoSuchOrganisation
+// is kNotFound and a non-root key kPermissionDenied. Thread-safe (as
+// S3HttpClient).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "s3core/s3_http_client.h"
+#include "s3core/status.h"
+
+namespace sos::ctl {
+
+class AdminClient {
+ public:
+  // Path-style addressing is forced: admin paths are not buckets.
+  explicit AdminClient(S3ClientOptions options);
+
+  Result<nlohmann::json> CreateOrg(const std::string& name);
+  Result<nlohmann::json> ListOrgs();
+  Result<nlohmann::json> GetOrg(const std::string& org);
+  Status DeleteOrg(const std::string& org);
+  Result<nlohmann::json> CreateKey(const std::string& org);
+  Result<nlohmann::json> ListKeys(const std::string& org);
+  Status RevokeKey(const std::string& access_key_id);
+
+  // The Status for a non-2xx admin response (JSON error body, else HTTP status).
+  static Status StatusFromAdminResponse(long http_status, const std::string& body);
+
+ private:
+  // method on "/-/admin/<path>" with an optional JSON body.
+  Result<nlohmann::json> Call(const std::string& method, const std::string& path,
+                              const nlohmann::json* body);
+
+  S3HttpClient client_;
+};
+
+}  // namespace sos::ctl

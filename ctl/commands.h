@@ -1,0 +1,120 @@
+// The sosctl commands: one function per command, each taking its parsed
+// arguments and the Session, printing through the Session's Output and
+// returning the Status that decides the exit code (ctl/exit_code.h).
+// main.cc maps the command line onto these structs (CLI11). Not thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctl/acl_spec.h"
+#include "ctl/s3_path.h"
+#include "ctl/session.h"
+
+namespace sos::ctl {
+
+// mb BUCKET [--acl CANNED]
+struct MakeBucketArgs {
+  std::string bucket;
+  std::string canned_acl;
+};
+Status MakeBucket(Session& session, const MakeBucketArgs& args);
+
+// rb BUCKET [--force]
+struct RemoveBucketArgs {
+  std::string bucket;
+  bool force = false;  // delete every object and upload first
+};
+Status RemoveBucket(Session& session, const RemoveBucketArgs& args);
+
+// ls [BUCKET[/PREFIX]] [-r]
+struct ListArgs {
+  std::string path;  // empty: list buckets
+  bool recursive = false;
+};
+Status List(Session& session, const ListArgs& args);
+
+// Metadata flags shared by put and headers.
+struct HeaderFlags {
+  std::optional<std::string> content_type, cache_control, content_disposition, content_encoding,
+      content_language, expires;
+  std::vector<std::string> meta;         // "name=value"
+  std::vector<std::string> remove_meta;  // names (headers only)
+};
+
+// put FILE BUCKET/KEY (a key ending in '/' or no key: + the file's name)
+struct PutArgs {
+  std::string file;
+  std::string path;
+  std::string canned_acl;
+  HeaderFlags headers;
+};
+Status Put(Session& session, const PutArgs& args);
+
+// get BUCKET/KEY [FILE|DIR|-]
+struct GetArgs {
+  std::string path;
+  std::string file;
+};
+Status Get(Session& session, const GetArgs& args);
+
+// rm BUCKET/KEY... [-r]
+struct RemoveArgs {
+  std::vector<std::string> paths;
+  bool recursive = false;
+};
+Status Remove(Session& session, const RemoveArgs& args);
+
+// headers BUCKET/KEY [--content-type ...]: shows them, or changes them by a self-copy.
+struct HeadersArgs {
+  std::string path;
+  HeaderFlags headers;
+};
+Status Headers(Session& session, const HeadersArgs& args);
+
+// acl get BUCKET[/KEY]
+Status AclGet(Session& session, const std::string& path);
+
+// acl set BUCKET[/KEY] [CANNED] [--read ORG]... [-r]
+struct AclSetArgs {
+  std::string path;
+  std::string canned_acl;
+  std::vector<GrantSpec> grants;
+  bool recursive = false;  // every object under the prefix
+};
+Status AclSet(Session& session, const AclSetArgs& args);
+
+// presign BUCKET/KEY [--method get|put] [--expires 15m] [--once]
+struct PresignArgs {
+  std::string path;
+  std::string method = "get";
+  std::string expires = "15m";
+  bool once = false;
+};
+Status Presign(Session& session, const PresignArgs& args);
+
+// public-url BUCKET/KEY
+Status PublicUrl(Session& session, const std::string& path);
+
+// org create|list|rm, key create|list|revoke (sosd's admin API).
+Status OrgCreate(Session& session, const std::string& name);
+Status OrgList(Session& session);
+Status OrgRemove(Session& session, const std::string& org);
+Status KeyCreate(Session& session, const std::string& org);
+Status KeyList(Session& session, const std::string& org);
+Status KeyRevoke(Session& session, const std::string& access_key_id);
+
+// Helpers shared by the command files.
+Result<S3Path> ParseObjectPath(const std::string& text);  // needs a key
+Result<WriteOptions> ApplyHeaderFlags(const HeaderFlags& flags, WriteOptions options);
+// A guess from the file name's extension; "" if unknown.
+std::string GuessContentType(const std::string& file_name);
+// Every object under `prefix` (no delimiter, all pages).
+Status ListAllObjects(ObjectStore& store, const std::string& bucket, const std::string& prefix,
+                      std::vector<ObjectMeta>* out);
+// DeleteMany over every object under `prefix`; *deleted counts them.
+Status DeleteAllUnder(ObjectStore& store, const std::string& bucket, const std::string& prefix,
+                      uint64_t* deleted);
+
+}  // namespace sos::ctl

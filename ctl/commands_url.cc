@@ -1,0 +1,44 @@
+// presign and public-url.
+#include <algorithm>
+#include <cctype>
+
+#include "ctl/commands.h"
+#include "ctl/duration.h"
+#include "ctl/exit_code.h"
+#include "ctl/presign.h"
+
+namespace sos::ctl {
+
+Status Presign(Session& session, const PresignArgs& args) {
+  SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(args.path));
+  auto expires = ParseDuration(args.expires);
+  if (!expires.ok()) return UsageError(expires.status().message());
+  PresignOptions options;
+  options.method = args.method;
+  std::transform(options.method.begin(), options.method.end(), options.method.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  options.expires = *expires;
+  if (args.once) options.once_nonce = NewOnceNonce();
+  SOS_ASSIGN_OR_RETURN(Settings settings, session.GetSettings());
+  SOS_ASSIGN_OR_RETURN(Credentials credentials, session.GetCredentials());
+  auto now = std::chrono::system_clock::now();
+  SOS_ASSIGN_OR_RETURN(std::string url, PresignObjectUrl(settings.endpoint, settings.region,
+                                                         credentials, path, options, now));
+  session.out().Print({{"url", url},
+                       {"method", options.method},
+                       {"expires_seconds", options.expires.count()},
+                       {"expires_at", FormatTimeJson(now + options.expires)},
+                       {"once", args.once}},
+                      url);
+  return Status::Ok();
+}
+
+Status PublicUrl(Session& session, const std::string& text) {
+  SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(text));
+  SOS_ASSIGN_OR_RETURN(Settings settings, session.GetSettings());
+  std::string url = PublicObjectUrl(settings.endpoint, path);
+  session.out().Print({{"url", url}}, url);
+  return Status::Ok();
+}
+
+}  // namespace sos::ctl

@@ -1,0 +1,32 @@
+#include "ctl/exit_code.h"
+
+namespace sos::ctl {
+
+Status UsageError(std::string message) {
+  return Status(StatusCode::kInvalidArgument, std::move(message), kUsageErrorCode);
+}
+
+int ExitCodeFor(const Status& status) {
+  if (status.ok()) return kExitOk;
+  if (status.s3_code() == kUsageErrorCode) return kExitUsage;
+  switch (status.code()) {
+    case StatusCode::kNotFound:
+      return kExitNotFound;
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kUnauthenticated:
+      return kExitDenied;
+    default:
+      return kExitFailed;
+  }
+}
+
+std::string ExitCodeHelp() {
+  return "EXIT CODES:\n"
+         "  0  ok\n"
+         "  1  the operation failed (the S3 error code and message are printed)\n"
+         "  2  usage error\n"
+         "  3  not found (NoSuchBucket, NoSuchKey, NoSuchOrganisation)\n"
+         "  4  access denied (AccessDenied, unknown key, bad signature)\n";
+}
+
+}  // namespace sos::ctl

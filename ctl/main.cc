@@ -1,0 +1,203 @@
+// sosctl: the command line of sos. Parses the command line with CLI11, runs
+// one command from ctl/commands.h and turns its Status into the exit code.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+
+#include "ctl/commands.h"
+#include "ctl/exit_code.h"
+
+namespace {
+
+using sos::Status;
+using namespace sos::ctl;
+
+constexpr const char* kEnvironmentHelp =
+    "ENVIRONMENT:\n"
+    "  SOS_ENDPOINT                  endpoint (default http://127.0.0.1:8000, the local sosd)\n"
+    "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN   credentials\n"
+    "  AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE   a profile of an AWS credentials file\n"
+    "  AWS_REGION, AWS_DEFAULT_REGION            region (default us-east-1)\n"
+    "Paths are BUCKET/KEY or s3://BUCKET/KEY.\n\n";
+
+void AddHeaderFlags(CLI::App* cmd, HeaderFlags& f) {
+  cmd->add_option("--content-type", f.content_type, "Content-Type");
+  cmd->add_option("--cache-control", f.cache_control, "Cache-Control");
+  cmd->add_option("--content-disposition", f.content_disposition, "Content-Disposition");
+  cmd->add_option("--content-encoding", f.content_encoding, "Content-Encoding");
+  cmd->add_option("--content-language", f.content_language, "Content-Language");
+  cmd->add_option("--expires", f.expires, "Expires (an HTTP date)");
+  cmd->add_option("--meta", f.meta, "user metadata NAME=VALUE (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "sosctl: buckets, objects, ACLs, pre-signed URLs, organisations and keys of an S3 "
+      "endpoint (sosd or any S3 service)",
+      "sosctl"};
+  app.footer(std::string(kEnvironmentHelp) + ExitCodeHelp());
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the subcommand: `org create X --json`
+
+  GlobalFlags global;
+  app.add_option("--endpoint", global.endpoint, "S3 endpoint URL (else SOS_ENDPOINT)");
+  app.add_option("--region", global.region, "region (else AWS_REGION, us-east-1)");
+  app.add_option("--profile", global.profile, "credentials profile (else AWS_PROFILE)");
+  app.add_flag("--json", global.json, "print one JSON document (errors too)");
+  app.add_flag("--no-progress", global.no_progress, "never draw a progress bar");
+
+  std::function<Status(Session&)> run;
+
+  MakeBucketArgs mb;
+  auto* mb_cmd = app.add_subcommand("mb", "make a bucket");
+  mb_cmd->add_option("bucket", mb.bucket, "bucket name")->required();
+  mb_cmd->add_option("--acl", mb.canned_acl, "canned ACL (e.g. public-read)");
+  mb_cmd->callback([&] { run = [&](Session& s) { return MakeBucket(s, mb); }; });
+
+  RemoveBucketArgs rb;
+  auto* rb_cmd = app.add_subcommand("rb", "remove a bucket");
+  rb_cmd->add_option("bucket", rb.bucket, "bucket name")->required();
+  rb_cmd->add_flag("--force", rb.force, "delete its objects and uploads first");
+  rb_cmd->callback([&] { run = [&](Session& s) { return RemoveBucket(s, rb); }; });
+
+  ListArgs ls;
+  auto* ls_cmd = app.add_subcommand("ls", "list buckets, or the objects under BUCKET[/PREFIX]");
+  ls_cmd->add_option("path", ls.path, "BUCKET[/PREFIX]");
+  ls_cmd->add_flag("-r,--recursive", ls.recursive, "list every object, not one level");
+  ls_cmd->callback([&] { run = [&](Session& s) { return List(s, ls); }; });
+
+  PutArgs put;
+  auto* put_cmd = app.add_subcommand("put", "upload a file (multipart above 8 MiB)");
+  put_cmd->add_option("file", put.file, "local file")->required();
+  put_cmd->add_option("path", put.path, "BUCKET/KEY (a trailing / adds the file name)")->required();
+  put_cmd->add_option("--acl", put.canned_acl, "canned ACL");
+  AddHeaderFlags(put_cmd, put.headers);
+  put_cmd->callback([&] { run = [&](Session& s) { return Put(s, put); }; });
+
+  GetArgs get;
+  auto* get_cmd = app.add_subcommand("get", "download an object");
+  get_cmd->add_option("path", get.path, "BUCKET/KEY")->required();
+  get_cmd->add_option("file", get.file, "local file or directory, - for stdout");
+  get_cmd->callback([&] { run = [&](Session& s) { return Get(s, get); }; });
+
+  RemoveArgs rm;
+  auto* rm_cmd = app.add_subcommand("rm", "remove objects");
+  rm_cmd->add_option("paths", rm.paths, "BUCKET/KEY ...")->required();
+  rm_cmd->add_flag("-r,--recursive", rm.recursive, "remove every object under BUCKET/PREFIX");
+  rm_cmd->callback([&] { run = [&](Session& s) { return Remove(s, rm); }; });
+
+  HeadersArgs headers;
+  auto* headers_cmd = app.add_subcommand(
+      "headers", "show an object's headers, or change them (a self-copy keeping data and ACL)");
+  headers_cmd->add_option("path", headers.path, "BUCKET/KEY")->required();
+  AddHeaderFlags(headers_cmd, headers.headers);
+  headers_cmd->add_option("--remove-meta", headers.headers.remove_meta, "remove user metadata NAME")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  headers_cmd->callback([&] { run = [&](Session& s) { return Headers(s, headers); }; });
+
+  auto* acl_cmd = app.add_subcommand("acl", "show or set ACLs");
+  acl_cmd->require_subcommand(1);
+  std::string acl_get_path;
+  auto* acl_get_cmd = acl_cmd->add_subcommand("get", "show the ACL of a bucket or object");
+  acl_get_cmd->add_option("path", acl_get_path, "BUCKET[/KEY]")->required();
+  acl_get_cmd->callback([&] { run = [&](Session& s) { return AclGet(s, acl_get_path); }; });
+
+  AclSetArgs acl_set;
+  std::vector<std::string> grant_read, grant_write, grant_read_acp, grant_write_acp, grant_full;
+  auto* acl_set_cmd = acl_cmd->add_subcommand(
+      "set",
+      "set a canned ACL, or replace the ACL with grants (the owner keeps FULL_CONTROL). ORG is "
+      "an organisation name or canonical ID, all-users or authenticated-users");
+  acl_set_cmd->add_option("path", acl_set.path, "BUCKET[/KEY], or BUCKET/PREFIX with -r")
+      ->required();
+  acl_set_cmd->add_option("canned", acl_set.canned_acl,
+                          "private, public-read, public-read-write, authenticated-read, "
+                          "bucket-owner-read, bucket-owner-full-control");
+  for (auto [flag, list] : {std::pair{"--read", &grant_read},
+                            {"--write", &grant_write},
+                            {"--read-acp", &grant_read_acp},
+                            {"--write-acp", &grant_write_acp},
+                            {"--full-control", &grant_full}}) {
+    acl_set_cmd->add_option(flag, *list, "grant to ORG (repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+  acl_set_cmd->add_flag("-r,--recursive", acl_set.recursive,
+                        "apply to every object under the prefix");
+  acl_set_cmd->callback([&] {
+    for (auto [permission, list] : {std::pair{"READ", &grant_read},
+                                    {"WRITE", &grant_write},
+                                    {"READ_ACP", &grant_read_acp},
+                                    {"WRITE_ACP", &grant_write_acp},
+                                    {"FULL_CONTROL", &grant_full}}) {
+      for (const auto& org : *list) acl_set.grants.push_back({permission, org});
+    }
+    run = [&](Session& s) { return AclSet(s, acl_set); };
+  });
+
+  PresignArgs presign;
+  auto* presign_cmd = app.add_subcommand("presign", "print a pre-signed URL");
+  presign_cmd->add_option("path", presign.path, "BUCKET/KEY")->required();
+  presign_cmd->add_option("--method", presign.method, "get or put")
+      ->check(CLI::IsMember({"get", "put", "GET", "PUT"}));
+  presign_cmd->add_option("--expires", presign.expires, "lifetime: 90s, 15m, 2h, 7d (max 7d)");
+  presign_cmd->add_flag("--once", presign.once, "single use (sosd): a second use is refused");
+  presign_cmd->callback([&] { run = [&](Session& s) { return Presign(s, presign); }; });
+
+  std::string public_path;
+  auto* public_cmd = app.add_subcommand(
+      "public-url", "print the plain URL of an object (public once its ACL is public-read)");
+  public_cmd->add_option("path", public_path, "BUCKET/KEY")->required();
+  public_cmd->callback([&] { run = [&](Session& s) { return PublicUrl(s, public_path); }; });
+
+  auto* org_cmd = app.add_subcommand("org", "organisations (sosd, root key)");
+  org_cmd->require_subcommand(1);
+  std::string org_name;
+  auto* org_create = org_cmd->add_subcommand("create", "create one; prints its ID and first key");
+  org_create->add_option("name", org_name, "organisation name")->required();
+  org_create->callback([&] { run = [&](Session& s) { return OrgCreate(s, org_name); }; });
+  auto* org_list = org_cmd->add_subcommand("list", "list organisations");
+  org_list->callback([&] { run = [&](Session& s) { return OrgList(s); }; });
+  auto* org_rm = org_cmd->add_subcommand("rm", "remove an organisation that owns no bucket");
+  org_rm->add_option("org", org_name, "name or canonical ID")->required();
+  org_rm->callback([&] { run = [&](Session& s) { return OrgRemove(s, org_name); }; });
+
+  auto* key_cmd = app.add_subcommand("key", "access keys (sosd, root key)");
+  key_cmd->require_subcommand(1);
+  std::string key_arg;
+  auto* key_create = key_cmd->add_subcommand("create", "create a key for an organisation");
+  key_create->add_option("org", key_arg, "name or canonical ID")->required();
+  key_create->callback([&] { run = [&](Session& s) { return KeyCreate(s, key_arg); }; });
+  auto* key_list = key_cmd->add_subcommand("list", "list an organisation's keys");
+  key_list->add_option("org", key_arg, "name or canonical ID")->required();
+  key_list->callback([&] { run = [&](Session& s) { return KeyList(s, key_arg); }; });
+  auto* key_revoke = key_cmd->add_subcommand("revoke", "revoke a key");
+  key_revoke->add_option("access_key_id", key_arg, "access key ID")->required();
+  key_revoke->callback([&] { run = [&](Session& s) { return KeyRevoke(s, key_arg); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and a pointer to --help
+    return kExitUsage;
+  }
+
+  Output output(global.json, std::cout, std::cerr);
+  Session session(global, output);
+  if (!run) {
+    output.Error(UsageError("no command given (see --help)"));
+    return kExitUsage;
+  }
+  Status status = run(session);
+  if (!status.ok()) output.Error(status);
+  return ExitCodeFor(status);
+}

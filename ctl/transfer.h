@@ -1,0 +1,46 @@
+// Uploads and downloads between local files and an ObjectStore, streamed in
+// bounded memory.
+//
+// UploadFile sends a file with one PUT, or as a multipart upload once it is
+// larger than one part (parts of at least 8 MiB, more when the file would
+// need over 10000; kParallelParts at a time), aborting the upload if any part
+// fails. DownloadToFile
+// writes into "FILE.sosctl-part" and renames it over FILE only when every
+// byte arrived, so a failed get never leaves a truncated FILE behind.
+// DownloadToFd streams into an open descriptor (stdout). A ProgressBar, if
+// given, follows the bytes. Thread-compatible: one transfer per call.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ctl/progress_bar.h"
+#include "ctl/s3_path.h"
+#include "s3core/object_store.h"
+
+namespace sos::ctl {
+
+inline constexpr uint64_t kMinPartSize = uint64_t{8} << 20;
+inline constexpr int kMaxParts = 10000;
+// Parts in flight at once: each streams from the file, so memory stays bounded.
+inline constexpr int kParallelParts = 4;
+
+// The part size for a file of `size` bytes: kMinPartSize, or larger (whole
+// MiB) so that the file fits in kMaxParts parts.
+uint64_t PartSizeFor(uint64_t size);
+
+struct UploadResult {
+  std::string etag;
+  uint64_t size = 0;
+  int parts = 0;  // 0: a single PUT
+};
+
+Result<UploadResult> UploadFile(ObjectStore& store, const std::string& file, const S3Path& dst,
+                                const WriteOptions& options, ProgressBar* progress);
+
+Result<GetResult> DownloadToFile(ObjectStore& store, const S3Path& src, const std::string& file,
+                                 ProgressBar* progress);
+Result<GetResult> DownloadToFd(ObjectStore& store, const S3Path& src, int fd,
+                               ProgressBar* progress);
+
+}  // namespace sos::ctl

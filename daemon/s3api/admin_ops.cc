@@ -1,0 +1,290 @@
+// The admin API of sosd: organisations and their keys (contract and JSON
+// shapes in s3core/admin_api.h). Requests are authenticated like S3 requests
+// and allowed for the root organisation only; everything, errors included,
+// is answered in JSON. Secrets are drawn from RAND_bytes, returned once at
+// creation and never logged (the access log carries only the path).
+#include <algorithm>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "daemon/s3api/s3_context.h"
+#include "daemon/s3api/s3_error_table.h"
+#include "s3core/admin_api.h"
+#include "s3core/crypto.h"
+#include "s3core/time_format.h"
+#include "s3core/uri.h"
+
+namespace sos::s3api {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxAdminBody = 64 << 10;
+constexpr size_t kMaxOrgName = 64;
+constexpr std::string_view kUpperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+constexpr std::string_view kSecretAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+// Organisation names are unique; creation checks and creates under this lock.
+std::mutex create_mu;
+
+Status Error(StatusCode code, std::string message, std::string s3_code) {
+  return Status(code, std::move(message), std::move(s3_code));
+}
+Status NoSuchOrganisation(std::string_view org) {
+  return Error(StatusCode::kNotFound,
+               "No organisation named or with the ID '" + std::string(org) + "'.",
+               "NoSuchOrganisation");
+}
+
+int HttpStatusOf(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kUnauthenticated:
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kNotEmpty:
+      return 409;
+    default:
+      return S3ErrorFor(s).http_status;
+  }
+}
+
+Status SendJson(Context& ctx, int status, const json& body) {
+  StartResponse(ctx, status);
+  if (status == 204) return ctx.out.Send(204, "", "");
+  return ctx.out.Send(status, "application/json", body.dump() + "\n");
+}
+
+Status ValidateOrgName(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= kMaxOrgName;
+  for (char c : name) {
+    ok &= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  }
+  if (!ok) {
+    return Error(StatusCode::kInvalidArgument,
+                 "An organisation name is 1 to 64 characters of [a-z0-9._-].",
+                 "InvalidOrganisationName");
+  }
+  return Status::Ok();
+}
+
+bool IsCanonicalId(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+json OrgJson(const Account& a) {
+  return {{"id", a.id}, {"name", a.display_name}, {"created", FormatIso8601Extended(a.created)}};
+}
+
+// An organisation by canonical ID or by name.
+Result<Account> FindOrg(Context& ctx, std::string_view org) {
+  if (IsCanonicalId(org)) {
+    auto a = ctx.engine.GetAccount(std::string(org));
+    if (a.ok()) return a;
+    if (a.status().code() != StatusCode::kNotFound) return a.status();
+  }
+  SOS_ASSIGN_OR_RETURN(std::vector<Account> all, ctx.engine.ListAccounts());
+  for (Account& a : all) {
+    if (a.display_name == org) return std::move(a);
+  }
+  return NoSuchOrganisation(org);
+}
+
+Result<AccessKey> NewKey(Context& ctx, const std::string& account_id) {
+  AccessKey key;
+  key.account_id = account_id;
+  key.created = ctx.now;
+  SOS_ASSIGN_OR_RETURN(std::string tail, RandomString(16, kUpperAlnum));
+  key.access_key_id = "SOSK" + tail;
+  SOS_ASSIGN_OR_RETURN(key.secret, RandomString(40, kSecretAlphabet));
+  SOS_RETURN_IF_ERROR(ctx.engine.AddKey(key));
+  return key;
+}
+
+Result<json> ReadJsonBody(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxAdminBody, /*required=*/true));
+  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return Error(StatusCode::kInvalidArgument, "The body is not a JSON object.", "MalformedJSON");
+  }
+  return doc;
+}
+
+Status CreateOrg(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(json doc, ReadJsonBody(ctx));
+  auto name_it = doc.find("name");
+  if (name_it == doc.end() || !name_it->is_string()) {
+    return Error(StatusCode::kInvalidArgument, "\"name\" (a string) is required.",
+                 "InvalidOrganisationName");
+  }
+  std::string name = name_it->get<std::string>();
+  SOS_RETURN_IF_ERROR(ValidateOrgName(name));
+  Account account;
+  {
+    std::lock_guard lock(create_mu);
+    SOS_ASSIGN_OR_RETURN(std::vector<Account> all, ctx.engine.ListAccounts());
+    for (const Account& a : all) {
+      if (a.display_name == name) {
+        return Error(StatusCode::kAlreadyExists, "The organisation '" + name + "' exists.",
+                     "OrganisationAlreadyExists");
+      }
+    }
+    SOS_ASSIGN_OR_RETURN(std::string raw, RandomBytes(32));
+    account.id = HexEncode(raw);
+    account.display_name = name;
+    account.created = ctx.now;
+    SOS_RETURN_IF_ERROR(ctx.engine.CreateAccount(account));
+  }
+  SOS_ASSIGN_OR_RETURN(AccessKey key, NewKey(ctx, account.id));
+  json out = OrgJson(account);
+  out["access_key_id"] = key.access_key_id;
+  out["secret_access_key"] = key.secret;
+  return SendJson(ctx, 201, out);
+}
+
+Status ListOrgs(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(std::vector<Account> all, ctx.engine.ListAccounts());
+  std::sort(all.begin(), all.end(),
+            [](const Account& a, const Account& b) { return a.display_name < b.display_name; });
+  json orgs = json::array();
+  for (const Account& a : all) orgs.push_back(OrgJson(a));
+  return SendJson(ctx, 200, {{"orgs", orgs}});
+}
+
+Status DeleteOrg(Context& ctx, const Account& org) {
+  if (org.id == ctx.options.root_account_id) {
+    return Error(StatusCode::kPermissionDenied, "The root organisation cannot be deleted.",
+                 "AccessDenied");
+  }
+  Status s = ctx.engine.DeleteAccount(org.id);
+  if (s.code() == StatusCode::kNotEmpty) {
+    return Error(StatusCode::kNotEmpty,
+                 "The organisation '" + org.display_name + "' still owns buckets.",
+                 "OrganisationNotEmpty");
+  }
+  if (s.code() == StatusCode::kNotFound) return NoSuchOrganisation(org.id);
+  SOS_RETURN_IF_ERROR(s);
+  return SendJson(ctx, 204, {});
+}
+
+Status ListOrgKeys(Context& ctx, const Account& org) {
+  SOS_ASSIGN_OR_RETURN(std::vector<AccessKey> keys, ctx.engine.ListKeys(org.id));
+  json out = json::array();
+  for (const AccessKey& k : keys) {
+    out.push_back(
+        {{"access_key_id", k.access_key_id}, {"created", FormatIso8601Extended(k.created)}});
+  }
+  return SendJson(ctx, 200, {{"keys", out}});
+}
+
+Status DeleteKey(Context& ctx, const std::string& access_key_id) {
+  auto key = ctx.engine.LookupKey(access_key_id);
+  if (!key.ok()) {
+    if (key.status().code() != StatusCode::kNotFound) return key.status();
+    return Error(StatusCode::kNotFound, "No access key '" + access_key_id + "'.", "NoSuchKey");
+  }
+  if (key->account_id == ctx.options.root_account_id) {
+    // Without a key nobody could administer the store any more.
+    SOS_ASSIGN_OR_RETURN(std::vector<AccessKey> root_keys, ctx.engine.ListKeys(key->account_id));
+    if (root_keys.size() <= 1) {
+      return Error(StatusCode::kAlreadyExists,
+                   "This is the root organisation's last key; add another one first.",
+                   "LastRootKey");
+    }
+  }
+  Status s = ctx.engine.RevokeKey(access_key_id);
+  if (s.code() == StatusCode::kNotFound) {
+    return Error(StatusCode::kNotFound, "No access key '" + access_key_id + "'.", "NoSuchKey");
+  }
+  SOS_RETURN_IF_ERROR(s);
+  return SendJson(ctx, 204, {});
+}
+
+Status MethodNotAllowed(const std::string& method) {
+  return Error(StatusCode::kNotSupported, "The method " + method + " is not allowed here.",
+               "MethodNotAllowed");
+}
+
+// Path segments after "/-/admin/", percent-decoded.
+Result<std::vector<std::string>> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  std::string_view rest = path.substr(admin::kPathPrefix.size());
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    auto seg = UriDecode(rest.substr(0, slash), /*plus_is_space=*/false);
+    if (!seg || seg->empty()) {
+      return Error(StatusCode::kInvalidArgument, "Malformed admin path.", "InvalidURI");
+    }
+    out.push_back(std::move(*seg));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+Status Dispatch(Context& ctx, const std::function<Status()>& authenticate) {
+  if (ctx.options.root_account_id.empty()) {
+    return Error(StatusCode::kNotFound, "The admin API is not enabled.", "NoSuchResource");
+  }
+  SOS_RETURN_IF_ERROR(authenticate());
+  if (ctx.principal.anonymous || ctx.principal.account_id != ctx.options.root_account_id) {
+    return Error(StatusCode::kPermissionDenied, "Only the root organisation may use the admin API.",
+                 "AccessDenied");
+  }
+  SOS_ASSIGN_OR_RETURN(std::vector<std::string> seg, Segments(ctx.route.wire_path));
+  const std::string& m = ctx.head.method;
+  if (!seg.empty() && seg[0] == "orgs") {
+    if (seg.size() == 1) {
+      if (m == "POST") return CreateOrg(ctx);
+      if (m == "GET") return ListOrgs(ctx);
+      return MethodNotAllowed(m);
+    }
+    if (seg.size() == 2 || (seg.size() == 3 && seg[2] == "keys")) {
+      SOS_ASSIGN_OR_RETURN(Account org, FindOrg(ctx, seg[1]));
+      if (seg.size() == 2) {
+        if (m == "GET") return SendJson(ctx, 200, OrgJson(org));
+        if (m == "DELETE") return DeleteOrg(ctx, org);
+        return MethodNotAllowed(m);
+      }
+      if (m == "POST") {
+        SOS_ASSIGN_OR_RETURN(AccessKey key, NewKey(ctx, org.id));
+        return SendJson(ctx, 201,
+                        {{"access_key_id", key.access_key_id},
+                         {"secret_access_key", key.secret},
+                         {"org_id", org.id}});
+      }
+      if (m == "GET") return ListOrgKeys(ctx, org);
+      return MethodNotAllowed(m);
+    }
+  }
+  if (seg.size() == 2 && seg[0] == "keys") {
+    if (m == "DELETE") return DeleteKey(ctx, seg[1]);
+    return MethodNotAllowed(m);
+  }
+  return Error(StatusCode::kNotFound, "No such admin resource.", "NoSuchResource");
+}
+
+}  // namespace
+
+Status AdminApi(Context& ctx, const std::function<Status()>& authenticate) {
+  Status s = Dispatch(ctx, authenticate);
+  if (!s.ok() && !ctx.out.headers_sent() && !ctx.out.finished()) {
+    S3Error error = S3ErrorFor(s);
+    int http = HttpStatusOf(s);
+    std::string code = s.s3_code().empty() ? error.code : s.s3_code();
+    std::string message = http >= 500 ? "We encountered an internal error." : s.message();
+    (void)SendJson(ctx, http, {{"code", code}, {"message", message}});
+  }
+  return s;
+}
+
+}  // namespace sos::s3api
