@@ -1,5 +1,8 @@
 #include "daemon/s3api/authorizer.h"
 
+#include <memory>
+#include <unordered_map>
+
 #include "s3core/xml_codec.h"
 
 namespace sos {
@@ -101,12 +104,33 @@ Status AuthorizeAuthenticated(const Principal& principal) {
   return principal.anonymous ? Denied() : Status::Ok();
 }
 
+namespace {
+
+// The decoded form of a stored ACL. A connection thread checks the same few
+// ACLs again and again (a bucket's public-read objects share one), and the
+// XML parse is a large share of a small public GET: keep the last ones per
+// thread. Bounded; nullptr for an unreadable ACL.
+std::shared_ptr<const AccessControlPolicy> DecodedAcl(std::string_view acl) {
+  constexpr size_t kMaxCached = 32;
+  thread_local std::unordered_map<std::string, std::shared_ptr<const AccessControlPolicy>> cache;
+  std::string key(acl);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  auto policy = DecodeAccessControlPolicy(acl);
+  std::shared_ptr<const AccessControlPolicy> decoded;
+  if (policy.ok()) decoded = std::make_shared<const AccessControlPolicy>(std::move(*policy));
+  if (cache.size() >= kMaxCached) cache.clear();
+  cache.emplace(std::move(key), decoded);
+  return decoded;
+}
+
+}  // namespace
+
 bool AclGrants(std::string_view acl, std::string_view owner_id, const Principal& principal,
                Permission permission) {
   if (!principal.anonymous && principal.account_id == owner_id) return true;
   if (acl.empty()) return false;
-  auto policy = DecodeAccessControlPolicy(acl);
-  if (!policy.ok()) return false;  // unreadable ACL: grant nothing beyond the owner
+  auto policy = DecodedAcl(acl);
+  if (!policy) return false;  // unreadable ACL: grant nothing beyond the owner
   for (const auto& grant : policy->grants) {
     if (GranteeMatches(grant.grantee, principal) && Implies(grant.permission, permission)) {
       return true;
