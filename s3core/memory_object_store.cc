@@ -6,13 +6,12 @@
 #include <array>
 #include <string_view>
 
+#include "s3core/conditions.h"
 #include "s3core/crypto.h"
 #include "s3core/memory_object_store_internal.h"
 
 namespace sos {
 
-using memstore::CheckReadConditions;
-using memstore::CheckWriteConditions;
 using memstore::NoSuchBucket;
 using memstore::NoSuchKey;
 using memstore::QuotedMd5Hex;
@@ -150,7 +149,8 @@ Result<ObjectMeta> MemoryObjectStore::Head(const std::string& bucket, const std:
   if (!b) return NoSuchBucket(bucket);
   auto it = b->objects.find(key);
   if (it == b->objects.end()) return NoSuchKey(bucket, key);
-  SOS_RETURN_IF_ERROR(CheckReadConditions(conditions, it->second.meta, Now(), false));
+  SOS_RETURN_IF_ERROR(EvaluateReadConditions(conditions, it->second.meta.etag,
+                                             it->second.meta.last_modified, Now(), false));
   return it->second.meta;
 }
 
@@ -164,7 +164,8 @@ Result<GetResult> MemoryObjectStore::Get(const GetRequest& request, const BodySi
     auto it = b->objects.find(request.key);
     if (it == b->objects.end()) return NoSuchKey(request.bucket, request.key);
     const Object& obj = it->second;
-    SOS_RETURN_IF_ERROR(CheckReadConditions(request.conditions, obj.meta, Now(), false));
+    SOS_RETURN_IF_ERROR(EvaluateReadConditions(request.conditions, obj.meta.etag,
+                                               obj.meta.last_modified, Now(), false));
     SOS_ASSIGN_OR_RETURN(Span span, ResolveRange(request.range, obj.meta.size));
     result.meta = obj.meta;
     result.first_byte = span.first;
@@ -192,8 +193,9 @@ Result<PutResult> MemoryObjectStore::Put(const std::string& bucket, const std::s
     Bucket* b = FindBucket(bucket);
     if (!b) return NoSuchBucket(bucket);
     auto it = b->objects.find(key);
-    SOS_RETURN_IF_ERROR(CheckWriteConditions(
-        options.conditions, it == b->objects.end() ? nullptr : &it->second.meta, bucket, key));
+    SOS_RETURN_IF_ERROR(
+        EvaluateWriteConditions(options.conditions.if_match, options.conditions.if_none_match,
+                                it == b->objects.end() ? nullptr : &it->second.meta, bucket, key));
   }
   std::string data;
   SOS_ASSIGN_OR_RETURN(std::string md5, ReadBody(body, &data));
@@ -203,8 +205,9 @@ Result<PutResult> MemoryObjectStore::Put(const std::string& bucket, const std::s
   auto it = b->objects.find(key);
   // Checked again under the same lock as the commit: this is what makes
   // If-None-Match: * an atomic create.
-  SOS_RETURN_IF_ERROR(CheckWriteConditions(
-      options.conditions, it == b->objects.end() ? nullptr : &it->second.meta, bucket, key));
+  SOS_RETURN_IF_ERROR(
+      EvaluateWriteConditions(options.conditions.if_match, options.conditions.if_none_match,
+                              it == b->objects.end() ? nullptr : &it->second.meta, bucket, key));
   Object obj;
   obj.meta = memstore::MetaFromOptions(options, key, data.size(), QuotedMd5Hex(md5), Now());
   obj.meta.owner = options_.owner;
@@ -226,8 +229,9 @@ Result<CopyResult> MemoryObjectStore::Copy(const CopyRequest& request) {
   Bucket* dst_bucket = FindBucket(request.dst_bucket);
   if (!dst_bucket) return NoSuchBucket(request.dst_bucket);
   const TimePoint now = Now();
-  SOS_RETURN_IF_ERROR(CheckReadConditions(request.source_conditions, src->second.meta, now,
-                                          /*copy_source=*/true));
+  SOS_RETURN_IF_ERROR(EvaluateReadConditions(request.source_conditions, src->second.meta.etag,
+                                             src->second.meta.last_modified, now,
+                                             /*copy_source=*/true));
   if (request.src_bucket == request.dst_bucket && request.src_key == request.dst_key &&
       !request.replace_metadata) {
     return Status::InvalidArgument(
@@ -237,9 +241,10 @@ Result<CopyResult> MemoryObjectStore::Copy(const CopyRequest& request) {
         "InvalidRequest");
   }
   auto dst = dst_bucket->objects.find(request.dst_key);
-  SOS_RETURN_IF_ERROR(CheckWriteConditions(
-      request.options.conditions, dst == dst_bucket->objects.end() ? nullptr : &dst->second.meta,
-      request.dst_bucket, request.dst_key));
+  SOS_RETURN_IF_ERROR(EvaluateWriteConditions(
+      request.options.conditions.if_match, request.options.conditions.if_none_match,
+      dst == dst_bucket->objects.end() ? nullptr : &dst->second.meta, request.dst_bucket,
+      request.dst_key));
   const Object& s = src->second;
   // A copy is a new single-part object: a multipart source gets a plain MD5.
   std::string etag =

@@ -51,23 +51,10 @@ Status NoSuchUpload(const std::string& upload_id);
 // Keys are 1..1024 bytes.
 Status ValidateKey(const std::string& key);
 
-// GET/HEAD preconditions in RFC 9110 order: If-Match, else If-Unmodified-Since
-// (412); then If-None-Match, else If-Modified-Since (304, or 412 for a copy
-// source). Times compare at whole seconds; a future If-Modified-Since is ignored.
-Status CheckReadConditions(const Conditions& c, const ObjectMeta& meta, TimePoint now,
-                           bool copy_source);
-// Conditional writes: If-None-Match: * (412 if the key exists), If-Match: etag
-// (412 on mismatch, 404 NoSuchKey if absent). Other If-None-Match values are
-// NotImplemented, as in S3. Time conditions do not apply to writes.
-Status CheckWriteConditions(const Conditions& c, const ObjectMeta* existing,
-                            const std::string& bucket, const std::string& key);
-
 // Reads the whole body into *data; returns its raw MD5. A source shorter or
 // longer than its declared Size() is "IncompleteBody".
 Result<std::string> ReadBody(BodySource& body, std::string* data);
 std::string QuotedMd5Hex(const std::string& raw_md5);
-// ETags compare without surrounding quotes or a weak "W/" prefix.
-bool EtagEquals(std::string_view a, std::string_view b);
 
 ObjectMeta MetaFromOptions(const WriteOptions& options, const std::string& key, uint64_t size,
                            const std::string& etag, TimePoint now);

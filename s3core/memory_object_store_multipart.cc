@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "s3core/conditions.h"
 #include "s3core/crypto.h"
 #include "s3core/memory_object_store_internal.h"
 
@@ -138,7 +139,7 @@ Result<PutResult> MemoryObjectStore::CompleteMultipartUpload(
   uint64_t total = 0;
   for (size_t i = 0; i < parts.size(); ++i) {
     auto it = upload->parts.find(parts[i].part_number);
-    if (it == upload->parts.end() || !memstore::EtagEquals(parts[i].etag, it->second.etag)) {
+    if (it == upload->parts.end() || !EtagEquals(parts[i].etag, it->second.etag)) {
       return Status::InvalidArgument("part " + std::to_string(parts[i].part_number) +
                                          " was not found or its ETag did not match",
                                      "InvalidPart");
@@ -155,8 +156,9 @@ Result<PutResult> MemoryObjectStore::CompleteMultipartUpload(
   }
   Bucket* b = FindBucket(bucket);
   auto existing = b->objects.find(key);
-  SOS_RETURN_IF_ERROR(memstore::CheckWriteConditions(
-      conditions, existing == b->objects.end() ? nullptr : &existing->second.meta, bucket, key));
+  SOS_RETURN_IF_ERROR(EvaluateWriteConditions(
+      conditions.if_match, conditions.if_none_match,
+      existing == b->objects.end() ? nullptr : &existing->second.meta, bucket, key));
   auto data = std::make_shared<std::string>();
   data->reserve(static_cast<size_t>(total));
   std::string md5s;

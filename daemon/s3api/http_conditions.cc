@@ -21,15 +21,6 @@ std::optional<uint64_t> ParseU64(std::string_view s) {
   return v;
 }
 
-std::string_view BareEtag(std::string_view e) {
-  e = Trim(e);
-  if (e.substr(0, 2) == "W/") e.remove_prefix(2);
-  if (e.size() >= 2 && e.front() == '"' && e.back() == '"') e = e.substr(1, e.size() - 2);
-  return e;
-}
-
-TimePoint Seconds(TimePoint t) { return std::chrono::floor<std::chrono::seconds>(t); }
-
 }  // namespace
 
 std::optional<ByteRange> ParseRangeHeader(std::string_view value) {
@@ -97,50 +88,6 @@ Conditions ConditionsFromHeaders(const HttpRequestHead& head, std::string_view p
     c.if_unmodified_since = ParseHttpDate(*v);
   }
   return c;
-}
-
-bool EtagListMatches(std::string_view list, std::string_view etag) {
-  if (Trim(list) == "*") return true;
-  std::string_view want = BareEtag(etag);
-  while (true) {
-    size_t comma = list.find(',');
-    if (BareEtag(list.substr(0, comma)) == want) return true;
-    if (comma == std::string_view::npos) return false;
-    list.remove_prefix(comma + 1);
-  }
-}
-
-std::string QuoteEtag(std::string_view etag) { return "\"" + std::string(BareEtag(etag)) + "\""; }
-
-Status EvaluateReadConditions(const Conditions& c, std::string_view etag, TimePoint last_modified,
-                              TimePoint now, bool copy_source) {
-  const TimePoint modified = Seconds(last_modified);
-  const std::string prefix = copy_source ? "x-amz-copy-source-" : "";
-  if (c.if_match) {
-    if (!EtagListMatches(*c.if_match, etag)) {
-      return Status::PreconditionFailed(
-          "At least one of the pre-conditions you specified did not "
-          "hold (" +
-          prefix + "If-Match).");
-    }
-  } else if (c.if_unmodified_since && modified > Seconds(*c.if_unmodified_since)) {
-    return Status::PreconditionFailed(
-        "At least one of the pre-conditions you specified did not "
-        "hold (" +
-        prefix + "If-Unmodified-Since).");
-  }
-  auto not_modified = [&](std::string header) {
-    if (!copy_source) return Status::NotModified();
-    return Status::PreconditionFailed(
-        "At least one of the pre-conditions you specified did not hold (" + prefix + header + ").");
-  };
-  if (c.if_none_match) {
-    if (EtagListMatches(*c.if_none_match, etag)) return not_modified("If-None-Match");
-  } else if (c.if_modified_since && *c.if_modified_since <= now &&
-             modified <= Seconds(*c.if_modified_since)) {
-    return not_modified("If-Modified-Since");
-  }
-  return Status::Ok();
 }
 
 std::string ContentRange(const ResolvedRange& range, uint64_t size) {

@@ -5,10 +5,8 @@
 // and the whole object is served. A range starting at or past the end, or a
 // zero suffix, is unsatisfiable (416, Content-Range: bytes */size).
 //
-// Preconditions (RFC 7232 §6 order): If-Match, else If-Unmodified-Since ->
-// 412; then If-None-Match, else If-Modified-Since -> 304 (412 for a copy
-// source). Dates compare at whole seconds; unparsable or future
-// If-Modified-Since dates are ignored. ETags compare without quotes or "W/".
+// Preconditions: the headers become Conditions here (an unparsable date is
+// ignored); s3core/conditions.h evaluates them.
 // Pure functions; thread-safe.
 #pragma once
 
@@ -17,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "s3core/conditions.h"
 #include "s3core/http_request_head.h"
 #include "s3core/model.h"
 #include "s3core/status.h"
@@ -38,15 +37,6 @@ Result<ResolvedRange> ParseCopySourceRange(std::string_view value, uint64_t size
 // If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, each name
 // prefixed by `prefix` ("x-amz-copy-source-" for copy sources).
 Conditions ConditionsFromHeaders(const HttpRequestHead& head, std::string_view prefix = "");
-
-// OK, kPreconditionFailed (412) or kNotModified (304; 412 when copy_source).
-Status EvaluateReadConditions(const Conditions& conditions, std::string_view etag,
-                              TimePoint last_modified, TimePoint now, bool copy_source = false);
-
-// "*" or a comma-separated list of (quoted, possibly weak) ETags.
-bool EtagListMatches(std::string_view list, std::string_view etag);
-// `abc`, `"abc"`, `W/"abc"` -> `"abc"`.
-std::string QuoteEtag(std::string_view etag);
 
 // "Content-Range: bytes F-L/size".
 std::string ContentRange(const ResolvedRange& range, uint64_t size);

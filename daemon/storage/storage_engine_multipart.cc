@@ -9,6 +9,7 @@
 #include "daemon/storage/engine_rules.h"
 #include "daemon/storage/index_txn.h"
 #include "daemon/storage/storage_engine_impl.h"
+#include "s3core/conditions.h"
 #include "s3core/crypto.h"
 
 namespace sos {
@@ -124,8 +125,7 @@ Result<ObjectRecord> StorageEngineImpl::CompleteUpload(const std::string& upload
     std::string md5s;
     for (size_t i = 0; i < parts.size(); ++i) {
       auto it = by_number.find(parts[i].part_number);
-      if (it == by_number.end() ||
-          storage::BareEtag(parts[i].etag) != storage::BareEtag(it->second->etag)) {
+      if (it == by_number.end() || BareEtag(parts[i].etag) != BareEtag(it->second->etag)) {
         return InvalidPart(parts[i].part_number, "was not found or its ETag did not match");
       }
       const PartRecord& p = *it->second;
@@ -135,7 +135,7 @@ Result<ObjectRecord> StorageEngineImpl::CompleteUpload(const std::string& upload
                                            " bytes, below the minimum allowed size",
                                        "EntityTooSmall");
       }
-      std::optional<std::string> md5 = HexDecode(storage::BareEtag(p.etag));
+      std::optional<std::string> md5 = HexDecode(BareEtag(p.etag));
       if (!md5 || md5->size() != 16) return InvalidPart(p.part_number, "has no MD5 ETag");
       md5s += *md5;
       o.segments.push_back(p.segment);
