@@ -20,58 +20,17 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/child_process.h"
+
 #ifndef SOSD_PATH
 #error "SOSD_PATH must name the sosd binary"
 #endif
-
-extern char** environ;
 
 namespace sos::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-// Forks argv with stdout+stderr to `out_fd`; the child dies with us.
-pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, int out_fd,
-            int err_fd) {
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
-  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT}) ::signal(sig, SIG_DFL);
-    ::dup2(devnull, 0);
-    ::dup2(out_fd, 1);
-    ::dup2(err_fd, 2);
-    ::close_range(3, ~0U, 0);
-    ::execve(cargv[0], cargv.data(), cenv.data());
-    ::_exit(127);
-  }
-  ::close(devnull);
-  return pid;
-}
-
-std::optional<int> WaitFor(pid_t pid, milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (true) {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return -1;
-    if (Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-}
 
 std::string Tail(const std::string& text, size_t n = 3000) {
   return text.size() <= n ? text : "..." + text.substr(text.size() - n);
@@ -105,22 +64,23 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::vector
   ProgramResult result;
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return result;
-  pid_t pid = Spawn(argv, env, pipefd[1], pipefd[1]);
+  Result<pid_t> spawned = SpawnChild(argv, env, pipefd[1], pipefd[1]);
   ::close(pipefd[1]);
-  if (pid < 0) {
+  if (!spawned.ok()) {
     ::close(pipefd[0]);
     return result;
   }
+  const pid_t pid = *spawned;
   // Read in a thread so a chatty child never blocks on a full pipe.
   std::thread reader([&] {
     char buf[4096];
     ssize_t n;
     while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) result.output.append(buf, n);
   });
-  std::optional<int> status = WaitFor(pid, timeout);
+  std::optional<int> status = WaitForExit(pid, timeout);
   if (!status) {
     ::kill(pid, SIGKILL);
-    status = WaitFor(pid, std::chrono::seconds(10));
+    status = WaitForExit(pid, std::chrono::seconds(10));
     result.output += "\n[killed after " + std::to_string(timeout.count()) + " s]";
   }
   reader.join();
@@ -197,10 +157,11 @@ Result<std::unique_ptr<SosdProcess>> SosdProcess::Start(Options options) {
 
   int out = ::open(p->stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   int err = ::open(p->stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  p->pid_ = Spawn(argv, env_list, out, err);
+  Result<pid_t> spawned = SpawnChild(argv, env_list, out, err);
   ::close(out);
   ::close(err);
-  if (p->pid_ < 0) return Status::IOError("fork failed");
+  SOS_RETURN_IF_ERROR(spawned.status());
+  p->pid_ = *spawned;
 
   const std::string health = p->endpoint() + "/-/health";
   auto deadline = Clock::now() + p->options_.start_timeout;
@@ -226,10 +187,10 @@ Result<std::unique_ptr<SosdProcess>> SosdProcess::Start(Options options) {
 std::optional<int> SosdProcess::Stop(std::chrono::seconds grace) {
   if (pid_ <= 0) return std::nullopt;
   ::kill(pid_, SIGTERM);
-  std::optional<int> status = WaitFor(pid_, grace);
+  std::optional<int> status = WaitForExit(pid_, grace);
   if (!status) {
     ::kill(pid_, SIGKILL);
-    status = WaitFor(pid_, std::chrono::seconds(10));
+    status = WaitForExit(pid_, std::chrono::seconds(10));
   }
   pid_ = -1;
   return status;

@@ -24,6 +24,8 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/child_process.h"
+
 extern char** environ;
 
 namespace sos::testing {
@@ -157,9 +159,8 @@ std::string FindProgram(const std::string& name) {
   return "/usr/bin/" + name;
 }
 
-// Forks and execs argv with stdout/stderr appended to the given files, in its
-// own process group, killed with its parent thread. Everything the child needs
-// is prepared before fork(), so the child only makes async-signal-safe calls.
+// Runs argv (found on the usual paths) with stdout/stderr appended to the
+// given files, in its own process group (see child_process.h).
 Result<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& out_path,
                     const std::string& err_path) {
   std::string program = FindProgram(argv.at(0));
@@ -167,64 +168,26 @@ Result<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& out
     return Status::NotFound(argv.at(0) +
                             " not found; install ceph-mon ceph-osd radosgw ceph-common");
   }
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  args[0] = program;
   // A developer's CEPH_ARGS/CEPH_CONF must not point our daemons elsewhere.
-  std::vector<char*> cenv;
+  std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
-    if (std::strncmp(*e, "CEPH_", 5) != 0) cenv.push_back(*e);
+    if (std::strncmp(*e, "CEPH_", 5) != 0) env.emplace_back(*e);
   }
-  cenv.push_back(nullptr);
-
   int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (out < 0 || err < 0 || devnull < 0) {
+  if (out < 0 || err < 0) {
     Status s = Status::IOError("open " + out_path + ": " + std::strerror(errno));
-    for (int fd : {out, err, devnull}) {
+    for (int fd : {out, err}) {
       if (fd >= 0) ::close(fd);
     }
     return s;
   }
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);  // a terminal's Ctrl-C goes to us, and we stop in order
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    // Signal masks and ignored signals survive exec; a caller that blocks
-    // SIGTERM to sigwait() for it must not make the daemons deaf to it.
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT}) ::signal(sig, SIG_DFL);
-    ::dup2(devnull, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::close_range(3, ~0U, 0);
-    ::execve(program.c_str(), cargv.data(), cenv.data());
-    ::_exit(127);
-  }
-  int fork_errno = errno;
+  Result<pid_t> pid = SpawnChild(args, env, out, err, /*own_group=*/true);
   ::close(out);
   ::close(err);
-  ::close(devnull);
-  if (pid < 0) return Status::IOError(std::string("fork: ") + std::strerror(fork_errno));
   return pid;
-}
-
-// Waits up to `timeout` for pid to exit; returns its wait status or nullopt.
-std::optional<int> WaitFor(pid_t pid, milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (true) {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return -1;  // not our child any more
-    if (Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
 }
 
 bool Exited(pid_t pid, int* status) { return ::waitpid(pid, status, WNOHANG) == pid; }
@@ -437,10 +400,10 @@ Result<std::string> RgwCluster::Run(const std::vector<std::string>& argv,
   for (const auto& a : argv) command += (command.empty() ? "" : " ") + a;
   { std::ofstream(base + ".cmd") << command << "\n"; }
   SOS_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, base + ".out", base + ".err"));
-  std::optional<int> status = WaitFor(pid, timeout);
+  std::optional<int> status = WaitForExit(pid, timeout);
   if (!status) {
     ::kill(pid, SIGKILL);
-    WaitFor(pid, seconds(5));
+    WaitForExit(pid, seconds(5));
     return Status::Timeout("`" + command + "` did not finish within " +
                            std::to_string(timeout.count()) + " s; stderr:\n" +
                            Tail(ReadFile(base + ".err"), 20));
@@ -598,9 +561,9 @@ void RgwCluster::StopDaemons() {
   for (auto it = daemons_.rbegin(); it != daemons_.rend(); ++it) {
     if (it->pid <= 0) continue;
     ::kill(it->pid, SIGTERM);
-    if (!WaitFor(it->pid, seconds(10))) {
+    if (!WaitForExit(it->pid, seconds(10))) {
       ::kill(it->pid, SIGKILL);
-      WaitFor(it->pid, seconds(10));
+      WaitForExit(it->pid, seconds(10));
     }
     it->pid = -1;
   }
