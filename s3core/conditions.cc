@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "s3core/s3_errors.h"
+
 namespace sos {
 namespace {
 
@@ -74,10 +76,7 @@ Status EvaluateWriteConditions(const std::optional<std::string>& if_match,
     if (existing) return Status::PreconditionFailed("key '" + key + "' already exists");
   }
   if (if_match) {
-    if (!existing) {
-      return Status::NotFound("key '" + key + "' does not exist in bucket '" + bucket + "'",
-                              "NoSuchKey");
-    }
+    if (!existing) return NoSuchKey(bucket, key);
     if (!EtagListMatches(*if_match, existing->etag)) {
       return Status::PreconditionFailed("If-Match '" + *if_match + "' does not match " +
                                         existing->etag);

@@ -10,6 +10,7 @@
 
 #include "s3core/acl.h"
 #include "s3core/memory_object_store.h"
+#include "s3core/s3_errors.h"
 
 namespace sos {
 
@@ -44,9 +45,9 @@ struct MemoryObjectStore::Bucket {
 
 namespace memstore {
 
-Status NoSuchBucket(const std::string& bucket);
-Status NoSuchKey(const std::string& bucket, const std::string& key);
-Status NoSuchUpload(const std::string& upload_id);
+using sos::NoSuchBucket;
+using sos::NoSuchKey;
+using sos::NoSuchUpload;
 
 // Keys are 1..1024 bytes.
 Status ValidateKey(const std::string& key);

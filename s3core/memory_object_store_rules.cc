@@ -8,19 +8,6 @@
 
 namespace sos::memstore {
 
-Status NoSuchBucket(const std::string& bucket) {
-  return Status::NotFound("bucket '" + bucket + "' does not exist", "NoSuchBucket");
-}
-
-Status NoSuchKey(const std::string& bucket, const std::string& key) {
-  return Status::NotFound("key '" + key + "' does not exist in bucket '" + bucket + "'",
-                          "NoSuchKey");
-}
-
-Status NoSuchUpload(const std::string& upload_id) {
-  return Status::NotFound("upload '" + upload_id + "' does not exist", "NoSuchUpload");
-}
-
 Status ValidateKey(const std::string& key) {
   if (key.empty()) return Status::InvalidArgument("empty object key", "InvalidArgument");
   if (key.size() > 1024) {

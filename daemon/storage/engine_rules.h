@@ -9,12 +9,13 @@
 #include <string_view>
 
 #include "daemon/storage/storage_engine.h"
+#include "s3core/s3_errors.h"
 
 namespace sos::storage {
 
-Status NoSuchBucket(const std::string& bucket);
-Status NoSuchKey(const std::string& bucket, const std::string& key);
-Status NoSuchUpload(const std::string& upload_id);
+using sos::NoSuchBucket;
+using sos::NoSuchKey;
+using sos::NoSuchUpload;
 
 Status CheckWritePrecondition(const WritePrecondition& pc, const ObjectMeta* existing,
                               const std::string& bucket, const std::string& key);
