@@ -112,22 +112,33 @@ Result<OpenReplica> OpenReplicaFile(DriveSet& drives, size_t drive, const std::s
   std::string path = drives.BlobPath(drive, id);
   r.fd.Reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!r.fd.valid()) return ErrnoStatus(errno, "open " + path);
-  std::string head(kBlobHeaderSize, '\0');
+  // One read of the file's first kWholeReadBytes: a short read means it is
+  // all of the file (a small object: header, data and table at once).
+  std::string head(kWholeReadBytes, '\0');
   SOS_ASSIGN_OR_RETURN(size_t n, ReadAt(r.fd.get(), head.data(), head.size(), 0, path));
-  if (n != head.size()) return Truncated(id, drive);
-  SOS_ASSIGN_OR_RETURN(r.header, DecodeBlobHeader(head));
+  if (n < kBlobHeaderSize) return Truncated(id, drive);
+  const bool whole = n < head.size();
+  head.resize(n);
+  SOS_ASSIGN_OR_RETURN(r.header, DecodeBlobHeader(std::string_view(head).substr(0, kBlobHeaderSize)));
   if (r.header.id != id || r.header.block_size != block_size) {
     return Status::Corruption("replica " + path + " holds another blob");
   }
-  struct stat st;
-  if (::fstat(r.fd.get(), &st) != 0) return ErrnoStatus(errno, "stat " + path);
-  if (static_cast<uint64_t>(st.st_size) != BlobFileSize(r.header.size, r.header.blocks)) {
-    return Truncated(id, drive);
+  const uint64_t file_size = BlobFileSize(r.header.size, r.header.blocks);
+  const uint64_t table_at = kBlobHeaderSize + r.header.size;
+  std::string table;
+  if (whole) {
+    if (n != file_size) return Truncated(id, drive);
+    table = head.substr(table_at);
+    head.resize(table_at);
+    r.data = std::move(head);  // header + data; blocks are served from memory
+  } else {
+    struct stat st;
+    if (::fstat(r.fd.get(), &st) != 0) return ErrnoStatus(errno, "stat " + path);
+    if (static_cast<uint64_t>(st.st_size) != file_size) return Truncated(id, drive);
+    table.assign(8 * r.header.blocks + 8, '\0');
+    SOS_ASSIGN_OR_RETURN(n, ReadAt(r.fd.get(), table.data(), table.size(), table_at, path));
+    if (n != table.size()) return Truncated(id, drive);
   }
-  std::string table(8 * r.header.blocks + 8, '\0');
-  SOS_ASSIGN_OR_RETURN(
-      n, ReadAt(r.fd.get(), table.data(), table.size(), kBlobHeaderSize + r.header.size, path));
-  if (n != table.size()) return Truncated(id, drive);
   size_t body = table.size() - 8;
   if (GetFixed64(table.data() + body) != XXH3_64bits(table.data(), body)) {
     return Status::Corruption("bad checksum table in " + path);
@@ -141,10 +152,14 @@ Result<OpenReplica> OpenReplicaFile(DriveSet& drives, size_t drive, const std::s
 static Status ReadBlock(const OpenReplica& r, uint64_t b, std::string* buf) {
   uint64_t start = b * r.header.block_size;
   size_t len = static_cast<size_t>(std::min<uint64_t>(r.header.block_size, r.header.size - start));
-  buf->resize(len);
-  SOS_ASSIGN_OR_RETURN(size_t n, ReadAt(r.fd.get(), buf->data(), len, kBlobHeaderSize + start,
-                                        "read blob " + r.header.id));
-  if (n != len) return Truncated(r.header.id, r.drive);
+  if (!r.data.empty()) {
+    buf->assign(r.data, kBlobHeaderSize + start, len);
+  } else {
+    buf->resize(len);
+    SOS_ASSIGN_OR_RETURN(size_t n, ReadAt(r.fd.get(), buf->data(), len, kBlobHeaderSize + start,
+                                          "read blob " + r.header.id));
+    if (n != len) return Truncated(r.header.id, r.drive);
+  }
   if (XXH3_64bits(buf->data(), len) != r.sums[b]) {
     return Status::Corruption("checksum mismatch in block " + std::to_string(b) + " of blob " +
                               r.header.id + " on drive " + std::to_string(r.drive));

@@ -112,12 +112,16 @@ class BlobStore : public std::enable_shared_from_this<BlobStore> {
   IoPool pool_;
 };
 
+// Replica files up to this size are read whole by one pread when opened.
+inline constexpr size_t kWholeReadBytes = 32 << 10;
+
 // One replica file, opened and its header and checksum table validated.
 struct OpenReplica {
   size_t drive = 0;
   UniqueFd fd;
   BlobHeader header;
   std::vector<uint64_t> sums;
+  std::string data;  // a small file's header and data, read at open (else empty)
 };
 Result<OpenReplica> OpenReplicaFile(DriveSet& drives, size_t drive, const std::string& id,
                                     uint32_t block_size);
