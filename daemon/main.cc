@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "daemon/http/http_server.h"
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
   service_options.root_account_id = *root_id;
   service_options.region = config->region;
   service_options.domain = config->domain;
-  sos::S3Service service(**engine, service_options);
+  auto service = std::make_unique<sos::S3Service>(**engine, service_options);
 
   sos::HttpServerOptions http_options;
   http_options.host = config->listen_host;
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
     return sos::HttpRejection{error.http_status, "application/xml",
                               sos::S3ErrorXml(error, reason, "", "")};
   };
-  auto server = sos::HttpServer::Start(http_options, service.Handler());
+  auto server = sos::HttpServer::Start(http_options, service->Handler());
   if (!server.ok()) {
     return Fail("listening on " + config->listen_host + ":" + std::to_string(config->listen_port),
                 server.status());
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   (*server)->Shutdown();
   server->reset();
+  service.reset();  // its access log writes out what is still queued
   engine->reset();  // closes the index after every request is done
   std::fprintf(stderr, "sosd: stopped\n");
   return 0;

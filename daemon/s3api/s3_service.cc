@@ -2,11 +2,15 @@
 // render, and the access log.
 #include "daemon/s3api/s3_service.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <random>
 
 #include "daemon/s3api/cors.h"
+#include "daemon/s3api/line_log.h"
 #include "daemon/s3api/s3_context.h"
 #include "s3core/uri.h"
 #include "s3core/xml_codec.h"
@@ -218,11 +222,8 @@ S3Service::S3Service(StorageEngine& engine, S3ServiceOptions options)
     : engine_(engine), options_(std::move(options)) {
   if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
   if (!options_.log) {
-    options_.log = [](std::string_view line) {
-      // One fwrite per line: stdio locks the stream, so lines never interleave.
-      std::string with_newline = std::string(line) + "\n";
-      std::fwrite(with_newline.data(), 1, with_newline.size(), stderr);
-    };
+    auto log = std::make_shared<s3api::LineLog>(STDERR_FILENO);
+    options_.log = [log](std::string_view line) { log->Append(line); };
   }
 }
 
