@@ -8,6 +8,9 @@
 namespace sos::s3api {
 namespace {
 
+// Loads of a copy source before CopyObject gives up on one that keeps changing.
+constexpr int kCopyAttempts = 3;
+
 // A missing object, as the principal may learn it: without READ on the bucket
 // S3 does not reveal whether a key exists.
 Status MissingObject(Context& ctx, const Status& not_found) {
@@ -153,23 +156,35 @@ Status CopyObject(Context& ctx) {
         "attributes.",
         "InvalidRequest");
   }
-  SOS_ASSIGN_OR_RETURN(ObjectRecord src, LoadCopySource(ctx, source));
-  ObjectRecord dst;
-  if (replace) {
-    SOS_ASSIGN_OR_RETURN(dst.meta, MetaFromHeaders(ctx, key));
-  } else {
-    dst.meta = src.meta;
-    dst.meta.key = key;
-  }
-  dst.meta.size = src.meta.size;
-  dst.meta.etag = src.meta.etag;
-  dst.meta.last_modified = ctx.options.clock();
-  dst.meta.owner.reset();
-  dst.owner_id = ctx.principal.account_id;
-  SOS_ASSIGN_OR_RETURN(dst.acl, AclFromHeaders(ctx));
   SOS_ASSIGN_OR_RETURN(WritePrecondition precondition, WritePreconditionFromHeaders(ctx));
-  auto copied =
-      ctx.engine.CopyObject(source.bucket, source.key, bucket, std::move(dst), precondition);
+  SOS_ASSIGN_OR_RETURN(std::string acl, AclFromHeaders(ctx));
+  // The source's ACL and x-amz-copy-source-if-* are checked on the version
+  // loaded here; the engine copies only that version (else kCancelled), so a
+  // source replaced meanwhile is loaded and checked again.
+  Result<ObjectRecord> copied = Status::Internal("copy not attempted");
+  for (int attempt = 0; attempt < kCopyAttempts; ++attempt) {
+    SOS_ASSIGN_OR_RETURN(ObjectRecord src, LoadCopySource(ctx, source));
+    ObjectRecord dst;
+    if (replace) {
+      SOS_ASSIGN_OR_RETURN(dst.meta, MetaFromHeaders(ctx, key));
+    } else {
+      dst.meta = src.meta;
+      dst.meta.key = key;
+    }
+    dst.meta.size = src.meta.size;
+    dst.meta.etag = src.meta.etag;
+    dst.meta.last_modified = ctx.options.clock();
+    dst.meta.owner.reset();
+    dst.owner_id = ctx.principal.account_id;
+    dst.acl = acl;
+    copied = ctx.engine.CopyObject(source.bucket, source.key, bucket, std::move(dst), precondition,
+                                   ObjectVersion::Of(src.meta));
+    if (copied.ok() || copied.status().code() != StatusCode::kCancelled) break;
+  }
+  if (!copied.ok() && copied.status().code() == StatusCode::kCancelled) {
+    return Status::Unavailable("The copy source kept changing during the copy; please retry.",
+                               "SlowDown");
+  }
   if (!copied.ok()) return WithCode(copied.status(), "NoSuchKey");
   return SendXml(ctx, 200, EncodeCopyObjectResult({copied->meta.etag, copied->meta.last_modified}));
 }

@@ -107,6 +107,17 @@ struct WritePrecondition {
   std::optional<std::string> if_none_match;  // "*" (create only) or an ETag
 };
 
+// One version of an object, as a reader saw it (sosd keeps no version ids:
+// the ETag and the modification time tell two versions apart).
+struct ObjectVersion {
+  std::string etag;
+  TimePoint last_modified;
+  static ObjectVersion Of(const ObjectMeta& m) { return {m.etag, m.last_modified}; }
+  bool Matches(const ObjectMeta& m) const {
+    return m.etag == etag && m.last_modified == last_modified;
+  }
+};
+
 // A blob being written: data goes to every replica as it arrives.
 class BlobWriter {
  public:
@@ -220,9 +231,13 @@ class StorageEngine {
                                               const ListObjectsQuery& query) = 0;
   // Makes dst share src's blobs; `dst` carries the new metadata/owner/ACL
   // (its segments are ignored and taken from the source inside the transaction).
+  // With `source_version` (the version whose ACL and copy conditions the caller
+  // checked), a source that is no longer that version fails with kCancelled
+  // and nothing is written: the caller loads the source again.
   virtual Result<ObjectRecord> CopyObject(const std::string& src_bucket, const std::string& src_key,
                                           const std::string& dst_bucket, ObjectRecord dst,
-                                          const WritePrecondition& precondition = {}) = 0;
+                                          const WritePrecondition& precondition = {},
+                                          const std::optional<ObjectVersion>& source_version = {}) = 0;
   virtual Status SetObjectAcl(const std::string& bucket, const std::string& key,
                               const std::string& acl) = 0;
 

@@ -83,7 +83,8 @@ class StorageEngineImpl final : public StorageEngine {
                                       const ListObjectsQuery& query) override;
   Result<ObjectRecord> CopyObject(const std::string& src_bucket, const std::string& src_key,
                                   const std::string& dst_bucket, ObjectRecord dst,
-                                  const WritePrecondition& precondition = {}) override;
+                                  const WritePrecondition& precondition = {},
+                                  const std::optional<ObjectVersion>& source_version = {}) override;
   Status SetObjectAcl(const std::string& bucket, const std::string& key,
                       const std::string& acl) override;
 

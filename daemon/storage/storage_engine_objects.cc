@@ -237,7 +237,8 @@ Result<ListObjectsPage> StorageEngineImpl::ListObjects(const std::string& bucket
 Result<ObjectRecord> StorageEngineImpl::CopyObject(const std::string& src_bucket,
                                                    const std::string& src_key,
                                                    const std::string& dst_bucket, ObjectRecord dst,
-                                                   const WritePrecondition& precondition) {
+                                                   const WritePrecondition& precondition,
+                                                   const std::optional<ObjectVersion>& source_version) {
   SOS_RETURN_IF_ERROR(CheckKey(dst.meta.key));
   std::shared_lock world(world_mu_);
   if (dst.meta.last_modified == TimePoint{}) dst.meta.last_modified = storage::Now();
@@ -246,6 +247,10 @@ Result<ObjectRecord> StorageEngineImpl::CopyObject(const std::string& src_bucket
     SOS_RETURN_IF_ERROR(RequireBucket(itx, src_bucket));
     SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> src, itx.GetObject(src_bucket, src_key));
     if (!src) return storage::NoSuchKey(src_bucket, src_key);
+    if (source_version && !source_version->Matches(src->meta)) {
+      return Status::Cancelled("the copy source " + src_bucket + "/" + src_key +
+                               " changed since it was checked");
+    }
     if (dst_bucket != src_bucket) SOS_RETURN_IF_ERROR(RequireBucket(itx, dst_bucket));
     SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, itx.GetObject(dst_bucket, dst_key));
     SOS_RETURN_IF_ERROR(storage::CheckWritePrecondition(

@@ -225,11 +225,13 @@ class FakeEngine : public StorageEngine {
   }
   Result<ObjectRecord> CopyObject(const std::string& sb, const std::string& sk,
                                   const std::string& db, ObjectRecord dst,
-                                  const WritePrecondition& p) override {
+                                  const WritePrecondition& p,
+                                  const std::optional<ObjectVersion>& version) override {
     std::lock_guard lock(mu_);
     if (!buckets_.count(sb) || !buckets_.count(db)) return NoBucket();
     auto src = objects_[sb].find(sk);
     if (src == objects_[sb].end()) return Status::NotFound("no key", "NoSuchKey");
+    if (version && !version->Matches(src->second.meta)) return Status::Cancelled("changed");
     auto existing = objects_[db].find(dst.meta.key);
     SOS_RETURN_IF_ERROR(Check(p, existing == objects_[db].end() ? nullptr : &existing->second));
     dst.segments = src->second.segments;

@@ -250,6 +250,28 @@ TEST_F(StorageEngineTest, OverwriteAndDeleteFreeBlobs) {
   EXPECT_EQ(engine_->Stats()->bytes_logical, 0u);
 }
 
+TEST_F(StorageEngineTest, CopyOfAVersionRefusesASourceReplacedSinceItWasChecked) {
+  MakeBucket("b");
+  auto old_src = PutBytes(*engine_, "b", "src", Pattern(5000, 1));
+  ASSERT_TRUE(old_src.ok());
+  const ObjectVersion checked = ObjectVersion::Of(old_src->meta);
+  std::string newer = Pattern(7000, 2);
+  ASSERT_TRUE(PutBytes(*engine_, "b", "src", newer).ok());  // replaced after the check
+  ObjectRecord dst;
+  dst.meta.key = "dst";
+  auto stale = engine_->CopyObject("b", "src", "b", dst, {}, checked);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), StatusCode::kCancelled) << stale.status().ToString();
+  EXPECT_EQ(engine_->HeadObject("b", "dst").status().code(), StatusCode::kNotFound);
+  // The current version copies, bytes and ETag together.
+  auto current = engine_->HeadObject("b", "src");
+  ASSERT_TRUE(current.ok());
+  auto fresh = engine_->CopyObject("b", "src", "b", dst, {}, ObjectVersion::Of(current->meta));
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_EQ(fresh->meta.etag, current->meta.etag);
+  EXPECT_TRUE(*ReadAll(*engine_, "b", "dst") == newer);
+}
+
 TEST_F(StorageEngineTest, CopySharesBlobsAndSurvivesSourceDelete) {
   MakeBucket("b");
   MakeBucket("c");
