@@ -9,6 +9,9 @@
 # 64 concurrent 256 MiB uploads. Every row also runs against Ceph RGW on this machine: one
 # monitor, three file-backed bluestore OSDs, pools of size 3 (the same 3-copy durability).
 #
+# The physical references are measured alternately with sosd (nginx and sosd GET rounds take
+# turns; a fio round precedes each 256 MiB PUT), so that drift of the machine hits both alike.
+#
 # Everything lives in one temporary directory, removed at exit; every server binds
 # 127.0.0.1 on a free port; every wait and every load phase is bounded in time.
 # Environment: SOSD (binary, default build/daemon/sosd), BENCH_SECONDS (per timed phase,
@@ -23,6 +26,7 @@ RSS_UPLOADS=${BENCH_RSS_UPLOADS:-64}
 WITH_RGW=${BENCH_RGW:-1}
 CONNS=32
 LARGE_PUTS=5
+GET_ROUNDS=3
 REGION=us-east-1
 AK=SOSBENCHACCESSKEY001
 SK=sosbenchsecretkey0000000000000000000000001
@@ -108,11 +112,12 @@ verify_signed_get() {
 }
 
 # wrk_run SCRIPT URL [script args]: prints "requests duration_us"; fails on any error.
+wrk_seconds=$SECONDS_PER_PHASE
 wrk_run() {
   local script=$1 url=$2
   shift 2
   local out
-  out=$(timeout $((SECONDS_PER_PHASE + 60)) wrk -t2 -c$CONNS -d"${SECONDS_PER_PHASE}s" \
+  out=$(timeout $((wrk_seconds + 60)) wrk -t2 -c$CONNS -d"${wrk_seconds}s" \
     --timeout 30s -s "$here/$script" "$url" -- "$@") || die "wrk on $url failed: $out"
   local line
   line=$(grep '^WRK_RESULT' <<<"$out") || die "wrk on $url printed no result: $out"
@@ -139,6 +144,40 @@ get_rows() {
   res=$(wrk_run wrk-get.lua "$base/bench/obj16m") || exit 1
   read -r r d <<<"$res"
   printf -v "get_large_$name" '%s' "$(mib_per_s "$r" "$d" 16777216)"
+}
+
+# get_rows_alternating NAME_A URL_A NAME_B URL_B: get_rows for two servers at once, in
+# GET_ROUNDS rounds of half a phase each, taking turns: the machine's speed drifts within a
+# minute, and alternating lets that drift hit both alike.
+get_rows_alternating() {
+  local names=("$1" "$3") urls=("$2" "$4") i round r d res row obj
+  for i in 0 1; do
+    verify_get "${urls[$i]}/bench/obj4k" "$data/obj4k"
+    verify_get "${urls[$i]}/bench/obj16m" "$data/obj16m"
+  done
+  wrk_seconds=$(((SECONDS_PER_PHASE + 1) / 2))
+  for row in small large; do
+    obj=obj4k
+    [ $row = large ] && obj=obj16m
+    local sum_r=(0 0) sum_d=(0 0)
+    log "${names[0]} and ${names[1]}: GET $obj x $CONNS connections, $GET_ROUNDS rounds of $wrk_seconds s each"
+    for round in $(seq "$GET_ROUNDS"); do
+      for i in 0 1; do
+        res=$(wrk_run wrk-get.lua "${urls[$i]}/bench/$obj") || exit 1
+        read -r r d <<<"$res"
+        sum_r[$i]=$((sum_r[$i] + r))
+        sum_d[$i]=$((sum_d[$i] + d))
+      done
+    done
+    for i in 0 1; do
+      if [ $row = small ]; then
+        printf -v "get_small_${names[$i]}" '%s' "$(ops_per_s "${sum_r[$i]}" "${sum_d[$i]}")"
+      else
+        printf -v "get_large_${names[$i]}" '%s' "$(mib_per_s "${sum_r[$i]}" "${sum_d[$i]}" 16777216)"
+      fi
+    done
+  done
+  wrk_seconds=$SECONDS_PER_PHASE
 }
 
 # put_rows NAME BASE_URL: PUT 4 KiB (wrk) and 256 MiB (curl, one at a time), anonymous into
@@ -236,8 +275,6 @@ nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
 nginx_pid=$!
 pids+=("$nginx_pid")
 wait_http "http://127.0.0.1:$nginx_port/bench/obj4k" 10
-get_rows nginx "http://127.0.0.1:$nginx_port"
-stop_pid "$nginx_pid"
 
 # ---------------------------------------------------------------------------- fio
 # The same bytes written 3 times with fsync, as sosd writes 3 replicas (in 3 directories of
@@ -275,7 +312,8 @@ pids+=("$sosd_pid")
 sosd_url="http://127.0.0.1:$sosd_port"
 wait_http "$sosd_url/-/health" 30
 load_s3 "$sosd_url"
-get_rows sosd "$sosd_url"
+get_rows_alternating nginx "http://127.0.0.1:$nginx_port" sosd "$sosd_url"
+stop_pid "$nginx_pid"
 put_rows sosd "$sosd_url"
 put_large_fio=$(awk -v n=$LARGE_PUTS -v ms=$fio_total_ms 'BEGIN { printf "%.1f", n * 256 / (ms / 1000) }')
 
