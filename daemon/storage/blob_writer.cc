@@ -17,7 +17,7 @@ namespace {
 
 // Blocks of writeback allowed in flight per replica before a writer waits.
 constexpr uint64_t kWritebackLag = 32;
-// Bytes of a replica between two background fdatasyncs (see FlushBlock).
+// Bytes of a replica between two background fdatasyncs (MaybeSyncInBackground).
 constexpr uint64_t kBackgroundSyncBytes = 16 << 20;
 
 // Starts writeback of [offset, offset+len) and waits for the block (of
@@ -181,9 +181,9 @@ void ReplicatedBlobWriter::FlushBlock() {
 // a flush costs time in proportion to what it holds. So every
 // kBackgroundSyncBytes an fdatasync of the replica starts on the pool, and the
 // device drains while the body still arrives; the fdatasync in Finish then has
-// little left. On this project's 2-core VM this took a 256 MiB PUT from 0.78x
-// to 0.96x of fio's 3-copy rate. Runs on a replica write task (one per replica
-// at a time, so synced_to has one writer).
+// little left. On a 2-core virtual machine this took a 256 MiB PUT from 0.78x
+// to 0.85-0.98x of fio's 3-copy rate (bench/README.md). Runs on a replica
+// write task (one per replica at a time, so synced_to has one writer).
 void ReplicatedBlobWriter::MaybeSyncInBackground(Replica& r, uint64_t end) {
   if (end - r.synced_to < kBackgroundSyncBytes || r.syncing.exchange(true)) return;
   r.synced_to = end;
