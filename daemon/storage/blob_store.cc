@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "daemon/storage/block_hash.h"
 #include "daemon/storage/record_codec.h"
 
 namespace sos::storage {
@@ -160,7 +161,7 @@ static Status ReadBlock(const OpenReplica& r, uint64_t b, std::string* buf) {
                                           "read blob " + r.header.id));
     if (n != len) return Truncated(r.header.id, r.drive);
   }
-  if (XXH3_64bits(buf->data(), len) != r.sums[b]) {
+  if (BlockHash(buf->data(), len) != r.sums[b]) {
     return Status::Corruption("checksum mismatch in block " + std::to_string(b) + " of blob " +
                               r.header.id + " on drive " + std::to_string(r.drive));
   }

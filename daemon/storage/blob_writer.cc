@@ -9,6 +9,7 @@
 #include <deque>
 
 #include "daemon/storage/blob_store.h"
+#include "daemon/storage/block_hash.h"
 #include "daemon/storage/record_codec.h"
 #include "s3core/crypto.h"
 
@@ -151,7 +152,7 @@ Status ReplicatedBlobWriter::Collect() {
 }
 
 void ReplicatedBlobWriter::FlushBlock() {
-  sums_.push_back(XXH3_64bits(fill_.data(), fill_.size()));
+  sums_.push_back(BlockHash(fill_.data(), fill_.size()));
   std::swap(fill_, flight_);
   fill_.clear();
   uint64_t offset = kBlobHeaderSize + (sums_.size() - 1) * uint64_t{store_->block_size()};
