@@ -132,7 +132,9 @@ TEST_F(AclMatrixTest, EveryPrincipalEveryAclEveryOperation) {
           ++denied;
           EXPECT_EQ(r.status, 403) << op << " should be denied: " << r.body;
           // HEAD answers carry no body.
-          if (!r.body.empty()) EXPECT_EQ(r.Code(), "AccessDenied") << op << ": " << r.body;
+          if (!r.body.empty()) {
+            EXPECT_EQ(r.Code(), "AccessDenied") << op << ": " << r.body;
+          }
         }
         return allowed;
       };
@@ -144,7 +146,9 @@ TEST_F(AclMatrixTest, EveryPrincipalEveryAclEveryOperation) {
       }
       expect("head bucket", "READ", Send(*who, "HEAD", bucket, ""), 200);
       Reply get = Send(*who, "GET", bucket, key);
-      if (expect("get", "READ", get, 200)) EXPECT_EQ(get.body, original);
+      if (expect("get", "READ", get, 200)) {
+        EXPECT_EQ(get.body, original);
+      }
       expect("head", "READ", Send(*who, "HEAD", bucket, key), 200);
       Reply get_bucket_acl = Send(*who, "GET", bucket, "", {{"acl", ""}});
       if (expect("get bucket acl", "READ_ACP", get_bucket_acl, 200)) {
