@@ -7,12 +7,6 @@ namespace {
 
 constexpr std::string_view kGrantPrefix = "x-amz-grant-";
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool IsGrantHeader(std::string_view name) {
   return name.size() > kGrantPrefix.size() &&
          EqualsIgnoreCase(name.substr(0, kGrantPrefix.size()), kGrantPrefix);
@@ -33,8 +27,8 @@ Result<Grantee> ParseGrantee(std::string_view item) {
     return Status::InvalidArgument("Invalid grantee '" + std::string(item) + "': want type=value",
                                    "InvalidArgument");
   }
-  std::string_view type = Trim(item.substr(0, eq));
-  std::string_view value = Trim(item.substr(eq + 1));
+  std::string_view type = TrimOws(item.substr(0, eq));
+  std::string_view value = TrimOws(item.substr(eq + 1));
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
     value = value.substr(1, value.size() - 2);
   }
@@ -140,7 +134,7 @@ Result<std::vector<Grant>> ParseGrantHeaders(
           if (rest[end] == '"') quoted = !quoted;
           ++end;
         }
-        std::string_view item = Trim(rest.substr(0, end));
+        std::string_view item = TrimOws(rest.substr(0, end));
         if (!item.empty()) {
           SOS_ASSIGN_OR_RETURN(Grantee grantee, ParseGrantee(item));
           grants.push_back(Grant{std::move(grantee), std::string(permission)});

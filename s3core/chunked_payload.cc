@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "s3core/http_request_head.h"
+
 namespace sos {
 namespace {
 
@@ -47,12 +49,6 @@ std::string Hex(uint64_t v) {
     v >>= 4;
   } while (v != 0);
   return out;
-}
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 bool IsSigned(PayloadMode mode) {
@@ -266,8 +262,8 @@ Status ChunkedPayloadDecoder::OnTrailerLine(std::string_view line) {
   if (colon == std::string_view::npos || colon == 0) {
     return MalformedTrailer("malformed trailer line");
   }
-  std::string name = AsciiLower(TrimSpaces(line.substr(0, colon)));
-  std::string value(TrimSpaces(line.substr(colon + 1)));
+  std::string name = AsciiLower(TrimOws(line.substr(0, colon)));
+  std::string value(TrimOws(line.substr(colon + 1)));
   if (name == kTrailerSignatureName) {
     if (!Signed()) return MalformedTrailer("unsigned trailers carry no signature");
     if (value.size() != 64 || !std::all_of(value.begin(), value.end(), IsHexDigit)) {

@@ -2,16 +2,11 @@
 
 #include <chrono>
 
+#include "s3core/http_request_head.h"
 #include "s3core/s3_errors.h"
 
 namespace sos {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 TimePoint Seconds(TimePoint t) { return std::chrono::floor<std::chrono::seconds>(t); }
 
@@ -23,7 +18,7 @@ Status PreconditionFailed(const std::string& prefix, const std::string& header) 
 }  // namespace
 
 std::string_view BareEtag(std::string_view e) {
-  e = Trim(e);
+  e = TrimOws(e);
   if (e.substr(0, 2) == "W/") e.remove_prefix(2);
   if (e.size() >= 2 && e.front() == '"' && e.back() == '"') e = e.substr(1, e.size() - 2);
   return e;
@@ -34,7 +29,7 @@ std::string QuoteEtag(std::string_view etag) { return "\"" + std::string(BareEta
 bool EtagEquals(std::string_view a, std::string_view b) { return BareEtag(a) == BareEtag(b); }
 
 bool EtagListMatches(std::string_view list, std::string_view etag) {
-  if (Trim(list) == "*") return true;
+  if (TrimOws(list) == "*") return true;
   const std::string_view want = BareEtag(etag);
   while (true) {
     size_t comma = list.find(',');
@@ -70,7 +65,7 @@ Status EvaluateWriteConditions(const std::optional<std::string>& if_match,
                                const ObjectMeta* existing, const std::string& bucket,
                                const std::string& key) {
   if (if_none_match) {
-    if (Trim(*if_none_match) != "*") {
+    if (TrimOws(*if_none_match) != "*") {
       return Status::NotSupported("If-None-Match on writes only supports '*'", "NotImplemented");
     }
     if (existing) return Status::PreconditionFailed("key '" + key + "' already exists");

@@ -39,6 +39,13 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Strips HTTP optional whitespace (spaces and tabs) from both ends.
+inline std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 // Value of the first header named `name` (ASCII case-insensitive), if any.
 inline std::optional<std::string_view> FindHeader(const HttpRequestHead& head,
                                                   std::string_view name) {

@@ -5,17 +5,11 @@
 namespace sos {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::vector<std::string_view> SplitList(std::string_view list) {
   std::vector<std::string_view> out;
   while (!list.empty()) {
     size_t comma = list.find(',');
-    std::string_view item = Trim(list.substr(0, comma));
+    std::string_view item = TrimOws(list.substr(0, comma));
     if (!item.empty()) out.push_back(item);
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -88,8 +82,8 @@ std::vector<std::pair<std::string, std::string>> CorsResponseHeaders(
   h.emplace_back("Access-Control-Allow-Origin", any_origin ? "*" : std::string(origin));
   if (!any_origin) h.emplace_back("Access-Control-Allow-Credentials", "true");
   h.emplace_back("Access-Control-Allow-Methods", Join(rule.allowed_methods));
-  if (preflight && !Trim(request_headers).empty()) {
-    h.emplace_back("Access-Control-Allow-Headers", std::string(Trim(request_headers)));
+  if (preflight && !TrimOws(request_headers).empty()) {
+    h.emplace_back("Access-Control-Allow-Headers", std::string(TrimOws(request_headers)));
   }
   if (!rule.expose_headers.empty()) {
     h.emplace_back("Access-Control-Expose-Headers", Join(rule.expose_headers));

@@ -2,16 +2,11 @@
 
 #include <charconv>
 
+#include "s3core/http_request_head.h"
 #include "s3core/time_format.h"
 
 namespace sos {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<uint64_t> ParseU64(std::string_view s) {
   if (s.empty()) return std::nullopt;
@@ -24,17 +19,17 @@ std::optional<uint64_t> ParseU64(std::string_view s) {
 }  // namespace
 
 std::optional<ByteRange> ParseRangeHeader(std::string_view value) {
-  value = Trim(value);
+  value = TrimOws(value);
   constexpr std::string_view kUnit = "bytes=";
   if (value.size() < kUnit.size() || AsciiLower(value.substr(0, kUnit.size())) != kUnit) {
     return std::nullopt;
   }
-  std::string_view spec = Trim(value.substr(kUnit.size()));
+  std::string_view spec = TrimOws(value.substr(kUnit.size()));
   if (spec.find(',') != std::string_view::npos) return std::nullopt;  // several ranges
   size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
-  std::string_view first = Trim(spec.substr(0, dash));
-  std::string_view last = Trim(spec.substr(dash + 1));
+  std::string_view first = TrimOws(spec.substr(0, dash));
+  std::string_view last = TrimOws(spec.substr(dash + 1));
   if (first.empty()) {
     auto n = ParseU64(last);
     if (!n) return std::nullopt;
