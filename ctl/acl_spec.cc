@@ -59,6 +59,14 @@ Status ValidateCannedAcl(const std::string& canned) {
 
 bool IsDangerousCannedAcl(const std::string& canned) { return canned == "public-read-write"; }
 
+Status CheckCannedAcl(const std::string& canned, Output& out) {
+  SOS_RETURN_IF_ERROR(ValidateCannedAcl(canned));
+  if (IsDangerousCannedAcl(canned)) {
+    out.Warn(canned + " is not recommended: anyone can overwrite and delete");
+  }
+  return Status::Ok();
+}
+
 Result<Grantee> ParseGrantee(const std::string& text, const OrgResolver& resolve) {
   Grantee g;
   if (text == "all-users" || text == "AllUsers" || text == kAllUsersUri) {

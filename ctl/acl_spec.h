@@ -30,6 +30,8 @@ struct GrantSpec {
 Status ValidateCannedAcl(const std::string& canned);
 // True for public-read-write, which deserves a warning.
 bool IsDangerousCannedAcl(const std::string& canned);
+// ValidateCannedAcl, then the warning on `out` for a dangerous one.
+Status CheckCannedAcl(const std::string& canned, Output& out);
 
 // Resolves an organisation name to its canonical ID (sosd's admin API).
 using OrgResolver = std::function<Result<std::string>(const std::string& name)>;

@@ -85,12 +85,15 @@ struct AclSetArgs {
 };
 Status AclSet(Session& session, const AclSetArgs& args);
 
-// presign BUCKET/KEY [--method get|put] [--expires 15m] [--once]
+// presign BUCKET/KEY [--method get|head|put|delete] [--expires 15m] [--once]
+//                    [--acl CANNED] [--header NAME:VALUE]...
 struct PresignArgs {
   std::string path;
   std::string method = "get";
   std::string expires = "15m";
   bool once = false;
+  std::string canned_acl;            // signed as x-amz-acl
+  std::vector<std::string> headers;  // "NAME:VALUE", each signed
 };
 Status Presign(Session& session, const PresignArgs& args);
 

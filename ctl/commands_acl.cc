@@ -23,10 +23,7 @@ Status AclSet(Session& session, const AclSetArgs& args) {
     return UsageError("acl set wants either a canned ACL or grant flags (--read ORG, ...)");
   }
   if (!args.canned_acl.empty()) {
-    SOS_RETURN_IF_ERROR(ValidateCannedAcl(args.canned_acl));
-    if (IsDangerousCannedAcl(args.canned_acl)) {
-      session.out().Warn(args.canned_acl + " is not recommended: anyone can overwrite and delete");
-    }
+    SOS_RETURN_IF_ERROR(CheckCannedAcl(args.canned_acl, session.out()));
   }
   SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
 

@@ -52,10 +52,7 @@ Status MakeBucket(Session& session, const MakeBucketArgs& args) {
   SOS_ASSIGN_OR_RETURN(S3Path path, ParseS3Path(args.bucket));
   if (!path.key.empty()) return UsageError("mb takes a bucket name, not " + args.bucket);
   if (!args.canned_acl.empty()) {
-    SOS_RETURN_IF_ERROR(ValidateCannedAcl(args.canned_acl));
-    if (IsDangerousCannedAcl(args.canned_acl)) {
-      session.out().Warn(args.canned_acl + " is not recommended: anyone can overwrite and delete");
-    }
+    SOS_RETURN_IF_ERROR(CheckCannedAcl(args.canned_acl, session.out()));
   }
   SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
   SOS_RETURN_IF_ERROR(store->CreateBucket(path.bucket, args.canned_acl));

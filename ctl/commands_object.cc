@@ -134,10 +134,7 @@ Status Put(Session& session, const PutArgs& args) {
   base.content_type = GuessContentType(args.file);
   SOS_ASSIGN_OR_RETURN(WriteOptions options, ApplyHeaderFlags(args.headers, base));
   if (!args.canned_acl.empty()) {
-    SOS_RETURN_IF_ERROR(ValidateCannedAcl(args.canned_acl));
-    if (IsDangerousCannedAcl(args.canned_acl)) {
-      session.out().Warn(args.canned_acl + " is not recommended: anyone can overwrite and delete");
-    }
+    SOS_RETURN_IF_ERROR(CheckCannedAcl(args.canned_acl, session.out()));
     options.canned_acl = args.canned_acl;
   }
   if (::access(args.file.c_str(), R_OK) != 0) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ctl/acl_spec.h"
 #include "ctl/commands.h"
 #include "ctl/duration.h"
 #include "ctl/exit_code.h"
@@ -19,16 +20,31 @@ Status Presign(Session& session, const PresignArgs& args) {
                  [](unsigned char c) { return std::toupper(c); });
   options.expires = *expires;
   if (args.once) options.once_nonce = NewOnceNonce();
+  if (!args.canned_acl.empty()) {
+    SOS_RETURN_IF_ERROR(CheckCannedAcl(args.canned_acl, session.out()));
+    options.headers.emplace_back("x-amz-acl", args.canned_acl);
+  }
+  for (const std::string& spec : args.headers) {
+    SOS_ASSIGN_OR_RETURN(auto header, ParseHeaderSpec(spec));
+    options.headers.push_back(std::move(header));
+  }
   SOS_ASSIGN_OR_RETURN(Settings settings, session.GetSettings());
   SOS_ASSIGN_OR_RETURN(Credentials credentials, session.GetCredentials());
   auto now = std::chrono::system_clock::now();
   SOS_ASSIGN_OR_RETURN(std::string url, PresignObjectUrl(settings.endpoint, settings.region,
                                                          credentials, path, options, now));
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& [name, value] : options.headers) {
+    headers[name] = value;
+    // The URL alone is not enough: say so once per header, off stdout.
+    session.out().Note("the request must send the signed header '" + name + ": " + value + "'");
+  }
   session.out().Print({{"url", url},
                        {"method", options.method},
                        {"expires_seconds", options.expires.count()},
                        {"expires_at", FormatTimeJson(now + options.expires)},
-                       {"once", args.once}},
+                       {"once", args.once},
+                       {"headers", headers}},
                       url);
   return Status::Ok();
 }

@@ -143,10 +143,14 @@ int main(int argc, char** argv) {
   PresignArgs presign;
   auto* presign_cmd = app.add_subcommand("presign", "print a pre-signed URL");
   presign_cmd->add_option("path", presign.path, "BUCKET/KEY")->required();
-  presign_cmd->add_option("--method", presign.method, "get or put")
-      ->check(CLI::IsMember({"get", "put", "GET", "PUT"}));
+  presign_cmd->add_option("--method", presign.method, "get, head, put or delete")
+      ->check(CLI::IsMember({"get", "head", "put", "delete"}, CLI::ignore_case));
   presign_cmd->add_option("--expires", presign.expires, "lifetime: 90s, 15m, 2h, 7d (max 7d)");
   presign_cmd->add_flag("--once", presign.once, "single use (sosd): a second use is refused");
+  presign_cmd->add_option("--acl", presign.canned_acl,
+                          "sign x-amz-acl: CANNED into the URL (the request must send it)");
+  presign_cmd->add_option("--header", presign.headers,
+                          "sign NAME:VALUE into the URL (repeatable; the request must send it)");
   presign_cmd->callback([&] { run = [&](Session& s) { return Presign(s, presign); }; });
 
   std::string public_path;

@@ -113,4 +113,10 @@ void Output::Warn(const std::string& message) {
   err_.flush();
 }
 
+void Output::Note(const std::string& message) {
+  if (json_) return;
+  err_ << "sosctl: " << message << "\n";
+  err_.flush();
+}
+
 }  // namespace sos::ctl

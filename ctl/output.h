@@ -53,6 +53,8 @@ class Output {
   void Error(const Status& status);
   // "sosctl: warning: ..." on stderr, in both forms.
   void Warn(const std::string& message);
+  // "sosctl: ..." on stderr in human form; JSON output carries the fact itself.
+  void Note(const std::string& message);
 
  private:
   bool json_;

@@ -197,6 +197,27 @@ std::optional<std::string_view> TrimmedHeader(const HttpRequestHead& request,
 }
 
 }  // namespace
+// AccessDenied naming every x-amz-* header that `signed_headers` leaves out.
+Status RejectUnsignedAmzHeaders(const HttpRequestHead& request,
+                                const std::vector<std::string>& signed_headers) {
+  std::vector<std::string> unsigned_names;
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = AsciiLower(name);
+    auto listed = [&](const std::vector<std::string>& names) {
+      return std::find(names.begin(), names.end(), lower) != names.end();
+    };
+    if (lower.rfind("x-amz-", 0) == 0 && !listed(signed_headers) && !listed(unsigned_names)) {
+      unsigned_names.push_back(std::move(lower));
+    }
+  }
+  if (unsigned_names.empty()) return Status::Ok();
+  std::string message = "There were headers present in the request which were not signed: ";
+  for (size_t i = 0; i < unsigned_names.size(); ++i) {
+    message += (i > 0 ? ", " : "") + unsigned_names[i];
+  }
+  return Status::PermissionDenied(std::move(message));
+}
+
 
 Result<SigV4Auth> VerifySigV4(const HttpRequestHead& request, const CredentialLookup& lookup,
                               TimePoint now, const SigV4VerifyOptions& options) {
@@ -252,22 +273,17 @@ Result<SigV4Auth> VerifySigV4(const HttpRequestHead& request, const CredentialLo
     }
     payload_hash = std::string(*declared);
     if (auto token = TrimmedHeader(request, "x-amz-security-token")) result.session_token = *token;
-    // S3 refuses x-amz-* headers that the signature does not cover.
-    for (const auto& [name, value] : request.headers) {
-      std::string lower = AsciiLower(name);
-      if (lower.rfind("x-amz-", 0) == 0 &&
-          std::find(auth.signed_headers.begin(), auth.signed_headers.end(), lower) ==
-              auth.signed_headers.end()) {
-        return Status::PermissionDenied(
-            "There were headers present in the request which were not signed: " + lower);
-      }
-    }
   }
 
   auto mode = ParsePayloadMode(payload_hash);
   if (!mode) {
     return Status::InvalidArgument(
         "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+  // S3 refuses x-amz-* headers that the signature does not cover, in both
+  // forms: an unsigned x-amz-copy-source or x-amz-acl on a pre-signed PUT would
+  // otherwise turn the URL into a copy, or a publication, of anything its
+  // signer may read.
+  SOS_RETURN_IF_ERROR(RejectUnsignedAmzHeaders(request, auth.signed_headers));
         "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a "
         "valid sha256 value.");
   }

@@ -1,4 +1,5 @@
 // AccessControlPolicy, CORSConfiguration and Error documents.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -95,6 +96,15 @@ Result<CorsRule> DecodeCorsRule(pugi::xml_node n) {
   SOS_RETURN_IF_ERROR(AppendTexts(n, "AllowedHeader", &rule.allowed_headers));
   SOS_RETURN_IF_ERROR(AppendTexts(n, "ExposeHeader", &rule.expose_headers));
   if (rule.allowed_origins.empty()) return Malformed("CORSRule lacks AllowedOrigin");
+  // One wildcard per pattern, as S3 allows: matching then stays linear in the
+  // length of the Origin or header a client sends.
+  for (const auto* patterns : {&rule.allowed_origins, &rule.allowed_headers}) {
+    for (const std::string& p : *patterns) {
+      if (std::count(p.begin(), p.end(), '*') > 1) {
+        return Malformed("AllowedOrigin and AllowedHeader may contain at most one '*': " + p);
+      }
+    }
+  }
   if (rule.allowed_methods.empty()) return Malformed("CORSRule lacks AllowedMethod");
   for (const std::string& m : rule.allowed_methods) {
     if (!ValidCorsMethod(m)) {

@@ -240,6 +240,7 @@ Status Dispatch(Context& ctx, const std::function<Status()>& authenticate) {
     return Error(StatusCode::kPermissionDenied, "Only the root organisation may use the admin API.",
                  "AccessDenied");
   }
+  SOS_RETURN_IF_ERROR(CheckSingleUse(ctx));
   SOS_ASSIGN_OR_RETURN(std::vector<std::string> seg, Segments(ctx.route.wire_path));
   const std::string& m = ctx.head.method;
   if (!seg.empty() && seg[0] == "orgs") {

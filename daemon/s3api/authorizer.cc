@@ -154,6 +154,15 @@ Status AuthorizeObject(const Principal& principal, const BucketRecord& bucket,
   return AclGrants(object.acl, object.owner_id, principal, permission) ? Status::Ok() : Denied();
 }
 
+Status AuthorizeUpload(const Principal& principal, const BucketRecord& bucket,
+                       const UploadRecord& upload) {
+  if (AuthorizeBucketOwner(principal, bucket).ok()) return Status::Ok();
+  const std::string& initiator = upload.object.owner_id;
+  bool is_initiator = principal.anonymous ? initiator.empty()
+                                          : !initiator.empty() && initiator == principal.account_id;
+  return is_initiator ? Status::Ok() : Denied();
+}
+
 std::string StoredAclForCanned(const Owner& owner, std::string_view canned_acl,
                                const Owner& bucket_owner) {
   return StoredAcl(PolicyForCannedAcl(owner, canned_acl, bucket_owner));

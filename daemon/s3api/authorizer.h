@@ -61,6 +61,12 @@ Status AuthorizeBucketOwner(const Principal& principal, const BucketRecord& buck
 // The bucket owner and the object owner always; others by the object's ACL.
 Status AuthorizeObject(const Principal& principal, const BucketRecord& bucket,
                        const ObjectRecord& object, Permission permission);
+// An existing multipart upload may be continued (UploadPart, UploadPartCopy),
+// completed, aborted or listed (ListParts) only by its initiator or the
+// bucket owner: bucket WRITE lets others start uploads of their own, not take
+// over someone else's. An anonymous initiator is the anonymous principal.
+Status AuthorizeUpload(const Principal& principal, const BucketRecord& bucket,
+                       const UploadRecord& upload);
 // Whether the stored ACL `acl` (of a resource owned by `owner_id`) grants
 // `permission` to the principal. The owner is granted what "" grants it.
 bool AclGrants(std::string_view acl, std::string_view owner_id, const Principal& principal,

@@ -163,7 +163,7 @@ Status PutBucketAcl(Context& ctx) {
 Status GetObjectAcl(Context& ctx) {
   SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
   auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
-  if (!object.ok()) return WithCode(object.status(), "NoSuchKey");
+  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
   SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kReadAcp));
   Owner owner = ctx.OwnerOf(object->owner_id);
   return SendXml(ctx, 200, EncodeAccessControlPolicy(EffectivePolicy(object->acl, owner)));
@@ -172,7 +172,7 @@ Status GetObjectAcl(Context& ctx) {
 Status PutObjectAcl(Context& ctx) {
   SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
   auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
-  if (!object.ok()) return WithCode(object.status(), "NoSuchKey");
+  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
   SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kWriteAcp));
   Owner owner = ctx.OwnerOf(object->owner_id);
   SOS_ASSIGN_OR_RETURN(std::string acl,

@@ -30,7 +30,8 @@ Result<int> PartNumber(const Context& ctx) {
   return n;
 }
 
-// The upload named by ?uploadId, which must belong to this bucket and key.
+// The upload named by ?uploadId, which must belong to this bucket and key and
+// be the principal's to continue (AuthorizeUpload).
 Result<UploadRecord> LoadUpload(Context& ctx) {
   const std::string* id = ctx.Query("uploadId");
   if (id == nullptr || id->empty()) {
@@ -46,6 +47,7 @@ Result<UploadRecord> LoadUpload(Context& ctx) {
     }
     return upload.status();
   }
+  SOS_RETURN_IF_ERROR(AuthorizeUpload(ctx.principal, *ctx.bucket, *upload));
   return upload;
 }
 

@@ -11,17 +11,6 @@ namespace {
 // Loads of a copy source before CopyObject gives up on one that keeps changing.
 constexpr int kCopyAttempts = 3;
 
-// A missing object, as the principal may learn it: without READ on the bucket
-// S3 does not reveal whether a key exists.
-Status MissingObject(Context& ctx, const Status& not_found) {
-  if (!AuthorizeBucket(ctx.principal, *ctx.bucket, Permission::kRead).ok()) {
-    return Status::PermissionDenied("Access Denied");
-  }
-  return not_found.s3_code().empty() || not_found.s3_code() == "NoSuchKey"
-             ? NoSuchKey(ctx.route.key)
-             : not_found;
-}
-
 void AddChecksumHeader(Context& ctx, const BodyResult& body) {
   if (body.checksum) {
     ctx.out.AddHeader(ChecksumHeaderName(body.checksum->first), body.checksum->second);
@@ -48,12 +37,7 @@ Status GetObject(Context& ctx, bool head_only) {
         "InvalidRequest");
   }
   auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
-  if (!object.ok()) {
-    if (object.status().code() == StatusCode::kNotFound) {
-      return MissingObject(ctx, object.status());
-    }
-    return object.status();
-  }
+  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
   SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kRead));
   const ObjectMeta& meta = object->meta;
 
@@ -226,7 +210,8 @@ Status DeleteObjects(Context& ctx) {
     if (s.ok()) {
       if (!request.quiet) result.deleted.push_back(object.key);
     } else {
-      result.errors.push_back({object.key, S3ErrorFor(s).code, s.message()});
+      S3Error error = S3ErrorFor(s);
+      result.errors.push_back({object.key, error.code, S3ErrorMessage(error, s)});
     }
   }
   return SendXml(ctx, 200, EncodeDeleteResult(result));

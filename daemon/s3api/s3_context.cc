@@ -69,11 +69,8 @@ void SendError(Context& ctx, const Status& status) {
   std::string bucket = error.code == "NoSuchBucket" ? ctx.route.bucket : "";
   std::string key = error.code == "NoSuchKey" ? ctx.route.key : "";
   // Internal details (paths, errno) stay in the log, not in the response.
-  std::string message = error.http_status >= 500 && error.code == "InternalError"
-                            ? "We encountered an internal error. Please try again."
-                            : status.message();
   std::string xml =
-      S3ErrorXml(error, message,
+      S3ErrorXml(error, S3ErrorMessage(error, status),
                  ctx.route.wire_path.empty() ? std::string(SplitTarget(ctx.head.target).first)
                                              : ctx.route.wire_path,
                  ctx.request_id, bucket, key);
@@ -344,16 +341,7 @@ Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source) {
   auto bucket = ctx.engine.GetBucket(source.bucket);
   if (!bucket.ok()) return WithCode(bucket.status(), "NoSuchBucket");
   auto object = ctx.engine.HeadObject(source.bucket, source.key);
-  if (!object.ok()) {
-    if (object.status().code() == StatusCode::kNotFound) {
-      // Without READ on the source bucket, absence is not revealed.
-      if (!AuthorizeBucket(ctx.principal, *bucket, Permission::kRead).ok()) {
-        return Status::PermissionDenied("Access Denied");
-      }
-      return NoSuchKey(source.key);
-    }
-    return object.status();
-  }
+  if (!object.ok()) return HideAbsence(ctx.principal, *bucket, source.key, object.status());
   SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *bucket, *object, Permission::kRead));
   Conditions conditions = ConditionsFromHeaders(ctx.head, "x-amz-copy-source-");
   SOS_RETURN_IF_ERROR(EvaluateReadConditions(conditions, object->meta.etag,
@@ -392,6 +380,16 @@ void AddObjectHeaders(Context& ctx, const ObjectMeta& meta) {
 
 Status NoSuchKey(const std::string& key) {
   return Status::NotFound("The specified key does not exist: " + key, "NoSuchKey");
+}
+
+Status HideAbsence(const Principal& principal, const BucketRecord& bucket, const std::string& key,
+                   const Status& load_error) {
+  if (load_error.code() != StatusCode::kNotFound) return load_error;
+  if (!AuthorizeBucket(principal, bucket, Permission::kRead).ok()) {
+    return Status::PermissionDenied("Access Denied");
+  }
+  return load_error.s3_code().empty() || load_error.s3_code() == "NoSuchKey" ? NoSuchKey(key)
+                                                                             : load_error;
 }
 
 Status WithCode(Status status, const char* s3_code) {

@@ -184,6 +184,11 @@ void AddObjectHeaders(Context& ctx, const ObjectMeta& meta);
 
 // NoSuchKey with the key named.
 Status NoSuchKey(const std::string& key);
+// What a failed object load may tell the principal: without READ on the
+// bucket, S3 does not reveal whether a key exists, so absence is AccessDenied
+// (as for an object it may not read); other failures pass through.
+Status HideAbsence(const Principal& principal, const BucketRecord& bucket, const std::string& key,
+                   const Status& load_error);
 // Gives a NotFound from storage its S3 code when it has none.
 Status WithCode(Status status, const char* s3_code);
 

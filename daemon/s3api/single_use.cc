@@ -63,16 +63,17 @@ Status CheckSingleUse(Context& ctx) {
         "InvalidArgument");
   }
   // Object operations check the object's ACL once they load it; do it now,
-  // so that a refused request does not use the URL up.
+  // so that a refused request does not use the URL up. An authorised request
+  // uses it up whatever it then answers: were a 404 to keep the URL, requests
+  // racing the object's creation could each be served.
   if (AccessRuleFor(ctx.route.op).kind == AccessRule::Kind::kObject && ctx.bucket) {
     auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
     if (object.ok()) {
       SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object,
                                           AccessRuleFor(ctx.route.op).permission));
-    } else if (object.status().code() == StatusCode::kNotFound) {
-      return Status::Ok();  // the operation answers 404 (or 403); nothing served, URL kept
     } else {
-      return object.status();
+      Status missing = HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
+      if (missing.code() != StatusCode::kNotFound) return missing;  // denied or failed: URL kept
     }
   }
   MaybePurge(ctx);

@@ -72,7 +72,7 @@ TEST(CtlPresign, RejectsBadRequestsAsUsageErrors) {
   PresignOptions o;
   auto no_key = PresignObjectUrl("http://h", "r", kCreds, S3Path{"b", ""}, o, kNow);
   EXPECT_EQ(ExitCodeFor(no_key.status()), kExitUsage);
-  o.method = "DELETE";
+  o.method = "POST";
   EXPECT_EQ(
       ExitCodeFor(PresignObjectUrl("http://h", "r", kCreds, S3Path{"b", "k"}, o, kNow).status()),
       kExitUsage);
@@ -85,6 +85,56 @@ TEST(CtlPresign, RejectsBadRequestsAsUsageErrors) {
   EXPECT_EQ(
       ExitCodeFor(PresignObjectUrl("http://h", "r", kCreds, S3Path{"b", "k"}, o, kNow).status()),
       kExitUsage);
+}
+
+TEST(CtlPresign, DeleteAndHeadUrlsVerifyForTheirMethodOnly) {
+  for (const char* method : {"DELETE", "HEAD"}) {
+    PresignOptions o;
+    o.method = method;
+    auto url =
+        PresignObjectUrl("http://127.0.0.1:8000", "us-east-1", kCreds, S3Path{"b", "k"}, o, kNow);
+    ASSERT_TRUE(url.ok()) << url.status().ToString();
+    EXPECT_TRUE(Verify(method, *url).ok()) << method;
+    EXPECT_FALSE(Verify("GET", *url).ok()) << method;
+  }
+}
+
+// Headers signed on purpose must then be sent as signed; without them, or
+// with another value, the URL does not verify.
+TEST(CtlPresign, SignedHeadersMustBeSentAsSigned) {
+  PresignOptions o;
+  o.method = "PUT";
+  auto acl = ParseHeaderSpec("X-Amz-Acl: public-read");
+  ASSERT_TRUE(acl.ok());
+  EXPECT_EQ(acl->first, "x-amz-acl");
+  EXPECT_EQ(acl->second, "public-read");
+  o.headers = {*acl, {"x-amz-meta-note", "from a URL"}};
+  auto url =
+      PresignObjectUrl("http://127.0.0.1:8000", "us-east-1", kCreds, S3Path{"b", "k"}, o, kNow);
+  ASSERT_TRUE(url.ok());
+  EXPECT_NE(url->find("X-Amz-SignedHeaders=host%3Bx-amz-acl%3Bx-amz-meta-note"),
+            std::string::npos)
+      << *url;
+  CredentialLookup lookup = [](std::string_view key) -> std::optional<std::string> {
+    if (key == kCreds.access_key_id) return kCreds.secret_access_key;
+    return std::nullopt;
+  };
+  auto verify = [&](HeaderList extra) {
+    HttpRequestHead head = HeadFor("PUT", *url);
+    head.headers.insert(head.headers.end(), extra.begin(), extra.end());
+    return VerifySigV4(head, lookup, kNow + std::chrono::seconds(5));
+  };
+  EXPECT_TRUE(verify({{"x-amz-acl", "public-read"}, {"x-amz-meta-note", "from a URL"}}).ok());
+  EXPECT_FALSE(verify({}).ok());
+  EXPECT_FALSE(verify({{"x-amz-acl", "public-read-write"}, {"x-amz-meta-note", "from a URL"}}).ok());
+  auto extra = verify({{"x-amz-acl", "public-read"},
+                       {"x-amz-meta-note", "from a URL"},
+                       {"x-amz-copy-source", "/other/secret"}});
+  EXPECT_EQ(extra.status().s3_code(), "AccessDenied");
+
+  for (const char* bad : {"no-colon", ": value", "bad name: v", "Host: evil"}) {
+    EXPECT_EQ(ExitCodeFor(ParseHeaderSpec(bad).status()), kExitUsage) << bad;
+  }
 }
 
 TEST(CtlPresign, PublicUrlEncodesKeyKeepsSlashes) {

@@ -701,6 +701,47 @@ TEST_F(SigV4RoundTripTest, PresignThenVerify) {
             "InvalidAccessKeyId");
 }
 
+// A pre-signed URL grants exactly what was signed: any x-amz-* header the
+// signature does not list is refused, whatever the method.
+TEST_F(SigV4RoundTripTest, PresignedRequestRefusesUnsignedAmzHeaders) {
+  for (const char* method : {"PUT", "GET", "DELETE"}) {
+    SigningRequest req{method, "/bucket/key", {}, {{"Host", "s3.example.test"}}, "UNSIGNED-PAYLOAD"};
+    auto query = PresignV4(req, creds_, "eu-west-1", "s3", now_, 600);
+    ASSERT_TRUE(query.ok());
+    const HttpRequestHead clean{method, "/bucket/key?" + *query, req.headers};
+    ASSERT_TRUE(Verify(clean).ok()) << method;
+    for (const char* name : {"x-amz-copy-source", "X-Amz-Acl", "x-amz-grant-read",
+                             "x-amz-grant-full-control", "x-amz-metadata-directive",
+                             "x-amz-meta-owner", "x-amz-tagging", "x-amz-storage-class"}) {
+      HttpRequestHead added = clean;
+      added.headers.emplace_back(name, "/other/private");
+      auto auth = Verify(added);
+      ASSERT_FALSE(auth.ok()) << method << " " << name;
+      EXPECT_EQ(auth.status().s3_code(), "AccessDenied") << method << " " << name;
+      EXPECT_NE(auth.status().message().find(AsciiLower(name)), std::string::npos)
+          << auth.status().message();
+    }
+    HttpRequestHead two = clean;
+    two.headers.emplace_back("x-amz-copy-source", "/other/private");
+    two.headers.emplace_back("x-amz-acl", "public-read");
+    EXPECT_NE(Verify(two).status().message().find("x-amz-copy-source, x-amz-acl"),
+              std::string::npos)
+        << Verify(two).status().message();
+  }
+  // Signed on purpose, the same header is honoured.
+  SigningRequest req{"PUT",
+                     "/bucket/key",
+                     {},
+                     {{"Host", "s3.example.test"}, {"x-amz-acl", "public-read"}},
+                     "UNSIGNED-PAYLOAD"};
+  auto query = PresignV4(req, creds_, "eu-west-1", "s3", now_, 600);
+  ASSERT_TRUE(query.ok());
+  HttpRequestHead head{"PUT", "/bucket/key?" + *query, req.headers};
+  EXPECT_TRUE(Verify(head).ok()) << Verify(head).status().ToString();
+  head.headers.back().second = "public-read-write";
+  EXPECT_EQ(Verify(head).status().s3_code(), "SignatureDoesNotMatch");
+}
+
 TEST_F(SigV4RoundTripTest, PresignExpiryLimits) {
   SigningRequest req{"GET", "/b/k", {}, {{"host", "h"}}, "UNSIGNED-PAYLOAD"};
   EXPECT_TRUE(PresignV4(req, creds_, "eu-west-1", "s3", now_, 604800).ok());
