@@ -44,7 +44,7 @@ std::string Trim(std::string s) {
 }
 
 // The URL with the value of query parameter `name` altered: its first
-// letter or digit replaced by another one of the same kind.
+// letter or digit replaced by another one of the same kind (hex stays hex).
 std::string Tamper(const std::string& url, const std::string& name) {
   size_t start = url.find("?" + name + "=");
   if (start == std::string::npos) start = url.find("&" + name + "=");
@@ -55,8 +55,10 @@ std::string Tamper(const std::string& url, const std::string& name) {
     const char o = url[i];
     if (o >= '0' && o <= '9') {
       out[i] = o == '9' ? '1' : static_cast<char>(o + 1);
-    } else if (o >= 'a' && o <= 'z') {
-      out[i] = o == 'z' ? 'a' : static_cast<char>(o + 1);
+    } else if (o >= 'a' && o <= 'f') {  // a hex digit stays one (signatures are hex)
+      out[i] = o == 'f' ? 'a' : static_cast<char>(o + 1);
+    } else if (o >= 'g' && o <= 'z') {
+      out[i] = o == 'z' ? 'g' : static_cast<char>(o + 1);
     } else if (o >= 'A' && o <= 'Z') {
       out[i] = o == 'Z' ? 'B' : static_cast<char>(o + 1);
     } else {
