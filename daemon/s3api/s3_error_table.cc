@@ -146,6 +146,25 @@ S3Error S3ErrorFor(const Status& status) {
   return Fallback(status.code());
 }
 
+std::string S3ErrorMessage(const S3Error& error, const Status& status) {
+  // A Status without a known S3 code was not written for a client; the
+  // fallback turns the storage's kinds (I/O, corruption, no space, internal)
+  // into 5xx, and a storage ENOENT into 404.
+  const bool server_side =
+      (error.http_status >= 500 && error.http_status != 501) ||
+      (status.code() == StatusCode::kNotFound && HttpStatusForS3Code(status.s3_code()) == 0);
+  if (!server_side) return status.message();
+  static const auto* generic = new std::unordered_map<std::string_view, std::string_view>{
+      {"InsufficientStorage", "There is not enough storage left to complete the request."},
+      {"SlowDown", "Please reduce your request rate."},
+      {"ServiceUnavailable", "The service is unable to handle the request now; retry later."},
+      {"NoSuchKey", "The specified key does not exist."},
+  };
+  auto it = generic->find(error.code);
+  return std::string(it != generic->end() ? it->second
+                                          : "We encountered an internal error. Please try again.");
+}
+
 S3Error S3ErrorForHttpRejection(int http_status) {
   switch (http_status) {
     case 431:

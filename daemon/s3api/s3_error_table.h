@@ -4,7 +4,8 @@
 // A Status's own s3_code wins when it is a known S3 code (e.g. NoSuchKey,
 // BadDigest); an unknown or missing code falls back to the StatusCode (e.g.
 // kNotFound -> 404 NoSuchKey, kInternal -> 500 InternalError). Nothing else in
-// sosd turns errors into HTTP: handlers return Status, the edge asks here.
+// sosd turns errors into HTTP: handlers return Status, the edge asks here,
+// also for the message a client may see (S3ErrorMessage).
 // Pure functions over a static table; thread-safe.
 #pragma once
 
@@ -31,6 +32,13 @@ S3Error S3ErrorFor(const Status& status);
 // past the limit is 400 RequestHeaderSectionTooLarge, unparsable HTTP is 400
 // BadRequest, another HTTP version 505 HttpVersionNotSupported.
 S3Error S3ErrorForHttpRejection(int http_status);
+
+// The <Message> a client reads for `status`: its own message, unless the
+// failure is the server's (a 5xx other than 501 NotImplemented: I/O errors,
+// corruption, no space, internal errors, unavailable drives) or a kNotFound
+// without a known S3 code (a storage ENOENT). Then the code's generic text:
+// such messages name files, drives and errno, which stay in the log.
+std::string S3ErrorMessage(const S3Error& error, const Status& status);
 
 // The <Error> document: Code, Message, Resource, RequestId (and BucketName /
 // Key when given).

@@ -102,6 +102,51 @@ TEST(S3ErrorTableTest, ErrorXmlCarriesEverything) {
   EXPECT_EQ(doc->key, "a&b");
 }
 
+// A server-side failure's message names files, drives and errno: the client
+// reads the code's generic text; the detail stays in the log.
+TEST(S3ErrorTableTest, ServerSideMessagesRevealNoPaths) {
+  const std::string where = "/var/lib/sos/drive1/tmp/00112233445566778899aabbccddeeff";
+  const std::vector<Status> hidden = {
+      Status::NoSpace("blob 0011 reached only 1 of 3 drives (quorum 2): write " + where +
+                      ": No space left on device"),
+      Status::NoSpace("lmdb put: MDB_MAP_FULL (raise StorageOptions::map_size)"),
+      Status::IOError("open " + where + ": Input/output error"),
+      Status::Corruption("bad checksum table in " + where),
+      Status::Internal("storage engine open: " + where),
+      Status::NotFound("open " + where + ": No such file or directory"),
+      Status::Unavailable("drive " + where + " is failed"),
+      Status::TooLarge("lmdb put " + where + ": MDB_TXN_FULL", "InternalError"),
+  };
+  for (const Status& status : hidden) {
+    S3Error error = S3ErrorFor(status);
+    std::string message = S3ErrorMessage(error, status);
+    EXPECT_EQ(message.find("/var/lib"), std::string::npos) << status.ToString();
+    EXPECT_EQ(message.find("lmdb"), std::string::npos) << status.ToString();
+    std::string xml = S3ErrorXml(error, message, "/bucket/key", "0123456789ABCDEF");
+    EXPECT_EQ(xml.find("/var/lib"), std::string::npos) << xml;
+  }
+  const Status& full = hidden.front();
+  EXPECT_EQ(S3ErrorFor(full).http_status, 507);
+  EXPECT_EQ(S3ErrorMessage(S3ErrorFor(full), full),
+            "There is not enough storage left to complete the request.");
+  const Status missing = Status::NotFound("open " + where + ": No such file or directory");
+  EXPECT_EQ(S3ErrorMessage(S3ErrorFor(missing), missing), "The specified key does not exist.");
+
+  // What the S3 layer writes for clients is theirs to read.
+  const std::vector<Status> shown = {
+      Status::NotFound("The specified key does not exist: a/b", "NoSuchKey"),
+      Status::InvalidArgument("Part number must be an integer between 1 and 10000"),
+      Status::NotSupported("If-None-Match on writes only supports '*'"),
+      Status::PreconditionFailed("At least one of the pre-conditions you specified did not hold"),
+      Status::PermissionDenied("Request has expired"),
+      Status::Corruption("The Content-MD5 you specified did not match what we received.",
+                         "BadDigest"),
+  };
+  for (const Status& status : shown) {
+    EXPECT_EQ(S3ErrorMessage(S3ErrorFor(status), status), status.message()) << status.ToString();
+  }
+}
+
 TEST(S3ErrorTableTest, RequestsRefusedByTheHttpLayer) {
   EXPECT_EQ(S3ErrorForHttpRejection(431).http_status, 400);
   EXPECT_EQ(S3ErrorForHttpRejection(431).code, "RequestHeaderSectionTooLarge");
