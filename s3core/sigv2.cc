@@ -109,9 +109,12 @@ std::optional<TimePoint> ParseV2Date(std::string_view s) {
     if (std::all_of(zone.begin(), zone.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       auto t = ParseHttpDate(std::string(s.substr(0, s.size() - 5)) + "GMT");
       if (!t) return std::nullopt;
-      auto offset = std::chrono::hours((zone[0] - '0') * 10 + (zone[1] - '0')) +
-                    std::chrono::minutes((zone[2] - '0') * 10 + (zone[3] - '0'));
-      return s[s.size() - 5] == '+' ? *t - offset : *t + offset;
+      int64_t offset = ((zone[0] - '0') * 10 + (zone[1] - '0')) * 3600 +
+                       ((zone[2] - '0') * 10 + (zone[3] - '0')) * 60;
+      if (s[s.size() - 5] == '+') offset = -offset;
+      // Back into the range a parsed time keeps (time_format.h).
+      return TimeFromUnixSeconds(
+          std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count() + offset);
     }
   }
   return ParseIso8601Basic(s);
@@ -253,7 +256,8 @@ Result<SigV2Auth> VerifySigV2(const HttpRequestHead& request, const CredentialLo
       return Status::PermissionDenied("Invalid date (should be seconds since epoch): " +
                                       std::string(*expires));
     }
-    if (now > TimePoint(std::chrono::seconds(epoch))) {
+    // Clamped: a count of seconds past 2262 does not fit a TimePoint.
+    if (now > TimeFromUnixSeconds(epoch)) {
       return Status::PermissionDenied("Request has expired");
     }
     result.access_key_id = std::string(*query_key);

@@ -177,15 +177,16 @@ Status ParseHeaderDate(const HttpRequestHead& request, ParsedAuth* out) {
     auto time = ParseIso8601Basic(Trim(*amz_date));
     if (!time) return Status::PermissionDenied("x-amz-date is not in the ISO 8601 basic format");
     out->time = *time;
+    out->amz_date = std::string(Trim(*amz_date));  // as signed (a leap second stays :60)
   } else if (auto date = FindHeader(request, "date")) {
     auto time = ParseHttpDate(Trim(*date));
     if (!time) return Status::PermissionDenied("the Date header is not a valid HTTP date");
     out->time = *time;
+    out->amz_date = FormatIso8601Basic(out->time);
   } else {
     return Status::PermissionDenied(
         "AWS authentication requires a valid Date or x-amz-date header");
   }
-  out->amz_date = FormatIso8601Basic(out->time);
   return Status::Ok();
 }
 
@@ -246,10 +247,14 @@ Result<SigV4Auth> VerifySigV4(const HttpRequestHead& request, const CredentialLo
   if (result.presigned) {
     std::chrono::seconds expires{};
     SOS_RETURN_IF_ERROR(ParsePresignedQuery(query, &auth, &expires));
-    if (auth.time - options.max_skew > now) {
+    // Differences of two times only: both are in range (time_format.h), while
+    // auth.time minus any max_skew might not be.
+    if (auth.time > now && auth.time - now > options.max_skew) {
       return Status::PermissionDenied("Request is not valid yet");
     }
-    if (now > auth.time + expires) return Status::PermissionDenied("Request has expired");
+    if (now > auth.time && now - auth.time > expires) {
+      return Status::PermissionDenied("Request has expired");
+    }
     // Pre-signed URLs sign UNSIGNED-PAYLOAD unless the URL itself says otherwise.
     auto declared = FindQuery(query, "X-Amz-Content-Sha256");
     payload_hash = declared ? std::string(*declared) : std::string(kUnsignedPayload);

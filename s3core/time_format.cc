@@ -2,11 +2,14 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <cstring>
 
 namespace sos {
 namespace {
+
+constexpr int64_t kLatestSeconds =
+    std::chrono::duration_cast<std::chrono::seconds>(kLatestTime.time_since_epoch()).count();
 
 std::tm ToUtc(TimePoint t) {
   std::time_t secs = std::chrono::system_clock::to_time_t(t);
@@ -22,15 +25,55 @@ std::string Format(TimePoint t, const char* fmt) {
   return std::string(buf, n);
 }
 
-// strptime with the C locale; the whole input must be consumed.
+struct CivilTime {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+};
+
+// nullopt for a field out of range or a day its month does not have; the
+// arithmetic is on 64-bit seconds, which any year 0..9999 fits.
+std::optional<TimePoint> FromCivil(const CivilTime& c) {
+  if (c.year < 0 || c.year > 9999 || c.month < 1 || c.month > 12 || c.day < 1 || c.day > 31 ||
+      c.hour < 0 || c.hour > 23 || c.minute < 0 || c.minute > 59 || c.second < 0 || c.second > 60) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day date{std::chrono::year{c.year},
+                                         std::chrono::month{static_cast<unsigned>(c.month)},
+                                         std::chrono::day{static_cast<unsigned>(c.day)}};
+  if (!date.ok()) return std::nullopt;  // Feb 30, Apr 31, Feb 29 of a common year
+  const int64_t days = std::chrono::sys_days{date}.time_since_epoch().count();
+  return TimeFromUnixSeconds(days * 86400 + int64_t{c.hour} * 3600 + c.minute * 60 + c.second);
+}
+
+// Reads `s` laid out as `layout`: each Y, M, D, h, m or s stands for one digit
+// of that field; any other character must be itself.
+std::optional<CivilTime> ReadFixed(std::string_view s, std::string_view layout) {
+  constexpr std::string_view kFieldLetters = "YMDhms";
+  if (s.size() != layout.size()) return std::nullopt;
+  int fields[6] = {};
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t f = kFieldLetters.find(layout[i]);
+    if (f == std::string_view::npos) {
+      if (s[i] != layout[i]) return std::nullopt;
+    } else if (s[i] >= '0' && s[i] <= '9') {
+      fields[f] = fields[f] * 10 + (s[i] - '0');
+    } else {
+      return std::nullopt;
+    }
+  }
+  return CivilTime{fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]};
+}
+
+// strptime with the C locale for the shape; the whole input must be consumed.
+// The fields are then checked and converted like the fixed layouts (timegm
+// would turn Feb 30 into Mar 2).
 std::optional<TimePoint> Parse(std::string_view s, const char* fmt) {
   std::string copy(s);
   std::tm tm{};
   const char* end = strptime(copy.c_str(), fmt, &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  std::time_t secs = timegm(&tm);
-  if (secs == static_cast<std::time_t>(-1)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(secs);
+  if (tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) return std::nullopt;
+  return FromCivil(
+      {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec});
 }
 
 }  // namespace
@@ -49,8 +92,9 @@ std::string FormatIso8601Extended(TimePoint t) {
 std::string FormatHttpDate(TimePoint t) { return Format(t, "%a, %d %b %Y %H:%M:%S GMT"); }
 
 std::optional<TimePoint> ParseIso8601Basic(std::string_view s) {
-  if (s.size() != 16) return std::nullopt;
-  return Parse(s, "%Y%m%dT%H%M%SZ");
+  auto civil = ReadFixed(s, "YYYYMMDDThhmmssZ");
+  if (!civil) return std::nullopt;
+  return FromCivil(*civil);
 }
 
 std::optional<TimePoint> ParseIso8601Extended(std::string_view s) {
@@ -74,9 +118,10 @@ std::optional<TimePoint> ParseIso8601Extended(std::string_view s) {
   }
   if (tail == "Z" || tail == "+00:00") tail = {};
   if (!tail.empty()) return std::nullopt;
-  auto base = Parse(head, "%Y-%m-%dT%H:%M:%S");
+  auto civil = ReadFixed(head, "YYYY-MM-DDThh:mm:ss");
+  auto base = civil ? FromCivil(*civil) : std::nullopt;
   if (!base) return std::nullopt;
-  return *base + extra;
+  return std::min(*base + extra, kLatestTime);
 }
 
 std::optional<TimePoint> ParseHttpDate(std::string_view s) {
@@ -84,6 +129,10 @@ std::optional<TimePoint> ParseHttpDate(std::string_view s) {
   if (auto t = Parse(s, "%A, %d-%b-%y %H:%M:%S GMT")) return t;  // RFC 850
   if (auto t = Parse(s, "%a %b %d %H:%M:%S %Y")) return t;       // asctime
   return std::nullopt;
+}
+
+TimePoint TimeFromUnixSeconds(int64_t seconds) {
+  return TimePoint(std::chrono::seconds(std::clamp<int64_t>(seconds, 0, kLatestSeconds)));
 }
 
 }  // namespace sos

@@ -141,6 +141,40 @@ TEST_F(S3ConditionsTest, ParsesHeadersWithPrefix) {
   EXPECT_FALSE(copy.if_match);
 }
 
+// Far or malformed If-(Un)Modified-Since dates: a malformed one is ignored, as
+// HTTP requires; year 9999 and year 0 keep their order against the object's
+// time (clamped by time_format.h); nothing overflows (UBSan runs these).
+TEST_F(S3ConditionsTest, FarAndMalformedDates) {
+  auto eval = [&](const std::string& name, const std::string& value) {
+    HttpRequestHead head;
+    head.headers = {{name, value}};
+    return Eval(ConditionsFromHeaders(head, name.starts_with("x-amz-") ? "x-amz-copy-source-" : ""),
+                name.starts_with("x-amz-"));
+  };
+  const std::string year_9999 = "Fri, 31 Dec 9999 23:59:59 GMT";
+  const std::string year_0 = "Sat, 01 Jan 0000 00:00:00 GMT";
+  EXPECT_EQ(eval("If-Unmodified-Since", year_9999), StatusCode::kOk);
+  EXPECT_EQ(eval("If-Modified-Since", year_9999), StatusCode::kOk);  // future: ignored
+  EXPECT_EQ(eval("If-Unmodified-Since", year_0), StatusCode::kPreconditionFailed);
+  EXPECT_EQ(eval("If-Modified-Since", year_0), StatusCode::kOk);
+  EXPECT_EQ(eval("x-amz-copy-source-if-unmodified-since", year_0), StatusCode::kPreconditionFailed);
+  EXPECT_EQ(eval("x-amz-copy-source-if-modified-since", year_9999), StatusCode::kOk);
+  for (const char* bad :
+       {"Sat, 30 Feb 2025 00:00:00 GMT", "Wed, 01 Jan 2025 12:00:61 GMT",
+        "Wed, 01 Jan 99999 12:00:00 GMT", "Wed, 01 Jan -2025 12:00:00 GMT",
+        "Wed, 01 Jan 2025 24:00:00 GMT", "99999999999999999999", "-9223372036854775808", ""}) {
+    HttpRequestHead head;
+    head.headers = {{"If-Modified-Since", bad}, {"If-Unmodified-Since", bad}};
+    Conditions c = ConditionsFromHeaders(head);
+    EXPECT_FALSE(c.if_modified_since) << bad;
+    EXPECT_FALSE(c.if_unmodified_since) << bad;
+    EXPECT_EQ(Eval(c), StatusCode::kOk) << bad;
+  }
+  // A leap second: 11:59:60 is 12:00:00, the object's time.
+  EXPECT_EQ(eval("If-Modified-Since", "Wed, 01 Jan 2025 11:59:60 GMT"), StatusCode::kNotModified);
+  EXPECT_EQ(eval("If-Modified-Since", "Wed, 01 Jan 2025 11:59:59 GMT"), StatusCode::kOk);
+}
+
 TEST(S3EtagTest, QuoteAndMatch) {
   EXPECT_EQ(QuoteEtag("abc"), "\"abc\"");
   EXPECT_EQ(QuoteEtag("\"abc\""), "\"abc\"");

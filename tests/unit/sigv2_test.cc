@@ -316,5 +316,54 @@ TEST_F(SigV2RoundTripTest, PresignThenVerify) {
   EXPECT_EQ(Verify(h, now_).status().s3_code(), "SignatureDoesNotMatch");
 }
 
+// Expires, Date and x-amz-date values a client writes, however far or odd, get
+// a 403 and never reach arithmetic that overflows (time_format.h clamps them;
+// these tests run under UBSan).
+TEST_F(SigV2RoundTripTest, FarAndMalformedDatesAreRefusedWithoutOverflow) {
+  auto presigned = [&](const std::string& expires) {
+    return Verify({"GET",
+                   "/b/k?AWSAccessKeyId=" + kCreds.access_key_id + "&Expires=" + expires +
+                       "&Signature=c2lnbmF0dXJl",
+                   {{"Host", "h"}}},
+                  now_);
+  };
+  for (const char* past : {"-1", "-9223372036854775808", "0", "1709546399"}) {
+    EXPECT_EQ(presigned(past).status().message(), "Request has expired") << past;
+  }
+  // Seconds past 2262 do not fit a TimePoint: clamped, the URL is simply not
+  // expired, and the signature decides.
+  for (const char* far : {"9223372036854775807", "253402300799", "1709546401"}) {
+    EXPECT_EQ(presigned(far).status().s3_code(), "SignatureDoesNotMatch") << far;
+  }
+  for (const char* bad : {"99999999999999999999", "-99999999999999999999", "1e9", "", " 1"}) {
+    auto auth = presigned(bad);
+    EXPECT_EQ(auth.status().s3_code(), "AccessDenied") << bad;
+    EXPECT_EQ(auth.status().message().rfind("Invalid date", 0), 0u) << bad;
+  }
+
+  auto head = SignedPut("file");
+  for (const char* far : {"Fri, 31 Dec 9999 23:59:59 GMT", "Sat, 01 Jan 0000 00:00:00 GMT",
+                          "Fri, 31 Dec 9999 23:59:59 -9959", "Sat, 01 Jan 0000 00:00:00 +9959",
+                          "99991231T235959Z", "00000101T000000Z"}) {
+    Header(head, "date") = far;
+    EXPECT_EQ(Verify(head, now_).status().s3_code(), "RequestTimeTooSkewed") << far;
+  }
+  for (const char* bad : {"Fri, 30 Feb 2024 10:00:00 GMT", "Mon, 04 Mar 2024 10:00:61 GMT",
+                          "Mon, 04 Mar 99999 10:00:00 GMT", "Mon, 04 Mar 2024 10:00:00 +99999",
+                          "20240230T100000Z", "1709546400"}) {
+    Header(head, "date") = bad;
+    EXPECT_EQ(Verify(head, now_).status().s3_code(), "AccessDenied") << bad;
+  }
+  head.headers.emplace_back("x-amz-date", "Fri, 31 Dec 9999 23:59:59 GMT");
+  EXPECT_EQ(Verify(head, now_).status().s3_code(), "RequestTimeTooSkewed");
+
+  // A leap second is a valid date, signed as sent.
+  SigningRequest req{
+      "GET", "/b/k", {}, {{"Host", "h"}, {"Date", "Mon, 04 Mar 2024 09:59:60 GMT"}}, ""};
+  HttpRequestHead leap{"GET", "/b/k", req.headers};
+  leap.headers.emplace_back("Authorization", SignV2(req, kCreds));
+  EXPECT_TRUE(Verify(leap, now_).ok());
+}
+
 }  // namespace
 }  // namespace sos

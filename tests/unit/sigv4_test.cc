@@ -755,5 +755,70 @@ TEST_F(SigV4RoundTripTest, PresignExpiryLimits) {
             "Request has expired");
 }
 
+// Dates a client writes, however far or malformed, get a 403 or 400 and never
+// reach arithmetic that overflows (time_format.h clamps them; these tests run
+// under UBSan).
+TEST_F(SigV4RoundTripTest, FarAndMalformedDatesAreRefusedWithoutOverflow) {
+  auto head = SignedPut("file", creds_);
+  for (const char* far : {"99991231T235959Z", "00000101T000000Z", "22620411T234717Z",
+                          "16770921T001244Z", "19700101T000000Z", "21000101T000000Z"}) {
+    Header(head, "x-amz-date") = far;
+    EXPECT_EQ(Verify(head).status().s3_code(), "RequestTimeTooSkewed") << far;
+  }
+  for (const char* bad :
+       {"20240230T101500Z", "20240301T101561Z", "20240301T241500Z", "-2024301T101500Z",
+        "99999999999999999999", "20240301T101500", "2024-03-01T10:15:00Z", ""}) {
+    Header(head, "x-amz-date") = bad;
+    EXPECT_EQ(Verify(head).status().s3_code(), "AccessDenied") << bad;
+  }
+  std::erase_if(head.headers, [](auto& h) { return EqualsIgnoreCase(h.first, "x-amz-date"); });
+  head.headers.emplace_back("Date", "Fri, 31 Dec 9999 23:59:59 GMT");
+  EXPECT_EQ(Verify(head).status().s3_code(), "RequestTimeTooSkewed");
+  Header(head, "date") = "Sat, 01 Jan 0000 00:00:00 GMT";
+  EXPECT_EQ(Verify(head).status().s3_code(), "RequestTimeTooSkewed");
+  Header(head, "date") = "Fri, 30 Feb 2024 10:15:00 GMT";
+  EXPECT_EQ(Verify(head).status().s3_code(), "AccessDenied");
+
+  // Pre-signed: X-Amz-Date and X-Amz-Expires, checked before the signature.
+  SigningRequest req{"GET", "/b/k", {}, {{"host", "h"}}, "UNSIGNED-PAYLOAD"};
+  auto query = PresignV4(req, creds_, "eu-west-1", "s3", now_, 600);
+  ASSERT_TRUE(query.ok());
+  auto with = [&](const std::string& name, const std::string& value) {
+    std::string target = "/b/k?" + *query;
+    size_t at = target.find(name + "=") + name.size() + 1;
+    target.replace(at, target.find('&', at) - at, value);
+    return Verify(HttpRequestHead{"GET", target, req.headers});
+  };
+  EXPECT_EQ(with("X-Amz-Date", "99991231T235959Z").status().message(), "Request is not valid yet");
+  EXPECT_EQ(with("X-Amz-Date", "00000101T000000Z").status().message(), "Request has expired");
+  EXPECT_EQ(with("X-Amz-Date", "19700101T000000Z").status().message(), "Request has expired");
+  EXPECT_EQ(with("X-Amz-Date", "20240230T101500Z").status().s3_code(),
+            "AuthorizationQueryParametersError");
+  for (const char* expires : {"99999999999999999999", "9223372036854775807", "-1",
+                              "-9223372036854775808", "604801", "1e3", ""}) {
+    EXPECT_EQ(with("X-Amz-Expires", expires).status().s3_code(),
+              "AuthorizationQueryParametersError")
+        << expires;
+  }
+}
+
+// A leap second is a valid x-amz-date; the string to sign keeps it as sent.
+TEST_F(SigV4RoundTripTest, LeapSecondDateIsSignedAsSent) {
+  const std::string leap = "20240301T101460Z";  // 10:15:00, now_
+  HeaderList headers = {{"host", "h"}, {"x-amz-date", leap}};
+  const std::string payload = std::string(kEmptySha256Hex);
+  headers.emplace_back("x-amz-content-sha256", payload);
+  std::string scope = CredentialScope("20240301", "eu-west-1", "s3");
+  std::string canonical = CanonicalRequest("GET", "/bucket/k", {}, headers, payload);
+  std::string sig = Signature(SigningKey(creds_.secret_access_key, "20240301", "eu-west-1", "s3"),
+                              StringToSign(leap, scope, canonical));
+  headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDROUNDTRIP/" + scope +
+                                            ",SignedHeaders=" + SignedHeaders(headers) +
+                                            ",Signature=" + sig);
+  auto auth = Verify(HttpRequestHead{"GET", "/bucket/k", headers});
+  ASSERT_TRUE(auth.ok()) << auth.status().ToString();
+  EXPECT_EQ(auth->amz_date, leap);
+}
+
 }  // namespace
 }  // namespace sos
