@@ -6,7 +6,7 @@
 
 #include "fuse/fs_errors.h"
 #include "fuse/inode_table.h"
-#include "fuse/parallel.h"
+#include "s3core/client/parallel.h"
 #include "s3core/object_copy.h"
 
 namespace sos {

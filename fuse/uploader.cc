@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "fuse/parallel.h"
+#include "s3core/client/parallel.h"
 
 namespace sos {
 namespace {

@@ -1,4 +1,4 @@
-#include "fuse/parallel.h"
+#include "s3core/client/parallel.h"
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/global_control.h>
