@@ -27,14 +27,10 @@ using boost::system::error_code;
 using std::chrono::milliseconds;
 using Parser = http::request_parser<http::buffer_body>;
 
-// Long enough for a client to read our final response and close; short enough
-// not to hold a thread for a client that keeps sending.
-constexpr milliseconds kLingerLimit{2000};
-
-// Beast's SyncReadStream over our Socket: timeouts per read, EOF as asio's eof.
+// Beast's SyncReadStream over our ClientReader: its limits per read, EOF as asio's eof.
 class BeastStream {
  public:
-  BeastStream(Socket& socket, milliseconds timeout) : socket_(socket), timeout_(timeout) {}
+  explicit BeastStream(ClientReader& reader) : reader_(reader) {}
 
   template <class MutableBufferSequence>
   size_t read_some(const MutableBufferSequence& buffers, error_code& ec) {
@@ -42,7 +38,7 @@ class BeastStream {
          it != end; ++it) {
       net::mutable_buffer b(*it);
       if (b.size() == 0) continue;
-      ssize_t r = socket_.ReadSome(static_cast<char*>(b.data()), b.size(), timeout_);
+      ssize_t r = reader_.ReadSome(static_cast<char*>(b.data()), b.size());
       if (r > 0) {
         ec = {};
         return static_cast<size_t>(r);
@@ -68,8 +64,7 @@ class BeastStream {
   }
 
  private:
-  Socket& socket_;
-  milliseconds timeout_;
+  ClientReader& reader_;
 };
 
 std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
@@ -78,8 +73,11 @@ bool IsHttpError(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::end_of_stream).category();
 }
 
-Status BodyError(const error_code& ec) {
-  if (ec == net::error::timed_out) return Status::Timeout("request body stalled");
+Status BodyError(const error_code& ec, const ClientReader& reader) {
+  if (ec == net::error::timed_out) {
+    return Status::Timeout(reader.cut() == CutReason::kSlowBody ? "request body too slow"
+                                                                : "request body stalled");
+  }
   if (ec == http::error::partial_message || ec == http::error::end_of_stream ||
       ec == net::error::eof) {
     // The client's fault, not ours: S3 answers 400 IncompleteBody, not 500.
@@ -92,9 +90,11 @@ Status BodyError(const error_code& ec) {
 // The request body, pulled through the parser into the caller's buffer.
 class RequestBodyImpl final : public RequestBody {
  public:
-  RequestBodyImpl(Socket& socket, BeastStream& stream, beast::flat_buffer& buffer, Parser& parser,
-                  bool expect_continue, const ResponseWriterImpl& writer, milliseconds io_timeout)
+  RequestBodyImpl(Socket& socket, ClientReader& reader, BeastStream& stream,
+                  beast::flat_buffer& buffer, Parser& parser, bool expect_continue,
+                  const ResponseWriterImpl& writer, milliseconds io_timeout)
       : socket_(socket),
+        reader_(reader),
         stream_(stream),
         buffer_(buffer),
         parser_(parser),
@@ -122,6 +122,10 @@ class RequestBodyImpl final : public RequestBody {
         if (!s.ok()) return error_ = s;
       }
     }
+    if (!body_begun_) {
+      body_begun_ = true;
+      reader_.BeginBody();  // the rate is the client's from here (and the 100)
+    }
     if (direct_) return ReadDirect(buf, n);
     auto& body = parser_.get().body();
     for (;;) {
@@ -134,7 +138,7 @@ class RequestBodyImpl final : public RequestBody {
       body.size = 0;
       if (ec == http::error::need_buffer) ec = {};
       if (ec) {
-        error_ = BodyError(ec);
+        error_ = BodyError(ec, reader_);
         if (got > 0) return got;  // the error comes with the next Read
         return error_;
       }
@@ -160,13 +164,13 @@ class RequestBodyImpl final : public RequestBody {
       std::memcpy(buf, buffer_.data().data(), got);
       buffer_.consume(got);
     } else {
-      ssize_t r = socket_.ReadSome(buf, want, io_timeout_);
+      ssize_t r = reader_.ReadSome(buf, want);
       // The same mapping as for bodies read through the parser.
-      if (r == 0) return error_ = BodyError(net::error::eof);
-      if (r == -ETIMEDOUT) return error_ = BodyError(net::error::timed_out);
+      if (r == 0) return error_ = BodyError(net::error::eof, reader_);
+      if (r == -ETIMEDOUT) return error_ = BodyError(net::error::timed_out, reader_);
       if (r < 0) {
-        return error_ =
-                   BodyError(error_code(static_cast<int>(-r), boost::system::system_category()));
+        return error_ = BodyError(
+                   error_code(static_cast<int>(-r), boost::system::system_category()), reader_);
       }
       got = static_cast<size_t>(r);
     }
@@ -175,10 +179,12 @@ class RequestBodyImpl final : public RequestBody {
   }
 
   Socket& socket_;
+  ClientReader& reader_;
   BeastStream& stream_;
   beast::flat_buffer& buffer_;
   Parser& parser_;
   bool expect_continue_;
+  bool body_begun_ = false;
   const ResponseWriterImpl& writer_;
   milliseconds io_timeout_;
   Status error_;
@@ -203,21 +209,16 @@ bool LooksLikeOtherHttpVersion(const beast::flat_buffer& buffer) {
 // Answers a request the parser refused, then closes.
 void RejectAndClose(Socket& socket, int status, std::string_view message,
                     const HttpServerOptions& options) {
-  ResponseWriterImpl writer({&socket, 11, false, options.io_timeout, [] { return true; }});
-  Status sent;
-  if (options.render_rejection) {
-    HttpRejection r = options.render_rejection(status, message);
-    sent = writer.Send(r.status, r.content_type, r.body);
-  } else {
-    sent = writer.SendError(status, message);
+  if (SendRejection(socket, status, message, options.render_rejection, options.io_timeout).ok()) {
+    socket.ShutdownWriteAndDrain(kLingerLimit);
   }
-  if (sent.ok()) socket.ShutdownWriteAndDrain(kLingerLimit);
 }
 
 // Serves one request; true if the connection may serve another.
-bool ServeRequest(Socket& socket, BeastStream& stream, beast::flat_buffer& buffer,
-                  const std::string& remote_addr, const HttpServerOptions& options,
-                  const HttpHandler& handler, ConnectionHost& host) {
+bool ServeRequest(Socket& socket, ClientReader& reader, BeastStream& stream,
+                  beast::flat_buffer& buffer, const std::string& remote_addr,
+                  const HttpServerOptions& options, const HttpHandler& handler,
+                  ConnectionHost& host) {
   const milliseconds io = options.io_timeout;
   Parser parser;
   parser.header_limit(static_cast<uint32_t>(
@@ -272,7 +273,7 @@ bool ServeRequest(Socket& socket, BeastStream& stream, beast::flat_buffer& buffe
       {&socket, static_cast<int>(req.version()), req.method() == http::verb::head, io, [&] {
          return !parser.keep_alive() || !body->done() || body->failed() || host.ShuttingDown();
        }});
-  body.emplace(socket, stream, buffer, parser, expect_continue, writer, io);
+  body.emplace(socket, reader, stream, buffer, parser, expect_continue, writer, io);
   request.body = &*body;
 
   bool threw = false;
@@ -312,17 +313,24 @@ bool ServeRequest(Socket& socket, BeastStream& stream, beast::flat_buffer& buffe
 
 }  // namespace
 
-void ServeConnection(Socket& socket, const std::string& remote_addr, uint64_t id,
+void ServeConnection(Socket& socket, ClientReader& reader, const std::string& remote_addr,
+                     uint64_t id, ClientReader::Clock::time_point accepted_at,
                      const HttpServerOptions& options, const HttpHandler& handler,
                      ConnectionHost& host) {
   // Holds one header plus one read ahead; pipelined bytes stay here between requests.
   beast::flat_buffer buffer(options.max_header_bytes + (64 << 10));
-  BeastStream stream(socket, options.io_timeout);
+  BeastStream stream(reader);
+  reader.BeginHead(accepted_at);  // the first head's deadline runs from the accept
   for (;;) {
     if (!host.EnterIdle(id)) return;
-    if (buffer.size() == 0 && !socket.WaitReadable(options.idle_timeout)) return;  // idle timeout
+    // Idle timeout, or the first head's deadline (cut).
+    if (buffer.size() == 0 && !reader.WaitReadable(options.idle_timeout)) return;
     if (!host.EnterBusy(id)) return;
-    if (!ServeRequest(socket, stream, buffer, remote_addr, options, handler, host)) return;
+    if (!reader.in_head()) reader.BeginHead(ClientReader::Clock::now());
+    if (!ServeRequest(socket, reader, stream, buffer, remote_addr, options, handler, host)) {
+      return;
+    }
+    reader.EndRequest();
   }
 }
 

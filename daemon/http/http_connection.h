@@ -13,7 +13,12 @@
 // finished its response, the request body was read to its end (else the
 // stream position is unknown: close, never desync), and the server is not
 // shutting down. Timeouts: idle_timeout waiting for a request's first byte,
-// io_timeout for any later read or write that makes no progress.
+// io_timeout for any later read or write that makes no progress, and the
+// slow-client limits of ClientReader: header_timeout for each request head
+// (the first one counted from the accept, later ones from their first byte)
+// and min_body_rate while the handler reads a body. A connection cut by one
+// of them just closes (a cut body first lets the handler answer its Read()
+// error); `reader` then says why, for the server to count and log.
 //
 // Does not close the socket: the server does, after unregistering it, so that
 // Shutdown() never calls ::shutdown() on a recycled descriptor.
@@ -24,6 +29,7 @@
 #include <cstdint>
 #include <string>
 
+#include "daemon/http/client_reader.h"
 #include "daemon/http/http_server.h"
 #include "daemon/http/http_socket.h"
 
@@ -40,7 +46,9 @@ class ConnectionHost {
   virtual bool ShuttingDown() const = 0;
 };
 
-void ServeConnection(Socket& socket, const std::string& remote_addr, uint64_t id,
+// `reader` reads from `socket`; its first head's clock starts at `accepted_at`.
+void ServeConnection(Socket& socket, ClientReader& reader, const std::string& remote_addr,
+                     uint64_t id, ClientReader::Clock::time_point accepted_at,
                      const HttpServerOptions& options, const HttpHandler& handler,
                      ConnectionHost& host);
 

@@ -238,4 +238,12 @@ Status ResponseWriterImpl::SendError(int status, std::string_view message) {
   return Send(status, "text/plain", body);
 }
 
+Status SendRejection(Socket& socket, int status, std::string_view reason,
+                     const RejectionRenderer& render, std::chrono::milliseconds timeout) {
+  ResponseWriterImpl writer({&socket, 11, false, timeout, [] { return true; }});
+  if (!render) return writer.SendError(status, reason);
+  HttpRejection r = render(status, reason);
+  return writer.Send(r.status, r.content_type, r.body);
+}
+
 }  // namespace sos::http_internal

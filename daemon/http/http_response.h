@@ -105,4 +105,11 @@ class ResponseWriterImpl final : public ResponseWriter {
   uint64_t written_ = 0;
 };
 
+// Answers a request refused before any handler ran (or a connection refused
+// before its request was read) with `status` and `reason`, rendered by
+// `render` when set, else as text/plain; always with `Connection: close`.
+// `timeout` bounds each stalled write (0: only what the socket takes at once).
+Status SendRejection(Socket& socket, int status, std::string_view reason,
+                     const RejectionRenderer& render, std::chrono::milliseconds timeout);
+
 }  // namespace sos::http_internal

@@ -1,5 +1,5 @@
 // HttpServerImpl: the listening socket, the acceptor thread, the registry of
-// connection threads, and Shutdown().
+// connection threads, the slow-client accounting, and Shutdown().
 //
 // Over max_connections the acceptor stops accepting: new clients wait in the
 // kernel's listen backlog (TCP's own backpressure) instead of getting a 503
@@ -8,6 +8,15 @@
 // connection at the limit evicts the longest-idle keep-alive connection
 // (closing an idle persistent connection is allowed by HTTP/1.1; clients
 // retry on a fresh one).
+//
+// Per client (ClientKey: the IPv4 address, or the IPv6 /64), at most
+// max_connections_per_client connections are open; the acceptor answers the
+// next one 503 itself, without a thread, and closes it: our side at once,
+// then the descriptor once the client has closed too or kLingerLimit has
+// passed (a lingering close in the acceptor's poll set, at most
+// kMaxLingering of them), so the 503 is not lost to a reset. Connections that
+// ClientReader cut, and refused ones, are counted by reason and logged, one
+// line each.
 //
 // Shutdown: stop accepting and close the listener (new connects are refused),
 // wake idle connections (::shutdown(SHUT_RD) on sockets waiting for a request's
@@ -22,10 +31,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -34,16 +46,41 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "daemon/http/client_reader.h"
 #include "daemon/http/http_connection.h"
+#include "daemon/http/http_response.h"
 #include "daemon/http/http_socket.h"
 
 namespace sos {
+
+std::string_view CutReasonName(CutReason reason) {
+  switch (reason) {
+    case CutReason::kNone:
+      return "none";
+    case CutReason::kHeaderTimeout:
+      return "header_timeout";
+    case CutReason::kSlowBody:
+      return "slow_body";
+    case CutReason::kStalled:
+      return "stalled";
+    case CutReason::kPerClientLimit:
+      return "per_client_limit";
+  }
+  return "none";
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Refused connections whose close lingers in the acceptor at one time; past
+// it a refused connection is closed at once.
+constexpr size_t kMaxLingering = 1024;
 
 std::string FormatAddress(const sockaddr_storage& ss) {
   char ip[INET6_ADDRSTRLEN] = "?";
@@ -59,6 +96,71 @@ std::string FormatAddress(const sockaddr_storage& ss) {
   }
   return "unknown";
 }
+
+// What max_connections_per_client counts by: the IPv4 address (also when
+// mapped into IPv6), else the IPv6 /64, which one host usually holds whole.
+std::string ClientKey(const sockaddr_storage& ss) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+  if (ss.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, ip, sizeof(ip));
+    return ip;
+  }
+  if (ss.ss_family == AF_INET6) {
+    in6_addr addr = reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&addr)) {
+      inet_ntop(AF_INET, &addr.s6_addr[12], ip, sizeof(ip));
+      return ip;
+    }
+    std::memset(&addr.s6_addr[8], 0, 8);
+    inet_ntop(AF_INET6, &addr, ip, sizeof(ip));
+    return std::string(ip) + "/64";
+  }
+  return "unknown";
+}
+
+// A joinable thread with a chosen stack size, which std::thread cannot set.
+// Movable; must be joined before it is destroyed or assigned to.
+class ConnectionThread {
+ public:
+  ConnectionThread() = default;
+  ConnectionThread(ConnectionThread&& other) noexcept
+      : handle_(std::exchange(other.handle_, std::nullopt)) {}
+  ConnectionThread& operator=(ConnectionThread&& other) noexcept {
+    handle_ = std::exchange(other.handle_, std::nullopt);
+    return *this;
+  }
+
+  // Runs `fn` on a new thread with `stack_bytes` of stack (0: the default).
+  bool Start(size_t stack_bytes, std::function<void()> fn) {
+    pthread_attr_t attr;
+    if (::pthread_attr_init(&attr) != 0) return false;
+    if (stack_bytes > 0) {
+      ::pthread_attr_setstacksize(&attr, std::max<size_t>(stack_bytes, PTHREAD_STACK_MIN));
+    }
+    auto task = std::make_unique<std::function<void()>>(std::move(fn));
+    pthread_t thread;
+    const int rc = ::pthread_create(&thread, &attr, &Run, task.get());
+    ::pthread_attr_destroy(&attr);
+    if (rc != 0) return false;
+    task.release();  // the thread owns it now
+    handle_ = thread;
+    return true;
+  }
+  bool joinable() const { return handle_.has_value(); }
+  void join() {
+    ::pthread_join(*handle_, nullptr);
+    handle_.reset();
+  }
+
+ private:
+  static void* Run(void* arg) {
+    std::unique_ptr<std::function<void()>> task(static_cast<std::function<void()>*>(arg));
+    (*task)();
+    return nullptr;
+  }
+
+  std::optional<pthread_t> handle_;
+};
 
 std::string Errno(std::string_view what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -88,6 +190,7 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   }
 
   int port() const override { return port_; }
+  ConnectionCuts cuts() const override;
   void Shutdown() override;
 
   // ConnectionHost
@@ -101,13 +204,27 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
     bool idle = false;   // waiting for the first byte of a request
     bool woken = false;  // ::shutdown() was called on it (server shutdown or eviction)
     Clock::time_point idle_since;
-    std::thread thread;
+    std::string client;  // its ClientKey
+    ConnectionThread thread;
+  };
+  // A refused connection: our side is shut, the client's is drained until it closes.
+  struct Lingering {
+    int fd;
+    Clock::time_point until;
   };
 
   void AcceptLoop();
   void AcceptOne();
-  void RunConnection(uint64_t id, int fd, std::string remote);
+  // Answers a connection over its client's cap and starts its lingering close.
+  void Refuse(int fd, const std::string& remote);
+  // Drains the lingering connections that poll reported; closes finished or overdue ones.
+  void ServeLingering(const pollfd* fds);
+  void RunConnection(uint64_t id, int fd, std::string remote, Clock::time_point accepted_at);
+  // Counts a cut (or refused) connection and logs its line.
+  void RecordCut(CutReason reason, const std::string& remote, std::string_view status,
+                 uint64_t bytes_in, milliseconds after);
   Conn* FindEvictableLocked();  // the longest-idle connection, if evicting one is due
+  void ReleaseClientLocked(const std::string& client);
   void JoinFinished();
   void Wake();
 
@@ -117,7 +234,9 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   const int wake_fd_;  // eventfd: "look at the state again", for the acceptor
   const int port_;
   std::thread acceptor_;
-  std::atomic<bool> shutting_down_{false};  // written under mu_, read anywhere
+  std::atomic<bool> shutting_down_{false};       // written under mu_, read anywhere
+  std::array<std::atomic<uint64_t>, 5> cuts_{};  // by CutReason
+  std::vector<Lingering> lingering_;             // the acceptor thread's only
 
   // Serialises Shutdown() callers; held for the whole of Shutdown().
   // Lock order: shutdown_mu_, then mu_.
@@ -129,11 +248,12 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   // is what makes ::shutdown() safe (a descriptor leaves the registry and is
   // closed in one critical section, so it cannot be recycled under us).
   std::mutex mu_;
-  std::condition_variable conn_ended_;  // signalled when active_ drops
-  std::map<uint64_t, Conn> conns_;      // open connections
-  size_t active_ = 0;                   // == conns_.size()
-  std::vector<std::thread> finished_;   // threads of closed connections, to join
-  bool waiting_for_slot_ = false;       // acceptor at the limit: wake it on idle/exit
+  std::condition_variable conn_ended_;                  // signalled when active_ drops
+  std::map<uint64_t, Conn> conns_;                      // open connections
+  size_t active_ = 0;                                   // == conns_.size()
+  std::unordered_map<std::string, size_t> per_client_;  // open connections by ClientKey
+  std::vector<ConnectionThread> finished_;              // threads of closed connections, to join
+  bool waiting_for_slot_ = false;  // acceptor at the limit: wake it on idle/exit
   uint64_t next_id_ = 1;
 };
 
@@ -143,8 +263,28 @@ void HttpServerImpl::Wake() {
   (void)r;  // EAGAIN: the counter is already non-zero, which is all we need
 }
 
+ConnectionCuts HttpServerImpl::cuts() const {
+  auto count = [&](CutReason r) { return cuts_[static_cast<size_t>(r)].load(); };
+  return {count(CutReason::kHeaderTimeout), count(CutReason::kSlowBody), count(CutReason::kStalled),
+          count(CutReason::kPerClientLimit)};
+}
+
+void HttpServerImpl::RecordCut(CutReason reason, const std::string& remote, std::string_view status,
+                               uint64_t bytes_in, milliseconds after) {
+  const uint64_t total = ++cuts_[static_cast<size_t>(reason)];
+  if (!options_.log) return;
+  // The access log's columns (client, method, path, status, in, out, ms,
+  // operation), then the reason and how many such cuts so far.
+  std::string line =
+      remote + " - - " + std::string(status) + " in=" + std::to_string(bytes_in) + " out=- " +
+      std::to_string(after.count()) + "ms " +
+      (reason == CutReason::kPerClientLimit ? "RefusedConnection" : "CutConnection") +
+      " reason=" + std::string(CutReasonName(reason)) + " total=" + std::to_string(total);
+  options_.log(line);
+}
+
 void HttpServerImpl::JoinFinished() {
-  std::vector<std::thread> done;
+  std::vector<ConnectionThread> done;
   {
     std::lock_guard<std::mutex> lock(mu_);
     done.swap(finished_);
@@ -168,14 +308,25 @@ void HttpServerImpl::AcceptLoop() {
       // room; otherwise wait for a connection to end or go idle (it wakes us).
       watch_listener = !at_limit || FindEvictableLocked() != nullptr;
     }
-    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}};
-    int r = ::poll(fds, watch_listener ? 2 : 1, -1);
+    // The wake eventfd, the listener (fd -1: poll skips it), the lingering closes.
+    std::vector<pollfd> fds = {{wake_fd_, POLLIN, 0},
+                               {watch_listener ? listen_fd_ : -1, POLLIN, 0}};
+    int timeout = -1;  // until the next lingering close is due
+    const auto now = Clock::now();
+    for (const Lingering& l : lingering_) {
+      fds.push_back({l.fd, POLLIN, 0});
+      const auto left =
+          std::max<int64_t>(0, std::chrono::ceil<milliseconds>(l.until - now).count());
+      if (timeout < 0 || left < timeout) timeout = static_cast<int>(left);
+    }
+    int r = ::poll(fds.data(), fds.size(), timeout);
     if (r < 0) continue;  // EINTR
     if (fds[0].revents & POLLIN) {
       uint64_t v;
       ssize_t n = ::read(wake_fd_, &v, sizeof(v));
       (void)n;
     }
+    ServeLingering(fds.data() + 2);
     if (!watch_listener || !(fds[1].revents & POLLIN)) continue;
     if (!at_limit) {
       AcceptOne();
@@ -188,6 +339,50 @@ void HttpServerImpl::AcceptLoop() {
       ::shutdown(victim->fd, SHUT_RD);
     }
   }
+  for (const Lingering& l : lingering_) ::close(l.fd);
+  lingering_.clear();
+}
+
+void HttpServerImpl::ServeLingering(const pollfd* fds) {
+  const auto now = Clock::now();
+  size_t kept = 0;
+  for (size_t i = 0; i < lingering_.size(); ++i) {
+    bool done = now >= lingering_[i].until;
+    if (!done && fds[i].revents != 0) {
+      // Bounded per round, so that a client that keeps sending cannot hold the acceptor.
+      char sink[16 << 10];
+      for (int round = 0; round < 4; ++round) {
+        ssize_t n = ::recv(lingering_[i].fd, sink, sizeof(sink), MSG_DONTWAIT);
+        if (n > 0) continue;
+        done = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        break;
+      }
+    }
+    if (done) {
+      ::close(lingering_[i].fd);
+    } else {
+      lingering_[kept++] = lingering_[i];
+    }
+  }
+  lingering_.resize(kept);
+}
+
+void HttpServerImpl::Refuse(int fd, const std::string& remote) {
+  http_internal::Socket socket(fd);
+  // Nothing is queued on a fresh socket: the 503 goes out at once or not at all.
+  const bool sent =
+      http_internal::SendRejection(socket, 503, "too many connections from this client address",
+                                   options_.render_rejection, milliseconds(0))
+          .ok();
+  RecordCut(CutReason::kPerClientLimit, remote, sent ? "503" : "-", 0, milliseconds(0));
+  if (!sent || lingering_.size() >= kMaxLingering) return;  // closed at once
+  ::shutdown(fd, SHUT_WR);
+  lingering_.push_back({socket.Release(), Clock::now() + http_internal::kLingerLimit});
+}
+
+void HttpServerImpl::ReleaseClientLocked(const std::string& client) {
+  auto it = per_client_.find(client);
+  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
 }
 
 HttpServerImpl::Conn* HttpServerImpl::FindEvictableLocked() {
@@ -218,33 +413,55 @@ void HttpServerImpl::AcceptOne() {
     }
     return;  // EAGAIN, ECONNABORTED, ...: try again
   }
+  const auto accepted_at = Clock::now();
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   std::string remote = FormatAddress(ss);
+  std::string client = ClientKey(ss);
 
-  std::lock_guard<std::mutex> lock(mu_);
-  if (shutting_down_.load()) {
-    ::close(fd);
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_.load()) {
+      ::close(fd);
+      return;
+    }
+    auto it = per_client_.find(client);
+    const bool over_cap = options_.max_connections_per_client > 0 && it != per_client_.end() &&
+                          it->second >= options_.max_connections_per_client;
+    if (!over_cap) {
+      const uint64_t id = next_id_++;
+      Conn& conn = conns_[id];
+      conn.fd = fd;
+      conn.client = client;
+      ++active_;
+      ++per_client_[client];
+      // Started under mu_, so the thread's exit path finds conn.thread assigned.
+      if (!conn.thread.Start(options_.thread_stack_bytes,
+                             [this, id, fd, remote = std::move(remote), accepted_at]() mutable {
+                               RunConnection(id, fd, std::move(remote), accepted_at);
+                             })) {
+        ReleaseClientLocked(client);
+        conns_.erase(id);
+        --active_;
+        ::close(fd);
+      }
+      return;
+    }
   }
-  const uint64_t id = next_id_++;
-  Conn& conn = conns_[id];
-  conn.fd = fd;
-  ++active_;
-  try {
-    // Started under mu_, so the thread's exit path finds conn.thread assigned.
-    conn.thread = std::thread(&HttpServerImpl::RunConnection, this, id, fd, std::move(remote));
-  } catch (const std::system_error&) {
-    conns_.erase(id);
-    --active_;
-    ::close(fd);
-  }
+  Refuse(fd, remote);  // outside mu_: it writes to the socket and logs
 }
 
-void HttpServerImpl::RunConnection(uint64_t id, int fd, std::string remote) {
+void HttpServerImpl::RunConnection(uint64_t id, int fd, std::string remote,
+                                   Clock::time_point accepted_at) {
   http_internal::Socket socket(fd);
+  // Counted and logged when cut, before the connection winds down (a cut
+  // body's answer and lingering close can take a while).
+  http_internal::ClientReader reader(socket, options_, [&](const http_internal::ClientReader& r) {
+    RecordCut(r.cut(), remote, "-", r.bytes_read(), r.cut_after());
+  });
   try {
-    http_internal::ServeConnection(socket, remote, id, options_, handler_, *this);
+    http_internal::ServeConnection(socket, reader, remote, id, accepted_at, options_, handler_,
+                                   *this);
   } catch (...) {
     // Allocation failure and the like: drop this connection, keep the server.
   }
@@ -252,6 +469,7 @@ void HttpServerImpl::RunConnection(uint64_t id, int fd, std::string remote) {
     std::lock_guard<std::mutex> lock(mu_);
     socket.Close();
     auto it = conns_.find(id);
+    ReleaseClientLocked(it->second.client);
     finished_.push_back(std::move(it->second.thread));
     conns_.erase(it);
     --active_;

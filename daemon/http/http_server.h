@@ -9,6 +9,15 @@
 // Bodies stream in both directions through RequestBody and ResponseWriter, so
 // memory per connection is bounded whatever the object size.
 //
+// Slow clients (slowloris and its kin) are cut off here too: a request head
+// must arrive whole within header_timeout, a body must keep up min_body_rate,
+// and one client address may hold at most max_connections_per_client
+// connections (the next is answered 503 at once and closed, never queued).
+// Each cut or refused connection is counted (cuts()) and leaves one line in
+// options.log: client address and reason, never request content. Connection
+// threads get thread_stack_bytes of stack, so thousands of open connections
+// stay cheap (their stacks are mostly untouched address space).
+//
 // Shutdown() stops accepting, lets in-flight requests finish (up to a grace
 // period), closes idle connections, then returns. Thread-safe: Start once,
 // Shutdown from any thread (e.g. a SIGTERM watcher).
@@ -40,13 +49,52 @@ using RejectionRenderer = std::function<HttpRejection(int status, std::string_vi
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0 picks a free port; port() tells which
-  size_t max_connections = 1024;
+  // Open connections in all; past it new clients wait in the listen backlog
+  // (and the longest-idle keep-alive connection is closed to make room).
+  size_t max_connections = 4096;
+  // Open connections from one client: an IPv4 address, or an IPv6 /64 (one
+  // host's usual allocation). The next one gets 503 (render_rejection) and is
+  // closed at once. 0: no cap.
+  size_t max_connections_per_client = 64;
   size_t max_header_bytes = 64 << 10;
   std::chrono::seconds idle_timeout{60};  // no request on a kept-alive connection
   std::chrono::seconds io_timeout{300};   // a stalled read or write of a body
+  // A request head (request line and header fields) must arrive whole within
+  // this, counted from its first byte; a connection's first request counts
+  // from the accept. Else the connection is cut. 0: no deadline.
+  std::chrono::milliseconds header_timeout{30000};
+  // A request body arriving at less than min_body_rate bytes/s, averaged over
+  // body_rate_window of waiting for it, is cut: the handler's Read() fails
+  // with Timeout. Time the handler spends not reading does not count against
+  // the client. 0: no minimum.
+  uint64_t min_body_rate = 1024;
+  std::chrono::milliseconds body_rate_window{30000};
   std::chrono::seconds shutdown_grace{30};
+  size_t thread_stack_bytes = 1 << 20;  // of each connection's thread
   // Unset: `status` with the reason as text/plain. sosd answers S3 XML errors.
   RejectionRenderer render_rejection;
+  // Receives one line per connection cut or refused as a slow or greedy
+  // client; called from connection threads and the acceptor. Unset: no lines.
+  std::function<void(std::string_view line)> log;
+};
+
+// Why the server cut a connection off.
+enum class CutReason {
+  kNone,
+  kHeaderTimeout,   // the request head was not whole within header_timeout
+  kSlowBody,        // the body came slower than min_body_rate
+  kStalled,         // nothing arrived for io_timeout
+  kPerClientLimit,  // refused: the client already had max_connections_per_client
+};
+// "header_timeout", "slow_body", "stalled", "per_client_limit" ("none").
+std::string_view CutReasonName(CutReason reason);
+
+// Connections cut (or refused) since Start, by reason.
+struct ConnectionCuts {
+  uint64_t header_timeout = 0;
+  uint64_t slow_body = 0;
+  uint64_t stalled = 0;
+  uint64_t per_client_limit = 0;
 };
 
 // The request body; Read() returns 0 at its end. Transfer-Encoding: chunked
@@ -91,6 +139,7 @@ class HttpServer {
   static Result<std::unique_ptr<HttpServer>> Start(HttpServerOptions options, HttpHandler handler);
   virtual ~HttpServer() = default;
   virtual int port() const = 0;
+  virtual ConnectionCuts cuts() const = 0;
   // Stops accepting, waits for in-flight requests (up to the grace period).
   virtual void Shutdown() = 0;
 };

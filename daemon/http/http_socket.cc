@@ -42,6 +42,12 @@ void Socket::Close() {
   }
 }
 
+int Socket::Release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
 bool Socket::WaitReadable(std::chrono::milliseconds timeout) {
   return PollFor(fd_, POLLIN, timeout) != 0;  // errors count as "readable": the read reports them
 }

@@ -22,6 +22,11 @@
 
 namespace sos::http_internal {
 
+// How long a lingering close waits for the peer: long enough for a client to
+// read our final response and close; short enough not to hold a thread (or a
+// descriptor) for a client that keeps sending.
+inline constexpr std::chrono::milliseconds kLingerLimit{2000};
+
 class Socket {
  public:
   explicit Socket(int fd) : fd_(fd) {}
@@ -31,6 +36,8 @@ class Socket {
 
   int fd() const { return fd_; }
   void Close();
+  // Gives up ownership: returns the descriptor, which the caller must close.
+  int Release();
 
   // Waits until the socket is readable (data, EOF or error). False on timeout.
   bool WaitReadable(std::chrono::milliseconds timeout);

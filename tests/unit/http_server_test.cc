@@ -53,8 +53,20 @@ struct RawResponse {
 
 class RawClient {
  public:
-  explicit RawClient(int port, std::chrono::milliseconds timeout = 10s) : timeout_(timeout) {
+  // `source`: the client's address, one of 127.0.0.0/8 (default: the kernel's choice).
+  explicit RawClient(int port, std::chrono::milliseconds timeout = 10s,
+                     const char* source = nullptr)
+      : timeout_(timeout) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (source != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &local.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+        connect_errno_ = errno;
+        return;
+      }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -350,6 +362,37 @@ const std::string& PatternBlock() {  // 1 MiB; the pattern's period (512 KiB) di
 }
 
 constexpr uint64_t kBigSize = 256ull << 20;
+
+// The server's log lines (options.log), from any thread.
+class LogLines {
+ public:
+  std::function<void(std::string_view)> Sink() {
+    return [this](std::string_view line) {
+      std::lock_guard<std::mutex> lock(mu_);
+      lines_.emplace_back(line);
+    };
+  }
+  std::vector<std::string> Get() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lines_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+// Sends `piece` every `every` until the server closes or `limit` passes;
+// true if it closed. What the server answered meanwhile is in pending().
+bool TrickleUntilClosed(RawClient& client, std::string_view piece, std::chrono::milliseconds every,
+                        std::chrono::milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    (void)client.Send(piece);  // fails once the server is gone; WaitClosed says so
+    if (client.WaitClosed(every)) return true;
+  }
+  return false;
+}
 
 // ================================================================ tests
 
@@ -1076,6 +1119,238 @@ TEST(HttpServerTest, StalledClientIsDroppedAfterIoTimeout) {
     EXPECT_TRUE(client.WaitClosed(5s));
     EXPECT_LT(SecondsSince(start), 3.0);
   }
+  EXPECT_EQ(server->cuts().stalled, 2u);
+  EXPECT_EQ(server->cuts().header_timeout, 0u);
+}
+
+TEST(HttpServerTest, HeadDeadlineCutsATricklingClientAndLogsIt) {
+  LogLines log;
+  HttpServerOptions options;
+  options.header_timeout = 2s;
+  options.log = log.Sink();
+  auto server = StartServer(EchoHandler, options);
+  ASSERT_TRUE(server);
+  RawClient trickler(server->port());
+  const auto start = Clock::now();
+  ASSERT_TRUE(trickler.Send("GET /secret-path HTTP/1.1\r\nX-Long: "));
+  // A header byte every 300 ms: every read makes progress; only the deadline stops it.
+  EXPECT_TRUE(TrickleUntilClosed(trickler, "x", 300ms, 6s));
+  const double elapsed = SecondsSince(start);
+  EXPECT_GT(elapsed, 1.9);
+  EXPECT_LT(elapsed, 2.8);
+  EXPECT_EQ(trickler.pending(), "");  // cut, not answered
+  const ConnectionCuts cuts = server->cuts();
+  EXPECT_EQ(cuts.header_timeout, 1u);
+  EXPECT_EQ(cuts.slow_body + cuts.stalled + cuts.per_client_limit, 0u);
+  const auto lines = log.Get();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("127.0.0.1:", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(" - - - in="), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(" CutConnection reason=header_timeout total=1"), std::string::npos)
+      << lines[0];
+  EXPECT_EQ(lines[0].find("secret"), std::string::npos) << "request content logged: " << lines[0];
+}
+
+TEST(HttpServerTest, HeadDeadlineRunsFromAcceptThenFromEachHeadsFirstByte) {
+  HttpServerOptions options;
+  options.header_timeout = 1s;
+  options.idle_timeout = 10s;
+  auto server = StartServer(EchoHandler, options);
+  ASSERT_TRUE(server);
+  const auto start = Clock::now();
+  RawClient silent(server->port());  // connects, never sends
+  RawClient kept(server->port());
+  ASSERT_TRUE(kept.Send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(kept.ReadResponse());
+  EXPECT_TRUE(silent.WaitClosed(3s));
+  const double elapsed = SecondsSince(start);
+  EXPECT_GT(elapsed, 0.9);
+  EXPECT_LT(elapsed, 1.8);
+  // `kept` has idled past header_timeout since its answer: idle time is not
+  // the next head's, whose clock starts at its first byte.
+  std::this_thread::sleep_until(start + 1500ms);
+  ASSERT_TRUE(kept.Send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = kept.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "GET /2 0\n");
+  EXPECT_EQ(server->cuts().header_timeout, 1u);
+}
+
+TEST(HttpServerTest, SlowBodyIsCutAndTheHandlerReadGetsTimeout) {
+  LogLines log;
+  HttpServerOptions options;
+  options.min_body_rate = 1000;
+  options.body_rate_window = 1s;
+  options.log = log.Sink();
+  std::mutex mu;
+  std::vector<Status> read_statuses;
+  auto server = StartServer(
+      [&](HttpRequest& req, ResponseWriter& resp) {
+        auto body = ReadAll(req.body, 1024);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          read_statuses.push_back(body.status());
+        }
+        (void)resp.Send(body.ok() ? 200 : 408, "text/plain", "read");
+      },
+      options);
+  ASSERT_TRUE(server);
+  // Content-Length (read straight from the socket) and chunked (through the parser).
+  for (bool chunked : {false, true}) {
+    SCOPED_TRACE(chunked ? "chunked" : "content-length");
+    RawClient client(server->port());
+    ASSERT_TRUE(client.Send(chunked
+                                ? "PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                : "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"));
+    const auto start = Clock::now();
+    // 50 bytes/s where 1000 are due.
+    EXPECT_TRUE(TrickleUntilClosed(client, chunked ? "5\r\nabcde\r\n" : "0123456789", 200ms, 6s));
+    const double elapsed = SecondsSince(start);
+    EXPECT_GT(elapsed, 0.9);
+    EXPECT_LT(elapsed, 2.0);
+    EXPECT_EQ(client.pending().rfind("HTTP/1.1 408", 0), 0u) << client.pending();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(read_statuses.size(), 2u);
+    for (const Status& s : read_statuses) {
+      EXPECT_EQ(s.code(), StatusCode::kTimeout) << s.ToString();
+      EXPECT_EQ(s.message(), "request body too slow");
+    }
+  }
+  EXPECT_EQ(server->cuts().slow_body, 2u);
+  const auto lines = log.Get();
+  ASSERT_EQ(lines.size(), 2u);
+  for (const auto& line : lines) {
+    EXPECT_NE(line.find(" CutConnection reason=slow_body total="), std::string::npos) << line;
+  }
+}
+
+TEST(HttpServerTest, BodyRateDoesNotCountTheHandlersOwnTime) {
+  HttpServerOptions options;
+  options.min_body_rate = 1 << 20;  // 1 MiB/s
+  options.body_rate_window = 500ms;
+  auto server = StartServer(
+      [&](HttpRequest& req, ResponseWriter& resp) {
+        // 128 KiB in 8 reads, 300 ms apart: 2.4 s of handler time, ~53 KB/s by the wall clock.
+        std::vector<char> buf(16 << 10);
+        size_t total = 0;
+        for (;;) {
+          auto n = req.body->Read(buf.data(), buf.size());
+          if (!n.ok()) {
+            (void)resp.Send(408, "text/plain", n.status().ToString());
+            return;
+          }
+          if (*n == 0) break;
+          total += *n;
+          std::this_thread::sleep_for(300ms);
+        }
+        (void)resp.Send(200, "text/plain", std::to_string(total));
+      },
+      options);
+  ASSERT_TRUE(server);
+  RawClient client(server->port());
+  const std::string body(128 << 10, 'b');
+  std::thread sender([&] {
+    (void)client.Send("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body);
+  });
+  auto r = client.ReadResponse();
+  sender.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, std::to_string(body.size()));
+  EXPECT_EQ(server->cuts().slow_body, 0u);
+}
+
+TEST(HttpServerTest, PerClientCapRefusesTheNextConnectionAtOnce) {
+  LogLines log;
+  HttpServerOptions options;
+  options.max_connections_per_client = 2;
+  options.log = log.Sink();
+  auto server = StartServer(EchoHandler, options);
+  ASSERT_TRUE(server);
+  const int port = server->port();
+  auto a = std::make_unique<RawClient>(port);
+  RawClient b(port);
+  for (RawClient* c : {a.get(), &b}) {  // answered: both are registered
+    ASSERT_TRUE(c->Send("GET /kept HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(c->ReadResponse());
+  }
+  const auto start = Clock::now();
+  RawClient third(port);
+  ASSERT_TRUE(third.connected());
+  ASSERT_TRUE(third.Send("GET /third HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto refused = third.ReadResponse();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->Header("Connection"), "close");
+  EXPECT_TRUE(third.WaitClosed(2s));
+  EXPECT_LT(SecondsSince(start), 1.0);
+  // Another address is not affected.
+  RawClient other(port, 10s, "127.0.0.2");
+  ASSERT_TRUE(other.connected()) << std::strerror(other.connect_errno());
+  ASSERT_TRUE(other.Send("GET /other HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto served = other.ReadResponse();
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  // Kept connections still work; a closed one frees its slot.
+  ASSERT_TRUE(b.Send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(b.ReadResponse());
+  a.reset();
+  int status = 0;
+  for (int attempt = 0; attempt < 20 && status != 200; ++attempt) {
+    std::this_thread::sleep_for(50ms);
+    RawClient again(port);
+    auto r =
+        again.Send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n") ? again.ReadResponse() : std::nullopt;
+    status = r ? r->status : 0;
+  }
+  EXPECT_EQ(status, 200);
+  const ConnectionCuts cuts = server->cuts();
+  EXPECT_GE(cuts.per_client_limit, 1u);
+  EXPECT_EQ(cuts.header_timeout + cuts.slow_body + cuts.stalled, 0u);
+  const auto lines = log.Get();
+  ASSERT_GE(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("127.0.0.1:", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(" - - 503 in=0 "), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(" RefusedConnection reason=per_client_limit total=1"), std::string::npos)
+      << lines[0];
+}
+
+TEST(HttpServerTest, ThreeHundredSlowConnectionsDoNotDelayOthers) {
+  HttpServerOptions options;
+  options.header_timeout = 3s;
+  auto server = StartServer(EchoHandler, options);
+  ASSERT_TRUE(server);
+  const int port = server->port();
+  // 30 each from 127.0.0.2 .. 127.0.0.11: under the per-client cap.
+  constexpr int kSlow = 300;
+  std::vector<std::unique_ptr<RawClient>> slow;
+  const auto start = Clock::now();
+  for (int i = 0; i < kSlow; ++i) {
+    const std::string source = "127.0.0." + std::to_string(2 + i % 10);
+    slow.push_back(std::make_unique<RawClient>(port, 10s, source.c_str()));
+    ASSERT_TRUE(slow.back()->connected())
+        << i << ": " << std::strerror(slow.back()->connect_errno());
+    ASSERT_TRUE(slow.back()->Send("GET / HTTP/1.1\r\nHost: x\r\n"));
+  }
+  Curl curl;
+  double worst = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto t0 = Clock::now();
+    CurlReply r = curl.Do(Url(port, "/normal"));
+    worst = std::max(worst, SecondsSince(t0));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "GET /normal 0\n");
+  }
+  EXPECT_LT(worst, 1.0);
+  for (auto& c : slow) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(start + 6s - Clock::now());
+    EXPECT_TRUE(c->WaitClosed(std::max(left, 1ms)));
+  }
+  EXPECT_EQ(server->cuts().header_timeout, static_cast<uint64_t>(kSlow));
 }
 
 TEST(HttpServerTest, MaxConnectionsIsEnforced) {
