@@ -4,10 +4,8 @@
 // See `sosd --help` for settings and their precedence.
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -42,13 +40,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::error_code ec;
-  std::filesystem::create_directories(config->data_dir, ec);
-  if (ec) {
-    return Fail("data directory " + config->data_dir, sos::Status::IOError(ec.message()));
-  }
-  ::chmod(config->data_dir.c_str(), 0700);  // holds root-credentials and every object
-
+  // The engine creates the data directory (0700: it holds root-credentials
+  // and every object) and repairs loosened modes in it.
   sos::StorageOptions storage_options;
   storage_options.data_dir = config->data_dir;
   storage_options.drives = config->drives;

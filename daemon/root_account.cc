@@ -100,9 +100,8 @@ Result<std::string> EnsureRootAccount(StorageEngine& engine, const std::string& 
   const std::string path = data_dir + "/" + kRootCredentialsFile;
   SOS_RETURN_IF_ERROR(WriteCredentialsFile(path, key));
   SOS_RETURN_IF_ERROR(engine.AddKey(key));
-  return "sosd: generated root credentials (printed only now; saved in " + path +
-         "):\n  AWS_ACCESS_KEY_ID=" + key.access_key_id +
-         "\n  AWS_SECRET_ACCESS_KEY=" + key.secret + "\n";
+  return "sosd: generated the root organisation's key " + key.access_key_id +
+         "; its secret is only in " + path + " (mode 0600)\n";
 }
 
 }  // namespace sos

@@ -186,7 +186,7 @@ Status BlobStore::Repair(const std::string& id, size_t target) {
       continue;
     }
     std::string tmp = JoinPath(drives_->TmpDir(target), id + ".repair");
-    UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode));
     if (!out.valid()) return ErrnoStatus(errno, "create " + tmp);
     // Copy verified blocks; header and trailer are copied as they are (they
     // were validated when the replica was opened).

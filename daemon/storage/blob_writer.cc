@@ -114,7 +114,7 @@ Status ReplicatedBlobWriter::Open() {
   for (size_t d = 0; d < drives_.size(); ++d) {
     if (!drives_.ok(d)) continue;
     std::string tmp = JoinPath(drives_.TmpDir(d), id_);
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode));
     if (!fd.valid()) {
       Status st = ErrnoStatus(errno, "create " + tmp);
       saw_no_space_ = saw_no_space_ || st.code() == StatusCode::kNoSpace;

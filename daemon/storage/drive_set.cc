@@ -40,6 +40,11 @@ Status DriveSet::InitDrive(Drive& d) {
   for (const char* sub : {"blobs", "tmp", "journal"}) {
     SOS_RETURN_IF_ERROR(MakeDir(JoinPath(d.path, sub), false));
   }
+  // Modes loosened since the layout was created (by an older sosd, a copy, a
+  // chmod) are repaired: the drive, its entries and the journal files; the
+  // blob files are reachable only through blobs/, private again.
+  (void)MakePrivate(d.path, log_);
+  (void)MakePrivate(JoinPath(d.path, "journal"), log_);
   if (existed) {
     SOS_ASSIGN_OR_RETURN(d.uuid, ReadMarker(d.path));
   } else {

@@ -1,6 +1,8 @@
 // DriveSet: the replica drives, their on-disk layout, health and fault counts.
 //
-// Layout of one drive directory:
+// Layout of one drive directory (directories kPrivateDirMode, files
+// kPrivateFileMode: fs_util.h; Open repairs the modes of the drive directory,
+// its entries and the journal files):
 //   SOSDRIVE          marker: format line + this drive's uuid
 //   blobs/xx/yy/<id>  immutable blob files (blob_store.h); xx/ and yy/ are
 //                     created on first use (durably: the parent is fsync'd)
@@ -26,11 +28,10 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/storage/fs_util.h"
 #include "s3core/status.h"
 
 namespace sos::storage {
-
-using LogFn = std::function<void(std::string_view)>;
 
 class DriveSet {
  public:

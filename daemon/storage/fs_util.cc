@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -75,7 +76,7 @@ static std::string Parent(const std::string& path) {
 }
 
 Status MakeDir(const std::string& path, bool durable) {
-  if (::mkdir(path.c_str(), 0755) == 0) {
+  if (::mkdir(path.c_str(), kPrivateDirMode) == 0) {
     if (durable) return SyncDir(Parent(path));
     return Status::Ok();
   }
@@ -84,10 +85,73 @@ Status MakeDir(const std::string& path, bool durable) {
 }
 
 Status MakeDirs(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) return ErrnoStatus(ec.value(), "mkdir -p " + path);
+  // std::filesystem::create_directories would create them 0777 & ~umask.
+  for (size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
+    std::string prefix = path.substr(0, end);
+    if (::mkdir(prefix.c_str(), kPrivateDirMode) != 0 && errno != EEXIST) {
+      return ErrnoStatus(errno, "mkdir -p " + path);
+    }
+    if (end == std::string::npos) break;
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, "mkdir -p " + path);
+  if (!S_ISDIR(st.st_mode)) return ErrnoStatus(ENOTDIR, "mkdir -p " + path);
   return Status::Ok();
+}
+
+namespace {
+
+std::string Octal(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+// Takes group and other bits off what fstatat(dirfd, name, flags) finds, if
+// it is a directory or a regular file; logs the change.
+Status StripGroupAndOther(int dirfd, const char* name, int flags, const std::string& shown,
+                          const LogFn& log) {
+  struct stat st;
+  if (::fstatat(dirfd, name, &st, flags) != 0) {
+    return errno == ENOENT ? Status::Ok() : ErrnoStatus(errno, "stat " + shown);
+  }
+  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return Status::Ok();
+  if ((st.st_mode & 077) == 0) return Status::Ok();
+  const mode_t mode = st.st_mode & 0700;
+  if (::fchmodat(dirfd, name, mode, 0) != 0) return ErrnoStatus(errno, "chmod " + shown);
+  if (log) {
+    log("sos storage: mode of " + shown + " was " + Octal(st.st_mode) + ", now " + Octal(mode));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status MakePrivate(const std::string& dir, const LogFn& log) {
+  Status first;
+  auto note = [&](const Status& st) {
+    if (st.ok()) return;
+    if (log) log("sos storage: cannot make private: " + st.ToString());
+    if (first.ok()) first = st;
+  };
+  // The directory first: once it is private, nobody else can swap its
+  // entries for links between the checks and the chmods below.
+  note(StripGroupAndOther(AT_FDCWD, dir.c_str(), 0, dir, log));
+  if (!first.ok()) return first;
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno != ENOENT) note(ErrnoStatus(errno, "open dir " + dir));
+    return first;
+  }
+  auto names = ListDir(dir);
+  if (!names.ok()) {
+    note(names.status());
+    return first;
+  }
+  for (const std::string& name : *names) {
+    note(StripGroupAndOther(fd.get(), name.c_str(), AT_SYMLINK_NOFOLLOW, JoinPath(dir, name), log));
+  }
+  return first;
 }
 
 Status RemoveTree(const std::string& path) {
@@ -128,7 +192,7 @@ Result<std::string> ReadSmallFile(const std::string& path, size_t max_size) {
 
 Status WriteSmallFileDurably(const std::string& path, std::string_view data, bool durable) {
   std::string tmp = path + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode));
   if (!fd.valid()) return ErrnoStatus(errno, "create " + tmp);
   Status st = WriteAt(fd.get(), data.data(), data.size(), 0, "write " + tmp);
   if (st.ok() && durable) st = SyncFd(fd.get(), false, "fsync " + tmp);

@@ -3,14 +3,25 @@
 // Owns the translation of errno into Status (ENOSPC/EDQUOT become NoSpace so
 // the S3 layer can answer 507/503 instead of 500), full-length pread/pwrite
 // loops, fsync of files and directories, durable mkdir (a new directory's
-// entry is synced into its parent), and random hex identifiers from OpenSSL's
-// CSPRNG. Every function is stateless and thread-safe; UniqueFd is a move-only
-// owner of one descriptor.
+// entry is synced into its parent), the modes of files at rest, and random
+// hex identifiers from OpenSSL's CSPRNG.
+//
+// Files at rest are private to the user running sosd: the index and the
+// journals hold keys' secrets, the blobs every object. Every file the engine
+// creates is created kPrivateFileMode and every directory kPrivateDirMode,
+// whatever the umask (which can only take bits away); MakePrivate repairs the
+// modes of existing top-level directories at Open.
+//
+// Every function is stateless and thread-safe; UniqueFd is a move-only owner
+// of one descriptor.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +29,11 @@
 #include "s3core/status.h"
 
 namespace sos::storage {
+
+inline constexpr mode_t kPrivateFileMode = 0600;
+inline constexpr mode_t kPrivateDirMode = 0700;
+
+using LogFn = std::function<void(std::string_view)>;
 
 // ENOSPC/EDQUOT -> NoSpace, ENOENT -> NotFound, anything else -> IOError.
 Status ErrnoStatus(int err, std::string_view what);
@@ -57,11 +73,20 @@ Result<size_t> ReadAt(int fd, char* buf, size_t n, uint64_t offset, std::string_
 Status SyncFd(int fd, bool data_only, std::string_view what);
 // fsync of a directory, so that creates/renames/unlinks in it are durable.
 Status SyncDir(const std::string& dir);
-// mkdir of one level; EEXIST is fine. When `durable` and the directory was
-// created, its parent is fsync'd so the new entry survives a power loss.
+// mkdir (kPrivateDirMode) of one level; EEXIST is fine. When `durable` and the
+// directory was created, its parent is fsync'd so the new entry survives a
+// power loss.
 Status MakeDir(const std::string& path, bool durable);
-// mkdir -p (not durable; for layout created once at Open, followed by SyncDir).
+// mkdir -p, every level created kPrivateDirMode (not durable; for layout
+// created once at Open, followed by SyncDir).
 Status MakeDirs(const std::string& path);
+// Takes the group and other permission bits off `dir` and off each directory
+// and regular file directly in it; not deeper, since what lies further down
+// is reachable only through these. `dir` itself is followed if it is a
+// symbolic link (a drive may be one to its mount); links among its entries
+// are left alone. A missing `dir` is fine. Each change and each failure is
+// logged; the first failure is also returned, after trying every entry.
+Status MakePrivate(const std::string& dir, const LogFn& log);
 // rm -rf; missing is fine.
 Status RemoveTree(const std::string& path);
 // Names in a directory (no "." / ".."). NotFound if the directory is missing.

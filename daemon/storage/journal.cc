@@ -53,7 +53,7 @@ Result<Journal::DriveLog> Journal::CreateLog(size_t d, uint64_t gen, uint64_t st
   std::string dir = drives_->JournalDir(d);
   std::string path = JoinPath(dir, LogName(gen));
   DriveLog log;
-  log.fd.Reset(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  log.fd.Reset(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode));
   if (!log.fd.valid()) return ErrnoStatus(errno, "create " + path);
   std::string h = EncodeJournalHeader(kLogMagic, gen, start_seq);
   SOS_RETURN_IF_ERROR(WriteAt(log.fd.get(), h.data(), h.size(), 0, "write " + path));
@@ -286,7 +286,7 @@ Status Journal::WriteSnapshot(uint64_t gen, uint64_t next_seq,
     Target t;
     t.drive = d;
     t.tmp = JoinPath(drives_->JournalDir(d), SnapName(gen) + ".tmp");
-    t.fd.Reset(::open(t.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    t.fd.Reset(::open(t.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode));
     if (!t.fd.valid()) continue;
     if (!WriteAt(t.fd.get(), header.data(), header.size(), 0, "snapshot").ok()) continue;
     targets.push_back(std::move(t));

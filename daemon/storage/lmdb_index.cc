@@ -43,7 +43,8 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const Options& options) {
   unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
   if (!options.durable) flags |= MDB_NOSYNC | MDB_NOMETASYNC;
   SOS_RETURN_IF_ERROR(
-      MdbStatus(mdb_env_open(env->env_, options.dir.c_str(), flags, 0644), "open " + options.dir));
+      MdbStatus(mdb_env_open(env->env_, options.dir.c_str(), flags, kPrivateFileMode),
+                "open " + options.dir));
   // Readers left behind by a killed process would otherwise pin pages forever.
   int dead = 0;
   mdb_reader_check(env->env_, &dead);

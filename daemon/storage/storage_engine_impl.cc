@@ -69,11 +69,19 @@ void StorageEngineImpl::Log(std::string_view msg) const {
 Status StorageEngineImpl::Init() {
   SOS_RETURN_IF_ERROR(storage::MakeDirs(options_.data_dir));
   std::string lock_path = JoinPath(options_.data_dir, "LOCK");
-  lock_fd_.Reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  lock_fd_.Reset(
+      ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, storage::kPrivateFileMode));
   if (!lock_fd_.valid()) return storage::ErrnoStatus(errno, "open " + lock_path);
   if (::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     return Status::Unavailable("data dir " + options_.data_dir + " is in use by another process");
   }
+  // Files at rest are private (fs_util.h): modes loosened since they were
+  // created are repaired here, for the data dir, its entries and the index's
+  // files; DriveSet::Open does the same for each drive.
+  auto log = [this](std::string_view m) { Log(m); };
+  index_dir_ = JoinPath(options_.data_dir, "index");
+  (void)storage::MakePrivate(options_.data_dir, log);
+  (void)storage::MakePrivate(index_dir_, log);
   const bool durable = options_.fsync == FsyncPolicy::kAlways;
   std::string clean_path = JoinPath(options_.data_dir, kCleanMarker);
   bool clean = storage::PathExists(clean_path);
@@ -82,7 +90,6 @@ Status StorageEngineImpl::Init() {
     if (durable) SOS_RETURN_IF_ERROR(storage::SyncDir(options_.data_dir));
   }
 
-  auto log = [this](std::string_view m) { Log(m); };
   SOS_ASSIGN_OR_RETURN(std::unique_ptr<storage::DriveSet> drives,
                        storage::DriveSet::Open(options_.drives, durable, log));
   drives_ = std::move(drives);
@@ -113,7 +120,6 @@ Status StorageEngineImpl::Init() {
 }
 
 Status StorageEngineImpl::InitIndex() {
-  index_dir_ = JoinPath(options_.data_dir, "index");
   const bool durable = options_.fsync == FsyncPolicy::kAlways;
   SOS_ASSIGN_OR_RETURN(env_, storage::LmdbEnv::Open({index_dir_, options_.map_size, durable}));
   std::optional<EngineState> state;

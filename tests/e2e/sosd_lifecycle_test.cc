@@ -12,9 +12,10 @@
 #include <fstream>
 #include <future>
 #include <thread>
+#include <vector>
 
-#include "s3core/curl_object_store.h"
-#include "s3core/s3_http_client.h"
+#include "s3core/client/curl_object_store.h"
+#include "s3core/client/s3_http_client.h"
 #include "s3core/sigv4.h"
 #include "s3core/xml_codec.h"
 #include "tests/e2e/sosd_process.h"
@@ -51,15 +52,37 @@ bool ExitedZero(const std::optional<int>& status) {
   return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
 
+// Paths under `root` (itself included) that a group or other user may use;
+// symbolic links, whose own mode means nothing, excepted.
+std::vector<std::string> Exposed(const std::string& root) {
+  std::vector<std::string> out;
+  auto check = [&](const fs::path& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISLNK(st.st_mode) && (st.st_mode & 077) != 0) {
+      out.push_back(path.string());
+    }
+  };
+  check(root);
+  for (const auto& entry : fs::recursive_directory_iterator(root)) check(entry.path());
+  return out;
+}
+
+// The generated secret goes only to the 0600 credentials file: what sosd
+// prints (stdout and stderr may end in a log file or the journal) names the
+// file, never the secret. Started under umask 0000, nothing sosd writes under
+// its data directory is readable by another user.
 TEST(SosdLifecycleTest, FirstStartGeneratesRootCredentialsOnce) {
-  const std::string data = TempDir("sosd-first-start");
-  ASSERT_FALSE(data.empty());
+  const std::string parent = TempDir("sosd-first-start");
+  ASSERT_FALSE(parent.empty());
+  const std::string data = parent + "/data";  // sosd creates it
   std::string access, secret;
   {
     SosdProcess::Options options;
     options.access_key.clear();  // no SOS_ROOT_*: generate
     options.data_dir = data;
+    const mode_t old_umask = ::umask(0);  // inherited by sosd
     auto sosd = SosdProcess::Start(options);
+    ::umask(old_umask);
     ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
     const std::string file = data + "/root-credentials";
     struct stat st {};
@@ -70,18 +93,20 @@ TEST(SosdLifecycleTest, FirstStartGeneratesRootCredentialsOnce) {
     secret = IniValue(text, "aws_secret_access_key");
     ASSERT_FALSE(access.empty()) << text;
     ASSERT_GE(secret.size(), 40u) << text;
-    std::string printed = (*sosd)->stdout_text();
+    std::string printed = (*sosd)->stdout_text() + (*sosd)->stderr_text();
+    EXPECT_EQ(printed.find(secret), std::string::npos) << "the secret was printed: " << printed;
+    EXPECT_NE(printed.find(file), std::string::npos) << printed;
     EXPECT_NE(printed.find(access), std::string::npos) << printed;
-    EXPECT_NE(printed.find(secret), std::string::npos) << printed;
 
     CurlObjectStore store = StoreFor(**sosd, access, secret);
     ASSERT_TRUE(store.CreateBucket("survives-restart").ok());
     StringViewSource body("persisted");
     ASSERT_TRUE(store.Put("survives-restart", "k", body).ok());
     EXPECT_TRUE(ExitedZero((*sosd)->Stop()));
-    std::string log = (*sosd)->stderr_text();
+    std::string log = (*sosd)->stdout_text() + (*sosd)->stderr_text();
     EXPECT_EQ(log.find(secret), std::string::npos) << "the secret reached the log";
     EXPECT_NE(log.find("PUT /survives-restart/k 200"), std::string::npos) << log;
+    EXPECT_EQ(Exposed(data), std::vector<std::string>());
   }
   {
     SosdProcess::Options options;
@@ -89,8 +114,8 @@ TEST(SosdLifecycleTest, FirstStartGeneratesRootCredentialsOnce) {
     options.data_dir = data;
     auto sosd = SosdProcess::Start(options);
     ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
-    EXPECT_EQ((*sosd)->stdout_text().find("AWS_SECRET_ACCESS_KEY"), std::string::npos)
-        << "credentials printed again on a later start";
+    EXPECT_EQ((*sosd)->stdout_text().find("root-credentials"), std::string::npos)
+        << "a key generated again on a later start";
     CurlObjectStore store = StoreFor(**sosd, access, secret);
     std::string got;
     auto get = store.Get(GetRequest{"survives-restart", "k"}, AppendTo(&got));
@@ -99,7 +124,7 @@ TEST(SosdLifecycleTest, FirstStartGeneratesRootCredentialsOnce) {
     EXPECT_TRUE(store.Delete("survives-restart", "k").ok());
     EXPECT_TRUE(store.DeleteBucket("survives-restart").ok());
   }
-  fs::remove_all(data);
+  fs::remove_all(parent);
 }
 
 TEST(SosdLifecycleTest, EnvironmentCredentialsCreateAndUpdateTheRootKey) {
