@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "s3core/s3_http_client.h"
+#include "s3core/client/s3_http_client.h"
 #include "s3core/status.h"
 
 namespace sos::ctl {

@@ -9,7 +9,7 @@
 #include "ctl/admin_client.h"
 #include "ctl/output.h"
 #include "ctl/settings.h"
-#include "s3core/curl_object_store.h"
+#include "s3core/client/curl_object_store.h"
 
 namespace sos::ctl {
 

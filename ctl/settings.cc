@@ -3,7 +3,7 @@
 #include <initializer_list>
 
 #include "ctl/exit_code.h"
-#include "s3core/credentials.h"
+#include "s3core/client/credentials.h"
 
 namespace sos::ctl {
 namespace {

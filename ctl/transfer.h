@@ -16,7 +16,7 @@
 
 #include "ctl/progress_bar.h"
 #include "ctl/s3_path.h"
-#include "s3core/object_store.h"
+#include "s3core/client/object_store.h"
 
 namespace sos::ctl {
 

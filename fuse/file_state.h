@@ -41,7 +41,7 @@
 #include "fuse/fs_options.h"
 #include "fuse/remote_tree.h"
 #include "fuse/s3fs_meta.h"
-#include "s3core/object_store.h"
+#include "s3core/client/object_store.h"
 
 namespace sos {
 

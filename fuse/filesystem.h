@@ -41,7 +41,7 @@
 #include "fuse/inode_table.h"
 #include "fuse/remote_tree.h"
 #include "fuse/uploader.h"
-#include "s3core/object_store.h"
+#include "s3core/client/object_store.h"
 
 namespace sos {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fuse/s3fs_meta.h"
-#include "s3core/object_copy.h"
+#include "s3core/client/object_copy.h"
 #include "s3core/status.h"
 
 namespace sos {

@@ -22,8 +22,8 @@
 #include "fuse/filesystem.h"
 #include "fuse/fuse_adapter.h"
 #include "fuse/mount_options.h"
-#include "s3core/credentials.h"
-#include "s3core/curl_object_store.h"
+#include "s3core/client/credentials.h"
+#include "s3core/client/curl_object_store.h"
 
 namespace sos {
 namespace {

@@ -7,7 +7,7 @@
 #include "fuse/fs_errors.h"
 #include "fuse/inode_table.h"
 #include "s3core/client/parallel.h"
-#include "s3core/object_copy.h"
+#include "s3core/client/object_copy.h"
 
 namespace sos {
 namespace {

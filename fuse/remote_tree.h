@@ -29,7 +29,7 @@
 
 #include "cache/metadata_cache.h"
 #include "fuse/fs_options.h"
-#include "s3core/object_store.h"
+#include "s3core/client/object_store.h"
 
 namespace sos {
 

@@ -18,7 +18,7 @@
 #include <sstream>
 #include <thread>
 
-#include "s3core/curl_object_store.h"
+#include "s3core/client/curl_object_store.h"
 #include "tests/component/rgw_environment.h"
 
 namespace sos {

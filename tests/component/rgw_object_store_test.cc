@@ -17,7 +17,7 @@
 #include <fstream>
 #include <memory>
 
-#include "s3core/curl_object_store.h"
+#include "s3core/client/curl_object_store.h"
 #include "tests/component/rgw_environment.h"
 #include "tests/support/object_store_contract.h"
 

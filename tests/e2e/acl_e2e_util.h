@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "s3core/s3_http_client.h"
+#include "s3core/client/s3_http_client.h"
 #include "tests/e2e/sosd_environment.h"
 
 namespace sos::testing {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "s3core/curl_object_store.h"
+#include "s3core/client/curl_object_store.h"
 #include "tests/e2e/sosd_environment.h"
 
 namespace sos::testing {

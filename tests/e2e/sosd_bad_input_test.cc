@@ -16,8 +16,8 @@
 #include <thread>
 
 #include "s3core/crypto.h"
-#include "s3core/curl_object_store.h"
-#include "s3core/s3_http_client.h"
+#include "s3core/client/curl_object_store.h"
+#include "s3core/client/s3_http_client.h"
 #include "s3core/sigv4.h"
 #include "s3core/time_format.h"
 #include "s3core/uri.h"

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "s3core/curl_object_store.h"
+#include "s3core/client/curl_object_store.h"
 #include "tests/e2e/sosd_environment.h"
 #include "tests/support/object_store_contract.h"
 

@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "s3core/curl_object_store.h"
+#include "s3core/client/curl_object_store.h"
 #include "tests/e2e/sosd_process.h"
 #include "tests/support/rgw_cluster.h"
 

@@ -23,7 +23,7 @@
 #include <ostream>
 #include <string>
 
-#include "s3core/object_store.h"
+#include "s3core/client/object_store.h"
 
 namespace sos::testing {
 

@@ -1,4 +1,4 @@
-#include "s3core/credentials.h"
+#include "s3core/client/credentials.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

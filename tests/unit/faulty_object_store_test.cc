@@ -1,4 +1,4 @@
-#include "s3core/faulty_object_store.h"
+#include "tests/support/faulty_object_store.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-#include "s3core/memory_object_store.h"
+#include "tests/support/memory_object_store.h"
 
 namespace sos {
 namespace {

@@ -15,8 +15,8 @@
 #include "fuse/filesystem.h"
 #include "fuse/fs_errors.h"
 #include "fuse/fuse_adapter.h"
-#include "s3core/faulty_object_store.h"
-#include "s3core/memory_object_store.h"
+#include "tests/support/faulty_object_store.h"
+#include "tests/support/memory_object_store.h"
 #include "tests/unit/fs_fixture.h"
 
 namespace sos {

@@ -19,8 +19,8 @@
 
 #include "fuse/filesystem.h"
 #include "fuse/inode_table.h"
-#include "s3core/faulty_object_store.h"
-#include "s3core/memory_object_store.h"
+#include "tests/support/faulty_object_store.h"
+#include "tests/support/memory_object_store.h"
 
 namespace sos {
 

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "s3core/memory_object_store.h"
+#include "tests/support/memory_object_store.h"
 
 // The suite lives in test_support, which sanitizer builds do not make.
 #if defined(__SANITIZE_ADDRESS__)

@@ -1,4 +1,4 @@
-#include "s3core/memory_object_store.h"
+#include "tests/support/memory_object_store.h"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
 // CopyObjectAnySize: single CopyObject below the limit, an aborted-on-failure
 // multipart copy above it, with the source's metadata or the request's.
-#include "s3core/object_copy.h"
+#include "s3core/client/object_copy.h"
 
 #include <gtest/gtest.h>
 
-#include "s3core/faulty_object_store.h"
-#include "s3core/memory_object_store.h"
+#include "tests/support/faulty_object_store.h"
+#include "tests/support/memory_object_store.h"
 
 namespace sos {
 namespace {

@@ -3,7 +3,7 @@
 // once a signed parameter is changed).
 #include <gtest/gtest.h>
 
-#include "s3core/s3_http_client.h"
+#include "s3core/client/s3_http_client.h"
 #include "s3core/sigv4.h"
 
 namespace sos {

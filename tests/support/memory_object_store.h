@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "s3core/object_store.h"
+#include "s3core/client/object_store.h"
 
 namespace sos {
 

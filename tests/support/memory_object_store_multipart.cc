@@ -4,7 +4,7 @@
 
 #include "s3core/conditions.h"
 #include "s3core/crypto.h"
-#include "s3core/memory_object_store_internal.h"
+#include "tests/support/memory_object_store_internal.h"
 
 namespace sos {
 

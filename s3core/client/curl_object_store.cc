@@ -1,4 +1,4 @@
-#include "s3core/curl_object_store.h"
+#include "s3core/client/curl_object_store.h"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "s3core/faulty_object_store.h"
+#include "tests/support/faulty_object_store.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "s3core/acl.h"
-#include "s3core/memory_object_store.h"
+#include "tests/support/memory_object_store.h"
 #include "s3core/s3_errors.h"
 
 namespace sos {

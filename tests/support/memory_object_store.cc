@@ -1,6 +1,6 @@
 // Buckets, objects, listing and ACLs of MemoryObjectStore; multipart uploads
 // are in memory_object_store_multipart.cc.
-#include "s3core/memory_object_store.h"
+#include "tests/support/memory_object_store.h"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +8,7 @@
 
 #include "s3core/conditions.h"
 #include "s3core/crypto.h"
-#include "s3core/memory_object_store_internal.h"
+#include "tests/support/memory_object_store_internal.h"
 
 namespace sos {
 

@@ -1,4 +1,4 @@
-#include "s3core/s3_http_client.h"
+#include "s3core/client/s3_http_client.h"
 
 #include <curl/curl.h>
 

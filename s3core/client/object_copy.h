@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "s3core/object_store.h"
+#include "s3core/client/object_store.h"
 
 namespace sos {
 

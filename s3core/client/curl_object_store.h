@@ -8,8 +8,8 @@
 // Thread-safe: one instance serves all threads and reuses connections.
 #pragma once
 
-#include "s3core/object_store.h"
-#include "s3core/s3_http_client.h"
+#include "s3core/client/object_store.h"
+#include "s3core/client/s3_http_client.h"
 
 namespace sos {
 

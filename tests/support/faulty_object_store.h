@@ -34,7 +34,7 @@
 #include <string_view>
 #include <vector>
 
-#include "s3core/object_store.h"
+#include "s3core/client/object_store.h"
 
 namespace sos {
 

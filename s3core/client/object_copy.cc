@@ -1,4 +1,4 @@
-#include "s3core/object_copy.h"
+#include "s3core/client/object_copy.h"
 
 #include <algorithm>
 #include <chrono>
