@@ -211,7 +211,12 @@ Status DeleteObjects(Context& ctx) {
       if (!request.quiet) result.deleted.push_back(object.key);
     } else {
       S3Error error = S3ErrorFor(s);
-      result.errors.push_back({object.key, error.code, S3ErrorMessage(error, s)});
+      std::string message = S3ErrorMessage(error, s);
+      // The detail the client does not see (a path, errno) goes to the log.
+      if (message != s.message() && ctx.warning.empty()) {
+        ctx.warning = "sosd: DeleteObjects could not delete '" + object.key + "': " + s.ToString();
+      }
+      result.errors.push_back({object.key, error.code, std::move(message)});
     }
   }
   return SendXml(ctx, 200, EncodeDeleteResult(result));

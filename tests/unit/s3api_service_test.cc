@@ -118,6 +118,10 @@ class FakeEngine : public StorageEngine {
    public:
     explicit Writer(FakeEngine* e) : e_(e), md5_(DigestAlgorithm::kMd5) {}
     Status Write(std::string_view data) override {
+      {
+        std::lock_guard lock(e_->mu_);
+        if (!e_->failure_.ok()) return e_->failure_;
+      }
       data_.append(data);
       md5_.Update(data);
       return Status::Ok();
@@ -185,6 +189,7 @@ class FakeEngine : public StorageEngine {
   Status DeleteObject(const std::string& bucket, const std::string& key) override {
     std::lock_guard lock(mu_);
     if (!buckets_.count(bucket)) return NoBucket();
+    if (!failure_.ok()) return failure_;
     objects_[bucket].erase(key);
     return Status::Ok();
   }
@@ -342,6 +347,11 @@ class FakeEngine : public StorageEngine {
     std::lock_guard lock(mu_);
     return blobs_.size();
   }
+  // Blob writes and deletes fail with `failure` (a storage error) until it is OK again.
+  void FailStorage(Status failure) {
+    std::lock_guard lock(mu_);
+    failure_ = std::move(failure);
+  }
 
  private:
   static Status NoBucket() { return Status::NotFound("no bucket", "NoSuchBucket"); }
@@ -361,6 +371,7 @@ class FakeEngine : public StorageEngine {
     std::map<int, PartRecord> parts;
   };
   std::mutex mu_;
+  Status failure_;
   int next_id_ = 0;
   std::map<std::string, Account> accounts_;
   std::map<std::string, AccessKey> keys_;
@@ -940,6 +951,53 @@ TEST_F(S3ServiceTest, DeleteObjects) {
       Call("POST", "/bkt", {{"delete", ""}}, body, {{"Content-MD5", Base64Encode(Md5("other"))}})
           .Code(),
       "BadDigest");
+}
+
+// A storage failure tells the client its code and a generic message; the
+// detail, which names the server's files and errno, goes to the log only.
+TEST_F(S3ServiceTest, StorageFailuresRevealNoServerPaths) {
+  MakeBucket("bkt");
+  Put("bkt", "k", "v");
+  const std::string where = "/srv/sos-data/drive0/tmp/00112233445566778899aabbccddeeff";
+  struct Case {
+    Status failure;
+    int http;
+    std::string code;
+  };
+  const Case cases[] = {
+      {Status::NoSpace("blob 0011 reached only 1 of 3 drives (quorum 2): write " + where +
+                       ": No space left on device"),
+       507, "InsufficientStorage"},
+      {Status::IOError("create " + where + ": Read-only file system"), 500, "InternalError"},
+      {Status::NotFound("create " + where + ": No such file or directory"), 404, "NoSuchKey"},
+      {Status::Unavailable("drive " + where + " failed its health check"), 503, "SlowDown"},
+  };
+  for (const Case& c : cases) {
+    engine_.FailStorage(c.failure);
+    log_.clear();
+    Response put = Call("PUT", "/bkt/new", {}, "data");
+    EXPECT_EQ(put.status, c.http) << put.body;
+    EXPECT_EQ(put.Code(), c.code);
+    EXPECT_EQ(put.body.find("/srv/sos-data"), std::string::npos) << put.body;
+    ASSERT_FALSE(log_.empty());
+    EXPECT_NE(log_[0].find(where), std::string::npos) << "the log keeps the detail: " << log_[0];
+
+    std::string body = EncodeDeleteRequest({false, {{"k", ""}}});
+    log_.clear();
+    Response deleted =
+        Call("POST", "/bkt", {{"delete", ""}}, body, {{"Content-MD5", Base64Encode(Md5(body))}});
+    ASSERT_EQ(deleted.status, 200) << deleted.body;
+    auto result = DecodeDeleteResult(deleted.body);
+    ASSERT_TRUE(result.ok());
+    ASSERT_EQ(result->errors.size(), 1u) << deleted.body;
+    EXPECT_EQ(result->errors[0].code, c.code);
+    EXPECT_EQ(deleted.body.find("/srv/sos-data"), std::string::npos) << deleted.body;
+    bool logged = false;
+    for (const auto& line : log_) logged = logged || line.find(where) != std::string::npos;
+    EXPECT_TRUE(logged) << "the log keeps the detail of a key DeleteObjects could not delete";
+  }
+  engine_.FailStorage(Status::Ok());
+  EXPECT_EQ(Call("GET", "/bkt/k").status, 200);
 }
 
 TEST_F(S3ServiceTest, MultipartUpload) {

@@ -1,5 +1,5 @@
 // StorageEngine under faults: corrupt, truncated and missing replicas, lost
-// drives, a full disk.
+// drives, a full disk (and the 507 the S3 layer makes of it).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "daemon/s3api/s3_error_table.h"
 #include "daemon/storage/blob_store.h"
 #include "daemon/storage/storage_engine.h"
 #include "daemon/storage/storage_test_util.h"
@@ -222,6 +223,14 @@ TEST_F(StorageFullDiskTest, NoSpaceAndNothingHalfVisible) {
   ASSERT_FALSE(last.ok()) << "the tmpfs never filled up";
   EXPECT_EQ(last.code(), StatusCode::kNoSpace) << last.ToString();
   EXPECT_GT(stored, 0);
+  // The detail names the full drive, for the log; the 507 a client reads does not.
+  EXPECT_NE(last.message().find(mount_), std::string::npos) << last.ToString();
+  S3Error error = S3ErrorFor(last);
+  EXPECT_EQ(error.http_status, 507);
+  const std::string body =
+      S3ErrorXml(error, S3ErrorMessage(error, last), "/b/k", "0123456789ABCDEF");
+  EXPECT_EQ(body.find(mount_), std::string::npos) << body;
+  EXPECT_EQ(body.find("No space left"), std::string::npos) << body;
   // Exactly the acknowledged objects have blobs; no temp files are left.
   for (int d = 0; d < 3; ++d) {
     std::string drive = mount_ + "/drive" + std::to_string(d);
