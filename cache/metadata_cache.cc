@@ -14,30 +14,30 @@ std::string Key(const std::string& path) { return "/" + path; }
 // Every key strictly below path.
 std::string TreePrefix(const std::string& path) { return path.empty() ? "/" : "/" + path + "/"; }
 
-// A cached listing: when it expires and the children, in name order.
-struct Listing {
-  int64_t expires = 0;
-  std::vector<DirChild> children;
-};
+}  // namespace
 
-std::optional<Listing> DecodeListing(std::string_view value) {
+std::optional<DirListing> DecodeDirListing(std::string_view value) {
   RecordReader r(value);
   uint8_t version;
   uint32_t n;
-  Listing listing;
+  DirListing listing;
   if (!r.U8(&version) || version != kVersion || !r.I64(&listing.expires) || !r.U32(&n)) {
     return std::nullopt;
   }
-  listing.children.resize(n);
-  for (auto& c : listing.children) {
+  // Children are appended as they are read, never sized from the stored
+  // count: a corrupt count then fails at the end of the input instead of
+  // allocating gigabytes.
+  for (uint32_t i = 0; i < n; ++i) {
+    DirChild c;
     uint8_t is_dir;
     if (!r.Str(&c.name) || !r.U8(&is_dir)) return std::nullopt;
     c.is_dir = is_dir != 0;
+    listing.children.push_back(std::move(c));
   }
   return listing;
 }
 
-std::string EncodeListing(const Listing& listing) {
+std::string EncodeDirListing(const DirListing& listing) {
   RecordWriter w;
   w.U8(kVersion);
   w.I64(listing.expires);
@@ -48,8 +48,6 @@ std::string EncodeListing(const Listing& listing) {
   }
   return w.Take();
 }
-
-}  // namespace
 
 std::string EncodeRemoteEntry(const RemoteEntry& e) {
   RecordWriter w;
@@ -157,7 +155,7 @@ std::optional<std::vector<DirChild>> MetadataCache::GetDir(const std::string& pa
   Status s = env_.Read([&](LmdbTxn& txn) -> Status {
     SOS_ASSIGN_OR_RETURN(auto value, txn.Get(dirs_, Key(path)));
     if (!value) return Status::Ok();
-    auto listing = DecodeListing(*value);
+    auto listing = DecodeDirListing(*value);
     if (listing && listing->expires > Now()) result = std::move(listing->children);
     return Status::Ok();
   });
@@ -168,10 +166,10 @@ std::optional<std::vector<DirChild>> MetadataCache::GetDir(const std::string& pa
 void MetadataCache::PutDir(const std::string& path,
                            const std::vector<std::pair<std::string, RemoteEntry>>& children) {
   if (ttl_.count() <= 0) return;
-  Listing listing;
+  DirListing listing;
   listing.expires = Now() + ttl_.count();
   for (const auto& [name, e] : children) listing.children.push_back({name, e.is_dir});
-  const std::string value = EncodeListing(listing);
+  const std::string value = EncodeDirListing(listing);
   Report(env_.Write([&](LmdbTxn& txn) -> Status {
     SOS_RETURN_IF_ERROR(txn.Put(dirs_, Key(path), value));
     for (const auto& [name, e] : children) {
@@ -192,7 +190,7 @@ void MetadataCache::UpdateDirChild(const std::string& dir, const std::string& na
   Report(env_.Write([&](LmdbTxn& txn) -> Status {
     SOS_ASSIGN_OR_RETURN(auto value, txn.Get(dirs_, Key(dir)));
     if (!value) return Status::Ok();
-    auto listing = DecodeListing(*value);
+    auto listing = DecodeDirListing(*value);
     if (!listing || listing->expires <= Now()) return txn.Delete(dirs_, Key(dir));
     auto& children = listing->children;
     auto at = std::lower_bound(children.begin(), children.end(), name,
@@ -205,7 +203,7 @@ void MetadataCache::UpdateDirChild(const std::string& dir, const std::string& na
     } else if (present) {
       children.erase(at);
     }
-    return txn.Put(dirs_, Key(dir), EncodeListing(*listing));
+    return txn.Put(dirs_, Key(dir), EncodeDirListing(*listing));
   }));
 }
 

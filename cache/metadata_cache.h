@@ -96,4 +96,13 @@ class MetadataCache {
 std::string EncodeRemoteEntry(const RemoteEntry& e);
 bool DecodeRemoteEntry(std::string_view in, RemoteEntry* e);
 
+// A cached listing, the value of the "dirs" database: when it expires and
+// the children, in name order. Decoding refuses anything malformed.
+struct DirListing {
+  int64_t expires = 0;
+  std::vector<DirChild> children;
+};
+std::string EncodeDirListing(const DirListing& listing);
+std::optional<DirListing> DecodeDirListing(std::string_view in);
+
 }  // namespace sos

@@ -128,5 +128,19 @@ TEST_F(MetadataCacheTest, DirChildUpdatesKeepTheListingAndItsExpiry) {
   EXPECT_FALSE(meta().GetDir("d").has_value());
 }
 
+TEST(DirListingCodecTest, RoundTripsAndRefusesACorruptCount) {
+  DirListing listing{42, {{"a", false}, {"dir", true}}};
+  auto decoded = DecodeDirListing(EncodeDirListing(listing));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->expires, 42);
+  EXPECT_EQ(decoded->children, listing.children);
+  // A count of 2^32-1 children with none stored (found by listing_fuzz): a
+  // miss, not an attempt to allocate 4G entries.
+  std::string corrupt = EncodeDirListing({42, {}});
+  corrupt.replace(corrupt.size() - 4, 4, "\xff\xff\xff\xff");
+  EXPECT_FALSE(DecodeDirListing(corrupt));
+  EXPECT_FALSE(DecodeDirListing(corrupt + std::string(100, 'x')));
+}
+
 }  // namespace
 }  // namespace sos
