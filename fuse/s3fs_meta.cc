@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -64,9 +65,18 @@ timespec NowTimespec() {
 
 std::string FormatTime(const timespec& t) {
   if (t.tv_nsec == 0) return std::to_string(static_cast<long long>(t.tv_sec));
+  // A signed decimal, as ParseTime reads it: {-2, 750000000} is -1.25 s,
+  // written "-1.250000000" (not "-2.750000000").
+  long long sec = t.tv_sec;
+  long nsec = t.tv_nsec;
+  const char* sign = "";
+  if (sec < 0) {
+    sign = "-";
+    sec = -(sec + 1);
+    nsec = 1000000000 - nsec;
+  }
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%lld.%09ld", static_cast<long long>(t.tv_sec),
-                static_cast<long>(t.tv_nsec));
+  std::snprintf(buf, sizeof buf, "%s%lld.%09ld", sign, sec, nsec);
   return buf;
 }
 
@@ -81,7 +91,8 @@ std::optional<timespec> ParseTime(std::string_view s) {
   std::string_view frac = dot == std::string_view::npos ? "" : s.substr(dot + 1);
   if (whole.empty() && frac.empty()) return std::nullopt;
   auto sec = whole.empty() ? std::optional<uint64_t>(0) : ParseUnsigned(whole, 10);
-  if (!sec) return std::nullopt;
+  // Nanoseconds since the epoch must fit an int64_t (up to the year 2262).
+  if (!sec || *sec >= static_cast<uint64_t>(INT64_MAX / 1000000000)) return std::nullopt;
   int64_t nsec = 0;
   int digits = 0;
   for (char c : frac) {

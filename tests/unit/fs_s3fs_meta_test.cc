@@ -143,5 +143,31 @@ TEST(S3fsMetaTest, ParsesTimes) {
             (std::map<std::string, std::string>{{"color", "red"}}));
 }
 
+// Found by s3fs_meta_fuzz: a negative time with nanoseconds (before 1970)
+// printed as "-2.750000000" for -1.25 s, which reads back as -2.75 s.
+TEST(S3fsMetaTest, NegativeTimesRoundTrip) {
+  auto t = ParseTime("-1.25");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->tv_sec, -2);
+  EXPECT_EQ(t->tv_nsec, 750000000);
+  EXPECT_EQ(FormatTime(*t), "-1.250000000");
+  for (timespec v : {timespec{-1, 1}, timespec{-2, 999999999}, timespec{-5, 0}, timespec{0, 5}}) {
+    auto again = ParseTime(FormatTime(v));
+    ASSERT_TRUE(again) << FormatTime(v);
+    EXPECT_EQ(again->tv_sec, v.tv_sec) << FormatTime(v);
+    EXPECT_EQ(again->tv_nsec, v.tv_nsec) << FormatTime(v);
+  }
+}
+
+// Found by s3fs_meta_fuzz: seconds whose nanoseconds overflow int64_t (past
+// the year 2262) were undefined behaviour; such a time is unreadable.
+TEST(S3fsMetaTest, TimesPastInt64NanosecondsAreUnreadable) {
+  EXPECT_FALSE(ParseTime("24294967295").has_value());
+  EXPECT_FALSE(ParseTime("-9223372036.5").has_value());
+  EXPECT_FALSE(ParseTime("18446744073709551615").has_value());
+  ASSERT_TRUE(ParseTime("9223372035.999999999"));
+  EXPECT_EQ(ParseTime("9223372035.999999999")->tv_sec, 9223372035);
+}
+
 }  // namespace
 }  // namespace sos
