@@ -102,7 +102,9 @@ struct ParseState {
 };
 
 std::optional<uint64_t> ParseNumber(const std::string& s, int base, uint64_t max) {
-  if (s.empty() || s[0] == '-' || s[0] == '+' || s[0] == ' ') return std::nullopt;
+  // Digits only: strtoull would also skip leading whitespace and then wrap a
+  // '-' around ("\t-1" is 2^64-1).
+  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
   errno = 0;
   char* end = nullptr;
   unsigned long long v = std::strtoull(s.c_str(), &end, base);

@@ -156,5 +156,16 @@ TEST(ErrnoTableTest, MapsEveryStatus) {
   EXPECT_EQ(ErrnoFor(fs::Stale("x")), ESTALE);
 }
 
+// Found by mount_options_fuzz: numbers went to strtoull, which skips leading
+// whitespace and wraps a '-': "cache_size=\t-1" was a 16 EiB cache.
+TEST(MountOptionsTest, NumbersAreDigitsOnly) {
+  EXPECT_FALSE(ParseSize("\t-1").has_value());
+  EXPECT_FALSE(ParseSize("\r1").has_value());
+  EXPECT_FALSE(ParseSize("\n5G").has_value());
+  EXPECT_FALSE(Parse({"bucket", "/mnt/x", "-o", "cache_size=\t-1"}).ok());
+  EXPECT_FALSE(Parse({"bucket", "/mnt/x", "-o", "uid=\t7"}).ok());
+  EXPECT_FALSE(Parse({"bucket", "/mnt/x", "-o", "umask=\v022"}).ok());
+}
+
 }  // namespace
 }  // namespace sos
