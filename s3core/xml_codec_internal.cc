@@ -45,6 +45,24 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
+// Character references can still spell what is not UTF-8 (&#xD800;, a lone
+// surrogate): every decoded value must be checked too, or a document would
+// decode to text that no longer encodes to a document that decodes.
+bool ValidUtf8Values(pugi::xml_node root) {
+  struct Walker : pugi::xml_tree_walker {
+    bool valid = true;
+    bool for_each(pugi::xml_node& node) override {
+      valid = ValidUtf8(node.value());
+      for (pugi::xml_attribute a = node.first_attribute(); valid && a; a = a.next_attribute()) {
+        valid = ValidUtf8(a.value());
+      }
+      return valid;
+    }
+  } walker;
+  root.traverse(walker);
+  return walker.valid;
+}
+
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::strchr(" \t\r\n", s.front())) s.remove_prefix(1);
   while (!s.empty() && std::strchr(" \t\r\n", s.back())) s.remove_suffix(1);
@@ -85,6 +103,7 @@ Status Parse(std::string_view xml, size_t max_bytes, const char* root_name, pugi
                          " at offset " + std::to_string(parsed.offset),
                      s3_code);
   }
+  if (!ValidUtf8Values(doc)) return Malformed("XML text is not valid UTF-8", s3_code);
   pugi::xml_node found;
   for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling()) {
     if (n.type() == pugi::node_doctype) return Malformed("DOCTYPE is not allowed", s3_code);

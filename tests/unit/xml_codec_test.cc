@@ -1311,5 +1311,23 @@ TEST(XmlCodecTest, DoctypeIsRejectedAndUndeclaredEntitiesStayLiteral) {
   EXPECT_EQ(refs->code, "<&AB\"'>");
 }
 
+// Found by xml_fuzz: a character reference to a lone surrogate decoded to text
+// that is not UTF-8, so a Delete key, an ACL grantee or a CORS origin came out
+// of the decoder as something its own encoding could not bring back (a stored
+// ACL or CORS configuration would then be unreadable).
+TEST(XmlCodecTest, CharacterReferencesMustSpellUtf8) {
+  ExpectMalformed(DecodeDeleteRequest("<Delete><Object><Key>&#xD800;</Key></Object></Delete>")
+                      .status());
+  ExpectMalformed(DecodeError("<Error><Code>&#57343;</Code></Error>").status());
+  EXPECT_EQ(DecodeAccessControlPolicy(
+                "<AccessControlPolicy><Owner><ID>&#xDC00;</ID></Owner></AccessControlPolicy>")
+                .status()
+                .s3_code(),
+            "MalformedACLError");
+  auto ok = DecodeError("<Error><Code>&#x10FFFF;&#xE9;&#13;</Code></Error>");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->code, "\xF4\x8F\xBF\xBF\xC3\xA9\r");
+}
+
 }  // namespace
 }  // namespace sos
