@@ -5,14 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace sos::ctl {
 namespace {
@@ -76,68 +74,28 @@ Status WriteAll(int fd, std::string_view chunk) {
 
 Result<UploadResult> UploadMultipart(ObjectStore& store, int fd, uint64_t size, const S3Path& dst,
                                      const WriteOptions& options, ProgressBar* progress) {
-  const uint64_t part_size = PartSizeFor(size);
-  const int count = static_cast<int>((size + part_size - 1) / part_size);
-  SOS_ASSIGN_OR_RETURN(std::string upload_id,
-                       store.CreateMultipartUpload(dst.bucket, dst.key, options));
-  std::vector<CompletedPart> parts(count);
-  std::vector<uint64_t> sent(count, 0);  // per part, for the progress bar
+  std::mutex mu;  // guards sent, sent_total and the bar
+  std::map<int, uint64_t> sent;  // bytes of each part sent so far, for the progress bar
   uint64_t sent_total = 0;
-  std::mutex mu;  // guards sent, sent_total, first_error and the bar
-  Status first_error;
-  std::atomic<int> next{0};
-  // Workers take the next part number; each part streams from the file (pread).
-  auto worker = [&] {
-    while (true) {
-      int i = next.fetch_add(1);
-      if (i >= count) return;
-      {
-        std::lock_guard lock(mu);
-        if (!first_error.ok()) return;
-      }
-      uint64_t offset = static_cast<uint64_t>(i) * part_size;
-      FileRangeSource range(fd, offset, std::min(part_size, size - offset));
-      ProgressSource body(range, [&, i](uint64_t pos) {
-        std::lock_guard lock(mu);
-        sent_total += pos - sent[i];
-        sent[i] = pos;
-        if (progress) progress->Set(sent_total);
-      });
-      auto etag = store.UploadPart(dst.bucket, dst.key, upload_id, i + 1, body);
+  FillPart fill = [&](const std::string& upload_id, const PartSpan& part) {
+    FileRangeSource range(fd, part.offset, part.length);
+    ProgressSource body(range, [&, number = part.number](uint64_t pos) {
       std::lock_guard lock(mu);
-      if (!etag.ok()) {
-        if (first_error.ok()) first_error = etag.status();
-        return;
-      }
-      parts[i] = {i + 1, *etag};
-    }
+      sent_total += pos - sent[number];
+      sent[number] = pos;
+      if (progress) progress->Set(sent_total);
+    });
+    return store.UploadPart(dst.bucket, dst.key, upload_id, part.number, body);
   };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < std::min(kParallelParts, count); ++t) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
-  auto fail = [&](Status status) -> Result<UploadResult> {
-    (void)store.AbortMultipartUpload(dst.bucket, dst.key, upload_id);
-    return status;
-  };
-  if (!first_error.ok()) return fail(first_error);
-  auto done =
-      store.CompleteMultipartUpload(dst.bucket, dst.key, upload_id, parts, options.conditions);
-  if (!done.ok()) return fail(done.status());
-  return UploadResult{done->etag, size, count};
+  MultipartOptions multipart;
+  multipart.min_part_size = kMinPartSize;
+  multipart.concurrency = kParallelParts;
+  SOS_ASSIGN_OR_RETURN(MultipartResult done,
+                       WriteMultipart(store, dst.bucket, dst.key, size, options, fill, multipart));
+  return UploadResult{done.etag, size, done.parts};
 }
 
 }  // namespace
-
-uint64_t PartSizeFor(uint64_t size) {
-  uint64_t part = kMinPartSize;
-  const uint64_t mib = uint64_t{1} << 20;
-  if ((size + part - 1) / part > static_cast<uint64_t>(kMaxParts)) {
-    part = (size + kMaxParts - 1) / kMaxParts;
-    part = (part + mib - 1) / mib * mib;
-  }
-  return part;
-}
 
 Result<UploadResult> UploadFile(ObjectStore& store, const std::string& file, const S3Path& dst,
                                 const WriteOptions& options, ProgressBar* progress) {

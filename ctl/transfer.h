@@ -2,9 +2,9 @@
 // bounded memory.
 //
 // UploadFile sends a file with one PUT, or as a multipart upload once it is
-// larger than one part (parts of at least 8 MiB, more when the file would
-// need over 10000; kParallelParts at a time), aborting the upload if any part
-// fails. DownloadToFile
+// larger than one part (s3core/client/multipart_writer.h: parts of at least
+// 8 MiB, kParallelParts at a time, retried, the upload aborted if one fails).
+// DownloadToFile
 // writes into "FILE.sosctl-part" and renames it over FILE only when every
 // byte arrived, so a failed get never leaves a truncated FILE behind.
 // DownloadToFd streams into an open descriptor (stdout). A ProgressBar, if
@@ -16,18 +16,14 @@
 
 #include "ctl/progress_bar.h"
 #include "ctl/s3_path.h"
+#include "s3core/client/multipart_writer.h"
 #include "s3core/client/object_store.h"
 
 namespace sos::ctl {
 
 inline constexpr uint64_t kMinPartSize = uint64_t{8} << 20;
-inline constexpr int kMaxParts = 10000;
 // Parts in flight at once: each streams from the file, so memory stays bounded.
 inline constexpr int kParallelParts = 4;
-
-// The part size for a file of `size` bytes: kMinPartSize, or larger (whole
-// MiB) so that the file fits in kMaxParts parts.
-uint64_t PartSizeFor(uint64_t size);
 
 struct UploadResult {
   std::string etag;

@@ -3,15 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "s3core/client/parallel.h"
+#include "s3core/client/multipart_writer.h"
 
 namespace sos {
-namespace {
-
-constexpr int kPartAttempts = 3;
-constexpr uint64_t kMaxParts = 10000;
-
-}  // namespace
 
 Uploader::Uploader(FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle)
     : ctx_(ctx), on_idle_(std::move(on_idle)) {}
@@ -175,84 +169,50 @@ Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
                                  std::string* etag) {
   const std::string& bucket = ctx_.options.bucket;
   const std::string key = ctx_.remote.Key(snap.path);
-  uint64_t part_size = std::max<uint64_t>(ctx_.options.part_size, 1);
-  if ((snap.size + part_size - 1) / part_size > kMaxParts) {
-    uint64_t b = ctx_.options.block_size;
-    part_size = ((snap.size + kMaxParts - 1) / kMaxParts + b - 1) / b * b;
-  }
-  const size_t parts = static_cast<size_t>((snap.size + part_size - 1) / part_size);
   WriteOptions opts;
   opts.content_type = snap.content_type;
   opts.user_meta = snap.user_meta;
   opts.canned_acl = ctx_.options.default_acl;
-  SOS_ASSIGN_OR_RETURN(std::string upload_id, ctx_.store.CreateMultipartUpload(bucket, key, opts));
-  (void)st.SetUploadId(upload_id);
-  std::vector<CompletedPart> done(parts);
   std::mutex mu;
-  Status first_error;
   std::optional<FileState::BaseRef> copied_from;  // guarded by mu
-  ParallelFor(parts, ctx_.options.part_concurrency, [&](size_t i) {
-    const uint64_t offset = i * part_size;
-    const uint64_t length = std::min(part_size, snap.size - offset);
-    Status s;
-    auto delay = ctx_.options.retry_delay;
-    for (int attempt = 0; attempt < kPartAttempts; ++attempt) {
-      {
+  FillPart fill = [&](const std::string& upload_id, const PartSpan& part) -> Result<std::string> {
+    const uint64_t end = part.offset + part.length;
+    if (auto base = st.UntouchedBase(part.offset, end)) {
+      // Bytes never fetched nor changed: a server-side copy from the base.
+      auto copied = ctx_.store.UploadPartCopy(bucket, key, upload_id, part.number, bucket,
+                                              base->key, ByteRange::Closed(part.offset, end - 1));
+      if (copied.ok()) {
         std::lock_guard lock(mu);
-        if (!first_error.ok()) return;
+        copied_from = std::move(base);
       }
-      if (attempt > 0) {
-        std::this_thread::sleep_for(delay);
-        delay *= 2;
-      }
-      Result<std::string> part = Status::Internal("unset");
-      if (auto base = st.UntouchedBase(offset, offset + length)) {
-        // Bytes never fetched nor changed: a server-side copy from the base.
-        part = ctx_.store.UploadPartCopy(bucket, key, upload_id, static_cast<int>(i + 1), bucket,
-                                         base->key, ByteRange::Closed(offset, offset + length - 1));
-        if (part.ok()) {
-          std::lock_guard lock(mu);
-          copied_from = std::move(base);
-        }
-      } else {
-        Status fetched = st.FetchBytes(offset, offset + length);
-        if (!fetched.ok()) {
-          s = fetched;
-          continue;
-        }
-        FileRangeSource body(st.fd(), offset, length);
-        part = ctx_.store.UploadPart(bucket, key, upload_id, static_cast<int>(i + 1), body);
-      }
-      if (part.ok()) {
-        done[i] = CompletedPart{static_cast<int>(i + 1), *part};
-        return;
-      }
-      s = part.status();
+      return copied;
     }
-    std::lock_guard lock(mu);
-    if (first_error.ok()) first_error = s;
-  });
-  Status s = first_error;
-  if (s.ok() && copied_from) {
+    SOS_RETURN_IF_ERROR(st.FetchBytes(part.offset, end));
+    FileRangeSource body(st.fd(), part.offset, part.length);
+    return ctx_.store.UploadPart(bucket, key, upload_id, part.number, body);
+  };
+  MultipartOptions multipart;
+  multipart.min_part_size = ctx_.options.part_size;
+  multipart.align = ctx_.options.block_size;
+  multipart.concurrency = ctx_.options.part_concurrency;
+  multipart.retry_delay = ctx_.options.retry_delay;
+  multipart.on_created = [&](const std::string& upload_id) { (void)st.SetUploadId(upload_id); };
+  multipart.before_complete = [&]() -> Status {
+    if (!copied_from) return Status::Ok();
     // The copies took whatever the base key held; only if that is still the
     // base version are they the file's bytes (S3 has no If-Match for them here).
     auto head = ctx_.store.Head(bucket, copied_from->key);
     if (!head.ok() || head->etag != copied_from->etag) {
-      s = Status::IOError("the remote object " + copied_from->key +
-                          " changed while parts of it were still needed");
+      return Status::IOError("the remote object " + copied_from->key +
+                             " changed while parts of it were still needed");
     }
-  }
-  if (s.ok()) {
-    auto completed = ctx_.store.CompleteMultipartUpload(bucket, key, upload_id, done);
-    if (completed.ok()) {
-      *etag = completed->etag;
-    } else {
-      s = completed.status();
-    }
-  }
-  if (!s.ok()) (void)ctx_.store.AbortMultipartUpload(bucket, key, upload_id);
+    return Status::Ok();
+  };
+  auto done = WriteMultipart(ctx_.store, bucket, key, snap.size, opts, fill, multipart);
   (void)st.SetUploadId("");
-  return s;
+  SOS_RETURN_IF_ERROR(done.status());
+  *etag = done->etag;
+  return Status::Ok();
 }
 
 }  // namespace sos

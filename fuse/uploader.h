@@ -2,7 +2,8 @@
 //
 // Enqueue() schedules a file; worker threads upload it: one PUT below
 // multipart_threshold, else a multipart upload whose parts go up in parallel
-// (part_concurrency at a time, each part retried), streamed from the local
+// (part_concurrency at a time, each part retried: s3core/client/multipart_writer.h),
+// streamed from the local
 // cache file, with the file's s3fs metadata. A round makes upload_attempts
 // tries with exponential backoff; a failed round leaves the file dirty (it
 // stays in the journal, nothing is lost) and is retried after requeue_delay.

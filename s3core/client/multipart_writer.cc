@@ -29,7 +29,7 @@ Result<MultipartResult> WriteMultipart(ObjectStore& store, const std::string& bu
                                        const MultipartOptions& options) {
   const uint64_t part_size = PartSizeFor(size, options.min_part_size, options.align);
   const int count = PartCountFor(size, part_size);
-  if (count > kMaxParts || part_size > kMaxPartSize) {
+  if (size > kMaxObjectSize || count > kMaxParts || part_size > kMaxPartSize) {
     return Status::InvalidArgument("an object of " + std::to_string(size) +
                                    " bytes is larger than S3 allows (5 TiB)",
                                    "EntityTooLarge");

@@ -19,7 +19,7 @@ namespace sos {
 
 struct LargeCopyOptions {
   uint64_t max_single_copy = uint64_t{5} << 30;  // S3's CopyObject limit
-  uint64_t part_size = uint64_t{1} << 30;        // grows so that parts <= 10000
+  uint64_t part_size = uint64_t{1} << 30;        // grows so that parts <= 10000 (multipart_writer.h)
 };
 
 // `size` is the source's size (from a listing or a HEAD), or kUnknownSize to

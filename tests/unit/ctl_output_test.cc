@@ -104,18 +104,6 @@ TEST(CtlProgressBar, DisabledBarDrawsNothing) {
   std::free(buf);
 }
 
-TEST(CtlTransfer, PartSizesStayWithinTenThousandParts) {
-  EXPECT_EQ(PartSizeFor(0), kMinPartSize);
-  EXPECT_EQ(PartSizeFor(uint64_t{20} << 20), kMinPartSize);
-  EXPECT_EQ(PartSizeFor(kMinPartSize * kMaxParts), kMinPartSize);
-  for (uint64_t size : {kMinPartSize * kMaxParts + 1, uint64_t{5} << 40}) {
-    uint64_t part = PartSizeFor(size);
-    EXPECT_GT(part, kMinPartSize);
-    EXPECT_EQ(part % (1 << 20), 0u);
-    EXPECT_LE((size + part - 1) / part, static_cast<uint64_t>(kMaxParts)) << size;
-  }
-}
-
 TEST(CtlAclView, TableAndJsonNameGroupsAndOrgs) {
   AccessControlPolicy p;
   p.owner = {std::string(64, 'a'), "root"};
