@@ -2,11 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/property_tree/ini_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 namespace sos {
 namespace {
@@ -80,16 +80,26 @@ Result<Credentials> CredentialsFromPasswdFile(const std::string& path, const std
     ++lineno;
     line = Trim(line);
     if (line.empty() || line[0] == '#') continue;
+    // Every field counts, empty ones too: "bucket:AK:" is a line with an empty
+    // secret, not the credentials "bucket" and "AK".
     std::vector<std::string> fields;
-    std::stringstream ss(line);
-    for (std::string f; std::getline(ss, f, ':');) fields.push_back(f);
+    for (size_t start = 0;;) {
+      size_t colon = line.find(':', start);
+      fields.push_back(line.substr(start, colon - start));
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+    bool empty_field =
+        std::any_of(fields.begin(), fields.end(), [](const std::string& f) { return f.empty(); });
+    if (empty_field) fields.clear();  // malformed, below
     if (fields.size() == 2) {
       if (!fallback) fallback = Credentials{fields[0], fields[1], ""};
     } else if (fields.size() == 3) {
       if (!bucket.empty() && fields[0] == bucket) return Credentials{fields[1], fields[2], ""};
     } else {
       return Status::InvalidArgument("malformed passwd file " + path + " line " +
-                                     std::to_string(lineno) + ": expected ACCESS:SECRET");
+                                     std::to_string(lineno) +
+                                     ": expected ACCESS:SECRET or BUCKET:ACCESS:SECRET");
     }
   }
   if (fallback) return *fallback;

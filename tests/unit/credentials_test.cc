@@ -85,6 +85,25 @@ TEST(CredentialsTest, PasswdFileReadableByOthersIsRefused) {
   EXPECT_EQ(CredentialsFromPasswdFile(malformed).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Found by passwd_file_fuzz: empty fields were dropped or taken as keys, so
+// ":SECRET" gave an empty access key and "mybucket:AK:" (no secret) gave the
+// credentials "mybucket"/"AK".
+TEST(CredentialsTest, PasswdFileFieldsMustNotBeEmpty) {
+  TempDir dir;
+  for (const char* text : {":secret\n", "AK:\n", "mybucket:AK:\n", "mybucket::SK\n", ":AK:SK\n",
+                           "AK:SK:\n", "a:b:c:d\n"}) {
+    std::string file = dir.Write("passwd", text, 0600);
+    EXPECT_EQ(CredentialsFromPasswdFile(file, "mybucket").status().code(),
+              StatusCode::kInvalidArgument)
+        << text;
+  }
+  std::string file = dir.Write("passwd", "  mybucket:AKB:SKB \nAK:SK\n", 0600);
+  auto b = CredentialsFromPasswdFile(file, "mybucket");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->access_key_id, "AKB");
+  EXPECT_EQ(b->secret_access_key, "SKB");
+}
+
 TEST(S3ErrorMapTest, CodesAndRetryability) {
   EXPECT_EQ(StatusFromS3Error(404, "NoSuchKey", "x").code(), StatusCode::kNotFound);
   EXPECT_EQ(StatusFromS3Error(404, "", "").code(), StatusCode::kNotFound);
