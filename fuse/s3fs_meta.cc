@@ -1,8 +1,8 @@
 #include "fuse/s3fs_meta.h"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 

@@ -1316,8 +1316,8 @@ TEST(XmlCodecTest, DoctypeIsRejectedAndUndeclaredEntitiesStayLiteral) {
 // of the decoder as something its own encoding could not bring back (a stored
 // ACL or CORS configuration would then be unreadable).
 TEST(XmlCodecTest, CharacterReferencesMustSpellUtf8) {
-  ExpectMalformed(DecodeDeleteRequest("<Delete><Object><Key>&#xD800;</Key></Object></Delete>")
-                      .status());
+  ExpectMalformed(
+      DecodeDeleteRequest("<Delete><Object><Key>&#xD800;</Key></Object></Delete>").status());
   ExpectMalformed(DecodeError("<Error><Code>&#57343;</Code></Error>").status());
   EXPECT_EQ(DecodeAccessControlPolicy(
                 "<AccessControlPolicy><Owner><ID>&#xDC00;</ID></Owner></AccessControlPolicy>")
