@@ -4,13 +4,17 @@
 // See `sosd --help` for settings and their precedence.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "daemon/http/http_server.h"
 #include "daemon/root_account.h"
+#include "daemon/s3api/line_log.h"
 #include "daemon/s3api/s3_error_table.h"
 #include "daemon/s3api/s3_service.h"
 #include "daemon/sosd_config.h"
@@ -21,6 +25,25 @@ namespace {
 int Fail(const std::string& what, const sos::Status& status) {
   std::fprintf(stderr, "sosd: %s: %s\n", what.c_str(), status.ToString().c_str());
   return 1;
+}
+
+// Each connection holds a descriptor, and a request a few more (replica
+// files): raises the soft open-file limit toward the hard one to fit
+// `max_connections`, and returns how many connections the limit then allows.
+size_t FitOpenFileLimit(size_t max_connections) {
+  constexpr rlim_t kPerConnection = 4;  // the socket and three replicas
+  constexpr rlim_t kReserve = 256;      // the index, drives, log, listener
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return max_connections;
+  const rlim_t want = kReserve + kPerConnection * static_cast<rlim_t>(max_connections);
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < want) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? want : std::min(want, limit.rlim_max);
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= want) return max_connections;
+  const rlim_t fits = limit.rlim_cur > kReserve ? (limit.rlim_cur - kReserve) / kPerConnection : 1;
+  return std::max<size_t>(1, static_cast<size_t>(fits));
 }
 
 }  // namespace
@@ -60,7 +83,13 @@ int main(int argc, char** argv) {
   auto root_id = sos::RootAccountId(**engine);
   if (!root_id.ok()) return Fail("root account", root_id.status());
 
+  // One access log for the S3 layer's request lines and the HTTP layer's cut connections.
+  // Declared before the service and the server, so it outlives both.
+  auto log = std::make_unique<sos::s3api::LineLog>(STDERR_FILENO);
+  auto log_line = [log = log.get()](std::string_view line) { log->Append(line); };
+
   sos::S3ServiceOptions service_options;
+  service_options.log = log_line;
   service_options.root_account_id = *root_id;
   service_options.region = config->region;
   service_options.domain = config->domain;
@@ -69,9 +98,21 @@ int main(int argc, char** argv) {
   sos::HttpServerOptions http_options;
   http_options.host = config->listen_host;
   http_options.port = config->listen_port;
-  // Requests refused before routing still get an S3 <Error> a client can read.
+  http_options.max_connections = FitOpenFileLimit(config->max_connections);
+  if (http_options.max_connections < config->max_connections) {
+    std::fprintf(stderr, "sosd: the open-file limit allows %zu connections, not %zu\n",
+                 http_options.max_connections, config->max_connections);
+  }
+  http_options.max_connections_per_client = config->max_connections_per_client;
+  http_options.header_timeout = config->header_timeout;
+  http_options.min_body_rate = config->min_body_rate;
+  http_options.body_rate_window = config->min_body_rate_window;
+  http_options.log = log_line;
+  // Requests refused before routing still get an S3 <Error> a client can read;
+  // a connection over its client's cap gets 503 SlowDown, which S3 clients back off on.
   http_options.render_rejection = [](int status, std::string_view reason) {
-    sos::S3Error error = sos::S3ErrorForHttpRejection(status);
+    sos::S3Error error =
+        status == 503 ? sos::S3Error{503, "SlowDown"} : sos::S3ErrorForHttpRejection(status);
     return sos::HttpRejection{error.http_status, "application/xml",
                               sos::S3ErrorXml(error, reason, "", "")};
   };
@@ -93,8 +134,14 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "sosd: %s received, finishing in-flight requests\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   (*server)->Shutdown();
+  const sos::ConnectionCuts cuts = (*server)->cuts();
+  log_line("sosd: connections cut: header_timeout=" + std::to_string(cuts.header_timeout) +
+           " slow_body=" + std::to_string(cuts.slow_body) +
+           " stalled=" + std::to_string(cuts.stalled) +
+           "; refused: per_client_limit=" + std::to_string(cuts.per_client_limit));
   server->reset();
-  service.reset();  // its access log writes out what is still queued
+  service.reset();
+  log.reset();      // the access log writes out what is still queued
   engine->reset();  // closes the index after every request is done
   std::fprintf(stderr, "sosd: stopped\n");
   return 0;

@@ -4,7 +4,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
+#include <limits>
+#include <map>
 
 namespace sos {
 namespace {
@@ -17,8 +22,16 @@ constexpr const char* kFooter =
     "Defaults: with no arguments sosd serves http://127.0.0.1:8000 from /var/lib/sos (as root) "
     "or $XDG_DATA_HOME/sos (default ~/.local/share/sos), with three drive directories under it.\n"
     "\nPrecedence, highest first: flags, then the environment (SOS_LISTEN, SOS_DATA, SOS_DRIVES, "
-    "SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_CONFIG), then the TOML config file (keys: listen, "
-    "data, drives, region, fsync, domain), then the defaults.\n"
+    "SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_MAX_CONNECTIONS, SOS_MAX_CONNECTIONS_PER_CLIENT, "
+    "SOS_HEADER_TIMEOUT, SOS_MIN_BODY_RATE, SOS_MIN_BODY_RATE_WINDOW, SOS_CONFIG), then the TOML "
+    "config file (keys: the flags' names with underscores: listen, data, drives, region, fsync, "
+    "domain, max_connections, ...), then the defaults.\n"
+    "\nSlow clients: a request head must arrive whole within --header-timeout (counted from the "
+    "connection's accept for its first request, from the first byte for later ones); a body "
+    "arriving slower than --min-body-rate, averaged over --min-body-rate-window of waiting for "
+    "it, is cut; one client address (an IPv6 /64) may hold --max-connections-per-client "
+    "connections, the next is answered 503 SlowDown at once. Each cut or refused connection "
+    "leaves one log line (client, reason, running count per reason), never request content.\n"
     "\nRoot credentials: SOS_ROOT_ACCESS_KEY and SOS_ROOT_SECRET_KEY, when both are set, become "
     "the root organisation's key (created, or its secret updated). Otherwise a key is generated "
     "on the first start, printed once to stdout and saved to DATA/root-credentials (mode 0600, "
@@ -56,7 +69,61 @@ struct Raw {
   std::string region = "us-east-1";
   std::string fsync = "always";
   std::string domain;
+  std::string max_connections = "4096";
+  std::string max_connections_per_client = "64";
+  std::string header_timeout = "30s";
+  std::string min_body_rate = "1KiB";
+  std::string min_body_rate_window = "30s";
 };
+
+// The settings that are numbers, durations or sizes: TOML key and where it goes.
+std::map<std::string, std::string*> NumericKeys(Raw* raw) {
+  return {{"max_connections", &raw->max_connections},
+          {"max_connections_per_client", &raw->max_connections_per_client},
+          {"header_timeout", &raw->header_timeout},
+          {"min_body_rate", &raw->min_body_rate},
+          {"min_body_rate_window", &raw->min_body_rate_window}};
+}
+
+// Applies a CLI11 unit transform ("30s" -> "30000") and reads the integer it leaves.
+Result<int64_t> WithUnit(const std::string& setting, const std::string& value,
+                         const CLI::Validator& units, const std::string& examples) {
+  auto bad = [&] {
+    return Status::InvalidArgument(setting + " '" + value + "' is not " + examples);
+  };
+  // Digits, then letters (the unit): no sign, space, fraction, hex or octal.
+  const size_t digits_end = value.find_first_not_of("0123456789");
+  if (value.empty() || digits_end == 0) return bad();
+  const std::string unit = digits_end == std::string::npos ? "" : value.substr(digits_end);
+  if (!std::all_of(unit.begin(), unit.end(),
+                   [](unsigned char c) { return std::isalpha(c) != 0; })) {
+    return bad();
+  }
+  std::string text = value.substr(0, digits_end);
+  text.erase(0, std::min(text.find_first_not_of('0'), text.size() - 1));  // "010" is ten
+  text += unit;
+  try {
+    if (!units(text).empty()) return bad();
+  } catch (const CLI::ValidationError&) {
+    return bad();
+  }
+  int64_t out = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  if (ec != std::errc() || ptr != end || out < 0) return bad();
+  return out;
+}
+
+Result<size_t> ParseCount(const std::string& setting, const std::string& value, size_t min) {
+  size_t out = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, out);
+  if (value.empty() || ec != std::errc() || ptr != end || out < min || out > 10'000'000) {
+    return Status::InvalidArgument(setting + " '" + value + "' is not a whole number from " +
+                                   std::to_string(min) + " to 10000000");
+  }
+  return out;
+}
 
 Status ApplyConfigFile(const std::string& path, Raw* raw) {
   toml::table table;
@@ -84,6 +151,13 @@ Status ApplyConfigFile(const std::string& path, Raw* raw) {
       SOS_RETURN_IF_ERROR(text(&raw->fsync));
     } else if (name == "domain") {
       SOS_RETURN_IF_ERROR(text(&raw->domain));
+    } else if (auto numeric = NumericKeys(raw); numeric.count(name) > 0) {
+      // A number (4096), or a string with a unit ("30s", "1KiB").
+      if (auto n = node.value<int64_t>(); n && node.is_integer()) {
+        *numeric[name] = std::to_string(*n);
+      } else {
+        SOS_RETURN_IF_ERROR(text(numeric[name]));
+      }
     } else if (name == "drives") {
       const toml::array* array = node.as_array();
       if (array == nullptr) {
@@ -143,6 +217,25 @@ Status ParseListen(const std::string& value, std::string* host, int* port) {
   return Status::Ok();
 }
 
+Result<std::chrono::milliseconds> ParseSosdDuration(const std::string& setting,
+                                                    const std::string& value) {
+  static const CLI::AsNumberWithUnit kUnits(
+      std::map<std::string, int64_t>{{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}},
+      CLI::AsNumberWithUnit::CASE_SENSITIVE);
+  // A bare number is seconds, as in the rest of sosd's settings.
+  const bool bare = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+  SOS_ASSIGN_OR_RETURN(int64_t ms, WithUnit(setting, bare ? value + "s" : value, kUnits,
+                                            "a duration such as 30s, 500ms, 2m, 1h"));
+  return std::chrono::milliseconds(ms);
+}
+
+Result<uint64_t> ParseSosdSize(const std::string& setting, const std::string& value) {
+  static const CLI::AsSizeValue kUnits(/*kb_is_1000=*/false);
+  SOS_ASSIGN_OR_RETURN(int64_t bytes,
+                       WithUnit(setting, value, kUnits, "a size such as 1024, 64k, 1KiB, 2M"));
+  return static_cast<uint64_t>(bytes);
+}
+
 std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
   CLI::App app(kDescription, "sosd");
   app.footer(kFooter);
@@ -171,9 +264,26 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
   opt("--domain", &flags->domain, "DOMAIN",
       "base domain for virtual-hosted buckets: Host BUCKET.DOMAIN addresses BUCKET (env "
       "SOS_DOMAIN; default none: path-style only)");
+  opt("--max-connections", &flags->max_connections, "N",
+      "connections open at once; past it new ones wait in the listen backlog (env "
+      "SOS_MAX_CONNECTIONS; default 4096; each holds a thread and a descriptor, and sosd raises "
+      "its open-file limit to fit)");
+  opt("--max-connections-per-client", &flags->max_connections_per_client, "N",
+      "connections one client address (an IPv6 /64) may hold; the next is answered 503 SlowDown "
+      "and closed (env SOS_MAX_CONNECTIONS_PER_CLIENT; default 64; 0: no cap)");
+  opt("--header-timeout", &flags->header_timeout, "DURATION",
+      "a request head must arrive whole within this, or the connection is cut (env "
+      "SOS_HEADER_TIMEOUT; default 30s; 500ms, 2m; 0: none)");
+  opt("--min-body-rate", &flags->min_body_rate, "BYTES",
+      "a request body slower than this many bytes per second is cut (env SOS_MIN_BODY_RATE; "
+      "default 1KiB; 0: none)");
+  opt("--min-body-rate-window", &flags->min_body_rate_window, "DURATION",
+      "the time spent waiting for a body over which --min-body-rate is averaged (env "
+      "SOS_MIN_BODY_RATE_WINDOW; default 30s)");
   opt("--config", &flags->config, "FILE",
-      "TOML file with any of: listen, data, drives (array), region, fsync, domain (env "
-      "SOS_CONFIG)");
+      "TOML file with any of: listen, data, drives (array), region, fsync, domain, "
+      "max_connections, max_connections_per_client, header_timeout, min_body_rate, "
+      "min_body_rate_window (env SOS_CONFIG)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -201,6 +311,12 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   layer(flags.region, "SOS_REGION", &raw.region);
   layer(flags.fsync, "SOS_FSYNC", &raw.fsync);
   layer(flags.domain, "SOS_DOMAIN", &raw.domain);
+  layer(flags.max_connections, "SOS_MAX_CONNECTIONS", &raw.max_connections);
+  layer(flags.max_connections_per_client, "SOS_MAX_CONNECTIONS_PER_CLIENT",
+        &raw.max_connections_per_client);
+  layer(flags.header_timeout, "SOS_HEADER_TIMEOUT", &raw.header_timeout);
+  layer(flags.min_body_rate, "SOS_MIN_BODY_RATE", &raw.min_body_rate);
+  layer(flags.min_body_rate_window, "SOS_MIN_BODY_RATE_WINDOW", &raw.min_body_rate_window);
   std::string drives;
   layer(flags.drives, "SOS_DRIVES", &drives);
   if (!drives.empty() || flags.drives) raw.drives = SplitComma(drives);
@@ -215,6 +331,18 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   if (raw.region.empty()) return Status::InvalidArgument("region must not be empty");
   config.region = raw.region;
   config.domain = raw.domain;
+  SOS_ASSIGN_OR_RETURN(config.max_connections,
+                       ParseCount("max-connections", raw.max_connections, 1));
+  SOS_ASSIGN_OR_RETURN(config.max_connections_per_client,
+                       ParseCount("max-connections-per-client", raw.max_connections_per_client, 0));
+  SOS_ASSIGN_OR_RETURN(config.header_timeout,
+                       ParseSosdDuration("header-timeout", raw.header_timeout));
+  SOS_ASSIGN_OR_RETURN(config.min_body_rate, ParseSosdSize("min-body-rate", raw.min_body_rate));
+  SOS_ASSIGN_OR_RETURN(config.min_body_rate_window,
+                       ParseSosdDuration("min-body-rate-window", raw.min_body_rate_window));
+  if (config.min_body_rate > 0 && config.min_body_rate_window.count() == 0) {
+    return Status::InvalidArgument("min-body-rate-window must not be 0 while min-body-rate is set");
+  }
   return config;
 }
 

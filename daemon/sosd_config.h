@@ -1,18 +1,28 @@
 // sosd's configuration: defaults, TOML config file, environment, flags.
 //
 // Precedence, highest first: command-line flags > environment (SOS_LISTEN,
-// SOS_DATA, SOS_DRIVES, SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_CONFIG) >
-// config file (--config FILE or SOS_CONFIG; TOML keys listen, data, drives,
-// region, fsync, domain) > built-in defaults:
-//   listen  127.0.0.1:8000
-//   data    /var/lib/sos as root, else $XDG_DATA_HOME/sos (~/.local/share/sos)
-//   drives  three directories under the data directory
-//   region  us-east-1
-//   fsync   always
-//   domain  none (path-style addressing only)
+// SOS_DATA, SOS_DRIVES, SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_MAX_CONNECTIONS,
+// SOS_MAX_CONNECTIONS_PER_CLIENT, SOS_HEADER_TIMEOUT, SOS_MIN_BODY_RATE,
+// SOS_MIN_BODY_RATE_WINDOW, SOS_CONFIG) > config file (--config FILE or
+// SOS_CONFIG; TOML keys named like the flags, with underscores) > built-in
+// defaults:
+//   listen                      127.0.0.1:8000
+//   data                        /var/lib/sos as root, else $XDG_DATA_HOME/sos
+//   drives                      three directories under the data directory
+//   region                      us-east-1
+//   fsync                       always
+//   domain                      none (path-style addressing only)
+//   max_connections             4096
+//   max_connections_per_client  64 (0: no cap)
+//   header_timeout              30s (0: none)
+//   min_body_rate               1KiB (bytes per second; 0: none)
+//   min_body_rate_window        30s
+// The last five are HttpServerOptions' slow-client limits.
 // Not thread-safe; used once at start-up.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,12 +40,19 @@ struct SosdConfig {
   std::string region = "us-east-1";
   std::string fsync = "always";  // "always" | "never"
   std::string domain;
+  size_t max_connections = 4096;
+  size_t max_connections_per_client = 64;           // 0: no cap
+  std::chrono::milliseconds header_timeout{30000};  // 0: none
+  uint64_t min_body_rate = 1024;                    // bytes per second; 0: none
+  std::chrono::milliseconds min_body_rate_window{30000};
   std::string config_file;  // the file read, if any
 };
 
 // What the command line said (unset = not given).
 struct SosdFlags {
   std::optional<std::string> listen, data, drives, region, fsync, domain, config;
+  std::optional<std::string> max_connections, max_connections_per_client, header_timeout,
+      min_body_rate, min_body_rate_window;
 };
 
 // Parses argv into flags. Returns an exit code when sosd must stop now
@@ -53,5 +70,12 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
 
 // "127.0.0.1:8000", "[::1]:9000", ":8000" (all interfaces) -> host, port.
 Status ParseListen(const std::string& value, std::string* host, int* port);
+
+// "30s", "500ms", "2m", "1h"; a bare number is seconds. InvalidArgument
+// naming `setting` for anything else (negative, fractional, unknown unit).
+Result<std::chrono::milliseconds> ParseSosdDuration(const std::string& setting,
+                                                    const std::string& value);
+// "1024", "64k", "1KiB", "2M" (binary units: k = 1024); InvalidArgument naming `setting`.
+Result<uint64_t> ParseSosdSize(const std::string& setting, const std::string& value);
 
 }  // namespace sos
