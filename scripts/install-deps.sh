@@ -16,6 +16,7 @@ build_packages=(
   googletest libgtest-dev libgmock-dev
   libboost-dev libpugixml-dev libssl-dev libxxhash-dev libisal-dev zlib1g-dev
   libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev
+  clang libclang-rt-14-dev
 )
 # Real third-party clients and servers the tests drive.
 test_packages=(
