@@ -3,13 +3,14 @@
 namespace sos::ctl {
 
 Status UsageError(std::string message) {
-  return Status(StatusCode::kInvalidArgument, std::move(message), kUsageErrorCode);
+  return Status(StatusCode::kUsage, std::move(message));
 }
 
 int ExitCodeFor(const Status& status) {
   if (status.ok()) return kExitOk;
-  if (status.s3_code() == kUsageErrorCode) return kExitUsage;
   switch (status.code()) {
+    case StatusCode::kUsage:
+      return kExitUsage;
     case StatusCode::kNotFound:
       return kExitNotFound;
     case StatusCode::kPermissionDenied:

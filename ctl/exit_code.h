@@ -20,9 +20,6 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNotFound = 3;
 inline constexpr int kExitDenied = 4;
 
-// The s3_code that marks a Status as the user's mistake on the command line.
-inline constexpr const char* kUsageErrorCode = "UsageError";
-
 // A usage error: exit code 2, no request was sent.
 Status UsageError(std::string message);
 

@@ -76,7 +76,7 @@ nlohmann::json ErrorJson(const Status& status) {
 }
 
 std::string ErrorText(const Status& status) {
-  if (status.s3_code().empty() || status.s3_code() == kUsageErrorCode) return status.message();
+  if (status.s3_code().empty()) return status.message();
   return status.s3_code() + ": " + status.message();
 }
 

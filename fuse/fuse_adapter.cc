@@ -71,7 +71,7 @@ void Init(void*, fuse_conn_info* conn) {
 void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Filesystem& fs = Fs(req);
   auto e = fs.Lookup(parent, name);
-  if (!e.ok() && e.status().code() == StatusCode::kNotFound && e.status().s3_code().empty()) {
+  if (!e.ok() && e.status().code() == StatusCode::kNotFound) {
     // A negative entry the kernel may cache.
     fuse_entry_param p;
     std::memset(&p, 0, sizeof p);
@@ -347,15 +347,6 @@ const fuse_lowlevel_ops& FuseOperations() {
 
 int ErrnoFor(const Status& s) {
   if (s.ok()) return 0;
-  // File-system details first (fs_errors.h), then the Status code.
-  static constexpr std::pair<std::string_view, int> kDetails[] = {
-      {fs::kNotADirectory, ENOTDIR}, {fs::kIsADirectory, EISDIR}, {fs::kNameTooLong, ENAMETOOLONG},
-      {fs::kNoAttribute, ENODATA},   {fs::kReadOnly, EROFS},      {fs::kNotPermitted, EPERM},
-      {fs::kOutOfRange, ERANGE},     {fs::kStale, ESTALE},
-  };
-  for (const auto& [detail, err] : kDetails) {
-    if (s.s3_code() == detail) return err;
-  }
   switch (s.code()) {
     case StatusCode::kOk:
       return 0;
@@ -379,6 +370,24 @@ int ErrnoFor(const Status& s) {
       return EFBIG;
     case StatusCode::kCancelled:
       return EINTR;
+    case StatusCode::kNotADirectory:
+      return ENOTDIR;
+    case StatusCode::kIsADirectory:
+      return EISDIR;
+    case StatusCode::kNameTooLong:
+      return ENAMETOOLONG;
+    case StatusCode::kNoAttribute:
+      return ENODATA;
+    case StatusCode::kReadOnly:
+      return EROFS;
+    case StatusCode::kNotPermitted:
+      return EPERM;
+    case StatusCode::kOutOfRange:
+      return ERANGE;
+    case StatusCode::kStale:
+      return ESTALE;
+    case StatusCode::kUsage:
+      return EINVAL;
     case StatusCode::kTimeout:
     case StatusCode::kPreconditionFailed:
     case StatusCode::kNotModified:

@@ -42,6 +42,24 @@ std::string_view StatusCodeName(StatusCode code) {
       return "Cancelled";
     case StatusCode::kInternal:
       return "Internal";
+    case StatusCode::kNotADirectory:
+      return "NotADirectory";
+    case StatusCode::kIsADirectory:
+      return "IsADirectory";
+    case StatusCode::kNameTooLong:
+      return "NameTooLong";
+    case StatusCode::kNoAttribute:
+      return "NoAttribute";
+    case StatusCode::kReadOnly:
+      return "ReadOnly";
+    case StatusCode::kNotPermitted:
+      return "NotPermitted";
+    case StatusCode::kOutOfRange:
+      return "OutOfRange";
+    case StatusCode::kStale:
+      return "Stale";
+    case StatusCode::kUsage:
+      return "UsageError";  // the code sosctl --json has always printed
   }
   return "Unknown";
 }

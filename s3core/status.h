@@ -36,6 +36,17 @@ enum class StatusCode {
   kTooLarge,
   kCancelled,
   kInternal,
+  // Finer POSIX errors of sosfs's Filesystem (fuse/core/fs_errors.h); the
+  // adapter's one Status->errno table gives each its errno.
+  kNotADirectory,  // ENOTDIR
+  kIsADirectory,   // EISDIR
+  kNameTooLong,    // ENAMETOOLONG
+  kNoAttribute,    // ENODATA: no such extended attribute
+  kReadOnly,       // EROFS
+  kNotPermitted,   // EPERM
+  kOutOfRange,     // ERANGE: a value does not fit the caller's buffer
+  kStale,          // ESTALE: an inode the kernel holds is gone
+  kUsage,          // a command line or option that cannot mean anything (sosctl: exit 2)
 };
 
 std::string_view StatusCodeName(StatusCode code);

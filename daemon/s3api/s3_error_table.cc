@@ -127,6 +127,16 @@ S3Error Fallback(StatusCode code) {
     case StatusCode::kIOError:
     case StatusCode::kCorruption:
     case StatusCode::kInternal:
+    // The file-system and usage codes are not sosd's: reaching here is a bug.
+    case StatusCode::kNotADirectory:
+    case StatusCode::kIsADirectory:
+    case StatusCode::kNameTooLong:
+    case StatusCode::kNoAttribute:
+    case StatusCode::kReadOnly:
+    case StatusCode::kNotPermitted:
+    case StatusCode::kOutOfRange:
+    case StatusCode::kStale:
+    case StatusCode::kUsage:
       return {500, "InternalError"};
   }
   return {500, "InternalError"};
