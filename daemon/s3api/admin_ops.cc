@@ -37,23 +37,6 @@ Status NoSuchOrganisation(std::string_view org) {
                "NoSuchOrganisation");
 }
 
-int HttpStatusOf(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      return 400;
-    case StatusCode::kUnauthenticated:
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kNotEmpty:
-      return 409;
-    default:
-      return S3ErrorFor(s).http_status;
-  }
-}
-
 Status SendJson(Context& ctx, int status, const json& body) {
   StartResponse(ctx, status);
   if (status == 204) return ctx.out.Send(204, "", "");
@@ -279,8 +262,9 @@ Status Dispatch(Context& ctx, const std::function<Status()>& authenticate) {
 Status AdminApi(Context& ctx, const std::function<Status()>& authenticate) {
   Status s = Dispatch(ctx, authenticate);
   if (!s.ok() && !ctx.out.headers_sent() && !ctx.out.finished()) {
+    // The one Status->HTTP table (s3_error_table.h) answers for the admin API too.
     S3Error error = S3ErrorFor(s);
-    int http = HttpStatusOf(s);
+    int http = error.http_status;
     std::string code = s.s3_code().empty() ? error.code : s.s3_code();
     std::string message = http >= 500 ? "We encountered an internal error." : s.message();
     (void)SendJson(ctx, http, {{"code", code}, {"message", message}});

@@ -181,7 +181,7 @@ TEST_F(SosctlTest, ExitCodes) {
   EXPECT_EQ(Ctl({"get"}).exit_code, 2);
   EXPECT_EQ(Ctl({"presign", bucket + "/k", "--expires", "8d"}).exit_code, 2);
   EXPECT_EQ(Ctl({"presign", bucket + "/k", "--expires", "soon"}).exit_code, 2);
-  EXPECT_EQ(Ctl({"presign", bucket + "/k", "--method", "delete"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"presign", bucket + "/k", "--method", "post"}).exit_code, 2);
   EXPECT_EQ(Ctl({"acl", "set", bucket, "public"}).exit_code, 2);
   EXPECT_EQ(Ctl({"acl", "set", bucket, "private", "--read", "all-users"}).exit_code, 2);
   EXPECT_EQ(Ctl({"get", "http://x/y"}).exit_code, 2);
