@@ -197,7 +197,6 @@ std::optional<std::string_view> TrimmedHeader(const HttpRequestHead& request,
   return v;
 }
 
-}  // namespace
 // AccessDenied naming every x-amz-* header that `signed_headers` leaves out.
 Status RejectUnsignedAmzHeaders(const HttpRequestHead& request,
                                 const std::vector<std::string>& signed_headers) {
@@ -219,6 +218,7 @@ Status RejectUnsignedAmzHeaders(const HttpRequestHead& request,
   return Status::PermissionDenied(std::move(message));
 }
 
+}  // namespace
 
 Result<SigV4Auth> VerifySigV4(const HttpRequestHead& request, const CredentialLookup& lookup,
                               TimePoint now, const SigV4VerifyOptions& options) {
@@ -279,16 +279,16 @@ Result<SigV4Auth> VerifySigV4(const HttpRequestHead& request, const CredentialLo
     payload_hash = std::string(*declared);
     if (auto token = TrimmedHeader(request, "x-amz-security-token")) result.session_token = *token;
   }
-
-  auto mode = ParsePayloadMode(payload_hash);
-  if (!mode) {
-    return Status::InvalidArgument(
-        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
   // S3 refuses x-amz-* headers that the signature does not cover, in both
   // forms: an unsigned x-amz-copy-source or x-amz-acl on a pre-signed PUT would
   // otherwise turn the URL into a copy, or a publication, of anything its
   // signer may read.
   SOS_RETURN_IF_ERROR(RejectUnsignedAmzHeaders(request, auth.signed_headers));
+
+  auto mode = ParsePayloadMode(payload_hash);
+  if (!mode) {
+    return Status::InvalidArgument(
+        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
         "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a "
         "valid sha256 value.");
   }
