@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cache/record_codec.h"
+#include "s3core/log.h"
 
 namespace sos {
 namespace {
@@ -94,7 +95,7 @@ void MetadataCache::Report(const Status& s) {
     return;
   }
   if (!reported_.exchange(true)) {
-    std::fprintf(stderr, "sosfs: metadata cache disabled by an error: %s\n", s.ToString().c_str());
+    spdlog::error("metadata cache disabled by an error: {}", s.ToString());
   }
 }
 
@@ -226,7 +227,7 @@ void MetadataCache::Clear() {
     return txn.Clear(dirs_);
   });
   if (!s.ok() && !reported_.exchange(true)) {
-    std::fprintf(stderr, "sosfs: cannot clear the metadata cache: %s\n", s.ToString().c_str());
+    spdlog::error("cannot clear the metadata cache: {}", s.ToString());
   }
 }
 

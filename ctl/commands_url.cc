@@ -4,9 +4,9 @@
 
 #include "ctl/acl_spec.h"
 #include "ctl/commands.h"
-#include "ctl/duration.h"
 #include "ctl/exit_code.h"
 #include "ctl/presign.h"
+#include "s3core/units.h"
 
 namespace sos::ctl {
 
@@ -14,11 +14,12 @@ Status Presign(Session& session, const PresignArgs& args) {
   SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(args.path));
   auto expires = ParseDuration(args.expires);
   if (!expires.ok()) return UsageError(expires.status().message());
+  if (expires->count() % 1000 != 0) return UsageError("--expires counts whole seconds");
   PresignOptions options;
   options.method = args.method;
   std::transform(options.method.begin(), options.method.end(), options.method.begin(),
                  [](unsigned char c) { return std::toupper(c); });
-  options.expires = *expires;
+  options.expires = std::chrono::duration_cast<std::chrono::seconds>(*expires);
   if (args.once) options.once_nonce = NewOnceNonce();
   if (!args.canned_acl.empty()) {
     SOS_RETURN_IF_ERROR(CheckCannedAcl(args.canned_acl, session.out()));

@@ -6,10 +6,10 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "ctl/duration.h"
 #include "ctl/exit_code.h"
 #include "s3core/admin_api.h"
 #include "s3core/crypto.h"
+#include "s3core/units.h"
 #include "s3core/uri.h"
 
 namespace sos::ctl {

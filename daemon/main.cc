@@ -8,22 +8,22 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 #include <string>
 
 #include "daemon/http/http_server.h"
 #include "daemon/root_account.h"
-#include "daemon/s3api/line_log.h"
 #include "daemon/s3api/s3_error_table.h"
 #include "daemon/s3api/s3_service.h"
 #include "daemon/sosd_config.h"
 #include "daemon/storage/storage_engine.h"
+#include "s3core/log.h"
 
 namespace {
 
 int Fail(const std::string& what, const sos::Status& status) {
-  std::fprintf(stderr, "sosd: %s: %s\n", what.c_str(), status.ToString().c_str());
+  spdlog::critical("{}: {}", what, status.ToString());
+  sos::ShutdownLogging();
   return 1;
 }
 
@@ -51,8 +51,10 @@ size_t FitOpenFileLimit(size_t max_connections) {
 int main(int argc, char** argv) {
   sos::SosdFlags flags;
   if (auto exit_code = sos::ParseSosdFlags(argc, argv, &flags)) return *exit_code;
+  (void)sos::InitLogging({"sosd"});  // until the configuration names a level and target
   auto config = sos::ResolveSosdConfig(flags, sos::ProcessEnv);
   if (!config.ok()) return Fail("configuration", config.status());
+  (void)sos::InitLogging({"sosd", config->log_level, config->log_target, /*access_log=*/true});
 
   // Signals are taken by sigwait below; block them before any thread starts
   // so that none of the server's threads receives them.
@@ -76,20 +78,22 @@ int main(int argc, char** argv) {
   auto root = sos::EnsureRootAccount(**engine, config->data_dir, sos::ProcessEnv);
   if (!root.ok()) return Fail("root account", root.status());
   if (!root->empty()) {
-    std::fputs(root->c_str(), stdout);
-    std::fflush(stdout);
+    std::string_view note = *root;
+    while (!note.empty() && note.back() == '\n') note.remove_suffix(1);
+    spdlog::info("{}", note);
   }
 
   auto root_id = sos::RootAccountId(**engine);
   if (!root_id.ok()) return Fail("root account", root_id.status());
 
-  // One access log for the S3 layer's request lines and the HTTP layer's cut connections.
-  // Declared before the service and the server, so it outlives both.
-  auto log = std::make_unique<sos::s3api::LineLog>(STDERR_FILENO);
-  auto log_line = [log = log.get()](std::string_view line) { log->Append(line); };
+  // One access log for the S3 layer's request lines and the HTTP layer's cut
+  // connections; warnings go to the main log at their level.
+  auto access = sos::AccessLog();
+  auto log_line = [access](std::string_view line) { access->info("{}", line); };
 
   sos::S3ServiceOptions service_options;
   service_options.log = log_line;
+  service_options.warn = [](std::string_view line) { spdlog::warn("{}", line); };
   service_options.root_account_id = *root_id;
   service_options.region = config->region;
   service_options.domain = config->domain;
@@ -100,8 +104,8 @@ int main(int argc, char** argv) {
   http_options.port = config->listen_port;
   http_options.max_connections = FitOpenFileLimit(config->max_connections);
   if (http_options.max_connections < config->max_connections) {
-    std::fprintf(stderr, "sosd: the open-file limit allows %zu connections, not %zu\n",
-                 http_options.max_connections, config->max_connections);
+    spdlog::warn("the open-file limit allows {} connections, not {}", http_options.max_connections,
+                 config->max_connections);
   }
   http_options.max_connections_per_client = config->max_connections_per_client;
   http_options.header_timeout = config->header_timeout;
@@ -124,25 +128,23 @@ int main(int argc, char** argv) {
   std::string host = config->listen_host.find(':') != std::string::npos
                          ? "[" + config->listen_host + "]"
                          : config->listen_host;
-  std::fprintf(stderr, "sosd: listening on http://%s:%d (data %s, region %s, fsync %s%s%s)\n",
-               host.c_str(), (*server)->port(), config->data_dir.c_str(), config->region.c_str(),
-               config->fsync.c_str(), config->domain.empty() ? "" : ", domain ",
-               config->domain.c_str());
+  spdlog::info("listening on http://{}:{} (data {}, region {}, fsync {}{}{})", host,
+               (*server)->port(), config->data_dir, config->region, config->fsync,
+               config->domain.empty() ? "" : ", domain ", config->domain);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  std::fprintf(stderr, "sosd: %s received, finishing in-flight requests\n",
+  spdlog::info("{} received, finishing in-flight requests",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   (*server)->Shutdown();
   const sos::ConnectionCuts cuts = (*server)->cuts();
-  log_line("sosd: connections cut: header_timeout=" + std::to_string(cuts.header_timeout) +
-           " slow_body=" + std::to_string(cuts.slow_body) +
-           " stalled=" + std::to_string(cuts.stalled) +
-           "; refused: per_client_limit=" + std::to_string(cuts.per_client_limit));
+  spdlog::info("connections cut: header_timeout={} slow_body={} stalled={}; refused: "
+               "per_client_limit={}",
+               cuts.header_timeout, cuts.slow_body, cuts.stalled, cuts.per_client_limit);
   server->reset();
   service.reset();
-  log.reset();      // the access log writes out what is still queued
   engine->reset();  // closes the index after every request is done
-  std::fprintf(stderr, "sosd: stopped\n");
+  spdlog::info("stopped");
+  sos::ShutdownLogging();  // the access log writes out what is still queued
   return 0;
 }

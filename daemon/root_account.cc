@@ -100,7 +100,7 @@ Result<std::string> EnsureRootAccount(StorageEngine& engine, const std::string& 
   const std::string path = data_dir + "/" + kRootCredentialsFile;
   SOS_RETURN_IF_ERROR(WriteCredentialsFile(path, key));
   SOS_RETURN_IF_ERROR(engine.AddKey(key));
-  return "sosd: generated the root organisation's key " + key.access_key_id +
+  return "generated the root organisation's key " + key.access_key_id +
          "; its secret is only in " + path + " (mode 0600)\n";
 }
 

@@ -11,6 +11,8 @@
 #include <limits>
 #include <map>
 
+#include "s3core/units.h"
+
 namespace sos {
 namespace {
 
@@ -23,7 +25,8 @@ constexpr const char* kFooter =
     "or $XDG_DATA_HOME/sos (default ~/.local/share/sos), with three drive directories under it.\n"
     "\nPrecedence, highest first: flags, then the environment (SOS_LISTEN, SOS_DATA, SOS_DRIVES, "
     "SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_MAX_CONNECTIONS, SOS_MAX_CONNECTIONS_PER_CLIENT, "
-    "SOS_HEADER_TIMEOUT, SOS_MIN_BODY_RATE, SOS_MIN_BODY_RATE_WINDOW, SOS_CONFIG), then the TOML "
+    "SOS_HEADER_TIMEOUT, SOS_MIN_BODY_RATE, SOS_MIN_BODY_RATE_WINDOW, SOS_LOG_LEVEL, "
+    "SOS_LOG_TARGET, SOS_CONFIG), then the TOML "
     "config file (keys: the flags' names with underscores: listen, data, drives, region, fsync, "
     "domain, max_connections, ...), then the defaults.\n"
     "\nSlow clients: a request head must arrive whole within --header-timeout (counted from the "
@@ -74,6 +77,8 @@ struct Raw {
   std::string header_timeout = "30s";
   std::string min_body_rate = "1KiB";
   std::string min_body_rate_window = "30s";
+  std::string log_level = "info";
+  std::string log_target = "auto";
 };
 
 // The settings that are numbers, durations or sizes: TOML key and where it goes.
@@ -83,35 +88,6 @@ std::map<std::string, std::string*> NumericKeys(Raw* raw) {
           {"header_timeout", &raw->header_timeout},
           {"min_body_rate", &raw->min_body_rate},
           {"min_body_rate_window", &raw->min_body_rate_window}};
-}
-
-// Applies a CLI11 unit transform ("30s" -> "30000") and reads the integer it leaves.
-Result<int64_t> WithUnit(const std::string& setting, const std::string& value,
-                         const CLI::Validator& units, const std::string& examples) {
-  auto bad = [&] {
-    return Status::InvalidArgument(setting + " '" + value + "' is not " + examples);
-  };
-  // Digits, then letters (the unit): no sign, space, fraction, hex or octal.
-  const size_t digits_end = value.find_first_not_of("0123456789");
-  if (value.empty() || digits_end == 0) return bad();
-  const std::string unit = digits_end == std::string::npos ? "" : value.substr(digits_end);
-  if (!std::all_of(unit.begin(), unit.end(),
-                   [](unsigned char c) { return std::isalpha(c) != 0; })) {
-    return bad();
-  }
-  std::string text = value.substr(0, digits_end);
-  text.erase(0, std::min(text.find_first_not_of('0'), text.size() - 1));  // "010" is ten
-  text += unit;
-  try {
-    if (!units(text).empty()) return bad();
-  } catch (const CLI::ValidationError&) {
-    return bad();
-  }
-  int64_t out = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, out);
-  if (ec != std::errc() || ptr != end || out < 0) return bad();
-  return out;
 }
 
 Result<size_t> ParseCount(const std::string& setting, const std::string& value, size_t min) {
@@ -151,6 +127,10 @@ Status ApplyConfigFile(const std::string& path, Raw* raw) {
       SOS_RETURN_IF_ERROR(text(&raw->fsync));
     } else if (name == "domain") {
       SOS_RETURN_IF_ERROR(text(&raw->domain));
+    } else if (name == "log_level") {
+      SOS_RETURN_IF_ERROR(text(&raw->log_level));
+    } else if (name == "log_target") {
+      SOS_RETURN_IF_ERROR(text(&raw->log_target));
     } else if (auto numeric = NumericKeys(raw); numeric.count(name) > 0) {
       // A number (4096), or a string with a unit ("30s", "1KiB").
       if (auto n = node.value<int64_t>(); n && node.is_integer()) {
@@ -219,21 +199,15 @@ Status ParseListen(const std::string& value, std::string* host, int* port) {
 
 Result<std::chrono::milliseconds> ParseSosdDuration(const std::string& setting,
                                                     const std::string& value) {
-  static const CLI::AsNumberWithUnit kUnits(
-      std::map<std::string, int64_t>{{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}},
-      CLI::AsNumberWithUnit::CASE_SENSITIVE);
-  // A bare number is seconds, as in the rest of sosd's settings.
-  const bool bare = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
-  SOS_ASSIGN_OR_RETURN(int64_t ms, WithUnit(setting, bare ? value + "s" : value, kUnits,
-                                            "a duration such as 30s, 500ms, 2m, 1h"));
-  return std::chrono::milliseconds(ms);
+  auto parsed = ParseDuration(value);
+  if (!parsed.ok()) return Status::InvalidArgument(setting + ": " + parsed.status().message());
+  return *parsed;
 }
 
 Result<uint64_t> ParseSosdSize(const std::string& setting, const std::string& value) {
-  static const CLI::AsSizeValue kUnits(/*kb_is_1000=*/false);
-  SOS_ASSIGN_OR_RETURN(int64_t bytes,
-                       WithUnit(setting, value, kUnits, "a size such as 1024, 64k, 1KiB, 2M"));
-  return static_cast<uint64_t>(bytes);
+  auto parsed = ParseSize(value);
+  if (!parsed.ok()) return Status::InvalidArgument(setting + ": " + parsed.status().message());
+  return *parsed;
 }
 
 std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
@@ -280,6 +254,12 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
   opt("--min-body-rate-window", &flags->min_body_rate_window, "DURATION",
       "the time spent waiting for a body over which --min-body-rate is averaged (env "
       "SOS_MIN_BODY_RATE_WINDOW; default 30s)");
+  opt("--log-level", &flags->log_level, "LEVEL",
+      "trace, debug, info, warn, error, critical or off (env SOS_LOG_LEVEL; default info; the "
+      "access log is at info)");
+  opt("--log-target", &flags->log_target, "auto|stderr|syslog",
+      "where the log goes; auto: stderr while it leads somewhere (a terminal, a file, "
+      "journald), else syslog (env SOS_LOG_TARGET; default auto)");
   opt("--config", &flags->config, "FILE",
       "TOML file with any of: listen, data, drives (array), region, fsync, domain, "
       "max_connections, max_connections_per_client, header_timeout, min_body_rate, "
@@ -317,6 +297,8 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   layer(flags.header_timeout, "SOS_HEADER_TIMEOUT", &raw.header_timeout);
   layer(flags.min_body_rate, "SOS_MIN_BODY_RATE", &raw.min_body_rate);
   layer(flags.min_body_rate_window, "SOS_MIN_BODY_RATE_WINDOW", &raw.min_body_rate_window);
+  layer(flags.log_level, "SOS_LOG_LEVEL", &raw.log_level);
+  layer(flags.log_target, "SOS_LOG_TARGET", &raw.log_target);
   std::string drives;
   layer(flags.drives, "SOS_DRIVES", &drives);
   if (!drives.empty() || flags.drives) raw.drives = SplitComma(drives);
@@ -340,6 +322,9 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   SOS_ASSIGN_OR_RETURN(config.min_body_rate, ParseSosdSize("min-body-rate", raw.min_body_rate));
   SOS_ASSIGN_OR_RETURN(config.min_body_rate_window,
                        ParseSosdDuration("min-body-rate-window", raw.min_body_rate_window));
+  SOS_RETURN_IF_ERROR(ValidateLogLevel(raw.log_level));
+  config.log_level = raw.log_level;
+  SOS_ASSIGN_OR_RETURN(config.log_target, ParseLogTarget(raw.log_target));
   if (config.min_body_rate > 0 && config.min_body_rate_window.count() == 0) {
     return Status::InvalidArgument("min-body-rate-window must not be 0 while min-body-rate is set");
   }

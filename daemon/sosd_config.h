@@ -3,7 +3,7 @@
 // Precedence, highest first: command-line flags > environment (SOS_LISTEN,
 // SOS_DATA, SOS_DRIVES, SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_MAX_CONNECTIONS,
 // SOS_MAX_CONNECTIONS_PER_CLIENT, SOS_HEADER_TIMEOUT, SOS_MIN_BODY_RATE,
-// SOS_MIN_BODY_RATE_WINDOW, SOS_CONFIG) > config file (--config FILE or
+// SOS_MIN_BODY_RATE_WINDOW, SOS_LOG_LEVEL, SOS_LOG_TARGET, SOS_CONFIG) > config file (--config FILE or
 // SOS_CONFIG; TOML keys named like the flags, with underscores) > built-in
 // defaults:
 //   listen                      127.0.0.1:8000
@@ -17,7 +17,10 @@
 //   header_timeout              30s (0: none)
 //   min_body_rate               1KiB (bytes per second; 0: none)
 //   min_body_rate_window        30s
-// The last five are HttpServerOptions' slow-client limits.
+//   log_level                   info (trace, debug, info, warn, error, critical, off)
+//   log_target                  auto (stderr while it leads somewhere, else syslog)
+// max_connections .. min_body_rate_window are HttpServerOptions' slow-client
+// limits; durations and sizes take s3core/units.h's syntax.
 // Not thread-safe; used once at start-up.
 #pragma once
 
@@ -28,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "s3core/log.h"
 #include "s3core/status.h"
 
 namespace sos {
@@ -45,6 +49,8 @@ struct SosdConfig {
   std::chrono::milliseconds header_timeout{30000};  // 0: none
   uint64_t min_body_rate = 1024;                    // bytes per second; 0: none
   std::chrono::milliseconds min_body_rate_window{30000};
+  std::string log_level = "info";
+  LogTarget log_target = LogTarget::kAuto;
   std::string config_file;  // the file read, if any
 };
 
@@ -52,7 +58,7 @@ struct SosdConfig {
 struct SosdFlags {
   std::optional<std::string> listen, data, drives, region, fsync, domain, config;
   std::optional<std::string> max_connections, max_connections_per_client, header_timeout,
-      min_body_rate, min_body_rate_window;
+      min_body_rate, min_body_rate_window, log_level, log_target;
 };
 
 // Parses argv into flags. Returns an exit code when sosd must stop now
@@ -71,11 +77,9 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
 // "127.0.0.1:8000", "[::1]:9000", ":8000" (all interfaces) -> host, port.
 Status ParseListen(const std::string& value, std::string* host, int* port);
 
-// "30s", "500ms", "2m", "1h"; a bare number is seconds. InvalidArgument
-// naming `setting` for anything else (negative, fractional, unknown unit).
+// s3core/units.h's ParseDuration and ParseSize, with errors naming `setting`.
 Result<std::chrono::milliseconds> ParseSosdDuration(const std::string& setting,
                                                     const std::string& value);
-// "1024", "64k", "1KiB", "2M" (binary units: k = 1024); InvalidArgument naming `setting`.
 Result<uint64_t> ParseSosdSize(const std::string& setting, const std::string& value);
 
 }  // namespace sos

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "fuse/fs_errors.h"
+#include "s3core/log.h"
 
 namespace sos {
 
@@ -36,8 +37,7 @@ Status Filesystem::Init() {
     }
     auto st = FileState::Recover(*ctx_, path, record);
     if (!st.ok()) {
-      std::fprintf(stderr, "sosfs: cannot resume the upload of %s: %s\n", path.c_str(),
-                   st.status().ToString().c_str());
+      spdlog::error("cannot resume the upload of {}: {}", path, st.status().ToString());
       continue;
     }
     if (!record.upload_id.empty()) (void)(*st)->SetUploadId("");

@@ -22,6 +22,7 @@
 #include "fuse/filesystem.h"
 #include "fuse/fs_errors.h"
 #include "s3core/acl.h"
+#include "s3core/log.h"
 
 namespace sos {
 namespace {
@@ -175,10 +176,8 @@ Status Filesystem::SetCannedAcl(uint64_t ino, const std::string& acl) {
   // The ACL belongs to the object on the store: upload pending data first.
   if (node.file && node.file->dirty()) SOS_RETURN_IF_ERROR(uploader_->Sync(node.file));
   if (acl == "public-read-write") {
-    std::fprintf(stderr,
-                 "sosfs: warning: %s is now public-read-write: anyone can overwrite and delete "
-                 "it; not recommended\n",
-                 node.path.c_str());
+    spdlog::warn("{} is now public-read-write: anyone can overwrite and delete it; not recommended",
+                 node.path);
   }
   return store_.PutCannedAcl(options_.bucket, remote_->Key(node.path), acl);
 }

@@ -7,11 +7,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include <climits>
-#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -24,27 +22,13 @@
 #include "fuse/mount_options.h"
 #include "s3core/client/credentials.h"
 #include "s3core/client/curl_object_store.h"
+#include "s3core/log.h"
 
 namespace sos {
 namespace {
 
 // Lifetime of the URL that getfattr -n user.sos.presign returns.
 constexpr int kPresignedUrlSeconds = 24 * 3600;
-
-bool g_daemon = false;
-
-void Log(const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (g_daemon) {
-    vsyslog(LOG_ERR, fmt, ap);
-  } else {
-    std::fputs("sosfs: ", stderr);
-    std::vfprintf(stderr, fmt, ap);
-    std::fputc('\n', stderr);
-  }
-  va_end(ap);
-}
 
 bool Readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
 
@@ -80,13 +64,15 @@ std::string Explain(const Status& s, const MountConfig& c) {
 }
 
 int Run(int argc, char** argv) {
+  (void)InitLogging({"sosfs", "info", LogTarget::kStderr});
   auto parsed = ParseMountArgs(argc, argv);
   if (!parsed.ok()) {
-    Log("%s", parsed.status().message().c_str());
+    spdlog::error("{}", parsed.status().message());
     std::fprintf(stderr, "%s", MountUsage(argv[0]).c_str());
     return 1;
   }
   MountConfig config = *parsed;
+  (void)InitLogging({"sosfs", config.log_level, LogTarget::kStderr});  // validated by the parser
   if (config.show_help) {
     std::printf("%s", MountUsage(argv[0]).c_str());
     return 0;
@@ -99,14 +85,14 @@ int Run(int argc, char** argv) {
   struct stat sb;
   if (::realpath(config.mountpoint.c_str(), real) == nullptr || ::stat(real, &sb) != 0 ||
       !S_ISDIR(sb.st_mode)) {
-    Log("mount point %s is not a directory", config.mountpoint.c_str());
+    spdlog::error("mount point {} is not a directory", config.mountpoint);
     return 1;
   }
   config.mountpoint = real;
 
   auto credentials = LoadCredentials(config);
   if (!credentials.ok()) {
-    Log("%s", credentials.status().message().c_str());
+    spdlog::error("{}", credentials.status().message());
     return 1;
   }
   CurlObjectStore::Options client;
@@ -121,7 +107,7 @@ int Run(int argc, char** argv) {
     CurlObjectStore probe(probe_options);
     Status s = probe.HeadBucket(config.bucket);
     if (!s.ok()) {
-      Log("%s", Explain(s, config).c_str());
+      spdlog::error("{}", Explain(s, config));
       return 1;
     }
   }
@@ -135,7 +121,7 @@ int Run(int argc, char** argv) {
   // A previous instance may still be uploading after its unmount: wait for it.
   auto lock = CacheDirLock::Acquire(cache_dir, std::chrono::seconds(60));
   if (!lock.ok()) {
-    Log("%s", lock.status().message().c_str());
+    spdlog::error("{}", lock.status().message());
     return 1;
   }
 
@@ -155,8 +141,9 @@ int Run(int argc, char** argv) {
   options.identity = config.endpoint + "/" + config.bucket + "/" + config.prefix;
   options.default_acl = config.default_acl;
   if (config.default_acl == "public-read-write") {
-    Log("warning: default_acl=public-read-write lets anyone overwrite and delete the files "
-        "written here; not recommended");
+    spdlog::warn(
+        "default_acl=public-read-write lets anyone overwrite and delete the files written here; "
+        "not recommended");
   }
   const std::string bucket = config.bucket;
   options.public_url = [&store, bucket](const std::string& key) {
@@ -178,7 +165,7 @@ int Run(int argc, char** argv) {
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(cargv.size()), cargv.data());
   fuse_session* se = fuse_session_new(&args, &FuseOperations(), sizeof(fuse_lowlevel_ops), &fs);
   if (se == nullptr) {
-    Log("cannot create the FUSE session (bad mount options?)");
+    spdlog::error("cannot create the FUSE session (bad mount options?)");
     return 1;
   }
   if (fuse_set_signal_handlers(se) != 0) {
@@ -186,14 +173,15 @@ int Run(int argc, char** argv) {
     return 1;
   }
   if (fuse_session_mount(se, config.mountpoint.c_str()) != 0) {
-    Log("cannot mount on %s", config.mountpoint.c_str());
+    spdlog::error("cannot mount on {}", config.mountpoint);
     fuse_remove_signal_handlers(se);
     fuse_session_destroy(se);
     return 1;
   }
-  if (!config.foreground) openlog("sosfs", LOG_PID, LOG_DAEMON);
   fuse_daemonize(config.foreground ? 1 : 0);
-  g_daemon = !config.foreground;
+  // Detached, stderr is /dev/null: from here the log goes to syslog (journald),
+  // so that an upload that fails is always seen.
+  (void)InitLogging({"sosfs", config.log_level});
 
   // Only the main thread may take SIGTERM/SIGINT/SIGHUP: it is the one libfuse's
   // loop wakes up with. Threads started from here on (uploads, TBB, curl)
@@ -208,7 +196,7 @@ int Run(int argc, char** argv) {
   Status init = fs.Init();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (!init.ok()) {
-    Log("cannot open the cache in %s: %s", cache_dir.c_str(), init.ToString().c_str());
+    spdlog::error("cannot open the cache in {}: {}", cache_dir, init.ToString());
   } else {
     fuse_loop_config* loop = fuse_loop_cfg_create();
     fuse_loop_cfg_set_max_threads(loop, 16);
@@ -221,6 +209,7 @@ int Run(int argc, char** argv) {
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);
   fuse_opt_free_args(&args);
+  ShutdownLogging();
   return rc;
 }
 

@@ -13,6 +13,9 @@
 #include <functional>
 #include <string_view>
 
+#include "s3core/log.h"
+#include "s3core/units.h"
+
 namespace sos {
 namespace {
 
@@ -33,6 +36,7 @@ enum Key {
   kCacheSize,
   kStatTtl,
   kDefaultAcl,
+  kLogLevel,
   kForeground,
   kDebug,
   kHelp,
@@ -58,6 +62,7 @@ const fuse_opt kSpecs[] = {
     FUSE_OPT_KEY("cache_size=", kCacheSize),
     FUSE_OPT_KEY("stat_ttl=", kStatTtl),
     FUSE_OPT_KEY("default_acl=", kDefaultAcl),
+    FUSE_OPT_KEY("log_level=", kLogLevel),
     FUSE_OPT_KEY("foreground", kForeground),
     FUSE_OPT_KEY("-f", kForeground),
     FUSE_OPT_KEY("debug", kDebug),
@@ -183,25 +188,16 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       return set_text(&c.cache_dir);
     case kCacheSize: {
       auto v = ParseSize(value);
-      if (!v || *v == 0) return bad("expected a size such as 512M or 4G");
+      if (!v.ok() || *v == 0) return bad("expected a size such as 512M or 4G");
       c.cache_size = *v;
       return 0;
     }
     case kStatTtl: {
-      // Seconds (as s3fs counts), or with a unit: 500ms, 30s, 5m.
-      char* end = nullptr;
-      errno = 0;
-      double n = value.empty() ? -1 : std::strtod(value.c_str(), &end);
-      std::string unit = end != nullptr ? end : "";
-      double ms_per_unit = unit.empty() || unit == "s" ? 1000
-                           : unit == "ms"              ? 1
-                           : unit == "m"               ? 60000
-                                                       : -1;
-      if (errno != 0 || value.empty() || n < 0 || ms_per_unit < 0 ||
-          n * ms_per_unit > 86400.0 * 365 * 1000) {
-        return bad("expected a duration: seconds (30), or 500ms, 30s, 5m");
+      auto v = ParseDuration(value);
+      if (!v.ok() || *v > std::chrono::days(365)) {
+        return bad("expected a duration of at most a year: seconds (30), or 500ms, 30s, 5m, 1h");
       }
-      c.stat_ttl = std::chrono::milliseconds(static_cast<int64_t>(n * ms_per_unit));
+      c.stat_ttl = *v;
       return 0;
     }
     case kDefaultAcl: {
@@ -217,6 +213,12 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       c.default_acl = value;
       return 0;
     }
+    case kLogLevel:
+      if (!ValidateLogLevel(value).ok()) {
+        return bad("expected a log level: trace, debug, info, warn, error, critical or off");
+      }
+      c.log_level = value;
+      return 0;
     case kForeground:
       c.foreground = true;
       return 0;
@@ -248,21 +250,6 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
 }
 
 }  // namespace
-
-std::optional<uint64_t> ParseSize(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  std::string digits = s;
-  uint64_t unit = 1;
-  char last = static_cast<char>(std::toupper(static_cast<unsigned char>(s.back())));
-  std::string_view units = "KMGT";
-  if (size_t i = units.find(last); i != std::string_view::npos) {
-    unit = uint64_t{1} << (10 * (i + 1));
-    digits.pop_back();
-  }
-  auto v = ParseNumber(digits, 10, UINT64_MAX / unit);
-  if (!v) return std::nullopt;
-  return *v * unit;
-}
 
 Result<MountConfig> ParseMountArgs(int argc, char** argv) {
   ParseState st;
@@ -340,8 +327,10 @@ std::string MountUsage(const char* program) {
          "  allow_root          let root in\n"
          "  cache_dir=PATH      local cache (default /var/cache/sosfs/BUCKET-...)\n"
          "  cache_size=SIZE     local cache limit, e.g. 4G (dirty data is never evicted)\n"
-         "  stat_ttl=DURATION   how long metadata is trusted: seconds, or 500ms, 5m (30)\n"
+         "  stat_ttl=DURATION   how long metadata is trusted: seconds, or 500ms, 5m, 1h (30)\n"
          "  default_acl=ACL     canned ACL of every object written (default: private)\n"
+         "  log_level=LEVEL     trace, debug, info, warn, error, critical, off (info); the log\n"
+         "                      goes to stderr in the foreground, to syslog/journald once detached\n"
          "  foreground, -f      stay in the foreground\n"
          "  debug, -d           log every FUSE request (implies foreground)\n"
          "fstab options for mount(8) (_netdev, nofail, noauto, x-systemd.*, ...) are ignored.\n";

@@ -49,6 +49,7 @@ struct MountConfig {
   uint64_t cache_size = uint64_t{4} << 30;
   std::chrono::milliseconds stat_ttl{30000};
   std::string default_acl;  // canned ACL for writes; "" = the server's default
+  std::string log_level = "info";
 
   // Mount options handed to libfuse/the kernel ("allow_other", "ro", ...).
   std::vector<std::string> fuse_options;
@@ -59,8 +60,6 @@ struct MountConfig {
 Result<MountConfig> ParseMountArgs(int argc, char** argv);
 std::string MountUsage(const char* program);
 
-// "4G", "512M", "1048576" → bytes (binary units).
-std::optional<uint64_t> ParseSize(const std::string& s);
 // The default cache directory of a mount: /var/cache/sosfs/... for root,
 // $XDG_CACHE_HOME or ~/.cache/sosfs/... for others.
 std::string DefaultCacheDir(const MountConfig& config);

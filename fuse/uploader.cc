@@ -1,9 +1,9 @@
 #include "fuse/uploader.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "s3core/client/multipart_writer.h"
+#include "s3core/log.h"
 
 namespace sos {
 
@@ -106,10 +106,9 @@ void Uploader::Worker() {
         // flush, fsync or release; a closed one goes now.
         if (st->open_count() == 0 && queued_.insert(st.get()).second) queue_.push_back(st);
       } else if (draining_ && ++shutdown_failures_[st.get()] > ctx_.options.shutdown_rounds) {
-        std::fprintf(stderr,
-                     "sosfs: giving up on uploading %s for now (%s); it stays in the "
-                     "journal for the next mount\n",
-                     st->path().c_str(), s.ToString().c_str());
+        spdlog::error("giving up on uploading {} for now ({}); it stays in the journal for the "
+                      "next mount",
+                      st->path(), s.ToString());
       } else {
         retry_.emplace(Clock::now() + ctx_.options.requeue_delay, st);
       }
@@ -147,7 +146,8 @@ Status Uploader::Round(FileState& st) {
     if (st.deleted()) return Status::Ok();
   }
   st.MarkFailed(gen);
-  std::fprintf(stderr, "sosfs: upload of %s failed: %s\n", st.path().c_str(), s.ToString().c_str());
+  spdlog::warn("upload of {} failed: {}; it stays dirty and is tried again", st.path(),
+               s.ToString());
   return s;
 }
 

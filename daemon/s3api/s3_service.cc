@@ -10,8 +10,8 @@
 #include <random>
 
 #include "daemon/s3api/cors.h"
-#include "daemon/s3api/line_log.h"
 #include "daemon/s3api/s3_context.h"
+#include "s3core/log.h"
 #include "s3core/uri.h"
 #include "s3core/xml_codec.h"
 
@@ -222,9 +222,9 @@ S3Service::S3Service(StorageEngine& engine, S3ServiceOptions options)
     : engine_(engine), options_(std::move(options)) {
   if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
   if (!options_.log) {
-    auto log = std::make_shared<s3api::LineLog>(STDERR_FILENO);
-    options_.log = [log](std::string_view line) { log->Append(line); };
+    options_.log = [log = AccessLog()](std::string_view line) { log->info("{}", line); };
   }
+  if (!options_.warn) options_.warn = options_.log;
 }
 
 HttpHandler S3Service::Handler() {
@@ -265,7 +265,9 @@ void S3Service::Handle(HttpRequest& request, ResponseWriter& response) {
                      " out=" + std::to_string(out.bytes()) + " " + std::to_string(ms) + "ms " +
                      (ctx.route.wire_path.empty() ? std::string("Unrouted")
                                                   : std::string(S3OpName(ctx.route.op))) +
-                     " id=" + ctx.request_id + note;
+                     " id=" + ctx.request_id + " key=" +
+                     (ctx.principal.access_key_id.empty() ? "-" : ctx.principal.access_key_id) +
+                     note;
   // Messages may quote keys, which may hold control characters: one line stays one line.
   for (char& c : line) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
@@ -275,7 +277,7 @@ void S3Service::Handle(HttpRequest& request, ResponseWriter& response) {
     for (char& c : ctx.warning) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     }
-    options_.log(ctx.warning);
+    options_.warn(ctx.warning);
   }
 }
 

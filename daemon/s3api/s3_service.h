@@ -49,8 +49,11 @@ struct S3ServiceOptions {
   std::string root_account_id;
   // Time source (tests); default system_clock::now.
   std::function<TimePoint()> clock;
-  // Receives one line per request; default: stderr.
+  // Receives one line per request; default: the access log (s3core/log.h).
   std::function<void(std::string_view line)> log;
+  // Receives warnings (a public-read-write ACL, a detail hidden from a
+  // client); default: `log`.
+  std::function<void(std::string_view line)> warn;
 };
 
 class S3Service {

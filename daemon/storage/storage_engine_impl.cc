@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "daemon/storage/index_txn.h"
+#include "s3core/log.h"
 
 namespace sos {
 
@@ -62,7 +63,7 @@ void StorageEngineImpl::Log(std::string_view msg) const {
   if (options_.log) {
     options_.log(msg);
   } else {
-    std::fprintf(stderr, "%.*s\n", static_cast<int>(msg.size()), msg.data());
+    spdlog::info("{}", msg);
   }
 }
 

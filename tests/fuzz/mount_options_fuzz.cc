@@ -1,17 +1,19 @@
 // Fuzzes the sosfs command line (fuse/mount_options.h): ParseMountArgs over
-// libfuse's fuse_opt, and ParseSize.
+// libfuse's fuse_opt, and the size and duration syntax (s3core/units.h).
 //
 // Input: the arguments after the program name, one per line, e.g.
 // "bucket:/prefix\n/mnt\n-o\nro,uid=1000". A configuration that parses must
 // hold what the options documented: a bucket without '/', a normalized
 // prefix, ids and modes in range, an http(s) endpoint, a positive cache size
 // and a duration of at most a year. ParseSize accepts only digits with an
-// optional K/M/G/T and never wraps.
+// optional K/M/G/T (or KiB, KB, ...) and never wraps; a duration that parses
+// prints back to itself.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "fuse/mount_options.h"
+#include "s3core/units.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace sos::fuzz {
@@ -31,10 +33,16 @@ void CheckConfig(const MountConfig& c) {
 
 void CheckSize(const std::string& s) {
   auto size = ParseSize(s);
-  if (!size) return;
+  if (!size.ok()) return;
   std::string digits = s;
+  for (const char* suffix : {"iB", "B"}) {
+    if (digits.size() > 1 && digits.ends_with(suffix)) {
+      digits.resize(digits.size() - std::string_view(suffix).size());
+      break;
+    }
+  }
   uint64_t unit = 1;
-  if (size_t u = std::string_view("KMGTkmgt").find(s.back()); u != std::string_view::npos) {
+  if (size_t u = std::string_view("KMGTkmgt").find(digits.back()); u != std::string_view::npos) {
     unit = uint64_t{1} << (10 * (u % 4 + 1));
     digits.pop_back();
   }
@@ -45,6 +53,15 @@ void CheckSize(const std::string& s) {
     FUZZ_CHECK(!__builtin_add_overflow(n, static_cast<uint64_t>(c - '0'), &n));
   }
   FUZZ_CHECK(!__builtin_mul_overflow(n, unit, &n) && n == *size);
+}
+
+// A duration that parses is never negative and prints back to itself.
+void CheckDuration(const std::string& s) {
+  auto duration = ParseDuration(s);
+  if (!duration.ok()) return;
+  FUZZ_CHECK(duration->count() >= 0);
+  auto again = ParseDuration(FormatDuration(*duration));
+  FUZZ_CHECK(again.ok() && *again == *duration);
 }
 
 }  // namespace
@@ -66,8 +83,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (config.ok()) fuzz::CheckConfig(*config);
   for (size_t i = 1; i < args.size(); ++i) {
     fuzz::CheckSize(args[i]);
+    fuzz::CheckDuration(args[i]);
     size_t eq = args[i].find('=');
-    if (eq != std::string::npos) fuzz::CheckSize(args[i].substr(eq + 1));
+    if (eq != std::string::npos) {
+      fuzz::CheckSize(args[i].substr(eq + 1));
+      fuzz::CheckDuration(args[i].substr(eq + 1));
+    }
   }
   return 0;
 }

@@ -1,49 +1,15 @@
-// sosctl's parsers: durations, S3 paths, endpoint/region resolution, grantees.
+// sosctl's parsers: S3 paths, endpoint/region resolution, grantees.
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "ctl/acl_spec.h"
-#include "ctl/duration.h"
 #include "ctl/exit_code.h"
 #include "ctl/s3_path.h"
 #include "ctl/settings.h"
 
 namespace sos::ctl {
 namespace {
-
-using std::chrono::seconds;
-
-TEST(CtlDuration, ParsesUnitsAndSums) {
-  EXPECT_EQ(ParseDuration("900").value(), seconds(900));
-  EXPECT_EQ(ParseDuration("90s").value(), seconds(90));
-  EXPECT_EQ(ParseDuration("15m").value(), seconds(900));
-  EXPECT_EQ(ParseDuration("2h").value(), seconds(7200));
-  EXPECT_EQ(ParseDuration("7d").value(), seconds(604800));
-  EXPECT_EQ(ParseDuration("1w").value(), seconds(604800));
-  EXPECT_EQ(ParseDuration("1h30m").value(), seconds(5400));
-  EXPECT_EQ(ParseDuration("0s").value(), seconds(0));
-}
-
-TEST(CtlDuration, RejectsMalformed) {
-  for (const char* bad : {"", "m", "15x", "-5m", "1.5h", "15 m", "1h30", "h1",
-                          "99999999999999999999s", "9223372036854775807d"}) {
-    auto r = ParseDuration(bad);
-    ASSERT_FALSE(r.ok()) << "'" << bad << "' parsed as " << r->count();
-    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  }
-}
-
-TEST(CtlDuration, FormatsShortestExactForm) {
-  EXPECT_EQ(FormatDuration(seconds(900)), "15m");
-  EXPECT_EQ(FormatDuration(seconds(5400)), "1h30m");
-  EXPECT_EQ(FormatDuration(seconds(604800)), "7d");
-  EXPECT_EQ(FormatDuration(seconds(61)), "1m1s");
-  EXPECT_EQ(FormatDuration(seconds(0)), "0s");
-  for (int s : {1, 59, 3600, 90061, 604799}) {
-    EXPECT_EQ(ParseDuration(FormatDuration(seconds(s))).value(), seconds(s));
-  }
-}
 
 TEST(CtlS3Path, SplitsBucketAndKey) {
   struct Case {

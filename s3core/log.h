@@ -1,0 +1,50 @@
+// Logging: one setup for sosd and sosfs, on spdlog.
+//
+// InitLogging installs the default logger (named after the program) with a
+// level and a target: stderr, or syslog (which journald also collects). With
+// LogTarget::kAuto, stderr is used while it goes somewhere (a terminal, a
+// file, journald's stream under systemd) and syslog once a daemon has detached
+// from it, so that an error of a daemonised sosfs is never written to
+// /dev/null. With access_log, AccessLog() is an asynchronous logger for
+// sosd's one line per request (without it, the default logger): lines queue (bounded; a full queue makes requests wait rather than
+// lose lines) and one background thread writes them, so requests never wait
+// on the log's write. Nothing logged may hold a secret: callers log key ids,
+// never secrets or signatures. Thread-safe once InitLogging has run; call
+// ShutdownLogging before exit to flush.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "s3core/status.h"
+
+namespace sos {
+
+enum class LogTarget { kAuto, kStderr, kSyslog };
+
+struct LogOptions {
+  std::string program;          // "sosd", "sosfs": the logger's name and the syslog ident
+  std::string level = "info";   // trace, debug, info, warn, error, critical, off
+  LogTarget target = LogTarget::kAuto;
+  // The asynchronous access log and batched writes to stderr (sosd). They
+  // start threads: a program that forks later (sosfs daemonising) leaves it off.
+  bool access_log = false;
+};
+
+// InvalidArgument naming the accepted levels unless `level` is one of them.
+Status ValidateLogLevel(std::string_view level);
+// "auto", "stderr" or "syslog".
+Result<LogTarget> ParseLogTarget(std::string_view target);
+
+// Replaces the default logger (and the access logger); may be called again,
+// e.g. when a daemon detaches from its terminal.
+Status InitLogging(const LogOptions& options);
+// sosd's per-request log (same target and level as the default logger).
+std::shared_ptr<spdlog::logger> AccessLog();
+// Flushes and stops the background writer.
+void ShutdownLogging();
+
+}  // namespace sos
