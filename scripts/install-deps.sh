@@ -14,7 +14,7 @@ build_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libfuse3-dev fuse3 libcurl4-openssl-dev liblmdb-dev libtbb-dev
   googletest libgtest-dev libgmock-dev
-  libboost-dev libpugixml-dev libssl-dev libxxhash-dev libisal-dev zlib1g-dev
+  libboost-dev libpugixml-dev libssl-dev libxxhash-dev libisal-dev
   libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev
   clang libclang-rt-14-dev
 )

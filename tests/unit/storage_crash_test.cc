@@ -23,7 +23,7 @@
 #include <sstream>
 
 #include "daemon/storage/storage_engine.h"
-#include "daemon/storage/storage_test_util.h"
+#include "tests/support/storage_test_util.h"
 #include "s3core/crypto.h"
 
 namespace sos {

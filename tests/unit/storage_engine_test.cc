@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "daemon/storage/storage_test_util.h"
+#include "tests/support/storage_test_util.h"
 #include "s3core/crypto.h"
 
 namespace sos {

@@ -12,7 +12,7 @@
 #include "daemon/s3api/s3_error_table.h"
 #include "daemon/storage/blob_store.h"
 #include "daemon/storage/storage_engine.h"
-#include "daemon/storage/storage_test_util.h"
+#include "tests/support/storage_test_util.h"
 
 namespace sos {
 namespace {

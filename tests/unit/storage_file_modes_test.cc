@@ -13,7 +13,7 @@
 
 #include "daemon/storage/fs_util.h"
 #include "daemon/storage/storage_engine_impl.h"
-#include "daemon/storage/storage_test_util.h"
+#include "tests/support/storage_test_util.h"
 
 namespace sos {
 namespace {

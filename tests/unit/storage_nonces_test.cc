@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-#include "daemon/storage/storage_test_util.h"
+#include "tests/support/storage_test_util.h"
 
 namespace sos::testing {
 namespace {
