@@ -49,21 +49,21 @@ size_t FitOpenFileLimit(size_t max_connections) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  sos::SosdFlags flags;
-  if (auto exit_code = sos::ParseSosdFlags(argc, argv, &flags)) return *exit_code;
-  (void)sos::InitLogging({"sosd"});  // until the configuration names a level and target
-  auto config = sos::ResolveSosdConfig(flags, sos::ProcessEnv);
-  if (!config.ok()) return Fail("configuration", config.status());
-  (void)sos::InitLogging({"sosd", config->log_level, config->log_target, /*access_log=*/true});
-
   // Signals are taken by sigwait below; block them before any thread starts
-  // so that none of the server's threads receives them.
+  // (the log's writer threads included) so that no other thread receives them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  sos::SosdFlags flags;
+  if (auto exit_code = sos::ParseSosdFlags(argc, argv, &flags)) return *exit_code;
+  (void)sos::InitLogging({"sosd"});  // until the configuration names a level and target
+  auto config = sos::ResolveSosdConfig(flags, sos::ProcessEnv);
+  if (!config.ok()) return Fail("configuration", config.status());
+  (void)sos::InitLogging({"sosd", config->log_level, config->log_target, /*access_log=*/true});
 
   // The engine creates the data directory (0700: it holds root-credentials
   // and every object) and repairs loosened modes in it.
