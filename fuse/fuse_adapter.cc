@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fuse/fs_errors.h"
+#include "fuse/core/fs_errors.h"
 
 namespace sos {
 namespace {

@@ -12,7 +12,7 @@
 #endif
 #include <fuse_lowlevel.h>
 
-#include "fuse/filesystem.h"
+#include "fuse/core/filesystem.h"
 
 namespace sos {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "cache/cache_dir_lock.h"
-#include "fuse/filesystem.h"
+#include "fuse/core/filesystem.h"
 #include "fuse/fuse_adapter.h"
 #include "fuse/mount_options.h"
 #include "s3core/client/credentials.h"

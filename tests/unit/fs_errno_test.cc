@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "fuse/fs_errors.h"
+#include "fuse/core/fs_errors.h"
 #include "fuse/fuse_adapter.h"
 
 namespace sos {

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "fuse/filesystem.h"
-#include "fuse/fs_errors.h"
+#include "fuse/core/filesystem.h"
+#include "fuse/core/fs_errors.h"
 #include "fuse/fuse_adapter.h"
 #include "tests/support/faulty_object_store.h"
 #include "tests/support/memory_object_store.h"

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "fuse/filesystem.h"
-#include "fuse/inode_table.h"
+#include "fuse/core/filesystem.h"
+#include "fuse/core/inode_table.h"
 #include "tests/support/faulty_object_store.h"
 #include "tests/support/memory_object_store.h"
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "fuse/inode_table.h"
+#include "fuse/core/inode_table.h"
 
 namespace sos {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <cerrno>
 
-#include "fuse/fs_errors.h"
+#include "fuse/core/fs_errors.h"
 #include "fuse/fuse_adapter.h"
 #include "fuse/mount_options.h"
 

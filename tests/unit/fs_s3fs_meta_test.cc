@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "fuse/s3fs_meta.h"
+#include "fuse/core/s3fs_meta.h"
 
 namespace sos {
 namespace {

@@ -38,9 +38,9 @@
 #include <vector>
 
 #include "cache/cache.h"
-#include "fuse/fs_options.h"
-#include "fuse/remote_tree.h"
-#include "fuse/s3fs_meta.h"
+#include "fuse/core/fs_options.h"
+#include "fuse/core/remote_tree.h"
+#include "fuse/core/s3fs_meta.h"
 #include "s3core/client/object_store.h"
 
 namespace sos {

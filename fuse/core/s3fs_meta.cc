@@ -1,4 +1,4 @@
-#include "fuse/s3fs_meta.h"
+#include "fuse/core/s3fs_meta.h"
 
 #include <cerrno>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "fuse/file_state.h"
+#include "fuse/core/file_state.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "fuse/fs_errors.h"
+#include "fuse/core/fs_errors.h"
 
 namespace sos {
 namespace {

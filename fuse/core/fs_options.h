@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-#include "fuse/s3fs_meta.h"
+#include "fuse/core/s3fs_meta.h"
 #include "s3core/client/object_copy.h"
 #include "s3core/status.h"
 

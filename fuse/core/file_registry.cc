@@ -1,6 +1,6 @@
-#include "fuse/file_registry.h"
+#include "fuse/core/file_registry.h"
 
-#include "fuse/inode_table.h"
+#include "fuse/core/inode_table.h"
 
 namespace sos {
 

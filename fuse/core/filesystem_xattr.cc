@@ -19,8 +19,8 @@
 #include <cctype>
 #include <cstdio>
 
-#include "fuse/filesystem.h"
-#include "fuse/fs_errors.h"
+#include "fuse/core/filesystem.h"
+#include "fuse/core/fs_errors.h"
 #include "s3core/acl.h"
 #include "s3core/log.h"
 

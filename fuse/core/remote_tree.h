@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "cache/metadata_cache.h"
-#include "fuse/fs_options.h"
+#include "fuse/core/fs_options.h"
 #include "s3core/client/object_store.h"
 
 namespace sos {

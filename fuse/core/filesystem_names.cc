@@ -1,8 +1,8 @@
 // Filesystem: operations on names (mkdir, rmdir, unlink, symlink, rename, link).
 #include <mutex>
 
-#include "fuse/filesystem.h"
-#include "fuse/fs_errors.h"
+#include "fuse/core/filesystem.h"
+#include "fuse/core/fs_errors.h"
 
 namespace sos {
 namespace {

@@ -1,4 +1,4 @@
-#include "fuse/uploader.h"
+#include "fuse/core/uploader.h"
 
 #include <algorithm>
 

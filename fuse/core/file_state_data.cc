@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "fuse/file_state.h"
-#include "fuse/fs_errors.h"
+#include "fuse/core/file_state.h"
+#include "fuse/core/fs_errors.h"
 
 namespace sos {
 namespace {

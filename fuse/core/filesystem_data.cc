@@ -2,8 +2,8 @@
 // and attribute changes (setattr).
 #include <fcntl.h>
 
-#include "fuse/filesystem.h"
-#include "fuse/fs_errors.h"
+#include "fuse/core/filesystem.h"
+#include "fuse/core/fs_errors.h"
 
 namespace sos {
 

@@ -1,9 +1,9 @@
 // Filesystem: life cycle, lookup, attributes and directory listings.
-#include "fuse/filesystem.h"
+#include "fuse/core/filesystem.h"
 
 #include <cstdio>
 
-#include "fuse/fs_errors.h"
+#include "fuse/core/fs_errors.h"
 #include "s3core/log.h"
 
 namespace sos {

@@ -1,10 +1,9 @@
 // Uploader: moves dirty files to the remote in the background.
 //
 // Enqueue() schedules a file; worker threads upload it: one PUT below
-// multipart_threshold, else a multipart upload whose parts go up in parallel
-// (part_concurrency at a time, each part retried: s3core/client/multipart_writer.h),
-// streamed from the local
-// cache file, with the file's s3fs metadata. A round makes upload_attempts
+// multipart_threshold, else a multipart upload (s3core/client/multipart_writer.h)
+// whose parts go up in parallel (part_concurrency at a time, each retried),
+// streamed from the local cache file, with the file's s3fs metadata. A round makes upload_attempts
 // tries with exponential backoff; a failed round leaves the file dirty (it
 // stays in the journal, nothing is lost) and is retried after requeue_delay.
 // A file changed during its upload stays dirty and goes again. Sync() is
@@ -29,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "fuse/file_state.h"
+#include "fuse/core/file_state.h"
 
 namespace sos {
 

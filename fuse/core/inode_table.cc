@@ -1,4 +1,4 @@
-#include "fuse/inode_table.h"
+#include "fuse/core/inode_table.h"
 
 namespace sos {
 

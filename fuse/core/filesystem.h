@@ -36,11 +36,11 @@
 #include <vector>
 
 #include "cache/cache.h"
-#include "fuse/file_registry.h"
-#include "fuse/fs_options.h"
-#include "fuse/inode_table.h"
-#include "fuse/remote_tree.h"
-#include "fuse/uploader.h"
+#include "fuse/core/file_registry.h"
+#include "fuse/core/fs_options.h"
+#include "fuse/core/inode_table.h"
+#include "fuse/core/remote_tree.h"
+#include "fuse/core/uploader.h"
 #include "s3core/client/object_store.h"
 
 namespace sos {

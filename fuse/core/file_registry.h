@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "fuse/file_state.h"
+#include "fuse/core/file_state.h"
 
 namespace sos {
 

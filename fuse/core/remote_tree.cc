@@ -1,11 +1,11 @@
-#include "fuse/remote_tree.h"
+#include "fuse/core/remote_tree.h"
 
 #include <algorithm>
 #include <map>
 #include <mutex>
 
-#include "fuse/fs_errors.h"
-#include "fuse/inode_table.h"
+#include "fuse/core/fs_errors.h"
+#include "fuse/core/inode_table.h"
 #include "s3core/client/parallel.h"
 #include "s3core/client/object_copy.h"
 
