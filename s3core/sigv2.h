@@ -1,4 +1,5 @@
-// AWS Signature Version 2 (s3cmd and older tools): signing and verifying.
+// AWS Signature Version 2 (s3cmd and older tools): signing. The server's
+// verification is daemon/auth/sigv2_verify.h.
 //
 // String to sign: method \n Content-MD5 \n Content-Type \n Date \n
 // canonical x-amz-* headers ("name:value\n", lower-cased, sorted, duplicates
@@ -37,6 +38,14 @@ std::string SigV2StringToSign(std::string_view method, std::string_view content_
                               std::string_view canonical_resource);
 // base64(HMAC-SHA1(secret, string_to_sign)).
 std::string SigV2Signature(std::string_view secret, std::string_view string_to_sign);
+// A header value as V2 signs it: trimmed, inner whitespace runs folded to one space.
+std::string SigV2Fold(std::string_view value);
+// The string to sign for a request as sent: Content-MD5 and Content-Type from
+// `headers`, `date_line` as given, the canonical x-amz-* headers and resource.
+std::string SigV2StringToSignFor(std::string_view method, std::string_view wire_path,
+                                 const QueryList& query, const HeaderList& headers,
+                                 std::string_view date_line,
+                                 std::string_view virtual_host_bucket = "");
 
 // Client side. request.canonical_uri is the wire path; payload_hash is unused.
 // Returns the Authorization header value "AWS AKID:SIG"; the headers must
@@ -47,20 +56,5 @@ std::string SignV2(const SigningRequest& request, const Credentials& credentials
 // then AWSAccessKeyId, Expires, Signature).
 std::string PresignV2(const SigningRequest& request, const Credentials& credentials,
                       TimePoint expires, std::string_view virtual_host_bucket = "");
-
-struct SigV2VerifyOptions {
-  std::string virtual_host_bucket;  // bucket named by the Host header, if any
-  std::chrono::seconds max_skew{std::chrono::minutes(15)};  // header form only
-};
-
-struct SigV2Auth {
-  bool presigned = false;
-  std::string access_key_id;
-};
-
-// Errors: SignatureDoesNotMatch, InvalidAccessKeyId, AccessDenied (expired,
-// missing date or parameters), RequestTimeTooSkewed, InvalidArgument.
-Result<SigV2Auth> VerifySigV2(const HttpRequestHead& request, const CredentialLookup& lookup,
-                              TimePoint now, const SigV2VerifyOptions& options = {});
 
 }  // namespace sos

@@ -1,17 +1,14 @@
-// AWS Signature Version 4: signing (client) and verifying (server).
+// AWS Signature Version 4: the building blocks and signing (client). The
+// server's verification is daemon/auth/sigv4_verify.h.
 //
 // The building blocks (CanonicalUri, CanonicalRequest, StringToSign,
 // SigningKey, Signature) are pure functions over strings, exposed so tests
 // can check each step against AWS's published suite. SignV4/PresignV4 sign an
-// outgoing request; VerifySigV4 checks an incoming one (Authorization header
-// or pre-signed query) and returns everything the body decoder needs; it is
-// implemented in sigv4_verify.cc.
+// outgoing request.
 //
 // S3 never normalises paths: the canonical URI is the wire path with each
 // segment percent-decoded and re-encoded once (so "~" and "%7E" agree, and
-// "//", "." and ".." stay as sent). All functions are pure and thread-safe;
-// the credential lookup passed to VerifySigV4 must be safe to call from the
-// calling thread.
+// "//", "." and ".." stay as sent). All functions are pure and thread-safe.
 #pragma once
 
 #include <chrono>
@@ -118,39 +115,5 @@ HeaderList SignV4(const SigningRequest& request, const Credentials& credentials,
 Result<std::string> PresignV4(const SigningRequest& request, const Credentials& credentials,
                               std::string_view region, std::string_view service, TimePoint now,
                               int expires_seconds);
-
-// ---- Server side ----------------------------------------------------------
-
-struct SigV4VerifyOptions {
-  std::string region;                                       // empty: accept the scope's region
-  std::string service = "s3";                               // the scope's service must equal this
-  std::chrono::seconds max_skew{std::chrono::minutes(15)};  // header form only
-};
-
-// Everything a verified SigV4 request tells the body decoder.
-struct SigV4Auth {
-  bool presigned = false;
-  std::string access_key_id;
-  std::string session_token;   // x-amz-security-token, if sent (not validated here)
-  std::string signing_key;     // raw key for `scope`, chains chunk signatures
-  std::string scope;           // yyyymmdd/region/service/aws4_request
-  std::string amz_date;        // 20150830T123600Z
-  std::string seed_signature;  // lower hex, the request's own signature
-  PayloadMode payload_mode = PayloadMode::kUnsigned;
-  std::string payload_hash;                        // declared x-amz-content-sha256 value
-  std::optional<uint64_t> decoded_content_length;  // x-amz-decoded-content-length
-  std::vector<std::string> trailer_names;          // x-amz-trailer, lower-cased
-};
-
-// Verifies the Authorization header form or the pre-signed query form
-// (X-Amz-Algorithm in the query). Header form: x-amz-content-sha256 is
-// required, the clock may be off by max_skew, and every x-amz-* header sent
-// must be signed. Query form: X-Amz-Expires <= 604800, the payload hash is
-// X-Amz-Content-Sha256 from the URL or else UNSIGNED-PAYLOAD. Errors carry the precise S3 code:
-// SignatureDoesNotMatch, InvalidAccessKeyId, AccessDenied,
-// AuthorizationHeaderMalformed, AuthorizationQueryParametersError,
-// RequestTimeTooSkewed, InvalidArgument.
-Result<SigV4Auth> VerifySigV4(const HttpRequestHead& request, const CredentialLookup& lookup,
-                              TimePoint now, const SigV4VerifyOptions& options = {});
 
 }  // namespace sos

@@ -98,4 +98,12 @@ std::string CanonicalQueryString(const std::vector<std::pair<std::string, std::s
   return out;
 }
 
+std::optional<std::string_view> FindQueryValue(
+    const std::vector<std::pair<std::string, std::string>>& pairs, std::string_view name) {
+  for (const auto& [k, v] : pairs) {
+    if (k == name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
 }  // namespace sos

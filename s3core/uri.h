@@ -31,6 +31,10 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::
 
 // Encodes each decoded name and value, sorts by encoded name then value and
 // joins "name=value" with '&' (a key without value becomes "name=").
+// The value of the first query parameter named `name` (decoded pairs), or nullopt.
+std::optional<std::string_view> FindQueryValue(
+    const std::vector<std::pair<std::string, std::string>>& pairs, std::string_view name);
+
 std::string CanonicalQueryString(const std::vector<std::pair<std::string, std::string>>& pairs);
 
 }  // namespace sos

@@ -7,7 +7,7 @@
 #include "daemon/s3api/http_conditions.h"
 #include "daemon/s3api/s3_error_table.h"
 #include "s3core/crypto.h"
-#include "s3core/payload_verifier.h"
+#include "daemon/auth/payload_verifier.h"
 #include "s3core/time_format.h"
 #include "s3core/uri.h"
 

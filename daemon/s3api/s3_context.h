@@ -18,7 +18,7 @@
 #include "daemon/s3api/request_router.h"
 #include "daemon/s3api/s3_service.h"
 #include "daemon/storage/storage_engine.h"
-#include "s3core/authenticator.h"
+#include "daemon/auth/authenticator.h"
 #include "s3core/checksum.h"
 
 namespace sos::s3api {

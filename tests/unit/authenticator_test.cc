@@ -1,4 +1,4 @@
-#include "s3core/authenticator.h"
+#include "daemon/auth/authenticator.h"
 
 #include <gtest/gtest.h>
 

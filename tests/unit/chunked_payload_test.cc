@@ -1,4 +1,4 @@
-#include "s3core/chunked_payload.h"
+#include "daemon/auth/chunked_payload.h"
 
 #include <gtest/gtest.h>
 

@@ -3,6 +3,7 @@
 
 #include "ctl/exit_code.h"
 #include "ctl/presign.h"
+#include "daemon/auth/sigv4_verify.h"
 #include "s3core/admin_api.h"
 #include "s3core/sigv4.h"
 

@@ -3,6 +3,7 @@
 // once a signed parameter is changed).
 #include <gtest/gtest.h>
 
+#include "daemon/auth/sigv4_verify.h"
 #include "s3core/client/s3_http_client.h"
 #include "s3core/sigv4.h"
 

@@ -9,7 +9,7 @@
 #include <mutex>
 
 #include "daemon/s3api/s3_service.h"
-#include "s3core/chunked_payload.h"
+#include "daemon/auth/chunked_payload.h"
 #include "s3core/crypto.h"
 #include "s3core/time_format.h"
 #include "s3core/uri.h"

@@ -1,3 +1,4 @@
+#include "daemon/auth/sigv2_verify.h"
 #include "s3core/sigv2.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+#include "daemon/auth/sigv4_verify.h"
 #include "s3core/sigv4.h"
 
 #include <gtest/gtest.h>

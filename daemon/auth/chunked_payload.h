@@ -30,7 +30,7 @@
 #include "s3core/body.h"
 #include "s3core/checksum.h"
 #include "s3core/crypto.h"
-#include "s3core/sigv4.h"
+#include "daemon/auth/sigv4_verify.h"
 #include "s3core/status.h"
 
 namespace sos {

@@ -1,9 +1,9 @@
-// VerifySigV4: the server side of sigv4.h, kept apart from the signing code.
+#include "daemon/auth/sigv4_verify.h"
+
 #include <algorithm>
 #include <charconv>
 
 #include "s3core/crypto.h"
-#include "s3core/sigv4.h"
 #include "s3core/time_format.h"
 #include "s3core/uri.h"
 
@@ -24,13 +24,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::optional<std::string_view> FindQuery(const QueryList& query, std::string_view name) {
-  for (const auto& [k, v] : query) {
-    if (k == name) return std::string_view(v);
-  }
-  return std::nullopt;
 }
 
 // Everything both auth forms yield before the signature is checked.
@@ -129,12 +122,12 @@ Status ParseAuthorizationHeader(std::string_view value, ParsedAuth* out) {
 }
 
 Status ParsePresignedQuery(const QueryList& query, ParsedAuth* out, std::chrono::seconds* expires) {
-  auto algorithm = FindQuery(query, "X-Amz-Algorithm");
-  auto credential = FindQuery(query, "X-Amz-Credential");
-  auto date = FindQuery(query, "X-Amz-Date");
-  auto expires_text = FindQuery(query, "X-Amz-Expires");
-  auto signed_headers = FindQuery(query, "X-Amz-SignedHeaders");
-  auto signature = FindQuery(query, "X-Amz-Signature");
+  auto algorithm = FindQueryValue(query, "X-Amz-Algorithm");
+  auto credential = FindQueryValue(query, "X-Amz-Credential");
+  auto date = FindQueryValue(query, "X-Amz-Date");
+  auto expires_text = FindQueryValue(query, "X-Amz-Expires");
+  auto signed_headers = FindQueryValue(query, "X-Amz-SignedHeaders");
+  auto signature = FindQueryValue(query, "X-Amz-Signature");
   if (!algorithm || !credential || !date || !expires_text || !signed_headers || !signature) {
     return QueryMalformed(
         "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
@@ -232,7 +225,7 @@ Result<SigV4Auth> VerifySigV4(const HttpRequestHead& request, const CredentialLo
 
   SigV4Auth result;
   ParsedAuth auth;
-  result.presigned = FindQuery(query, "X-Amz-Algorithm").has_value();
+  result.presigned = FindQueryValue(query, "X-Amz-Algorithm").has_value();
   auto authorization = FindHeader(request, "authorization");
   if (result.presigned && authorization) {
     return Status::InvalidArgument(
@@ -256,9 +249,9 @@ Result<SigV4Auth> VerifySigV4(const HttpRequestHead& request, const CredentialLo
       return Status::PermissionDenied("Request has expired");
     }
     // Pre-signed URLs sign UNSIGNED-PAYLOAD unless the URL itself says otherwise.
-    auto declared = FindQuery(query, "X-Amz-Content-Sha256");
+    auto declared = FindQueryValue(query, "X-Amz-Content-Sha256");
     payload_hash = declared ? std::string(*declared) : std::string(kUnsignedPayload);
-    if (auto token = FindQuery(query, "X-Amz-Security-Token")) result.session_token = *token;
+    if (auto token = FindQueryValue(query, "X-Amz-Security-Token")) result.session_token = *token;
     // The signature covers every parameter but itself.
     std::erase_if(query, [](const auto& kv) { return kv.first == "X-Amz-Signature"; });
   } else {

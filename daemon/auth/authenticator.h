@@ -11,9 +11,9 @@
 #include <optional>
 #include <string>
 
+#include "daemon/auth/sigv2_verify.h"
+#include "daemon/auth/sigv4_verify.h"
 #include "s3core/http_request_head.h"
-#include "s3core/sigv2.h"
-#include "s3core/sigv4.h"
 #include "s3core/status.h"
 
 namespace sos {

@@ -1,4 +1,4 @@
-#include "s3core/payload_verifier.h"
+#include "daemon/auth/payload_verifier.h"
 
 #include <algorithm>
 

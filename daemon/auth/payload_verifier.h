@@ -19,10 +19,10 @@
 
 #include "s3core/body.h"
 #include "s3core/checksum.h"
-#include "s3core/chunked_payload.h"
+#include "daemon/auth/chunked_payload.h"
 #include "s3core/crypto.h"
 #include "s3core/http_request_head.h"
-#include "s3core/sigv4.h"
+#include "daemon/auth/sigv4_verify.h"
 #include "s3core/status.h"
 
 namespace sos {
