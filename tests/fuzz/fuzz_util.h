@@ -1,13 +1,14 @@
 // Helpers shared by the libFuzzer targets of tests/fuzz.
 //
-// FUZZ_CHECK states an invariant: when it fails it prints what broke and
-// aborts, which libFuzzer records as a crash with its input. ParseTextHead
-// reads the plain-text request heads of the signature targets ("METHOD
-// TARGET" then "name: value" lines, as they look on the wire) into an
-// HttpRequestHead; ServerWouldPass tells whether an HTTP server would hand
-// such a head to the authenticator at all. ScratchFile is one private
-// temporary file for decoders that read from a path. Header-only; a fuzzing
-// process runs one input at a time, so none of this is thread-safe.
+// FUZZ_CHECK states an invariant (FUZZ_CHECK_OK: a Status or Result is OK):
+// when it fails it prints what broke and aborts, which libFuzzer records as a
+// crash with its input; both work on any thread. ParseTextRequest reads the
+// plain-text request heads of the signature targets ("METHOD TARGET" then
+// "name: value" lines, as they look on the wire, then an options byte);
+// ServerWouldPass tells whether an HTTP server would hand such a head to the
+// authenticator at all, and ToSignable/TargetWithQuery rebuild it as a client
+// would sign it. ScratchFile is one private temporary file for decoders that
+// read from a path. The rest is for one input at a time: not thread-safe.
 #pragma once
 
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 
 #include "s3core/http_request_head.h"
 #include "s3core/sigv4.h"
+#include "s3core/status.h"
 #include "s3core/uri.h"
 
 #define FUZZ_CHECK(cond)                                                                \
@@ -34,7 +36,24 @@
     }                                                                                   \
   } while (0)
 
+// FUZZ_CHECK for a Status or a Result<T>; prints the status when it is not OK.
+#define FUZZ_CHECK_OK(expr)                                                 \
+  do {                                                                      \
+    const auto& fuzz_checked = (expr);                                      \
+    if (!fuzz_checked.ok()) {                                               \
+      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #expr,    \
+                   ::sos::fuzz::StatusOf(fuzz_checked).ToString().c_str()); \
+      std::abort();                                                         \
+    }                                                                       \
+  } while (0)
+
 namespace sos::fuzz {
+
+inline const Status& StatusOf(const Status& status) { return status; }
+template <typename T>
+const Status& StatusOf(const Result<T>& result) {
+  return result.status();
+}
 
 // The example credentials of AWS's documentation; seeds are signed with them.
 inline constexpr std::string_view kAccessKey = "AKIAIOSFODNN7EXAMPLE";
@@ -78,6 +97,19 @@ inline HttpRequestHead ParseTextHead(std::string_view* in) {
     head.headers.emplace_back(std::string(line.substr(0, colon)), std::string(TrimOws(value)));
   }
   return head;
+}
+
+// A text request head, and the byte after its empty line (0 if none), which
+// the signature targets take as options for their round trips.
+struct TextRequest {
+  HttpRequestHead head;
+  uint8_t options = 0;
+};
+inline TextRequest ParseTextRequest(const uint8_t* data, size_t size) {
+  std::string_view in = FuzzInput(data, size);
+  TextRequest request{ParseTextHead(&in), 0};
+  if (!in.empty()) request.options = static_cast<uint8_t>(in.front());
+  return request;
 }
 
 // RFC 9110 token characters (methods and header names).

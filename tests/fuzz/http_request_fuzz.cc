@@ -9,9 +9,10 @@
 // method, a target without spaces or controls, token header names, values
 // without controls or surrounding whitespace, and a body that, read to its
 // end, has exactly its Content-Length. What the server sends back must be
-// HTTP responses, and the server must close the connection when the client
-// is done.
+// HTTP responses, and the server must close the connection, and end its
+// thread, when the client is done.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -64,6 +65,16 @@ void Handle(HttpRequest& request, ResponseWriter& response) {
   }
 }
 
+// Threads of this process, from /proc.
+size_t ThreadCount() {
+  size_t n = 0;
+  if (DIR* dir = ::opendir("/proc/self/task")) {
+    while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
+    ::closedir(dir);
+  }
+  return n;
+}
+
 HttpServer& Server() {
   static HttpServer* server = [] {
     HttpServerOptions options;
@@ -77,6 +88,19 @@ HttpServer& Server() {
   return *server;
 }
 
+// The threads there were with the server idle.
+size_t IdleThreads() {
+  static const size_t idle = (Server(), ThreadCount());
+  return idle;
+}
+
+// Waits for the connection's thread to end, so that everything it did counts
+// for this input: a leak check or a crash after it must not blame the next.
+void AwaitConnectionThread() {
+  for (int i = 0; i < 50000 && ThreadCount() > IdleThreads(); ++i) ::usleep(100);
+  FUZZ_CHECK(ThreadCount() <= IdleThreads());  // a connection that never ends
+}
+
 // Sends `input` on a new connection, half-closes, and returns everything the
 // server sent until it closed. Reads while writing: pipelined responses
 // must not fill the socket buffers while the input is still going out.
@@ -87,18 +111,26 @@ std::string Exchange(std::string_view input) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(Server().port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  FUZZ_CHECK(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  int rc;
+  while ((rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr)) != 0 &&
+         errno == EINTR) {
+  }
+  FUZZ_CHECK(rc == 0);
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   std::string out;
   bool write_open = true;
   if (input.empty()) write_open = ::shutdown(fd, SHUT_WR) != 0;
+  // libFuzzer's timeout alarm interrupts system calls: EINTR means "again".
+  auto again = [] { return errno == EAGAIN || errno == EINTR; };
   for (;;) {
     pollfd p{fd, static_cast<short>(POLLIN | (write_open ? POLLOUT : 0)), 0};
-    FUZZ_CHECK(::poll(&p, 1, 30000) == 1);  // the server answers or closes in time
+    int ready = ::poll(&p, 1, 30000);
+    if (ready < 0 && errno == EINTR) continue;
+    FUZZ_CHECK(ready == 1);  // the server answers or closes in time
     if (write_open && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
       ssize_t n = ::send(fd, input.data(), input.size(), MSG_NOSIGNAL);
       if (n > 0) input.remove_prefix(static_cast<size_t>(n));
-      if (n < 0 && errno != EAGAIN) input = {};  // the server closed early: fine
+      if (n < 0 && !again()) input = {};  // the server closed early: fine
       if (input.empty()) {
         ::shutdown(fd, SHUT_WR);
         write_open = false;
@@ -108,7 +140,7 @@ std::string Exchange(std::string_view input) {
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n > 0) {
       out.append(buf, static_cast<size_t>(n));
-    } else if (n == 0 || errno != EAGAIN) {
+    } else if (n == 0 || !again()) {
       break;
     }
   }
@@ -120,7 +152,9 @@ std::string Exchange(std::string_view input) {
 }  // namespace sos::fuzz
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  sos::fuzz::IdleThreads();
   std::string responses = sos::fuzz::Exchange(sos::fuzz::FuzzInput(data, size));
+  sos::fuzz::AwaitConnectionThread();
   FUZZ_CHECK(responses.empty() || responses.rfind("HTTP/1.", 0) == 0);
   return 0;
 }

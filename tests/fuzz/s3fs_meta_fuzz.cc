@@ -12,7 +12,7 @@
 #include <map>
 #include <string>
 
-#include "fuse/s3fs_meta.h"
+#include "fuse/core/s3fs_meta.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace sos::fuzz {

@@ -20,8 +20,7 @@ template <typename T, typename Encode, typename Decode>
 void CheckRoundTrip(const T& value, Encode encode, Decode decode) {
   const std::string encoded = encode(value);
   auto again = decode(encoded);
-  if (!again.ok()) std::fprintf(stderr, "%s\n", again.status().ToString().c_str());
-  FUZZ_CHECK(again.ok());
+  FUZZ_CHECK_OK(again);
   FUZZ_CHECK(encode(*again) == encoded);
 }
 
