@@ -18,13 +18,13 @@ Result<std::unique_ptr<CacheDirLock>> CacheDirLock::Acquire(const std::string& d
   if (ec) return Status::IOError("cannot create cache dir " + dir + ": " + ec.message());
   std::string path = dir + "/lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0) return StatusFromErrno(errno, "cannot open " + path);
   auto deadline = std::chrono::steady_clock::now() + wait;
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       int err = errno;
       ::close(fd);
-      return Status::IOError("cannot lock " + path + ": " + std::strerror(err));
+      return StatusFromErrno(err, "cannot lock " + path);
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       ::close(fd);

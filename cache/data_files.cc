@@ -38,7 +38,7 @@ Result<int> DataFiles::Open(uint64_t file_id, bool create) {
   if (fd < 0) {
     if (errno == ENOENT) return Status::NotFound("no cache file " + path);
     if (errno == ENOSPC) return Status::NoSpace("cache full: " + path);
-    return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+    return StatusFromErrno(errno, "cannot open " + path);
   }
   return fd;
 }

@@ -88,7 +88,7 @@ Status LmdbTxn::Clear(MDB_dbi dbi) {
 
 Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const Options& options) {
   if (::mkdir(options.dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Status::IOError("cannot create " + options.dir + ": " + std::strerror(errno));
+    return StatusFromErrno(errno, "cannot create " + options.dir);
   }
   MDB_env* env = nullptr;
   int rc = mdb_env_create(&env);

@@ -15,8 +15,6 @@
 namespace sos::ctl {
 namespace {
 
-std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
-
 // Reports the position of its inner source (bytes read since the last rewind).
 class ProgressSource : public BodySource {
  public:
@@ -66,7 +64,7 @@ Status WriteAll(int fd, std::string_view chunk) {
   while (!chunk.empty()) {
     ssize_t n = ::write(fd, chunk.data(), chunk.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError(Errno("write"));
+    if (n < 0) return StatusFromErrno(errno, "write");
     chunk.remove_prefix(static_cast<size_t>(n));
   }
   return Status::Ok();
@@ -101,12 +99,10 @@ Result<UploadResult> UploadFile(ObjectStore& store, const std::string& file, con
                                 const WriteOptions& options, ProgressBar* progress) {
   Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
-    int err = errno;
-    std::string message = Errno("cannot open " + file);
-    return err == ENOENT ? Status::NotFound(message) : Status::IOError(message);
+    return StatusFromErrno(errno, "cannot open " + file);
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return Status::IOError(Errno("cannot stat " + file));
+  if (::fstat(fd.get(), &st) != 0) return StatusFromErrno(errno, "cannot stat " + file);
   if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(file + " is not a regular file");
   const auto size = static_cast<uint64_t>(st.st_size);
   if (size > kMinPartSize) return UploadMultipart(store, fd.get(), size, dst, options, progress);
@@ -135,12 +131,12 @@ Result<GetResult> DownloadToFile(ObjectStore& store, const S3Path& src, const st
                                  ProgressBar* progress) {
   const std::string part = file + ".sosctl-part";
   Fd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
-  if (fd.get() < 0) return Status::IOError(Errno("cannot create " + part));
+  if (fd.get() < 0) return StatusFromErrno(errno, "cannot create " + part);
   auto got = DownloadToFd(store, src, fd.get(), progress);
-  Status closed = ::close(fd.release()) == 0 ? Status::Ok() : Status::IOError(Errno("close"));
+  Status closed = ::close(fd.release()) == 0 ? Status::Ok() : StatusFromErrno(errno, "close");
   if (got.ok() && !closed.ok()) got = closed;
   if (got.ok() && ::rename(part.c_str(), file.c_str()) != 0) {
-    got = Status::IOError(Errno("cannot rename to " + file));
+    got = StatusFromErrno(errno, "cannot rename to " + file);
   }
   if (!got.ok()) ::unlink(part.c_str());
   return got;

@@ -1,5 +1,8 @@
 #include "s3core/status.h"
 
+#include <cerrno>
+#include <cstring>
+
 namespace sos {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -70,6 +73,19 @@ std::string Status::ToString() const {
   if (!s3_code_.empty()) out += ": " + s3_code_;
   if (!message_.empty()) out += ": " + message_;
   return out;
+}
+
+Status StatusFromErrno(int err, std::string_view what) {
+  std::string message = std::string(what) + ": " + std::strerror(err);
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+      return Status::NoSpace(std::move(message));
+    case ENOENT:
+      return Status::NotFound(std::move(message));
+    default:
+      return Status::IOError(std::move(message));
+  }
 }
 
 }  // namespace sos

@@ -51,6 +51,12 @@ enum class StatusCode {
 
 std::string_view StatusCodeName(StatusCode code);
 
+class Status;
+// The one errno -> Status translation, for every library that calls the OS:
+// ENOSPC/EDQUOT -> kNoSpace, ENOENT -> kNotFound, anything else -> kIOError;
+// the message is "what: strerror(err)".
+Status StatusFromErrno(int err, std::string_view what);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK

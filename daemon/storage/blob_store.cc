@@ -112,7 +112,7 @@ Result<OpenReplica> OpenReplicaFile(DriveSet& drives, size_t drive, const std::s
   r.drive = drive;
   std::string path = drives.BlobPath(drive, id);
   r.fd.Reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!r.fd.valid()) return ErrnoStatus(errno, "open " + path);
+  if (!r.fd.valid()) return StatusFromErrno(errno, "open " + path);
   // One read of the file's first kWholeReadBytes: a short read means it is
   // all of the file (a small object: header, data and table at once).
   std::string head(kWholeReadBytes, '\0');
@@ -134,7 +134,7 @@ Result<OpenReplica> OpenReplicaFile(DriveSet& drives, size_t drive, const std::s
     r.data = std::move(head);  // header + data; blocks are served from memory
   } else {
     struct stat st;
-    if (::fstat(r.fd.get(), &st) != 0) return ErrnoStatus(errno, "stat " + path);
+    if (::fstat(r.fd.get(), &st) != 0) return StatusFromErrno(errno, "stat " + path);
     if (static_cast<uint64_t>(st.st_size) != file_size) return Truncated(id, drive);
     table.assign(8 * r.header.blocks + 8, '\0');
     SOS_ASSIGN_OR_RETURN(n, ReadAt(r.fd.get(), table.data(), table.size(), table_at, path));
@@ -187,7 +187,7 @@ Status BlobStore::Repair(const std::string& id, size_t target) {
     }
     std::string tmp = JoinPath(drives_->TmpDir(target), id + ".repair");
     UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode));
-    if (!out.valid()) return ErrnoStatus(errno, "create " + tmp);
+    if (!out.valid()) return StatusFromErrno(errno, "create " + tmp);
     // Copy verified blocks; header and trailer are copied as they are (they
     // were validated when the replica was opened).
     Status st;
@@ -214,7 +214,7 @@ Status BlobStore::Repair(const std::string& id, size_t target) {
     std::string dir = drives_->BlobDir(target, id);
     if (st.ok()) st = drives_->MakeBlobDir(target, id);
     if (st.ok() && ::rename(tmp.c_str(), drives_->BlobPath(target, id).c_str()) != 0) {
-      st = ErrnoStatus(errno, "rename " + tmp);
+      st = StatusFromErrno(errno, "rename " + tmp);
     }
     if (st.ok() && drives_->durable()) st = SyncDir(dir);
     if (st.ok()) {

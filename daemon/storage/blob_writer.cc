@@ -116,7 +116,7 @@ Status ReplicatedBlobWriter::Open() {
     std::string tmp = JoinPath(drives_.TmpDir(d), id_);
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode));
     if (!fd.valid()) {
-      Status st = ErrnoStatus(errno, "create " + tmp);
+      Status st = StatusFromErrno(errno, "create " + tmp);
       saw_no_space_ = saw_no_space_ || st.code() == StatusCode::kNoSpace;
       drives_.Fail(d, st);
       continue;
@@ -228,7 +228,7 @@ void ReplicatedBlobWriter::FinishReplica(Replica& r, const std::string& header,
       r.renamed = true;
       r.tmp.clear();
     } else {
-      st = ErrnoStatus(errno, "rename " + r.tmp);
+      st = StatusFromErrno(errno, "rename " + r.tmp);
     }
   }
   if (st.ok() && durable) st = SyncDir(dir);

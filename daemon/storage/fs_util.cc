@@ -16,13 +16,6 @@
 
 namespace sos::storage {
 
-Status ErrnoStatus(int err, std::string_view what) {
-  std::string msg = std::string(what) + ": " + std::strerror(err);
-  if (IsNoSpace(err)) return Status::NoSpace(std::move(msg));
-  if (err == ENOENT) return Status::NotFound(std::move(msg));
-  return Status::IOError(std::move(msg));
-}
-
 void UniqueFd::Reset(int fd) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
@@ -33,7 +26,7 @@ Status WriteAt(int fd, const char* data, size_t n, uint64_t offset, std::string_
     ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
     if (w < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus(errno, what);
+      return StatusFromErrno(errno, what);
     }
     data += w;
     n -= static_cast<size_t>(w);
@@ -48,7 +41,7 @@ Result<size_t> ReadAt(int fd, char* buf, size_t n, uint64_t offset, std::string_
     ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(offset + done));
     if (r < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus(errno, what);
+      return StatusFromErrno(errno, what);
     }
     if (r == 0) break;
     done += static_cast<size_t>(r);
@@ -58,13 +51,13 @@ Result<size_t> ReadAt(int fd, char* buf, size_t n, uint64_t offset, std::string_
 
 Status SyncFd(int fd, bool data_only, std::string_view what) {
   int rc = data_only ? ::fdatasync(fd) : ::fsync(fd);
-  if (rc != 0) return ErrnoStatus(errno, what);
+  if (rc != 0) return StatusFromErrno(errno, what);
   return Status::Ok();
 }
 
 Status SyncDir(const std::string& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoStatus(errno, "open dir " + dir);
+  if (!fd.valid()) return StatusFromErrno(errno, "open dir " + dir);
   return SyncFd(fd.get(), false, "fsync dir " + dir);
 }
 
@@ -81,7 +74,7 @@ Status MakeDir(const std::string& path, bool durable) {
     return Status::Ok();
   }
   if (errno == EEXIST) return Status::Ok();
-  return ErrnoStatus(errno, "mkdir " + path);
+  return StatusFromErrno(errno, "mkdir " + path);
 }
 
 Status MakeDirs(const std::string& path) {
@@ -89,13 +82,13 @@ Status MakeDirs(const std::string& path) {
   for (size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
     std::string prefix = path.substr(0, end);
     if (::mkdir(prefix.c_str(), kPrivateDirMode) != 0 && errno != EEXIST) {
-      return ErrnoStatus(errno, "mkdir -p " + path);
+      return StatusFromErrno(errno, "mkdir -p " + path);
     }
     if (end == std::string::npos) break;
   }
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, "mkdir -p " + path);
-  if (!S_ISDIR(st.st_mode)) return ErrnoStatus(ENOTDIR, "mkdir -p " + path);
+  if (::stat(path.c_str(), &st) != 0) return StatusFromErrno(errno, "mkdir -p " + path);
+  if (!S_ISDIR(st.st_mode)) return StatusFromErrno(ENOTDIR, "mkdir -p " + path);
   return Status::Ok();
 }
 
@@ -113,12 +106,12 @@ Status StripGroupAndOther(int dirfd, const char* name, int flags, const std::str
                           const LogFn& log) {
   struct stat st;
   if (::fstatat(dirfd, name, &st, flags) != 0) {
-    return errno == ENOENT ? Status::Ok() : ErrnoStatus(errno, "stat " + shown);
+    return errno == ENOENT ? Status::Ok() : StatusFromErrno(errno, "stat " + shown);
   }
   if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return Status::Ok();
   if ((st.st_mode & 077) == 0) return Status::Ok();
   const mode_t mode = st.st_mode & 0700;
-  if (::fchmodat(dirfd, name, mode, 0) != 0) return ErrnoStatus(errno, "chmod " + shown);
+  if (::fchmodat(dirfd, name, mode, 0) != 0) return StatusFromErrno(errno, "chmod " + shown);
   if (log) {
     log("sos storage: mode of " + shown + " was " + Octal(st.st_mode) + ", now " + Octal(mode));
   }
@@ -140,7 +133,7 @@ Status MakePrivate(const std::string& dir, const LogFn& log) {
   if (!first.ok()) return first;
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) {
-    if (errno != ENOENT) note(ErrnoStatus(errno, "open dir " + dir));
+    if (errno != ENOENT) note(StatusFromErrno(errno, "open dir " + dir));
     return first;
   }
   auto names = ListDir(dir);
@@ -157,13 +150,13 @@ Status MakePrivate(const std::string& dir, const LogFn& log) {
 Status RemoveTree(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
-  if (ec) return ErrnoStatus(ec.value(), "rm -rf " + path);
+  if (ec) return StatusFromErrno(ec.value(), "rm -rf " + path);
   return Status::Ok();
 }
 
 Result<std::vector<std::string>> ListDir(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
-  if (!d) return ErrnoStatus(errno, "opendir " + dir);
+  if (!d) return StatusFromErrno(errno, "opendir " + dir);
   std::vector<std::string> names;
   errno = 0;
   while (dirent* e = ::readdir(d)) {
@@ -172,7 +165,7 @@ Result<std::vector<std::string>> ListDir(const std::string& dir) {
   }
   int err = errno;
   ::closedir(d);
-  if (err != 0) return ErrnoStatus(err, "readdir " + dir);
+  if (err != 0) return StatusFromErrno(err, "readdir " + dir);
   return names;
 }
 
@@ -183,7 +176,7 @@ bool PathExists(const std::string& path) {
 
 Result<std::string> ReadSmallFile(const std::string& path, size_t max_size) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoStatus(errno, "open " + path);
+  if (!fd.valid()) return StatusFromErrno(errno, "open " + path);
   std::string out(max_size, '\0');
   SOS_ASSIGN_OR_RETURN(size_t n, ReadAt(fd.get(), out.data(), out.size(), 0, "read " + path));
   out.resize(n);
@@ -193,11 +186,11 @@ Result<std::string> ReadSmallFile(const std::string& path, size_t max_size) {
 Status WriteSmallFileDurably(const std::string& path, std::string_view data, bool durable) {
   std::string tmp = path + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode));
-  if (!fd.valid()) return ErrnoStatus(errno, "create " + tmp);
+  if (!fd.valid()) return StatusFromErrno(errno, "create " + tmp);
   Status st = WriteAt(fd.get(), data.data(), data.size(), 0, "write " + tmp);
   if (st.ok() && durable) st = SyncFd(fd.get(), false, "fsync " + tmp);
   fd.Reset();
-  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoStatus(errno, "rename " + tmp);
+  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = StatusFromErrno(errno, "rename " + tmp);
   if (!st.ok()) {
     ::unlink(tmp.c_str());
     return st;

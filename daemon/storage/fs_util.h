@@ -35,8 +35,6 @@ inline constexpr mode_t kPrivateDirMode = 0700;
 
 using LogFn = std::function<void(std::string_view)>;
 
-// ENOSPC/EDQUOT -> NoSpace, ENOENT -> NotFound, anything else -> IOError.
-Status ErrnoStatus(int err, std::string_view what);
 inline bool IsNoSpace(int err) { return err == ENOSPC || err == EDQUOT; }
 
 class UniqueFd {

@@ -54,7 +54,7 @@ Result<Journal::DriveLog> Journal::CreateLog(size_t d, uint64_t gen, uint64_t st
   std::string path = JoinPath(dir, LogName(gen));
   DriveLog log;
   log.fd.Reset(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode));
-  if (!log.fd.valid()) return ErrnoStatus(errno, "create " + path);
+  if (!log.fd.valid()) return StatusFromErrno(errno, "create " + path);
   std::string h = EncodeJournalHeader(kLogMagic, gen, start_seq);
   SOS_RETURN_IF_ERROR(WriteAt(log.fd.get(), h.data(), h.size(), 0, "write " + path));
   if (drives_->durable()) {
@@ -322,7 +322,7 @@ Status Journal::WriteSnapshot(uint64_t gen, uint64_t next_seq,
     t.fd.Reset();
     std::string final_path = JoinPath(drives_->JournalDir(t.drive), SnapName(gen));
     if (st.ok() && t.status.ok() && ::rename(t.tmp.c_str(), final_path.c_str()) != 0) {
-      t.status = ErrnoStatus(errno, "rename " + t.tmp);
+      t.status = StatusFromErrno(errno, "rename " + t.tmp);
     }
     if (st.ok() && t.status.ok() && drives_->durable()) {
       t.status = SyncDir(drives_->JournalDir(t.drive));

@@ -32,7 +32,7 @@ bool DecodeJournalHeader(std::string_view b, JournalFileHeader* h) {
 Result<RecordReader> RecordReader::Open(const std::string& path) {
   RecordReader r;
   r.fd_.Reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!r.fd_.valid()) return ErrnoStatus(errno, "open " + path);
+  if (!r.fd_.valid()) return StatusFromErrno(errno, "open " + path);
   if (!r.Fill(kJournalHeaderSize) ||
       !DecodeJournalHeader(std::string_view(r.buf_).substr(0, kJournalHeaderSize), &r.header_)) {
     return Status::Corruption("bad journal header in " + path);

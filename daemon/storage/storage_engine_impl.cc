@@ -72,7 +72,7 @@ Status StorageEngineImpl::Init() {
   std::string lock_path = JoinPath(options_.data_dir, "LOCK");
   lock_fd_.Reset(
       ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, storage::kPrivateFileMode));
-  if (!lock_fd_.valid()) return storage::ErrnoStatus(errno, "open " + lock_path);
+  if (!lock_fd_.valid()) return StatusFromErrno(errno, "open " + lock_path);
   if (::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     return Status::Unavailable("data dir " + options_.data_dir + " is in use by another process");
   }

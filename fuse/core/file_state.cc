@@ -17,14 +17,8 @@ constexpr uint8_t kDirty = BlockIndex::kDirty;
 
 int64_t NowNs() { return NsFromTimespec(NowTimespec()); }
 
-Status ErrnoStatus(const std::string& what, int err) {
-  std::string msg = what + ": " + std::strerror(err);
-  if (err == ENOSPC || err == EDQUOT) return Status::NoSpace(msg);
-  return Status::IOError(msg);
-}
-
 Status Resize(int fd, uint64_t size) {
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return ErrnoStatus("cache truncate", errno);
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return StatusFromErrno(errno, "cache truncate");
   return Status::Ok();
 }
 
@@ -88,7 +82,7 @@ Result<std::shared_ptr<FileState>> FileState::Recover(FileContext& ctx, const st
   SOS_ASSIGN_OR_RETURN(int fd, ctx.cache.data().Open(record.file_id, false));
   std::shared_ptr<FileState> st(new FileState(ctx, path, record.file_id, fd));
   struct stat sb;
-  if (::fstat(fd, &sb) != 0) return ErrnoStatus("cache stat", errno);
+  if (::fstat(fd, &sb) != 0) return StatusFromErrno(errno, "cache stat");
   st->size_ = static_cast<uint64_t>(sb.st_size);
   st->etag_ = record.etag;
   st->base_size_ = std::min(record.base_size, st->size_);

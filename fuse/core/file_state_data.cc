@@ -16,18 +16,12 @@ constexpr uint8_t kPresent = BlockIndex::kPresent;
 constexpr uint8_t kDirty = BlockIndex::kDirty;
 constexpr int kFetchAttempts = 3;
 
-Status ErrnoStatus(const std::string& what, int err) {
-  std::string msg = what + ": " + std::strerror(err);
-  if (err == ENOSPC || err == EDQUOT) return Status::NoSpace(msg);
-  return Status::IOError(msg);
-}
-
 Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset) {
   while (n > 0) {
     ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
     if (w < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus("cache write", errno);
+      return StatusFromErrno(errno, "cache write");
     }
     data += w;
     n -= static_cast<size_t>(w);
@@ -37,7 +31,7 @@ Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset) {
 }
 
 Status Resize(int fd, uint64_t size) {
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return ErrnoStatus("cache truncate", errno);
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return StatusFromErrno(errno, "cache truncate");
   return Status::Ok();
 }
 
@@ -196,7 +190,7 @@ Result<size_t> FileState::Read(uint64_t offset, size_t size, char* buf) {
     ssize_t r = ::pread(fd_, buf + done, n - done, static_cast<off_t>(offset + done));
     if (r < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus("cache read", errno);
+      return StatusFromErrno(errno, "cache read");
     }
     if (r == 0) {  // the cache file is shorter than the file: a hole at the end
       std::memset(buf + done, 0, n - done);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "s3core/time_format.h"
 
 namespace sos {
@@ -59,6 +62,17 @@ TEST(TimeFormatTest, RejectsGarbage) {
   EXPECT_FALSE(ParseIso8601Extended("2015-08-30T12:36:00+02:00"));
   EXPECT_FALSE(ParseHttpDate("yesterday"));
   EXPECT_FALSE(ParseHttpDate(""));
+}
+
+// The one errno -> Status translation every library uses.
+TEST(StatusTest, FromErrno) {
+  Status full = StatusFromErrno(ENOSPC, "write /d/x");
+  EXPECT_EQ(full.code(), StatusCode::kNoSpace);
+  EXPECT_EQ(full.message(), std::string("write /d/x: ") + std::strerror(ENOSPC));
+  EXPECT_EQ(StatusFromErrno(EDQUOT, "w").code(), StatusCode::kNoSpace);
+  EXPECT_EQ(StatusFromErrno(ENOENT, "open").code(), StatusCode::kNotFound);
+  EXPECT_EQ(StatusFromErrno(EIO, "read").code(), StatusCode::kIOError);
+  EXPECT_EQ(StatusFromErrno(EACCES, "open").code(), StatusCode::kIOError);
 }
 
 }  // namespace
