@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -189,6 +190,10 @@ TEST(SosdLifecycleTest, InvalidSettingsFailFast) {
       {"--config", dir + "/typo.toml"},
       {"--config", dir + "/missing.toml"},
       {"--no-such-flag"},
+      {"--log-level", "loud"},
+      {"--log-target", "journal"},
+      {"--header-timeout", "1.5s"},
+      {"--min-body-rate", "fast"},
   };
   for (const auto& args : cases) {
     std::vector<std::string> argv = {SOSD_PATH, "--data", dir + "/data"};
@@ -199,6 +204,38 @@ TEST(SosdLifecycleTest, InvalidSettingsFailFast) {
     EXPECT_FALSE(r.output.empty()) << args[0] << ": a failure must say why";
   }
   fs::remove_all(dir);
+}
+
+// The log's level filters by level: at warn, the access log (info) is quiet
+// while a warning still shows; at info, each request leaves a stamped line
+// naming the access key, never its secret.
+TEST(SosdLifecycleTest, LogLevelAndAccessLines) {
+  for (const std::string level : {"info", "warn"}) {
+    SosdProcess::Options options;
+    options.extra_env = {{"SOS_LOG_LEVEL", level}};
+    auto sosd = SosdProcess::Start(options);
+    ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
+    S3ClientOptions client{.endpoint = (*sosd)->endpoint(),
+                           .credentials = {(*sosd)->access_key(), (*sosd)->secret_key(), ""}};
+    CurlObjectStore store(client);
+    ASSERT_TRUE(store.CreateBucket("logged").ok());
+    ASSERT_TRUE(store.PutCannedAcl("logged", "", "public-read-write").ok());  // warns
+    (*sosd)->Stop();  // flushes the access log
+    const std::string log = (*sosd)->stderr_text();
+    const bool has_access_line =
+        log.find("access info: 127.0.0.1:") != std::string::npos &&
+        log.find("CreateBucket") != std::string::npos &&
+        log.find("key=" + (*sosd)->access_key()) != std::string::npos;
+    EXPECT_EQ(has_access_line, level == "info") << level << "\n" << log;
+    EXPECT_NE(log.find("sosd warning: "), std::string::npos) << level << "\n" << log;
+    EXPECT_EQ(log.find((*sosd)->secret_key()), std::string::npos);
+    // Every line starts with its timestamp (2026-12-04T23:42:42.189+00:00).
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) {
+      EXPECT_TRUE(line.size() > 23 && line[4] == '-' && line[10] == 'T' && line[19] == '.')
+          << line;
+    }
+  }
 }
 
 TEST(SosdLifecycleTest, FlagsOverrideEnvironmentOverrideConfigFile) {

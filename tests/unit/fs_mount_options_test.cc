@@ -57,6 +57,8 @@ TEST(MountOptionsTest, EveryOption) {
   EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=1h30m"})->stat_ttl, std::chrono::minutes(90));
   EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=0"})->stat_ttl, std::chrono::milliseconds(0));
   EXPECT_EQ(c->default_acl, "");
+  EXPECT_EQ(c->log_level, "info");
+  EXPECT_EQ(Parse({"b", "/m", "-o", "log_level=debug"})->log_level, "debug");
   EXPECT_EQ(Parse({"b", "/m", "-o", "default_acl=public-read"})->default_acl, "public-read");
   auto bad_acl = Parse({"b", "/m", "-o", "default_acl=world"});
   ASSERT_FALSE(bad_acl.ok());
@@ -99,6 +101,7 @@ TEST(MountOptionsTest, RejectsUnknownAndMalformedOptions) {
                                              {"bucket", "/mnt/x", "-o", "cache_size=0"},
                                              {"bucket", "/mnt/x", "-o", "stat_ttl=-3"},
                                              {"bucket", "/mnt/x", "-o", "stat_ttl=400d"},
+                                             {"bucket", "/mnt/x", "-o", "log_level=loud"},
                                              {"bucket", "/mnt/x", "-o", "endpoint=ftp://x"},
                                              {"bucket", "/mnt/x", "-o", "region="},
                                              {"bucket"},
