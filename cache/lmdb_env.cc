@@ -9,8 +9,6 @@
 namespace sos {
 namespace {
 
-MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-std::string_view View(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
 // Closes a cursor on scope exit.
 struct CursorCloser {
@@ -22,30 +20,24 @@ struct CursorCloser {
 
 }  // namespace
 
-Status LmdbStatus(int rc, std::string_view what) {
-  std::string msg = std::string("lmdb ") + std::string(what) + ": " + mdb_strerror(rc);
-  if (rc == MDB_MAP_FULL) return Status::NoSpace(msg);
-  return Status::IOError(msg);
-}
-
 Result<std::optional<std::string>> LmdbTxn::Get(MDB_dbi dbi, std::string_view key) {
-  MDB_val k = Val(key);
+  MDB_val k = LmdbVal(key);
   MDB_val v;
   int rc = mdb_get(txn_, dbi, &k, &v);
   if (rc == MDB_NOTFOUND) return std::optional<std::string>();
   if (rc != 0) return LmdbStatus(rc, "get");
-  return std::optional<std::string>(std::string(View(v)));
+  return std::optional<std::string>(std::string(LmdbView(v)));
 }
 
 Status LmdbTxn::Put(MDB_dbi dbi, std::string_view key, std::string_view value) {
-  MDB_val k = Val(key);
-  MDB_val v = Val(value);
+  MDB_val k = LmdbVal(key);
+  MDB_val v = LmdbVal(value);
   int rc = mdb_put(txn_, dbi, &k, &v, 0);
   return rc == 0 ? Status::Ok() : LmdbStatus(rc, "put");
 }
 
 Status LmdbTxn::Delete(MDB_dbi dbi, std::string_view key) {
-  MDB_val k = Val(key);
+  MDB_val k = LmdbVal(key);
   int rc = mdb_del(txn_, dbi, &k, nullptr);
   if (rc == 0 || rc == MDB_NOTFOUND) return Status::Ok();
   return LmdbStatus(rc, "del");
@@ -57,14 +49,14 @@ Status LmdbTxn::ForEachPrefix(MDB_dbi dbi, std::string_view prefix,
   int rc = mdb_cursor_open(txn_, dbi, &cursor);
   if (rc != 0) return LmdbStatus(rc, "cursor");
   CursorCloser closer{cursor};
-  MDB_val k = Val(prefix);
+  MDB_val k = LmdbVal(prefix);
   MDB_val v;
   rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
                       : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
   while (rc == 0) {
-    std::string_view key = View(k);
+    std::string_view key = LmdbView(k);
     if (key.substr(0, prefix.size()) != prefix) break;
-    if (!fn(key, View(v))) break;
+    if (!fn(key, LmdbView(v))) break;
     rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
   }
   if (rc != 0 && rc != MDB_NOTFOUND) return LmdbStatus(rc, "cursor get");

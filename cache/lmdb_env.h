@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "s3core/lmdb_status.h"
 #include "s3core/status.h"
 
 namespace sos {
@@ -79,7 +80,5 @@ class LmdbEnv {
   MDB_env* env_;
 };
 
-// Status for an LMDB return code (MDB_MAP_FULL → kNoSpace, others kIOError).
-Status LmdbStatus(int rc, std::string_view what);
 
 }  // namespace sos

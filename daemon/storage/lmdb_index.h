@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 
+#include "s3core/lmdb_status.h"
 #include "s3core/status.h"
 
 namespace sos::storage {
@@ -50,8 +51,6 @@ enum class Table : int {
   kNonces,  // single-use nonce -> Fixed64 expiry, ms since epoch (X-Sos-Once URLs)
   kCount,
 };
-
-Status MdbStatus(int rc, std::string_view what);
 
 class LmdbEnv {
  public:
@@ -138,8 +137,5 @@ class Cursor {
   bool valid_ = false;
 };
 
-inline std::string_view ToView(const MDB_val& v) {
-  return {static_cast<const char*>(v.mv_data), v.mv_size};
-}
 
 }  // namespace sos::storage
