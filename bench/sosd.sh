@@ -305,8 +305,9 @@ fio_large_round() {
 # ---------------------------------------------------------------------------- sosd
 log "starting sosd ($SOSD)"
 sosd_port=$(free_port)
+# Every load comes from this one address: no per-client connection cap.
 SOS_ROOT_ACCESS_KEY=$AK SOS_ROOT_SECRET_KEY=$SK "$SOSD" --listen "127.0.0.1:$sosd_port" \
-  --data "$work/sosd" --region "$REGION" >"$work/sosd.log" 2>&1 &
+  --data "$work/sosd" --region "$REGION" --max-connections-per-client 0 >"$work/sosd.log" 2>&1 &
 sosd_pid=$!
 pids+=("$sosd_pid")
 sosd_url="http://127.0.0.1:$sosd_port"
