@@ -1,5 +1,7 @@
 #include "s3core/crypto.h"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -156,6 +158,12 @@ Result<std::string> RandomString(size_t n, std::string_view alphabet) {
     }
   }
   return out;
+}
+
+bool IsHexDigits(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
 }
 
 }  // namespace sos

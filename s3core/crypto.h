@@ -40,6 +40,8 @@ std::string HmacSha256(std::string_view key, std::string_view data);
 std::string HmacSha1(std::string_view key, std::string_view data);
 
 std::string HexEncode(std::string_view bytes);  // lower case
+// True when every character is a hex digit (either case); true for "".
+bool IsHexDigits(std::string_view text);
 std::optional<std::string> HexDecode(std::string_view hex);
 std::string Base64Encode(std::string_view bytes);
 // Strict: rejects bad characters and bad padding.

@@ -46,6 +46,14 @@ inline std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
+// Whitespace as the signature canonical forms trim it: spaces, tabs, CR, LF.
+inline bool IsSignatureSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+inline std::string_view TrimSignatureSpace(std::string_view s) {
+  while (!s.empty() && IsSignatureSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSignatureSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 // Value of the first header named `name` (ASCII case-insensitive), if any.
 inline std::optional<std::string_view> FindHeader(const HttpRequestHead& head,
                                                   std::string_view name) {

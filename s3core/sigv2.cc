@@ -53,15 +53,12 @@ constexpr std::array<std::string_view, 38> kSubResources = {
     "publicAccessBlock",
 };
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 std::string FoldValue(std::string_view v) {
-  while (!v.empty() && IsSpace(v.front())) v.remove_prefix(1);
-  while (!v.empty() && IsSpace(v.back())) v.remove_suffix(1);
+  v = TrimSignatureSpace(v);
   std::string out;
   bool space = false;
   for (char c : v) {
-    if (IsSpace(c)) {
+    if (IsSignatureSpace(c)) {
       space = true;
       continue;
     }

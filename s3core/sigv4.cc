@@ -10,31 +10,15 @@
 namespace sos {
 namespace {
 
-constexpr std::string_view kTerminator = "aws4_request";
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-bool IsHex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // Trims and folds every inner whitespace run (including obs-fold line
 // breaks) to one space, as the canonical header value requires.
 std::string FoldValue(std::string_view v) {
-  v = Trim(v);
+  v = TrimSignatureSpace(v);
   std::string out;
   out.reserve(v.size());
   bool in_space = false;
   for (char c : v) {
-    if (IsSpace(c)) {
+    if (IsSignatureSpace(c)) {
       in_space = true;
       continue;
     }
@@ -91,7 +75,7 @@ std::optional<PayloadMode> ParsePayloadMode(std::string_view v) {
   if (v == kStreamingSignedPayload) return PayloadMode::kStreamingSigned;
   if (v == kStreamingUnsignedPayloadTrailer) return PayloadMode::kStreamingUnsignedTrailer;
   if (v == kStreamingSignedPayloadTrailer) return PayloadMode::kStreamingSignedTrailer;
-  if (v.size() == 64 && IsHex(v)) return PayloadMode::kSha256;
+  if (v.size() == 64 && IsHexDigits(v)) return PayloadMode::kSha256;
   return std::nullopt;
 }
 
@@ -155,7 +139,7 @@ std::string CredentialScope(std::string_view yyyymmdd, std::string_view region,
   out.append(yyyymmdd).push_back('/');
   out.append(region).push_back('/');
   out.append(service).push_back('/');
-  out.append(kTerminator);
+  out.append(kSigV4Terminator);
   return out;
 }
 
@@ -174,7 +158,7 @@ std::string SigningKey(std::string_view secret, std::string_view yyyymmdd, std::
   std::string k_date = HmacSha256("AWS4" + std::string(secret), yyyymmdd);
   std::string k_region = HmacSha256(k_date, region);
   std::string k_service = HmacSha256(k_region, service);
-  return HmacSha256(k_service, kTerminator);
+  return HmacSha256(k_service, kSigV4Terminator);
 }
 
 std::string Signature(std::string_view signing_key, std::string_view string_to_sign) {

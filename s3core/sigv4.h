@@ -39,6 +39,7 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 using QueryList = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr std::string_view kSigV4Algorithm = "AWS4-HMAC-SHA256";
+inline constexpr std::string_view kSigV4Terminator = "aws4_request";  // ends a credential scope
 inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 inline constexpr std::string_view kStreamingSignedPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 inline constexpr std::string_view kStreamingUnsignedPayloadTrailer =

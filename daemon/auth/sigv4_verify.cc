@@ -10,22 +10,6 @@
 namespace sos {
 namespace {
 
-constexpr std::string_view kTerminator = "aws4_request";
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-bool IsHex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // Everything both auth forms yield before the signature is checked.
 struct ParsedAuth {
   std::string access_key_id;
@@ -47,7 +31,7 @@ bool ParseCredential(std::string_view credential, ParsedAuth* out) {
     parts[i] = credential.substr(slash + 1);
     credential = credential.substr(0, slash);
   }
-  if (credential.empty() || parts[0].size() != 8 || parts[3] != kTerminator) return false;
+  if (credential.empty() || parts[0].size() != 8 || parts[3] != kSigV4Terminator) return false;
   if (!std::all_of(parts[0].begin(), parts[0].end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return false;
   }
@@ -81,16 +65,16 @@ Status QueryMalformed(std::string msg) {
 
 // Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...
 Status ParseAuthorizationHeader(std::string_view value, ParsedAuth* out) {
-  value = Trim(value);
+  value = TrimSignatureSpace(value);
   if (value.substr(0, kSigV4Algorithm.size()) != kSigV4Algorithm ||
-      value.size() == kSigV4Algorithm.size() || !IsSpace(value[kSigV4Algorithm.size()])) {
+      value.size() == kSigV4Algorithm.size() || !IsSignatureSpace(value[kSigV4Algorithm.size()])) {
     return HeaderMalformed("the authorization mechanism is not AWS4-HMAC-SHA256");
   }
   value.remove_prefix(kSigV4Algorithm.size());
   std::optional<std::string_view> credential, signed_headers, signature;
   while (!value.empty()) {
     size_t comma = value.find(',');
-    std::string_view item = Trim(value.substr(0, comma));
+    std::string_view item = TrimSignatureSpace(value.substr(0, comma));
     value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
     size_t eq = item.find('=');
     if (eq == std::string_view::npos)
@@ -114,7 +98,7 @@ Status ParseAuthorizationHeader(std::string_view value, ParsedAuth* out) {
   if (!ParseSignedHeaders(*signed_headers, &out->signed_headers)) {
     return HeaderMalformed("SignedHeaders is empty or malformed");
   }
-  if (signature->size() != 64 || !IsHex(*signature)) {
+  if (signature->size() != 64 || !IsHexDigits(*signature)) {
     return HeaderMalformed("the Signature is not 64 hex digits");
   }
   out->signature = AsciiLower(*signature);
@@ -157,7 +141,7 @@ Status ParsePresignedQuery(const QueryList& query, ParsedAuth* out, std::chrono:
   if (!ParseSignedHeaders(*signed_headers, &out->signed_headers)) {
     return QueryMalformed("X-Amz-SignedHeaders is empty or malformed");
   }
-  if (signature->size() != 64 || !IsHex(*signature)) {
+  if (signature->size() != 64 || !IsHexDigits(*signature)) {
     return QueryMalformed("X-Amz-Signature is not 64 hex digits");
   }
   out->signature = AsciiLower(*signature);
@@ -167,12 +151,12 @@ Status ParsePresignedQuery(const QueryList& query, ParsedAuth* out, std::chrono:
 // The request's date for header auth: x-amz-date, else Date.
 Status ParseHeaderDate(const HttpRequestHead& request, ParsedAuth* out) {
   if (auto amz_date = FindHeader(request, "x-amz-date")) {
-    auto time = ParseIso8601Basic(Trim(*amz_date));
+    auto time = ParseIso8601Basic(TrimSignatureSpace(*amz_date));
     if (!time) return Status::PermissionDenied("x-amz-date is not in the ISO 8601 basic format");
     out->time = *time;
-    out->amz_date = std::string(Trim(*amz_date));  // as signed (a leap second stays :60)
+    out->amz_date = std::string(TrimSignatureSpace(*amz_date));  // as signed (a leap second stays :60)
   } else if (auto date = FindHeader(request, "date")) {
-    auto time = ParseHttpDate(Trim(*date));
+    auto time = ParseHttpDate(TrimSignatureSpace(*date));
     if (!time) return Status::PermissionDenied("the Date header is not a valid HTTP date");
     out->time = *time;
     out->amz_date = FormatIso8601Basic(out->time);
@@ -186,7 +170,7 @@ Status ParseHeaderDate(const HttpRequestHead& request, ParsedAuth* out) {
 std::optional<std::string_view> TrimmedHeader(const HttpRequestHead& request,
                                               std::string_view name) {
   auto v = FindHeader(request, name);
-  if (v) return Trim(*v);
+  if (v) return TrimSignatureSpace(*v);
   return v;
 }
 
@@ -350,7 +334,7 @@ Result<SigV4Auth> VerifySigV4(const HttpRequestHead& request, const CredentialLo
     std::string_view list = *trailer;
     while (!list.empty()) {
       size_t comma = list.find(',');
-      std::string_view name = Trim(list.substr(0, comma));
+      std::string_view name = TrimSignatureSpace(list.substr(0, comma));
       if (!name.empty()) result.trailer_names.push_back(AsciiLower(name));
       list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     }
