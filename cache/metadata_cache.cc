@@ -1,7 +1,6 @@
 #include "cache/metadata_cache.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "cache/record_codec.h"
 #include "s3core/log.h"

@@ -112,11 +112,9 @@ int main(int argc, char** argv) {
   http_options.min_body_rate = config->min_body_rate;
   http_options.body_rate_window = config->min_body_rate_window;
   http_options.log = log_line;
-  // Requests refused before routing still get an S3 <Error> a client can read;
-  // a connection over its client's cap gets 503 SlowDown, which S3 clients back off on.
+  // Requests refused before routing still get an S3 <Error> a client can read.
   http_options.render_rejection = [](int status, std::string_view reason) {
-    sos::S3Error error =
-        status == 503 ? sos::S3Error{503, "SlowDown"} : sos::S3ErrorForHttpRejection(status);
+    sos::S3Error error = sos::S3ErrorForHttpRejection(status);
     return sos::HttpRejection{error.http_status, "application/xml",
                               sos::S3ErrorXml(error, reason, "", "")};
   };

@@ -4,11 +4,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdlib>
-#include <limits>
 #include <map>
 
 #include "s3core/units.h"

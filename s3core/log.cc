@@ -1,6 +1,5 @@
 #include "s3core/log.h"
 
-#include <fcntl.h>
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>

@@ -181,6 +181,8 @@ S3Error S3ErrorForHttpRejection(int http_status) {
       return {400, "RequestHeaderSectionTooLarge"};
     case 505:
       return {505, "HttpVersionNotSupported"};
+    case 503:  // a connection over its client's cap: S3 clients back off on SlowDown
+      return {503, "SlowDown"};
     default:
       return {400, "BadRequest"};
   }

@@ -28,9 +28,10 @@ int HttpStatusForS3Code(std::string_view s3_code);
 S3Error S3ErrorFor(const Status& status);
 
 // What S3 answers to a request the HTTP server refused before it was routed
-// (HttpServerOptions::render_rejection gets 431, 400 or 505): a header section
-// past the limit is 400 RequestHeaderSectionTooLarge, unparsable HTTP is 400
-// BadRequest, another HTTP version 505 HttpVersionNotSupported.
+// (HttpServerOptions::render_rejection gets 431, 400, 503 or 505): a header
+// section past the limit is 400 RequestHeaderSectionTooLarge, unparsable HTTP
+// is 400 BadRequest, a connection over its client's cap 503 SlowDown, another
+// HTTP version 505 HttpVersionNotSupported.
 S3Error S3ErrorForHttpRejection(int http_status);
 
 // The <Message> a client reads for `status`: its own message, unless the

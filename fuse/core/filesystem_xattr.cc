@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 
 #include "fuse/core/filesystem.h"
 #include "fuse/core/fs_errors.h"

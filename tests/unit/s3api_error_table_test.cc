@@ -152,6 +152,8 @@ TEST(S3ErrorTableTest, RequestsRefusedByTheHttpLayer) {
   EXPECT_EQ(S3ErrorForHttpRejection(431).code, "RequestHeaderSectionTooLarge");
   EXPECT_EQ(S3ErrorForHttpRejection(400).code, "BadRequest");
   EXPECT_EQ(S3ErrorForHttpRejection(505).http_status, 505);
+  EXPECT_EQ(S3ErrorForHttpRejection(503).http_status, 503);
+  EXPECT_EQ(S3ErrorForHttpRejection(503).code, "SlowDown");
 }
 
 }  // namespace
