@@ -1,6 +1,6 @@
 #include "cache/block_index.h"
 
-#include "cache/record_codec.h"
+#include "s3core/persist/record_codec.h"
 
 namespace sos {
 namespace {
@@ -11,15 +11,10 @@ std::string Key(uint64_t file_id, uint64_t block) {
 
 }  // namespace
 
-Result<std::unique_ptr<BlockIndex>> BlockIndex::Open(LmdbEnv& env) {
-  SOS_ASSIGN_OR_RETURN(MDB_dbi blocks, env.OpenDb("blocks"));
-  return std::unique_ptr<BlockIndex>(new BlockIndex(env, blocks));
-}
-
 Result<std::vector<uint8_t>> BlockIndex::Load(uint64_t file_id) {
   std::vector<uint8_t> flags;
-  SOS_RETURN_IF_ERROR(env_.Read([&](LmdbTxn& txn) {
-    return txn.ForEachPrefix(blocks_, BigEndianKey(file_id),
+  SOS_RETURN_IF_ERROR(LmdbRead(env_, [&](LmdbTxn& txn) {
+    return txn.ForEachPrefix(CacheDb::kBlocks, BigEndianKey(file_id),
                              [&](std::string_view k, std::string_view v) {
                                uint64_t block = FromBigEndianKey(k.substr(8));
                                if (block >= (uint64_t{1} << 32)) return true;  // corrupt; skip
@@ -34,14 +29,16 @@ Result<std::vector<uint8_t>> BlockIndex::Load(uint64_t file_id) {
 Status BlockIndex::Set(uint64_t file_id, const std::vector<std::pair<uint64_t, uint8_t>>& changes,
                        bool durable) {
   if (changes.empty()) return Status::Ok();
-  return env_.Write(
+  return LmdbWrite(
+      env_,
       [&](LmdbTxn& txn) -> Status {
         for (const auto& [block, flags] : changes) {
           if (flags == 0) {
-            SOS_RETURN_IF_ERROR(txn.Delete(blocks_, Key(file_id, block)));
+            SOS_RETURN_IF_ERROR(txn.Del(CacheDb::kBlocks, Key(file_id, block)));
           } else {
             char v = static_cast<char>(flags);
-            SOS_RETURN_IF_ERROR(txn.Put(blocks_, Key(file_id, block), std::string_view(&v, 1)));
+            SOS_RETURN_IF_ERROR(
+                txn.Put(CacheDb::kBlocks, Key(file_id, block), std::string_view(&v, 1)));
           }
         }
         return Status::Ok();
@@ -50,13 +47,14 @@ Status BlockIndex::Set(uint64_t file_id, const std::vector<std::pair<uint64_t, u
 }
 
 Status BlockIndex::Replace(uint64_t file_id, const std::vector<uint8_t>& flags, bool durable) {
-  return env_.Write(
+  return LmdbWrite(
+      env_,
       [&](LmdbTxn& txn) -> Status {
-        SOS_RETURN_IF_ERROR(txn.DeletePrefix(blocks_, BigEndianKey(file_id)));
+        SOS_RETURN_IF_ERROR(txn.DeletePrefix(CacheDb::kBlocks, BigEndianKey(file_id)));
         for (uint64_t b = 0; b < flags.size(); ++b) {
           if (flags[b] == 0) continue;
           char v = static_cast<char>(flags[b]);
-          SOS_RETURN_IF_ERROR(txn.Put(blocks_, Key(file_id, b), std::string_view(&v, 1)));
+          SOS_RETURN_IF_ERROR(txn.Put(CacheDb::kBlocks, Key(file_id, b), std::string_view(&v, 1)));
         }
         return Status::Ok();
       },
@@ -64,7 +62,9 @@ Status BlockIndex::Replace(uint64_t file_id, const std::vector<uint8_t>& flags, 
 }
 
 Status BlockIndex::Clear(uint64_t file_id) {
-  return env_.Write([&](LmdbTxn& txn) { return txn.DeletePrefix(blocks_, BigEndianKey(file_id)); });
+  return LmdbWrite(env_, [&](LmdbTxn& txn) {
+    return txn.DeletePrefix(CacheDb::kBlocks, BigEndianKey(file_id));
+  });
 }
 
 }  // namespace sos

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "cache/lmdb_env.h"
+#include "cache/cache_db.h"
 
 namespace sos {
 
@@ -24,7 +24,8 @@ class BlockIndex {
   static constexpr uint8_t kPresent = 1;
   static constexpr uint8_t kDirty = 2;
 
-  static Result<std::unique_ptr<BlockIndex>> Open(LmdbEnv& env);
+  // Uses the kBlocks database of env (which must outlive this).
+  explicit BlockIndex(LmdbEnv& env) : env_(env) {}
 
   // Flags of every block of the file, indexed by block number (absent = 0).
   Result<std::vector<uint8_t>> Load(uint64_t file_id);
@@ -36,9 +37,7 @@ class BlockIndex {
   Status Clear(uint64_t file_id);
 
  private:
-  BlockIndex(LmdbEnv& env, MDB_dbi blocks) : env_(env), blocks_(blocks) {}
   LmdbEnv& env_;
-  const MDB_dbi blocks_;
 };
 
 }  // namespace sos

@@ -12,14 +12,10 @@ Result<std::unique_ptr<Cache>> Cache::Open(const CacheOptions& options) {
   if (ec) return Status::IOError("cannot create cache dir " + options.dir + ": " + ec.message());
   std::unique_ptr<Cache> cache(new Cache(options));
   SOS_RETURN_IF_ERROR(cache->data_.Init());
-  LmdbEnv::Options env_options;
-  env_options.dir = options.dir + "/db";
-  env_options.map_size = options.map_size;
-  SOS_ASSIGN_OR_RETURN(cache->env_, LmdbEnv::Open(env_options));
-  SOS_ASSIGN_OR_RETURN(cache->meta_,
-                       MetadataCache::Open(*cache->env_, options.stat_ttl, options.clock));
-  SOS_ASSIGN_OR_RETURN(cache->files_, FileIndex::Open(*cache->env_));
-  SOS_ASSIGN_OR_RETURN(cache->blocks_, BlockIndex::Open(*cache->env_));
+  SOS_ASSIGN_OR_RETURN(cache->env_, OpenCacheDb(options.dir + "/db", options.map_size));
+  cache->meta_ = std::make_unique<MetadataCache>(*cache->env_, options.stat_ttl, options.clock);
+  cache->files_ = std::make_unique<FileIndex>(*cache->env_);
+  cache->blocks_ = std::make_unique<BlockIndex>(*cache->env_);
   Cache* c = cache.get();
   SOS_RETURN_IF_ERROR(cache->files_->ClaimIdentity(options.identity, [c] {
     c->data_.RemoveAll();

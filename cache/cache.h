@@ -20,9 +20,9 @@
 #include <string>
 
 #include "cache/block_index.h"
+#include "cache/cache_db.h"
 #include "cache/data_files.h"
 #include "cache/file_index.h"
-#include "cache/lmdb_env.h"
 #include "cache/metadata_cache.h"
 
 namespace sos {

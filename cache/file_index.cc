@@ -1,11 +1,15 @@
 #include "cache/file_index.h"
 
-#include "cache/record_codec.h"
+#include "s3core/persist/record_codec.h"
 
 namespace sos {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+// Version 2 is the one record format's; version 1 (fixed-width integers,
+// u32-length strings) is still read, so that a cache holding unsent writes
+// survives an upgrade of sosfs.
+constexpr uint8_t kVersion = 2;
+constexpr uint8_t kVersionFixedWidth = 1;
 
 std::string Key(const std::string& path) { return "/" + path; }
 std::string PathOf(std::string_view key) { return std::string(key.substr(1)); }
@@ -13,44 +17,71 @@ std::string PathOf(std::string_view key) { return std::string(key.substr(1)); }
 }  // namespace
 
 std::string EncodeFileRecord(const FileRecord& r) {
-  RecordWriter w;
-  w.U8(kVersion);
-  w.U64(r.file_id);
-  w.Str(r.etag);
-  w.U64(r.base_size);
-  w.U64(r.size);
-  w.U8(r.dirty ? 1 : 0);
-  w.Str(r.upload_id);
-  w.I64(r.last_access_ns);
-  w.Str(r.content_type);
-  w.Map(r.user_meta);
-  return w.Take();
+  Encoder e;
+  e.Byte(kVersion);
+  e.Varint(r.file_id);
+  e.String(r.etag);
+  e.Varint(r.base_size);
+  e.Varint(r.size);
+  e.Byte(r.dirty ? 1 : 0);
+  e.String(r.upload_id);
+  e.Fixed64(static_cast<uint64_t>(r.last_access_ns));
+  e.String(r.content_type);
+  e.Map(r.user_meta);
+  return e.Take();
 }
 
-bool DecodeFileRecord(std::string_view in, FileRecord* r) {
-  RecordReader rd(in);
-  uint8_t version, dirty;
-  if (!rd.U8(&version) || version != kVersion) return false;
-  if (!rd.U64(&r->file_id) || !rd.Str(&r->etag) || !rd.U64(&r->base_size) || !rd.U64(&r->size) ||
-      !rd.U8(&dirty) || !rd.Str(&r->upload_id) || !rd.I64(&r->last_access_ns) ||
-      !rd.Str(&r->content_type) || !rd.Map(&r->user_meta)) {
-    return false;
-  }
-  r->dirty = dirty != 0;
+namespace {
+
+bool FixedWidthString(Decoder& d, std::string* s) {
+  uint32_t n;
+  std::string_view v;
+  if (!d.Fixed32(&n) || !d.Bytes(n, &v)) return false;
+  s->assign(v);
   return true;
 }
 
-Result<std::unique_ptr<FileIndex>> FileIndex::Open(LmdbEnv& env) {
-  SOS_ASSIGN_OR_RETURN(MDB_dbi files, env.OpenDb("files"));
-  SOS_ASSIGN_OR_RETURN(MDB_dbi journal, env.OpenDb("journal"));
-  SOS_ASSIGN_OR_RETURN(MDB_dbi meta, env.OpenDb("meta"));
-  return std::unique_ptr<FileIndex>(new FileIndex(env, files, journal, meta));
+bool DecodeFixedWidthRecord(Decoder& d, FileRecord* r, uint8_t* dirty, uint64_t* last_access) {
+  uint32_t n;
+  if (!d.Fixed64(&r->file_id) || !FixedWidthString(d, &r->etag) || !d.Fixed64(&r->base_size) ||
+      !d.Fixed64(&r->size) || !d.Byte(dirty) || !FixedWidthString(d, &r->upload_id) ||
+      !d.Fixed64(last_access) || !FixedWidthString(d, &r->content_type) || !d.Fixed32(&n)) {
+    return false;
+  }
+  r->user_meta.clear();
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string k, v;
+    if (!FixedWidthString(d, &k) || !FixedWidthString(d, &v)) return false;
+    r->user_meta[std::move(k)] = std::move(v);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool DecodeFileRecord(std::string_view in, FileRecord* r) {
+  Decoder d(in);
+  uint8_t version, dirty;
+  uint64_t last_access;
+  bool ok = false;
+  if (!d.Byte(&version)) return false;
+  if (version == kVersion) {
+    ok = d.Varint(&r->file_id) && d.String(&r->etag) && d.Varint(&r->base_size) &&
+         d.Varint(&r->size) && d.Byte(&dirty) && d.String(&r->upload_id) &&
+         d.Fixed64(&last_access) && d.String(&r->content_type) && d.Map(&r->user_meta);
+  } else if (version == kVersionFixedWidth) {
+    ok = DecodeFixedWidthRecord(d, r, &dirty, &last_access);
+  }
+  if (!ok || !d.done()) return false;
+  r->dirty = dirty != 0;
+  r->last_access_ns = static_cast<int64_t>(last_access);
+  return true;
 }
 
 Result<std::optional<FileRecord>> FileIndex::Get(const std::string& path) {
   std::optional<FileRecord> result;
-  SOS_RETURN_IF_ERROR(env_.Read([&](LmdbTxn& txn) -> Status {
-    SOS_ASSIGN_OR_RETURN(auto value, txn.Get(files_, Key(path)));
+  SOS_RETURN_IF_ERROR(LmdbRead(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_ASSIGN_OR_RETURN(auto value, txn.GetCopy(CacheDb::kFiles, Key(path)));
     if (!value) return Status::Ok();
     FileRecord r;
     if (!DecodeFileRecord(*value, &r)) return Status::Corruption("bad file record for " + path);
@@ -62,50 +93,52 @@ Result<std::optional<FileRecord>> FileIndex::Get(const std::string& path) {
 
 Status FileIndex::Put(const std::string& path, const FileRecord& record, bool durable) {
   bool was_dirty = false;
-  Status s = env_.Write([&](LmdbTxn& txn) -> Status {
-    SOS_ASSIGN_OR_RETURN(auto in_journal, txn.Get(journal_, Key(path)));
+  Status s = LmdbWrite(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_ASSIGN_OR_RETURN(auto in_journal, txn.GetCopy(CacheDb::kJournal, Key(path)));
     was_dirty = in_journal.has_value();
-    SOS_RETURN_IF_ERROR(txn.Put(files_, Key(path), EncodeFileRecord(record)));
-    if (record.dirty) return txn.Put(journal_, Key(path), BigEndianKey(record.file_id));
-    return txn.Delete(journal_, Key(path));
+    SOS_RETURN_IF_ERROR(txn.Put(CacheDb::kFiles, Key(path), EncodeFileRecord(record)));
+    if (record.dirty) return txn.Put(CacheDb::kJournal, Key(path), BigEndianKey(record.file_id));
+    return txn.Del(CacheDb::kJournal, Key(path));
   });
   SOS_RETURN_IF_ERROR(s);
   return durable || record.dirty != was_dirty ? env_.Sync() : Status::Ok();
 }
 
 Status FileIndex::Remove(const std::string& path) {
-  return env_.Write(
+  return LmdbWrite(
+      env_,
       [&](LmdbTxn& txn) -> Status {
-        SOS_RETURN_IF_ERROR(txn.Delete(files_, Key(path)));
-        return txn.Delete(journal_, Key(path));
+        SOS_RETURN_IF_ERROR(txn.Del(CacheDb::kFiles, Key(path)));
+        return txn.Del(CacheDb::kJournal, Key(path));
       },
       /*durable=*/true);
 }
 
 Status FileIndex::Move(const std::string& from, const std::string& to, bool tree) {
-  return env_.Write(
+  return LmdbWrite(
+      env_,
       [&](LmdbTxn& txn) -> Status {
         std::vector<std::pair<std::string, std::string>> moved;  // old key, value
         if (tree) {
           SOS_RETURN_IF_ERROR(txn.ForEachPrefix(
-              files_, Key(from) + "/", [&](std::string_view k, std::string_view v) {
+              CacheDb::kFiles, Key(from) + "/", [&](std::string_view k, std::string_view v) {
                 moved.emplace_back(std::string(k), std::string(v));
                 return true;
               }));
         } else {
-          SOS_ASSIGN_OR_RETURN(auto value, txn.Get(files_, Key(from)));
+          SOS_ASSIGN_OR_RETURN(auto value, txn.GetCopy(CacheDb::kFiles, Key(from)));
           if (value) moved.emplace_back(Key(from), *value);
         }
         for (const auto& [old_key, value] : moved) {
           std::string new_key = Key(to) + old_key.substr(Key(from).size());
-          SOS_ASSIGN_OR_RETURN(auto in_journal, txn.Get(journal_, old_key));
-          SOS_RETURN_IF_ERROR(txn.Delete(files_, old_key));
-          SOS_RETURN_IF_ERROR(txn.Delete(journal_, old_key));
-          SOS_RETURN_IF_ERROR(txn.Put(files_, new_key, value));
+          SOS_ASSIGN_OR_RETURN(auto in_journal, txn.GetCopy(CacheDb::kJournal, old_key));
+          SOS_RETURN_IF_ERROR(txn.Del(CacheDb::kFiles, old_key));
+          SOS_RETURN_IF_ERROR(txn.Del(CacheDb::kJournal, old_key));
+          SOS_RETURN_IF_ERROR(txn.Put(CacheDb::kFiles, new_key, value));
           if (in_journal) {
-            SOS_RETURN_IF_ERROR(txn.Put(journal_, new_key, *in_journal));
+            SOS_RETURN_IF_ERROR(txn.Put(CacheDb::kJournal, new_key, *in_journal));
           } else {
-            SOS_RETURN_IF_ERROR(txn.Delete(journal_, new_key));
+            SOS_RETURN_IF_ERROR(txn.Del(CacheDb::kJournal, new_key));
           }
         }
         return Status::Ok();
@@ -115,24 +148,25 @@ Status FileIndex::Move(const std::string& from, const std::string& to, bool tree
 
 Result<uint64_t> FileIndex::NewFileId() {
   uint64_t id = 0;
-  SOS_RETURN_IF_ERROR(env_.Write([&](LmdbTxn& txn) -> Status {
-    SOS_ASSIGN_OR_RETURN(auto value, txn.Get(meta_, "next_file_id"));
+  SOS_RETURN_IF_ERROR(LmdbWrite(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_ASSIGN_OR_RETURN(auto value, txn.GetCopy(CacheDb::kMeta, "next_file_id"));
     id = value ? FromBigEndianKey(*value) : 1;
-    return txn.Put(meta_, "next_file_id", BigEndianKey(id + 1));
+    return txn.Put(CacheDb::kMeta, "next_file_id", BigEndianKey(id + 1));
   }));
   return id;
 }
 
 Result<std::vector<std::pair<std::string, FileRecord>>> FileIndex::Dirty() {
   std::vector<std::pair<std::string, FileRecord>> out;
-  SOS_RETURN_IF_ERROR(env_.Read([&](LmdbTxn& txn) -> Status {
+  SOS_RETURN_IF_ERROR(LmdbRead(env_, [&](LmdbTxn& txn) -> Status {
     std::vector<std::string> keys;
-    SOS_RETURN_IF_ERROR(txn.ForEachPrefix(journal_, "", [&](std::string_view k, std::string_view) {
-      keys.emplace_back(k);
-      return true;
-    }));
+    SOS_RETURN_IF_ERROR(
+        txn.ForEachPrefix(CacheDb::kJournal, "", [&](std::string_view k, std::string_view) {
+          keys.emplace_back(k);
+          return true;
+        }));
     for (const auto& k : keys) {
-      SOS_ASSIGN_OR_RETURN(auto value, txn.Get(files_, k));
+      SOS_ASSIGN_OR_RETURN(auto value, txn.GetCopy(CacheDb::kFiles, k));
       FileRecord r;
       if (value && DecodeFileRecord(*value, &r)) out.emplace_back(PathOf(k), std::move(r));
     }
@@ -143,8 +177,8 @@ Result<std::vector<std::pair<std::string, FileRecord>>> FileIndex::Dirty() {
 
 Result<std::vector<std::pair<std::string, FileRecord>>> FileIndex::All() {
   std::vector<std::pair<std::string, FileRecord>> out;
-  SOS_RETURN_IF_ERROR(env_.Read([&](LmdbTxn& txn) -> Status {
-    return txn.ForEachPrefix(files_, "", [&](std::string_view k, std::string_view v) {
+  SOS_RETURN_IF_ERROR(LmdbRead(env_, [&](LmdbTxn& txn) -> Status {
+    return txn.ForEachPrefix(CacheDb::kFiles, "", [&](std::string_view k, std::string_view v) {
       FileRecord r;
       if (DecodeFileRecord(v, &r)) out.emplace_back(PathOf(k), std::move(r));
       return true;
@@ -155,8 +189,8 @@ Result<std::vector<std::pair<std::string, FileRecord>>> FileIndex::All() {
 
 Status FileIndex::ClaimIdentity(const std::string& identity, const std::function<void()>& wipe) {
   std::optional<std::string> current;
-  SOS_RETURN_IF_ERROR(env_.Read([&](LmdbTxn& txn) -> Status {
-    SOS_ASSIGN_OR_RETURN(current, txn.Get(meta_, "identity"));
+  SOS_RETURN_IF_ERROR(LmdbRead(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_ASSIGN_OR_RETURN(current, txn.GetCopy(CacheDb::kMeta, "identity"));
     return Status::Ok();
   }));
   if (current && *current == identity) return Status::Ok();
@@ -167,12 +201,13 @@ Status FileIndex::ClaimIdentity(const std::string& identity, const std::function
                                    " unuploaded file(s) of another mount (" + *current + ")");
     }
     wipe();
-    SOS_RETURN_IF_ERROR(env_.Write([&](LmdbTxn& txn) -> Status {
-      SOS_RETURN_IF_ERROR(txn.Clear(files_));
-      return txn.Clear(journal_);
+    SOS_RETURN_IF_ERROR(LmdbWrite(env_, [&](LmdbTxn& txn) -> Status {
+      SOS_RETURN_IF_ERROR(txn.Clear(CacheDb::kFiles));
+      return txn.Clear(CacheDb::kJournal);
     }));
   }
-  return env_.Write([&](LmdbTxn& txn) { return txn.Put(meta_, "identity", identity); }, true);
+  return LmdbWrite(
+      env_, [&](LmdbTxn& txn) { return txn.Put(CacheDb::kMeta, "identity", identity); }, true);
 }
 
 }  // namespace sos

@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "cache/lmdb_env.h"
+#include "cache/cache_db.h"
 
 namespace sos {
 
@@ -41,7 +41,8 @@ struct FileRecord {
 
 class FileIndex {
  public:
-  static Result<std::unique_ptr<FileIndex>> Open(LmdbEnv& env);
+  // Uses the kFiles, kJournal and kMeta databases of env (which must outlive this).
+  explicit FileIndex(LmdbEnv& env) : env_(env) {}
 
   Result<std::optional<FileRecord>> Get(const std::string& path);
   // Stores the record; its journal entry follows record.dirty. Forced to disk
@@ -63,13 +64,7 @@ class FileIndex {
   Status ClaimIdentity(const std::string& identity, const std::function<void()>& wipe);
 
  private:
-  FileIndex(LmdbEnv& env, MDB_dbi files, MDB_dbi journal, MDB_dbi meta)
-      : env_(env), files_(files), journal_(journal), meta_(meta) {}
-
   LmdbEnv& env_;
-  const MDB_dbi files_;
-  const MDB_dbi journal_;
-  const MDB_dbi meta_;
 };
 
 std::string EncodeFileRecord(const FileRecord& r);

@@ -2,35 +2,47 @@
 
 #include <algorithm>
 
-#include "cache/record_codec.h"
 #include "s3core/log.h"
+#include "s3core/persist/record_codec.h"
 
 namespace sos {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+// Records of another version are misses (this is a cache); 1 was the
+// fixed-width format before the one record codec.
+constexpr uint8_t kVersion = 2;
 
 std::string Key(const std::string& path) { return "/" + path; }
 // Every key strictly below path.
 std::string TreePrefix(const std::string& path) { return path.empty() ? "/" : "/" + path + "/"; }
 
+// An "attrs" value: version, expiry, then the entry (positive) or nothing.
+std::string AttrValue(int64_t expires, const RemoteEntry* entry) {
+  Encoder w;
+  w.Byte(kVersion);
+  w.Fixed64(static_cast<uint64_t>(expires));
+  w.Byte(entry != nullptr ? 1 : 0);
+  return entry != nullptr ? w.Take() + EncodeRemoteEntry(*entry) : w.Take();
+}
+
 }  // namespace
 
 std::optional<DirListing> DecodeDirListing(std::string_view value) {
-  RecordReader r(value);
+  Decoder r(value);
   uint8_t version;
-  uint32_t n;
+  uint64_t expires, n;
   DirListing listing;
-  if (!r.U8(&version) || version != kVersion || !r.I64(&listing.expires) || !r.U32(&n)) {
+  if (!r.Byte(&version) || version != kVersion || !r.Fixed64(&expires) || !r.Varint(&n)) {
     return std::nullopt;
   }
+  listing.expires = static_cast<int64_t>(expires);
   // Children are appended as they are read, never sized from the stored
   // count: a corrupt count then fails at the end of the input instead of
   // allocating gigabytes.
-  for (uint32_t i = 0; i < n; ++i) {
+  for (uint64_t i = 0; i < n; ++i) {
     DirChild c;
     uint8_t is_dir;
-    if (!r.Str(&c.name) || !r.U8(&is_dir)) return std::nullopt;
+    if (!r.String(&c.name) || !r.Byte(&is_dir)) return std::nullopt;
     c.is_dir = is_dir != 0;
     listing.children.push_back(std::move(c));
   }
@@ -38,46 +50,40 @@ std::optional<DirListing> DecodeDirListing(std::string_view value) {
 }
 
 std::string EncodeDirListing(const DirListing& listing) {
-  RecordWriter w;
-  w.U8(kVersion);
-  w.I64(listing.expires);
-  w.U32(static_cast<uint32_t>(listing.children.size()));
+  Encoder w;
+  w.Byte(kVersion);
+  w.Fixed64(static_cast<uint64_t>(listing.expires));
+  w.Varint(listing.children.size());
   for (const DirChild& c : listing.children) {
-    w.Str(c.name);
-    w.U8(c.is_dir ? 1 : 0);
+    w.String(c.name);
+    w.Byte(c.is_dir ? 1 : 0);
   }
   return w.Take();
 }
 
 std::string EncodeRemoteEntry(const RemoteEntry& e) {
-  RecordWriter w;
-  w.U8((e.is_dir ? 1 : 0) | (e.has_marker ? 2 : 0));
-  w.U64(e.size);
-  w.Str(e.etag);
-  w.I64(e.last_modified_ns);
-  w.Str(e.content_type);
+  Encoder w;
+  w.Byte((e.is_dir ? 1 : 0) | (e.has_marker ? 2 : 0));
+  w.Varint(e.size);
+  w.String(e.etag);
+  w.Fixed64(static_cast<uint64_t>(e.last_modified_ns));
+  w.String(e.content_type);
   w.Map(e.user_meta);
   return w.Take();
 }
 
 bool DecodeRemoteEntry(std::string_view in, RemoteEntry* e) {
-  RecordReader r(in);
+  Decoder r(in);
   uint8_t flags;
-  if (!r.U8(&flags) || !r.U64(&e->size) || !r.Str(&e->etag) || !r.I64(&e->last_modified_ns) ||
-      !r.Str(&e->content_type) || !r.Map(&e->user_meta)) {
+  uint64_t modified;
+  if (!r.Byte(&flags) || !r.Varint(&e->size) || !r.String(&e->etag) || !r.Fixed64(&modified) ||
+      !r.String(&e->content_type) || !r.Map(&e->user_meta)) {
     return false;
   }
+  e->last_modified_ns = static_cast<int64_t>(modified);
   e->is_dir = flags & 1;
   e->has_marker = flags & 2;
   return true;
-}
-
-Result<std::unique_ptr<MetadataCache>> MetadataCache::Open(LmdbEnv& env,
-                                                           std::chrono::nanoseconds ttl,
-                                                           Clock clock) {
-  SOS_ASSIGN_OR_RETURN(MDB_dbi attrs, env.OpenDb("attrs"));
-  SOS_ASSIGN_OR_RETURN(MDB_dbi dirs, env.OpenDb("dirs"));
-  return std::unique_ptr<MetadataCache>(new MetadataCache(env, attrs, dirs, ttl, std::move(clock)));
 }
 
 int64_t MetadataCache::Now() const {
@@ -101,22 +107,23 @@ void MetadataCache::Report(const Status& s) {
 MetadataCache::Hit MetadataCache::GetAttr(const std::string& path, RemoteEntry* entry) {
   if (ttl_.count() <= 0) return Hit::kMiss;
   Hit hit = Hit::kMiss;
-  Status s = env_.Read([&](LmdbTxn& txn) -> Status {
-    SOS_ASSIGN_OR_RETURN(auto value, txn.Get(attrs_, Key(path)));
-    if (!value) return Status::Ok();
-    RecordReader r(*value);
+  Status s = LmdbRead(env_, [&](LmdbTxn& txn) -> Status {
+    std::string_view value;
+    SOS_ASSIGN_OR_RETURN(bool found, txn.Get(CacheDb::kAttrs, Key(path), &value));
+    if (!found) return Status::Ok();
+    Decoder r(value);
     uint8_t version, positive;
-    int64_t expires;
-    if (!r.U8(&version) || version != kVersion || !r.I64(&expires) || !r.U8(&positive)) {
+    uint64_t expires;
+    if (!r.Byte(&version) || version != kVersion || !r.Fixed64(&expires) || !r.Byte(&positive)) {
       return Status::Ok();
     }
-    if (expires <= Now()) return Status::Ok();
+    if (static_cast<int64_t>(expires) <= Now()) return Status::Ok();
     if (!positive) {
       hit = Hit::kNegative;
       return Status::Ok();
     }
     RemoteEntry e;
-    if (DecodeRemoteEntry(value->substr(1 + 8 + 1), &e)) {
+    if (DecodeRemoteEntry(r.rest(), &e)) {
       *entry = std::move(e);
       hit = Hit::kPositive;
     }
@@ -128,32 +135,25 @@ MetadataCache::Hit MetadataCache::GetAttr(const std::string& path, RemoteEntry* 
 
 void MetadataCache::PutAttr(const std::string& path, const RemoteEntry& entry) {
   if (ttl_.count() <= 0) return;
-  RecordWriter w;
-  w.U8(kVersion);
-  w.I64(Now() + ttl_.count());
-  w.U8(1);
-  std::string value = w.Take() + EncodeRemoteEntry(entry);
-  Report(env_.Write([&](LmdbTxn& txn) { return txn.Put(attrs_, Key(path), value); }));
+  std::string value = AttrValue(Now() + ttl_.count(), &entry);
+  Report(LmdbWrite(env_, [&](LmdbTxn& txn) { return txn.Put(CacheDb::kAttrs, Key(path), value); }));
 }
 
 void MetadataCache::PutNegative(const std::string& path) {
   if (ttl_.count() <= 0) return;
-  RecordWriter w;
-  w.U8(kVersion);
-  w.I64(Now() + ttl_.count());
-  w.U8(0);
-  Report(env_.Write([&](LmdbTxn& txn) { return txn.Put(attrs_, Key(path), w.data()); }));
+  std::string value = AttrValue(Now() + ttl_.count(), nullptr);
+  Report(LmdbWrite(env_, [&](LmdbTxn& txn) { return txn.Put(CacheDb::kAttrs, Key(path), value); }));
 }
 
 void MetadataCache::InvalidateAttr(const std::string& path) {
-  Report(env_.Write([&](LmdbTxn& txn) { return txn.Delete(attrs_, Key(path)); }));
+  Report(LmdbWrite(env_, [&](LmdbTxn& txn) { return txn.Del(CacheDb::kAttrs, Key(path)); }));
 }
 
 std::optional<std::vector<DirChild>> MetadataCache::GetDir(const std::string& path) {
   if (ttl_.count() <= 0) return std::nullopt;
   std::optional<std::vector<DirChild>> result;
-  Status s = env_.Read([&](LmdbTxn& txn) -> Status {
-    SOS_ASSIGN_OR_RETURN(auto value, txn.Get(dirs_, Key(path)));
+  Status s = LmdbRead(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_ASSIGN_OR_RETURN(auto value, txn.GetCopy(CacheDb::kDirs, Key(path)));
     if (!value) return Status::Ok();
     auto listing = DecodeDirListing(*value);
     if (listing && listing->expires > Now()) result = std::move(listing->children);
@@ -170,15 +170,11 @@ void MetadataCache::PutDir(const std::string& path,
   listing.expires = Now() + ttl_.count();
   for (const auto& [name, e] : children) listing.children.push_back({name, e.is_dir});
   const std::string value = EncodeDirListing(listing);
-  Report(env_.Write([&](LmdbTxn& txn) -> Status {
-    SOS_RETURN_IF_ERROR(txn.Put(dirs_, Key(path), value));
+  Report(LmdbWrite(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_RETURN_IF_ERROR(txn.Put(CacheDb::kDirs, Key(path), value));
     for (const auto& [name, e] : children) {
-      RecordWriter a;
-      a.U8(kVersion);
-      a.I64(listing.expires);
-      a.U8(1);
       std::string child = path.empty() ? name : path + "/" + name;
-      SOS_RETURN_IF_ERROR(txn.Put(attrs_, Key(child), a.Take() + EncodeRemoteEntry(e)));
+      SOS_RETURN_IF_ERROR(txn.Put(CacheDb::kAttrs, Key(child), AttrValue(listing.expires, &e)));
     }
     return Status::Ok();
   }));
@@ -187,11 +183,11 @@ void MetadataCache::PutDir(const std::string& path,
 void MetadataCache::UpdateDirChild(const std::string& dir, const std::string& name,
                                    std::optional<bool> is_dir) {
   if (ttl_.count() <= 0) return;
-  Report(env_.Write([&](LmdbTxn& txn) -> Status {
-    SOS_ASSIGN_OR_RETURN(auto value, txn.Get(dirs_, Key(dir)));
+  Report(LmdbWrite(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_ASSIGN_OR_RETURN(auto value, txn.GetCopy(CacheDb::kDirs, Key(dir)));
     if (!value) return Status::Ok();
     auto listing = DecodeDirListing(*value);
-    if (!listing || listing->expires <= Now()) return txn.Delete(dirs_, Key(dir));
+    if (!listing || listing->expires <= Now()) return txn.Del(CacheDb::kDirs, Key(dir));
     auto& children = listing->children;
     auto at = std::lower_bound(children.begin(), children.end(), name,
                                [](const DirChild& c, const std::string& n) { return c.name < n; });
@@ -203,27 +199,27 @@ void MetadataCache::UpdateDirChild(const std::string& dir, const std::string& na
     } else if (present) {
       children.erase(at);
     }
-    return txn.Put(dirs_, Key(dir), EncodeDirListing(*listing));
+    return txn.Put(CacheDb::kDirs, Key(dir), EncodeDirListing(*listing));
   }));
 }
 
 void MetadataCache::InvalidateDir(const std::string& path) {
-  Report(env_.Write([&](LmdbTxn& txn) { return txn.Delete(dirs_, Key(path)); }));
+  Report(LmdbWrite(env_, [&](LmdbTxn& txn) { return txn.Del(CacheDb::kDirs, Key(path)); }));
 }
 
 void MetadataCache::InvalidateTree(const std::string& path) {
-  Report(env_.Write([&](LmdbTxn& txn) -> Status {
-    SOS_RETURN_IF_ERROR(txn.Delete(attrs_, Key(path)));
-    SOS_RETURN_IF_ERROR(txn.Delete(dirs_, Key(path)));
-    SOS_RETURN_IF_ERROR(txn.DeletePrefix(attrs_, TreePrefix(path)));
-    return txn.DeletePrefix(dirs_, TreePrefix(path));
+  Report(LmdbWrite(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_RETURN_IF_ERROR(txn.Del(CacheDb::kAttrs, Key(path)));
+    SOS_RETURN_IF_ERROR(txn.Del(CacheDb::kDirs, Key(path)));
+    SOS_RETURN_IF_ERROR(txn.DeletePrefix(CacheDb::kAttrs, TreePrefix(path)));
+    return txn.DeletePrefix(CacheDb::kDirs, TreePrefix(path));
   }));
 }
 
 void MetadataCache::Clear() {
-  Status s = env_.Write([&](LmdbTxn& txn) -> Status {
-    SOS_RETURN_IF_ERROR(txn.Clear(attrs_));
-    return txn.Clear(dirs_);
+  Status s = LmdbWrite(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_RETURN_IF_ERROR(txn.Clear(CacheDb::kAttrs));
+    return txn.Clear(CacheDb::kDirs);
   });
   if (!s.ok() && !reported_.exchange(true)) {
     spdlog::error("cannot clear the metadata cache: {}", s.ToString());

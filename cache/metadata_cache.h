@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "cache/lmdb_env.h"
+#include "cache/cache_db.h"
 
 namespace sos {
 
@@ -51,9 +51,9 @@ class MetadataCache {
   using Clock = std::function<int64_t()>;  // nanoseconds since the epoch
   enum class Hit { kMiss, kPositive, kNegative };
 
-  // Opens the "attrs" and "dirs" databases of env (which must outlive this).
-  static Result<std::unique_ptr<MetadataCache>> Open(LmdbEnv& env, std::chrono::nanoseconds ttl,
-                                                     Clock clock = {});
+  // Uses the kAttrs and kDirs databases of env (which must outlive this).
+  MetadataCache(LmdbEnv& env, std::chrono::nanoseconds ttl, Clock clock = {})
+      : env_(env), ttl_(ttl), clock_(std::move(clock)) {}
 
   Hit GetAttr(const std::string& path, RemoteEntry* entry);
   void PutAttr(const std::string& path, const RemoteEntry& entry);
@@ -69,8 +69,7 @@ class MetadataCache {
   // Keeps a cached listing of `dir` right after a change of one child: adds
   // or replaces `name` (is_dir given) or removes it (nullopt). The listing
   // keeps its expiry; nothing happens when none is cached.
-  void UpdateDirChild(const std::string& dir, const std::string& name,
-                      std::optional<bool> is_dir);
+  void UpdateDirChild(const std::string& dir, const std::string& name, std::optional<bool> is_dir);
   // Forgets path and everything below it (attrs and listings).
   void InvalidateTree(const std::string& path);
   void Clear();
@@ -78,15 +77,10 @@ class MetadataCache {
   std::chrono::nanoseconds ttl() const { return ttl_; }
 
  private:
-  MetadataCache(LmdbEnv& env, MDB_dbi attrs, MDB_dbi dirs, std::chrono::nanoseconds ttl,
-                Clock clock)
-      : env_(env), attrs_(attrs), dirs_(dirs), ttl_(ttl), clock_(std::move(clock)) {}
   int64_t Now() const;
   void Report(const Status& s);  // logs the first failure; clears on a full map
 
   LmdbEnv& env_;
-  const MDB_dbi attrs_;
-  const MDB_dbi dirs_;
   const std::chrono::nanoseconds ttl_;
   const Clock clock_;
   std::atomic<bool> reported_{false};

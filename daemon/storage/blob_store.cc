@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "daemon/storage/block_hash.h"
-#include "daemon/storage/record_codec.h"
+#include "daemon/storage/index_records.h"
 
 namespace sos::storage {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "daemon/storage/blob_store.h"
 #include "daemon/storage/block_hash.h"
-#include "daemon/storage/record_codec.h"
+#include "daemon/storage/index_records.h"
 #include "s3core/crypto.h"
 
 namespace sos::storage {

@@ -44,10 +44,7 @@ std::string UploadIndexKey(std::string_view bucket, std::string_view key,
 }
 
 std::string PartIndexKey(std::string_view upload_id, int part_number) {
-  std::string k = PartPrefix(upload_id);
-  auto n = static_cast<uint32_t>(part_number);
-  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(n >> shift));
-  return k;
+  return PartPrefix(upload_id) + BigEndianKey(static_cast<uint32_t>(part_number), 4);
 }
 
 Result<std::optional<Account>> IndexTxn::GetAccount(const std::string& id) {

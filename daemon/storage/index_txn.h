@@ -23,7 +23,7 @@
 
 #include "daemon/storage/lmdb_index.h"
 #include "daemon/storage/ordered_table.h"
-#include "daemon/storage/record_codec.h"
+#include "daemon/storage/index_records.h"
 
 namespace sos::storage {
 

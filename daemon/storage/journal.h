@@ -1,7 +1,7 @@
 // Journal: the per-drive, append-only commit log that makes the drives
 // self-describing, so Rebuild() can recreate the whole index from them.
 //
-// Every index commit is one record {seq, ops} (record_codec.h), appended to
+// Every index commit is one record {seq, ops} (index_records.h), appended to
 // drive/journal/<gen>.log on every drive before the LMDB commit. Records are
 // framed: "SOSR", payload length, seq, payload, XXH3 of seq+payload; a torn or
 // corrupt record ends a log. Log files start with a header (gen, first seq).
@@ -47,7 +47,7 @@
 #include "daemon/storage/drive_set.h"
 #include "daemon/storage/fs_util.h"
 #include "daemon/storage/io_pool.h"
-#include "daemon/storage/record_codec.h"
+#include "daemon/storage/index_records.h"
 
 namespace sos::storage {
 

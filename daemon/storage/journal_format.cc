@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "daemon/storage/record_codec.h"
+#include "daemon/storage/index_records.h"
 
 namespace sos::storage {
 

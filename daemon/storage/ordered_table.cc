@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "daemon/storage/record_codec.h"
+#include "daemon/storage/index_records.h"
 
 namespace sos::storage {
 namespace {

@@ -121,7 +121,7 @@ Status StorageEngineImpl::Init() {
 
 Status StorageEngineImpl::InitIndex() {
   const bool durable = options_.fsync == FsyncPolicy::kAlways;
-  SOS_ASSIGN_OR_RETURN(env_, storage::LmdbEnv::Open({index_dir_, options_.map_size, durable}));
+  SOS_ASSIGN_OR_RETURN(env_, storage::OpenIndex(index_dir_, options_.map_size, durable));
   std::optional<EngineState> state;
   {
     SOS_ASSIGN_OR_RETURN(Txn txn, Txn::BeginRead(*env_));
@@ -192,7 +192,7 @@ Status StorageEngineImpl::RebuildLocked() {
     env_.reset();
     SOS_RETURN_IF_ERROR(storage::RemoveTree(index_dir_));
     const bool durable = options_.fsync == FsyncPolicy::kAlways;
-    SOS_ASSIGN_OR_RETURN(env_, storage::LmdbEnv::Open({index_dir_, options_.map_size, durable}));
+    SOS_ASSIGN_OR_RETURN(env_, storage::OpenIndex(index_dir_, options_.map_size, durable));
     std::optional<Txn> txn;
     std::optional<IndexTxn> itx;
     int64_t bytes = 0;

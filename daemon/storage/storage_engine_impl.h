@@ -146,7 +146,7 @@ class StorageEngineImpl final : public StorageEngine {
   std::shared_ptr<storage::BlobRegistry> registry_;
   std::shared_ptr<storage::BlobStore> blobs_;
   std::unique_ptr<storage::Journal> journal_;
-  std::unique_ptr<storage::LmdbEnv> env_;
+  std::unique_ptr<LmdbEnv> env_;
   std::unique_ptr<storage::CommitPipeline> pipeline_;
 
   std::shared_mutex world_mu_;

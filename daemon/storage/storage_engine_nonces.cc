@@ -27,7 +27,7 @@ Status StorageEngineImpl::ConsumeNonce(const std::string& nonce, TimePoint expir
     return Status::InvalidArgument("a nonce must be 1 to 256 bytes");
   }
   std::string value(8, '\0');
-  storage::PutFixed64(value.data(), static_cast<uint64_t>(std::max<int64_t>(0, Millis(expires))));
+  PutFixed64(value.data(), static_cast<uint64_t>(std::max<int64_t>(0, Millis(expires))));
   std::shared_lock world(world_mu_);
   // The check and the put share one write transaction: concurrent consumers
   // of one nonce are serialised by the commit pipeline, so one wins.
@@ -48,7 +48,7 @@ Result<uint64_t> StorageEngineImpl::PurgeNonces(TimePoint now) {
     SOS_ASSIGN_OR_RETURN(bool ok, c.First());
     while (ok) {
       std::string_view v = c.value();
-      if (v.size() == 8 && static_cast<int64_t>(storage::GetFixed64(v.data())) < Millis(now)) {
+      if (v.size() == 8 && static_cast<int64_t>(GetFixed64(v.data())) < Millis(now)) {
         expired.emplace_back(c.key());
       }
       SOS_ASSIGN_OR_RETURN(ok, c.Next());

@@ -1,5 +1,5 @@
 // Fuzzes sosd's storage decoders: the index records and journal ops of
-// daemon/storage/record_codec.h and the journal files of journal_format.h.
+// daemon/storage/index_records.h and the journal files of journal_format.h.
 //
 // Input: one byte choosing the decoder, then its bytes. Record decoders are
 // total (malformed input is Corruption, never UB) and what they return
@@ -14,7 +14,7 @@
 
 #include "daemon/storage/journal.h"
 #include "daemon/storage/journal_format.h"
-#include "daemon/storage/record_codec.h"
+#include "daemon/storage/index_records.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace sos::storage {

@@ -92,6 +92,27 @@ TEST_F(FileIndexTest, MovesRecordsAndTrees) {
   EXPECT_FALSE(files().Get("dx")->has_value());
 }
 
+TEST(FileRecordCodecTest, RoundTripsAndStillReadsTheFixedWidthFormat) {
+  FileRecord r{42, "\"etag\"", 10, 20, true, "upload-1", -3, "text/plain", {{"k", "v"}}};
+  FileRecord back;
+  ASSERT_TRUE(DecodeFileRecord(EncodeFileRecord(r), &back));
+  EXPECT_EQ(back, r);
+  // A record as sosfs wrote it before the one record codec (version 1:
+  // fixed-width little-endian integers, u32-length strings): a cache holding
+  // unsent writes must survive the upgrade.
+  auto u32 = [](uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  auto u64 = [](uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
+  auto str = [&](const std::string& s) { return u32(static_cast<uint32_t>(s.size())) + s; };
+  std::string v1 = std::string(1, '\x01') + u64(42) + str("\"etag\"") + u64(10) + u64(20) +
+                   std::string(1, '\x01') + str("upload-1") + u64(static_cast<uint64_t>(-3)) +
+                   str("text/plain") + u32(1) + str("k") + str("v");
+  FileRecord old;
+  ASSERT_TRUE(DecodeFileRecord(v1, &old));
+  EXPECT_EQ(old, r);
+  for (size_t n = 0; n < v1.size(); ++n) EXPECT_FALSE(DecodeFileRecord(v1.substr(0, n), &old));
+  EXPECT_FALSE(DecodeFileRecord(std::string(1, '\x03') + v1.substr(1), &old));
+}
+
 TEST_F(FileIndexTest, FileIdsAreUnique) {
   uint64_t a = *files().NewFileId();
   uint64_t b = *files().NewFileId();

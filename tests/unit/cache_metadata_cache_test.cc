@@ -135,9 +135,9 @@ TEST(DirListingCodecTest, RoundTripsAndRefusesACorruptCount) {
   EXPECT_EQ(decoded->expires, 42);
   EXPECT_EQ(decoded->children, listing.children);
   // A count of 2^32-1 children with none stored (found by listing_fuzz): a
-  // miss, not an attempt to allocate 4G entries.
+  // miss, not an attempt to allocate 4G entries. The count is the last byte.
   std::string corrupt = EncodeDirListing({42, {}});
-  corrupt.replace(corrupt.size() - 4, 4, "\xff\xff\xff\xff");
+  corrupt.replace(corrupt.size() - 1, 1, "\xff\xff\xff\xff\x0f");
   EXPECT_FALSE(DecodeDirListing(corrupt));
   EXPECT_FALSE(DecodeDirListing(corrupt + std::string(100, 'x')));
 }

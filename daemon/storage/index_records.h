@@ -1,11 +1,12 @@
-// Binary encodings of everything the index and the journals store.
+// The records the index and the journals store, in the one record format
+// (s3core/persist/index_records.h).
 //
 // Each record starts with a format version byte, then fields in a fixed order:
-// integers as LEB128 varints, strings length-prefixed, times as the int64 count
-// of system_clock ticks (so a decoded record is byte-identical to the one
-// written, ACL strings and timestamps included). Decoders are total: malformed
-// input yields Corruption, never UB. An object record does not contain its key
-// (the index key does); DecodeObject takes it back as an argument.
+// integers as varints, strings length-prefixed, times as ticks (so a decoded
+// record is byte-identical to the one written, ACL strings and timestamps
+// included). Decoders are total: malformed input yields Corruption, never UB.
+// An object record does not contain its key (the index key does); DecodeObject
+// takes it back as an argument.
 //
 // A JournalOp is one change of the index (put/delete of one record); a commit
 // is a list of ops. The journals store exactly these, and IndexTxn::Apply is
@@ -20,45 +21,9 @@
 #include <vector>
 
 #include "daemon/storage/storage_engine.h"
+#include "s3core/persist/record_codec.h"
 
 namespace sos::storage {
-
-class Encoder {
- public:
-  void Byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
-  void Varint(uint64_t v);
-  void Fixed32(uint32_t v);
-  void Fixed64(uint64_t v);
-  void String(std::string_view s);
-  void Time(TimePoint t);
-  std::string& out() { return out_; }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-class Decoder {
- public:
-  explicit Decoder(std::string_view in) : in_(in) {}
-  bool Byte(uint8_t* b);
-  bool Varint(uint64_t* v);
-  bool Fixed32(uint32_t* v);
-  bool Fixed64(uint64_t* v);
-  bool String(std::string* s);
-  bool StringView(std::string_view* s);
-  bool Time(TimePoint* t);
-  bool done() const { return in_.empty(); }
-  std::string_view rest() const { return in_; }
-
- private:
-  std::string_view in_;
-};
-
-void PutFixed32(char* p, uint32_t v);
-void PutFixed64(char* p, uint64_t v);
-uint32_t GetFixed32(const char* p);
-uint64_t GetFixed64(const char* p);
 
 std::string EncodeAccount(const Account& a);
 Result<Account> DecodeAccount(std::string_view in);
