@@ -66,6 +66,46 @@ struct RemoveArgs {
 };
 Status Remove(Session& session, const RemoveArgs& args);
 
+// Options shared by cp and sync.
+struct TransferFlags {
+  std::vector<std::pair<bool, std::string>> filters;  // (--include?, glob) in command-line order
+  int parallel = 8;                                   // files in flight at once
+  bool follow_symlinks = true;
+  bool dry_run = false;
+  std::string canned_acl;
+  HeaderFlags headers;
+};
+
+// cp [-r] SRC DST: SRC and DST are local paths, s3://BUCKET[/KEY] or
+// ALIAS/BUCKET[/KEY]; at least one is remote (S3 to S3 is a server-side copy).
+struct CopyArgs {
+  std::string src, dst;
+  bool recursive = false;
+  TransferFlags flags;
+};
+Status Copy(Session& session, const CopyArgs& args);
+
+// sync SRC DST (alias mirror): copies what is missing or differs (size, or a
+// newer source; with --checksum the content), --delete removes the rest.
+struct SyncArgs {
+  std::string src, dst;
+  bool delete_extra = false;
+  bool checksum = false;
+  TransferFlags flags;
+};
+Status Sync(Session& session, const SyncArgs& args);
+
+// stat BUCKET/KEY, cat BUCKET/KEY, du BUCKET[/PREFIX]
+Status Stat(Session& session, const std::string& path);
+Status Cat(Session& session, const std::string& path);
+Status DiskUsage(Session& session, const std::string& path);
+
+// alias set NAME URL [--profile P], alias ls, alias rm NAME
+Status AliasSet(Session& session, const std::string& name, const std::string& url,
+                const std::string& profile);
+Status AliasList(Session& session);
+Status AliasRemove(Session& session, const std::string& name);
+
 // headers BUCKET/KEY [--content-type ...]: shows them, or changes them by a self-copy.
 struct HeadersArgs {
   std::string path;
@@ -109,10 +149,8 @@ Status KeyList(Session& session, const std::string& org);
 Status KeyRevoke(Session& session, const std::string& access_key_id);
 
 // Helpers shared by the command files.
-Result<S3Path> ParseObjectPath(const std::string& text);  // needs a key
+Result<S3Path> ParseObjectPath(Session& session, const std::string& text);  // needs a key
 Result<WriteOptions> ApplyHeaderFlags(const HeaderFlags& flags, WriteOptions options);
-// A guess from the file name's extension; "" if unknown.
-std::string GuessContentType(const std::string& file_name);
 // Every object under `prefix` (no delimiter, all pages).
 Status ListAllObjects(ObjectStore& store, const std::string& bucket, const std::string& prefix,
                       std::vector<ObjectMeta>* out);

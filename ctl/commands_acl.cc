@@ -7,8 +7,8 @@
 namespace sos::ctl {
 
 Status AclGet(Session& session, const std::string& text) {
-  SOS_ASSIGN_OR_RETURN(S3Path path, ParseS3Path(text));
-  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
+  SOS_ASSIGN_OR_RETURN(S3Path path, session.ParsePath(text));
+  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(path));
   SOS_ASSIGN_OR_RETURN(AccessControlPolicy policy, store->GetAcl(path.bucket, path.key));
   nlohmann::json doc = PolicyJson(policy);
   doc["bucket"] = path.bucket;
@@ -18,14 +18,14 @@ Status AclGet(Session& session, const std::string& text) {
 }
 
 Status AclSet(Session& session, const AclSetArgs& args) {
-  SOS_ASSIGN_OR_RETURN(S3Path path, ParseS3Path(args.path));
+  SOS_ASSIGN_OR_RETURN(S3Path path, session.ParsePath(args.path));
   if (args.canned_acl.empty() == args.grants.empty()) {
     return UsageError("acl set wants either a canned ACL or grant flags (--read ORG, ...)");
   }
   if (!args.canned_acl.empty()) {
     SOS_RETURN_IF_ERROR(CheckCannedAcl(args.canned_acl, session.out()));
   }
-  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
+  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(path));
 
   std::vector<std::string> keys;
   if (args.recursive) {

@@ -49,12 +49,12 @@ Status ListAllObjects(ObjectStore& store, const std::string& bucket, const std::
 }
 
 Status MakeBucket(Session& session, const MakeBucketArgs& args) {
-  SOS_ASSIGN_OR_RETURN(S3Path path, ParseS3Path(args.bucket));
+  SOS_ASSIGN_OR_RETURN(S3Path path, session.ParsePath(args.bucket));
   if (!path.key.empty()) return UsageError("mb takes a bucket name, not " + args.bucket);
   if (!args.canned_acl.empty()) {
     SOS_RETURN_IF_ERROR(CheckCannedAcl(args.canned_acl, session.out()));
   }
-  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
+  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(path));
   SOS_RETURN_IF_ERROR(store->CreateBucket(path.bucket, args.canned_acl));
   session.out().Print({{"bucket", path.bucket}, {"created", true}},
                       "created bucket " + path.bucket);
@@ -62,9 +62,9 @@ Status MakeBucket(Session& session, const MakeBucketArgs& args) {
 }
 
 Status RemoveBucket(Session& session, const RemoveBucketArgs& args) {
-  SOS_ASSIGN_OR_RETURN(S3Path path, ParseS3Path(args.bucket));
+  SOS_ASSIGN_OR_RETURN(S3Path path, session.ParsePath(args.bucket));
   if (!path.key.empty()) return UsageError("rb takes a bucket name, not " + args.bucket);
-  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
+  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(path));
   uint64_t deleted = 0;
   if (args.force) {
     SOS_RETURN_IF_ERROR(store->HeadBucket(path.bucket));
@@ -83,8 +83,14 @@ Status RemoveBucket(Session& session, const RemoveBucketArgs& args) {
 }
 
 Status List(Session& session, const ListArgs& args) {
-  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
-  if (args.path.empty()) {
+  // No path, or just an alias ("ls ALIAS"): the buckets of that endpoint.
+  std::string alias = args.path;
+  while (alias.ends_with('/')) alias.pop_back();
+  if (!session.aliases().contains(alias)) alias.clear();
+  if (args.path.empty() || !alias.empty()) {
+    S3Path endpoint;
+    endpoint.alias = alias;
+    SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(endpoint));
     SOS_ASSIGN_OR_RETURN(std::vector<BucketInfo> buckets, store->ListBuckets());
     nlohmann::json doc = {{"buckets", nlohmann::json::array()}};
     Table t;
@@ -96,7 +102,8 @@ Status List(Session& session, const ListArgs& args) {
     session.out().Print(doc, t);
     return Status::Ok();
   }
-  SOS_ASSIGN_OR_RETURN(S3Path path, ParseS3Path(args.path));
+  SOS_ASSIGN_OR_RETURN(S3Path path, session.ParsePath(args.path));
+  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(path));
   ListRequest req;
   req.bucket = path.bucket;
   req.prefix = path.key;

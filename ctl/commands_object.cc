@@ -10,6 +10,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/exit_code.h"
+#include "ctl/mime_types.h"
 #include "ctl/transfer.h"
 
 namespace sos::ctl {
@@ -73,31 +74,10 @@ bool IsPrivate(const AccessControlPolicy& policy) {
 
 }  // namespace
 
-Result<S3Path> ParseObjectPath(const std::string& text) {
-  SOS_ASSIGN_OR_RETURN(S3Path path, ParseS3Path(text));
+Result<S3Path> ParseObjectPath(Session& session, const std::string& text) {
+  SOS_ASSIGN_OR_RETURN(S3Path path, session.ParsePath(text));
   if (path.key.empty()) return UsageError("'" + text + "' needs a key: BUCKET/KEY");
   return path;
-}
-
-std::string GuessContentType(const std::string& file_name) {
-  static const std::map<std::string, std::string> kTypes = {
-      {"html", "text/html"},        {"htm", "text/html"},         {"css", "text/css"},
-      {"js", "text/javascript"},    {"txt", "text/plain"},        {"csv", "text/csv"},
-      {"md", "text/markdown"},      {"json", "application/json"}, {"xml", "application/xml"},
-      {"pdf", "application/pdf"},   {"zip", "application/zip"},   {"gz", "application/gzip"},
-      {"tar", "application/x-tar"}, {"wasm", "application/wasm"}, {"png", "image/png"},
-      {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
-      {"svg", "image/svg+xml"},     {"webp", "image/webp"},       {"ico", "image/x-icon"},
-      {"mp4", "video/mp4"},         {"webm", "video/webm"},       {"mp3", "audio/mpeg"},
-      {"ogg", "audio/ogg"},         {"woff2", "font/woff2"}};
-  std::string base = BaseName(file_name);
-  size_t dot = base.rfind('.');
-  if (dot == std::string::npos || dot == 0) return "";
-  std::string ext = base.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  auto it = kTypes.find(ext);
-  return it == kTypes.end() ? "" : it->second;
 }
 
 Result<WriteOptions> ApplyHeaderFlags(const HeaderFlags& flags, WriteOptions options) {
@@ -128,10 +108,10 @@ Result<WriteOptions> ApplyHeaderFlags(const HeaderFlags& flags, WriteOptions opt
 }
 
 Status Put(Session& session, const PutArgs& args) {
-  SOS_ASSIGN_OR_RETURN(S3Path dst, ParseS3Path(args.path));
+  SOS_ASSIGN_OR_RETURN(S3Path dst, session.ParsePath(args.path));
   if (dst.key.empty() || dst.key.ends_with('/')) dst.key += BaseName(args.file);
   WriteOptions base;
-  base.content_type = GuessContentType(args.file);
+  base.content_type = ContentTypeFor(args.file);
   SOS_ASSIGN_OR_RETURN(WriteOptions options, ApplyHeaderFlags(args.headers, base));
   if (!args.canned_acl.empty()) {
     SOS_RETURN_IF_ERROR(CheckCannedAcl(args.canned_acl, session.out()));
@@ -140,7 +120,7 @@ Status Put(Session& session, const PutArgs& args) {
   if (::access(args.file.c_str(), R_OK) != 0) {
     return UsageError("cannot read " + args.file + ": " + std::strerror(errno));
   }
-  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
+  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(dst));
   struct stat st {};
   uint64_t size = ::stat(args.file.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   ProgressBar bar(BaseName(args.file), size, session.ShowProgress());
@@ -157,9 +137,9 @@ Status Put(Session& session, const PutArgs& args) {
 }
 
 Status Get(Session& session, const GetArgs& args) {
-  SOS_ASSIGN_OR_RETURN(S3Path src, ParseObjectPath(args.path));
+  SOS_ASSIGN_OR_RETURN(S3Path src, ParseObjectPath(session, args.path));
   if (src.key.ends_with('/')) return UsageError("get needs an object, not the prefix " + src.key);
-  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
+  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(src));
   if (args.file == "-") {
     // stdout carries the bytes: nothing else is printed there.
     ProgressBar bar(BaseName(src.key), 0, session.ShowProgress());
@@ -188,13 +168,14 @@ Status Get(Session& session, const GetArgs& args) {
 Status Remove(Session& session, const RemoveArgs& args) {
   std::vector<S3Path> paths;
   for (const auto& text : args.paths) {
-    SOS_ASSIGN_OR_RETURN(S3Path p, args.recursive ? ParseS3Path(text) : ParseObjectPath(text));
+    SOS_ASSIGN_OR_RETURN(S3Path p,
+                         args.recursive ? session.ParsePath(text) : ParseObjectPath(session, text));
     paths.push_back(std::move(p));
   }
-  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
   nlohmann::json removed = nlohmann::json::array();
   uint64_t count = 0;
   for (const auto& p : paths) {
+    SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(p));
     if (args.recursive) {
       uint64_t n = 0;
       SOS_RETURN_IF_ERROR(DeleteAllUnder(*store, p.bucket, p.key, &n));
@@ -214,8 +195,8 @@ Status Remove(Session& session, const RemoveArgs& args) {
 }
 
 Status Headers(Session& session, const HeadersArgs& args) {
-  SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(args.path));
-  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store());
+  SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(session, args.path));
+  SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(path));
   SOS_ASSIGN_OR_RETURN(ObjectMeta meta, store->Head(path.bucket, path.key));
   const HeaderFlags& f = args.headers;
   bool change = f.content_type || f.cache_control || f.content_disposition || f.content_encoding ||

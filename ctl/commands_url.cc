@@ -11,7 +11,7 @@
 namespace sos::ctl {
 
 Status Presign(Session& session, const PresignArgs& args) {
-  SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(args.path));
+  SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(session, args.path));
   auto expires = ParseDuration(args.expires);
   if (!expires.ok()) return UsageError(expires.status().message());
   if (expires->count() % 1000 != 0) return UsageError("--expires counts whole seconds");
@@ -51,7 +51,7 @@ Status Presign(Session& session, const PresignArgs& args) {
 }
 
 Status PublicUrl(Session& session, const std::string& text) {
-  SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(text));
+  SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(session, text));
   SOS_ASSIGN_OR_RETURN(Settings settings, session.GetSettings());
   std::string url = PublicObjectUrl(settings.endpoint, path);
   session.out().Print({{"url", url}}, url);

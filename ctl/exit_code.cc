@@ -2,9 +2,7 @@
 
 namespace sos::ctl {
 
-Status UsageError(std::string message) {
-  return Status(StatusCode::kUsage, std::move(message));
-}
+Status UsageError(std::string message) { return Status(StatusCode::kUsage, std::move(message)); }
 
 int ExitCodeFor(const Status& status) {
   if (status.ok()) return kExitOk;

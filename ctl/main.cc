@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <iostream>
+#include <map>
 
 #include "ctl/commands.h"
 #include "ctl/exit_code.h"
@@ -14,11 +15,44 @@ using namespace sos::ctl;
 
 constexpr const char* kEnvironmentHelp =
     "ENVIRONMENT:\n"
-    "  SOS_ENDPOINT                  endpoint (default http://127.0.0.1:8000, the local sosd)\n"
+    "  SOS_ENDPOINT, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL   endpoint (first set wins; then\n"
+    "                                endpoint_url in ~/.aws/config; default\n"
+    "                                http://127.0.0.1:8000, the local sosd)\n"
     "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN   credentials\n"
     "  AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE   a profile of an AWS credentials file\n"
+    "  AWS_CONFIG_FILE                          ~/.aws/config (endpoint_url, region, ca_bundle)\n"
     "  AWS_REGION, AWS_DEFAULT_REGION            region (default us-east-1)\n"
-    "Paths are BUCKET/KEY or s3://BUCKET/KEY.\n\n";
+    "  AWS_CA_BUNDLE                            extra CA certificates (PEM)\n"
+    "  XDG_CONFIG_HOME                          aliases in $XDG_CONFIG_HOME/sos/aliases.json\n"
+    "                                           (else ~/.config/sos/aliases.json)\n"
+    "Paths are BUCKET/KEY, s3://BUCKET/KEY or ALIAS/BUCKET/KEY. cp and sync take local\n"
+    "paths too: there, only s3://... and ALIAS/... are remote.\n\n";
+
+// --include/--exclude in the order given (the last match wins, as in the aws CLI).
+void CollectFilters(CLI::App* cmd, TransferFlags& flags) {
+  std::map<std::string, size_t> next;  // per option: how many of its values were taken
+  for (CLI::Option* opt : cmd->parse_order()) {
+    std::string name = opt->get_name();
+    if (name != "--include" && name != "--exclude") continue;
+    const auto& values = opt->results();
+    size_t& i = next[name];
+    if (i < values.size()) flags.filters.emplace_back(name == "--include", values[i++]);
+  }
+}
+
+void AddTransferFlags(CLI::App* cmd, TransferFlags& f) {
+  cmd->add_option("--include", "include paths matching GLOB again (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--exclude", "leave out paths matching GLOB (repeatable; '*' crosses '/')")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--parallel", f.parallel, "files in flight at once (default 8)");
+  cmd->add_flag("--no-follow-symlinks{false}", f.follow_symlinks,
+                "skip symbolic links instead of copying what they point to");
+  cmd->add_flag("--dry-run", f.dry_run, "print what would be done, do nothing");
+  cmd->add_option("--acl", f.canned_acl, "canned ACL of uploaded and copied objects");
+}
 
 void AddHeaderFlags(CLI::App* cmd, HeaderFlags& f) {
   cmd->add_option("--content-type", f.content_type, "Content-Type");
@@ -44,11 +78,17 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global flags may follow the subcommand: `org create X --json`
 
   GlobalFlags global;
-  app.add_option("--endpoint", global.endpoint, "S3 endpoint URL (else SOS_ENDPOINT)");
+  app.set_version_flag("--version", "sosctl " SOS_VERSION);
+  app.add_option("--endpoint-url,--endpoint", global.endpoint,
+                 "S3 endpoint URL (else SOS_ENDPOINT, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)");
   app.add_option("--region", global.region, "region (else AWS_REGION, us-east-1)");
   app.add_option("--profile", global.profile, "credentials profile (else AWS_PROFILE)");
   app.add_flag("--json", global.json, "print one JSON document (errors too)");
   app.add_flag("--no-progress", global.no_progress, "never draw a progress bar");
+  app.add_option("--ca-bundle", global.ca_bundle,
+                 "extra CA certificates, PEM (else AWS_CA_BUNDLE)");
+  app.add_flag("--no-verify-ssl", global.no_verify_ssl,
+               "do not verify the endpoint's TLS certificate (test setups only)");
 
   std::function<Status(Session&)> run;
 
@@ -89,6 +129,78 @@ int main(int argc, char** argv) {
   rm_cmd->add_option("paths", rm.paths, "BUCKET/KEY ...")->required();
   rm_cmd->add_flag("-r,--recursive", rm.recursive, "remove every object under BUCKET/PREFIX");
   rm_cmd->callback([&] { run = [&](Session& s) { return Remove(s, rm); }; });
+
+  CopyArgs cp;
+  auto* cp_cmd = app.add_subcommand(
+      "cp",
+      "copy files and objects: local to S3, S3 to local, S3 to S3 (server-side)\n"
+      "  sosctl cp photo.jpg s3://media/2026/            upload one file\n"
+      "  sosctl cp -r ./site s3://www/ --acl public-read  upload a tree\n"
+      "  sosctl cp -r s3://backups/db/ ./restore          download a tree\n"
+      "  sosctl cp s3://a/big.iso s3://b/big.iso          copy inside the endpoint");
+  cp_cmd->add_option("src", cp.src, "local path, s3://BUCKET/KEY or ALIAS/BUCKET/KEY")->required();
+  cp_cmd
+      ->add_option("dst", cp.dst,
+                   "local path (- for stdout), s3://BUCKET[/KEY] or ALIAS/BUCKET[/KEY]")
+      ->required();
+  cp_cmd->add_flag("-r,--recursive", cp.recursive, "copy a directory or prefix and all below it");
+  AddTransferFlags(cp_cmd, cp.flags);
+  AddHeaderFlags(cp_cmd, cp.flags.headers);
+  cp_cmd->callback([&] {
+    CollectFilters(cp_cmd, cp.flags);
+    run = [&](Session& s) { return Copy(s, cp); };
+  });
+
+  SyncArgs sync;
+  auto* sync_cmd = app.add_subcommand(
+      "sync",
+      "make DST hold what SRC holds: copies what is missing, of another size or newer\n"
+      "  sosctl sync ./photos s3://media/photos           upload what changed\n"
+      "  sosctl sync s3://media/photos ./photos --delete  mirror down, removing extras\n"
+      "  sosctl sync ./www s3://www --dry-run             show what would change");
+  sync_cmd->alias("mirror");
+  sync_cmd->add_option("src", sync.src, "local directory, s3://BUCKET[/PREFIX] or ALIAS/...")
+      ->required();
+  sync_cmd->add_option("dst", sync.dst, "local directory, s3://BUCKET[/PREFIX] or ALIAS/...")
+      ->required();
+  sync_cmd->add_flag("--delete", sync.delete_extra, "remove what DST has and SRC has not");
+  sync_cmd->add_flag("--checksum", sync.checksum,
+                     "compare contents (MD5 / multipart ETag), not size and time");
+  AddTransferFlags(sync_cmd, sync.flags);
+  AddHeaderFlags(sync_cmd, sync.flags.headers);
+  sync_cmd->callback([&] {
+    CollectFilters(sync_cmd, sync.flags);
+    run = [&](Session& s) { return Sync(s, sync); };
+  });
+
+  std::string inspect_path;
+  auto* stat_cmd = app.add_subcommand("stat", "show an object's size, ETag, time and metadata");
+  stat_cmd->add_option("path", inspect_path, "BUCKET/KEY")->required();
+  stat_cmd->callback([&] { run = [&](Session& s) { return Stat(s, inspect_path); }; });
+  auto* cat_cmd = app.add_subcommand("cat", "write an object to stdout");
+  cat_cmd->add_option("path", inspect_path, "BUCKET/KEY")->required();
+  cat_cmd->callback([&] { run = [&](Session& s) { return Cat(s, inspect_path); }; });
+  auto* du_cmd = app.add_subcommand("du", "total size and count of the objects under a prefix");
+  du_cmd->add_option("path", inspect_path, "BUCKET[/PREFIX]")->required();
+  du_cmd->callback([&] { run = [&](Session& s) { return DiskUsage(s, inspect_path); }; });
+
+  auto* alias_cmd = app.add_subcommand(
+      "alias",
+      "saved endpoints: after `sosctl alias set prod https://sos-ch-gva-2.exo.io --profile prod`,\n"
+      "  prod/BUCKET/KEY names an object there");
+  alias_cmd->require_subcommand(1);
+  std::string alias_name, alias_url, alias_profile;
+  auto* alias_set = alias_cmd->add_subcommand("set", "save (or replace) an alias");
+  alias_set->add_option("name", alias_name, "alias name")->required();
+  alias_set->add_option("url", alias_url, "endpoint URL, scheme://host[:port]")->required();
+  alias_set->add_option("--profile", alias_profile, "credentials profile to use with it");
+  alias_set->callback(
+      [&] { run = [&](Session& s) { return AliasSet(s, alias_name, alias_url, alias_profile); }; });
+  auto* alias_ls = alias_cmd->add_subcommand("ls", "list aliases");
+  alias_ls->callback([&] { run = [&](Session& s) { return AliasList(s); }; });
+  auto* alias_rm = alias_cmd->add_subcommand("rm", "remove an alias");
+  alias_rm->add_option("name", alias_name, "alias name")->required();
+  alias_rm->callback([&] { run = [&](Session& s) { return AliasRemove(s, alias_name); }; });
 
   HeadersArgs headers;
   auto* headers_cmd = app.add_subcommand(
@@ -189,6 +301,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and a pointer to --help

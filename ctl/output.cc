@@ -89,6 +89,11 @@ void Output::Print(const nlohmann::json& doc, const Table& table) {
   out_.flush();
 }
 
+void Output::Event(const nlohmann::json& doc, const std::string& line) {
+  out_ << (json_ ? doc.dump() : line) << "\n";
+  out_.flush();
+}
+
 void Output::Print(const nlohmann::json& doc, const std::string& line) {
   if (json_) {
     out_ << doc.dump(2) << "\n";

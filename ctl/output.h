@@ -49,6 +49,9 @@ class Output {
   void Print(const nlohmann::json& doc, const Table& table);
   // Prints `doc` (JSON form) or `line` plus '\n' (human form).
   void Print(const nlohmann::json& doc, const std::string& line);
+  // One event of a long command (a file copied): `doc` as one compact JSON
+  // line (JSON form, so that cp and sync print JSON Lines) or `line`.
+  void Event(const nlohmann::json& doc, const std::string& line);
   // The error on stderr, and as a JSON document on stdout in JSON form.
   void Error(const Status& status);
   // "sosctl: warning: ..." on stderr, in both forms.

@@ -30,8 +30,8 @@ Result<std::pair<std::string, std::string>> ParseHeaderSpec(std::string_view spe
   std::string value(TrimOws(spec.substr(colon + 1)));
   // RFC 9110 token characters only: the name goes into the signature as sent.
   auto is_token = [](unsigned char c) {
-    return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                  std::string_view::npos;
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
   };
   if (name.empty() || !std::all_of(name.begin(), name.end(), is_token)) {
     return UsageError("--header name '" + name + "' is not a valid HTTP header name");
@@ -52,8 +52,8 @@ Result<std::string> PresignObjectUrl(const std::string& endpoint, const std::str
   if (path.key.empty()) return UsageError("presign needs BUCKET/KEY, not only a bucket");
   if (options.method != "GET" && options.method != "HEAD" && options.method != "PUT" &&
       options.method != "DELETE") {
-    return UsageError("presign --method must be get, head, put or delete, not '" +
-                      options.method + "'");
+    return UsageError("presign --method must be get, head, put or delete, not '" + options.method +
+                      "'");
   }
   if (options.expires.count() < 1 || options.expires.count() > kMaxPresignExpiresSeconds) {
     return UsageError("--expires " + FormatDuration(options.expires) +

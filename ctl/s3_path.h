@@ -11,8 +11,12 @@ namespace sos::ctl {
 
 struct S3Path {
   std::string bucket;
-  std::string key;  // may be empty (the bucket itself) or end in '/' (a prefix)
-  std::string ToString() const { return key.empty() ? bucket : bucket + "/" + key; }
+  std::string key;    // may be empty (the bucket itself) or end in '/' (a prefix)
+  std::string alias;  // the saved alias it was named through; empty: the run's endpoint
+  std::string ToString() const {
+    std::string text = alias.empty() ? bucket : alias + "/" + bucket;
+    return key.empty() ? text : text + "/" + key;
+  }
 };
 
 // InvalidArgument (a usage error) for an empty bucket or another URL scheme.

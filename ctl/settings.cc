@@ -19,9 +19,33 @@ std::string FirstSet(const EnvLookup& env, std::initializer_list<const char*> na
 }  // namespace
 
 Result<Settings> ResolveSettings(const GlobalFlags& flags, const EnvLookup& env) {
+  // ~/.aws/config is optional: a missing file or profile is simply no setting.
+  std::string config_path = FirstSet(env, {"AWS_CONFIG_FILE"});
+  if (config_path.empty()) {
+    std::string home = FirstSet(env, {"HOME"});
+    if (!home.empty()) config_path = home + "/.aws/config";
+  }
+  std::string profile = !flags.profile.empty() ? flags.profile : FirstSet(env, {"AWS_PROFILE"});
+  AwsProfileConfig config;
+  if (!config_path.empty()) {
+    auto found = AwsConfigProfile(profile.empty() ? "default" : profile, config_path);
+    if (found.ok()) {
+      config = std::move(*found);
+    } else if (found.status().code() != StatusCode::kNotFound) {
+      return UsageError(found.status().message());
+    }
+  }
+  auto pick = [](std::initializer_list<std::string> candidates) {
+    for (const std::string& c : candidates) {
+      if (!c.empty()) return c;
+    }
+    return std::string();
+  };
+
   Settings s;
-  s.endpoint = !flags.endpoint.empty() ? flags.endpoint : FirstSet(env, {"SOS_ENDPOINT"});
-  if (s.endpoint.empty()) s.endpoint = kDefaultEndpoint;
+  s.endpoint = pick({flags.endpoint,
+                     FirstSet(env, {"SOS_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}),
+                     config.endpoint_url, kDefaultEndpoint});
   while (s.endpoint.ends_with('/')) s.endpoint.pop_back();
   std::string_view rest = s.endpoint;
   if (rest.starts_with("http://")) {
@@ -34,9 +58,10 @@ Result<Settings> ResolveSettings(const GlobalFlags& flags, const EnvLookup& env)
   if (rest.empty() || rest.find('/') != std::string_view::npos) {
     return UsageError("endpoint '" + s.endpoint + "' must be scheme://host[:port]");
   }
-  s.region =
-      !flags.region.empty() ? flags.region : FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"});
-  if (s.region.empty()) s.region = kDefaultRegion;
+  s.region = pick({flags.region, FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"}), config.region,
+                   kDefaultRegion});
+  s.ca_bundle = pick({flags.ca_bundle, FirstSet(env, {"AWS_CA_BUNDLE"}), config.ca_bundle});
+  s.verify_tls = !flags.no_verify_ssl;
   return s;
 }
 

@@ -15,6 +15,13 @@
 namespace sos::ctl {
 namespace {
 
+// Read once, before any thread exists (umask can only be read by setting it).
+const mode_t kUmask = [] {
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  return mask;
+}();
+
 // Reports the position of its inner source (bytes read since the last rewind).
 class ProgressSource : public BodySource {
  public:
@@ -72,7 +79,7 @@ Status WriteAll(int fd, std::string_view chunk) {
 
 Result<UploadResult> UploadMultipart(ObjectStore& store, int fd, uint64_t size, const S3Path& dst,
                                      const WriteOptions& options, ProgressBar* progress) {
-  std::mutex mu;  // guards sent, sent_total and the bar
+  std::mutex mu;                 // guards sent, sent_total and the bar
   std::map<int, uint64_t> sent;  // bytes of each part sent so far, for the progress bar
   uint64_t sent_total = 0;
   FillPart fill = [&](const std::string& upload_id, const PartSpan& part) {
@@ -129,9 +136,13 @@ Result<GetResult> DownloadToFd(ObjectStore& store, const S3Path& src, int fd,
 
 Result<GetResult> DownloadToFile(ObjectStore& store, const S3Path& src, const std::string& file,
                                  ProgressBar* progress) {
-  const std::string part = file + ".sosctl-part";
-  Fd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+  // A short hidden name beside FILE: FILE's own name may already be NAME_MAX long.
+  size_t slash = file.rfind('/');
+  std::string part =
+      (slash == std::string::npos ? "" : file.substr(0, slash + 1)) + ".sosctl-part-XXXXXX";
+  Fd fd(::mkostemp(part.data(), O_CLOEXEC));
   if (fd.get() < 0) return StatusFromErrno(errno, "cannot create " + part);
+  ::fchmod(fd.get(), 0666 & ~kUmask);  // mkostemp makes it 0600; a download gets the usual mode
   auto got = DownloadToFd(store, src, fd.get(), progress);
   Status closed = ::close(fd.release()) == 0 ? Status::Ok() : StatusFromErrno(errno, "close");
   if (got.ok() && !closed.ok()) got = closed;

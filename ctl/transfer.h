@@ -4,9 +4,9 @@
 // UploadFile sends a file with one PUT, or as a multipart upload once it is
 // larger than one part (s3core/client/multipart_writer.h: parts of at least
 // 8 MiB, kParallelParts at a time, retried, the upload aborted if one fails).
-// DownloadToFile
-// writes into "FILE.sosctl-part" and renames it over FILE only when every
-// byte arrived, so a failed get never leaves a truncated FILE behind.
+// DownloadToFile writes into a hidden ".sosctl-part-XXXXXX" beside FILE and
+// renames it over FILE only when every byte arrived, so a failed get never
+// leaves a truncated FILE behind.
 // DownloadToFd streams into an open descriptor (stdout). A ProgressBar, if
 // given, follows the bytes. Thread-compatible: one transfer per call.
 #pragma once

@@ -33,25 +33,42 @@ Result<Credentials> CredentialsFromEnvironment() {
   return c;
 }
 
-Result<Credentials> CredentialsFromProfile(const std::string& profile, const std::string& path) {
-  std::string file = path;
-  if (file.empty()) file = Env("AWS_SHARED_CREDENTIALS_FILE");
-  if (file.empty()) {
-    std::string home = Env("HOME");
-    if (home.empty()) return Status::NotFound("HOME is not set; no AWS credentials file");
-    file = home + "/.aws/credentials";
-  }
-  std::string name = !profile.empty() ? profile : Env("AWS_PROFILE");
-  if (name.empty()) name = "default";
+namespace {
 
+// The file named by `path`, else by the environment variable, else ~/RELATIVE.
+Result<std::string> AwsFile(const std::string& path, const char* variable, const char* relative) {
+  if (!path.empty()) return path;
+  std::string file = Env(variable);
+  if (!file.empty()) return file;
+  std::string home = Env("HOME");
+  if (home.empty()) return Status::NotFound(std::string("HOME is not set; no ~/") + relative);
+  return home + "/" + relative;
+}
+
+Result<boost::property_tree::ptree> ReadIni(const std::string& file, const char* what) {
   boost::property_tree::ptree tree;
   try {
     boost::property_tree::ini_parser::read_ini(file, tree);
   } catch (const boost::property_tree::ini_parser_error& e) {
-    if (e.line() == 0) return Status::NotFound("cannot read credentials file " + file);
-    return Status::InvalidArgument("malformed credentials file " + file + " line " +
+    if (e.line() == 0) return Status::NotFound(std::string("cannot read ") + what + " " + file);
+    return Status::InvalidArgument(std::string("malformed ") + what + " " + file + " line " +
                                    std::to_string(e.line()) + ": " + e.message());
   }
+  return tree;
+}
+
+std::string ProfileName(const std::string& profile) {
+  std::string name = !profile.empty() ? profile : Env("AWS_PROFILE");
+  return name.empty() ? "default" : name;
+}
+
+}  // namespace
+
+Result<Credentials> CredentialsFromProfile(const std::string& profile, const std::string& path) {
+  SOS_ASSIGN_OR_RETURN(std::string file,
+                       AwsFile(path, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"));
+  std::string name = ProfileName(profile);
+  SOS_ASSIGN_OR_RETURN(boost::property_tree::ptree tree, ReadIni(file, "credentials file"));
   auto section = tree.get_child_optional(boost::property_tree::ptree::path_type(name, '\0'));
   if (!section) return Status::NotFound("profile '" + name + "' not found in " + file);
   Credentials c{Trim(section->get("aws_access_key_id", "")),
@@ -61,6 +78,18 @@ Result<Credentials> CredentialsFromProfile(const std::string& profile, const std
     return Status::InvalidArgument("profile '" + name + "' in " + file + " lacks keys");
   }
   return c;
+}
+
+Result<AwsProfileConfig> AwsConfigProfile(const std::string& profile, const std::string& path) {
+  SOS_ASSIGN_OR_RETURN(std::string file, AwsFile(path, "AWS_CONFIG_FILE", ".aws/config"));
+  std::string name = ProfileName(profile);
+  SOS_ASSIGN_OR_RETURN(boost::property_tree::ptree tree, ReadIni(file, "config file"));
+  // The config file names sections "profile NAME", except "default".
+  auto section = tree.get_child_optional(
+      boost::property_tree::ptree::path_type(name == "default" ? name : "profile " + name, '\0'));
+  if (!section) return Status::NotFound("profile '" + name + "' not found in " + file);
+  return AwsProfileConfig{Trim(section->get("endpoint_url", "")), Trim(section->get("region", "")),
+                          Trim(section->get("ca_bundle", ""))};
 }
 
 Result<Credentials> CredentialsFromPasswdFile(const std::string& path, const std::string& bucket) {

@@ -5,8 +5,11 @@
 //   section named by the profile argument, else AWS_PROFILE, else "default".
 // FromPasswdFile: s3fs's format, one "ACCESS:SECRET" or "BUCKET:ACCESS:SECRET"
 //   per line; refused when group or others may read it, as s3fs does.
-// LoadDefault tries environment, then profile. Pure functions over the file
-// system and environment; thread-safe.
+// LoadDefault tries environment, then profile.
+// AwsConfigProfile: the settings of a profile in the AWS config file
+//   (~/.aws/config or AWS_CONFIG_FILE; section "default" or "profile NAME")
+//   that S3 clients honour: endpoint_url, region, ca_bundle.
+// Pure functions over the file system and environment; thread-safe.
 #pragma once
 
 #include <string>
@@ -22,5 +25,14 @@ Result<Credentials> CredentialsFromProfile(const std::string& profile = "",
 Result<Credentials> CredentialsFromPasswdFile(const std::string& path,
                                               const std::string& bucket = "");
 Result<Credentials> LoadDefaultCredentials(const std::string& profile = "");
+
+struct AwsProfileConfig {
+  std::string endpoint_url;  // empty where unset
+  std::string region;
+  std::string ca_bundle;
+};
+// NotFound when there is no config file or no such profile in it.
+Result<AwsProfileConfig> AwsConfigProfile(const std::string& profile = "",
+                                          const std::string& path = "");
 
 }  // namespace sos

@@ -1,0 +1,402 @@
+// cp and sync: plans the transfers between two trees (tree.h), then runs
+// them --parallel at a time, each through the one upload, download or
+// server-side copy path (transfer.h, s3core/client/object_copy.h).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "ctl/commands.h"
+#include "ctl/exit_code.h"
+#include "ctl/mime_types.h"
+#include "ctl/progress_bar.h"
+#include "ctl/transfer.h"
+#include "ctl/tree.h"
+#include "s3core/client/multipart_writer.h"
+#include "s3core/client/object_copy.h"
+#include "s3core/client/parallel.h"
+#include "s3core/crypto.h"
+
+namespace sos::ctl {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One side of a cp or sync.
+struct End {
+  std::optional<S3Path> remote;  // else local
+  std::string local;
+  ObjectStore* store = nullptr;
+};
+
+std::string Display(const S3Path& p) {
+  return p.alias.empty() ? "s3://" + p.ToString() : p.ToString();
+}
+
+Result<End> ResolveEnd(Session& session, const std::string& text) {
+  End end;
+  SOS_ASSIGN_OR_RETURN(end.remote, session.ParseRemote(text));
+  if (end.remote) {
+    SOS_ASSIGN_OR_RETURN(end.store, session.Store(*end.remote));
+  } else {
+    end.local = text;
+  }
+  return end;
+}
+
+std::string BaseName(std::string_view path) {
+  while (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
+  return std::string(path.substr(path.rfind('/') + 1));
+}
+
+std::string JoinLocal(const std::string& dir, const std::string& rel) {
+  return dir.ends_with('/') ? dir + rel : dir + "/" + rel;
+}
+
+// One file to move: where from, where to.
+struct Job {
+  uint64_t size = 0;
+  std::string src_local, dst_local;
+  S3Path src_remote, dst_remote;
+  bool remove = false;  // sync --delete: remove the destination only
+};
+
+class Runner {
+ public:
+  Runner(Session& session, const End& src, const End& dst, const TransferFlags& flags)
+      : session_(session), src_(src), dst_(dst), flags_(flags) {}
+
+  Job Make(const std::string& src_name, const std::string& dst_name, uint64_t size) const {
+    Job job;
+    job.size = size;
+    if (src_.remote) {
+      job.src_remote = *src_.remote;
+      job.src_remote.key = src_name;
+    } else {
+      job.src_local = src_name;
+    }
+    if (dst_.remote) {
+      job.dst_remote = *dst_.remote;
+      job.dst_remote.key = dst_name;
+    } else {
+      job.dst_local = dst_name;
+    }
+    return job;
+  }
+
+  // Runs every job; reports each; returns the first failure after all ran.
+  Status Run(const std::vector<Job>& jobs) {
+    uint64_t total = 0;
+    for (const Job& j : jobs) total += j.remove ? 0 : j.size;
+    ProgressBar bar(std::to_string(jobs.size()) + (jobs.size() == 1 ? " file" : " files"), total,
+                    session_.ShowProgress() && !flags_.dry_run && !jobs.empty());
+    std::mutex mu;  // guards bar, first_failure, counters and the output
+    Status first_failure;
+    uint64_t done_files = 0, failed = 0;
+    auto start = std::chrono::steady_clock::now();
+    ParallelFor(jobs.size(), std::max(1, flags_.parallel), [&](size_t i) {
+      const Job& job = jobs[i];
+      Status s = flags_.dry_run ? Status::Ok() : RunOne(job, jobs.size() == 1 ? &bar : nullptr);
+      std::lock_guard lock(mu);
+      nlohmann::json event = {{"op", Verb(job)}, {"size", job.size}};
+      if (!job.remove) event["src"] = Source(job);
+      event["dst"] = Destination(job);
+      if (flags_.dry_run) event["dry_run"] = true;
+      std::string line = std::string(flags_.dry_run ? "(dryrun) " : "") + Verb(job) + ": " +
+                         (job.remove ? Destination(job) : Source(job) + " -> " + Destination(job));
+      if (s.ok()) {
+        ++done_files;
+        if (jobs.size() > 1) bar.Add(job.remove ? 0 : job.size);
+        session_.out().Event(event, line);
+      } else {
+        ++failed;
+        if (first_failure.ok()) first_failure = s;
+        event["error"] = ErrorJson(s)["error"];
+        session_.out().Warn(line + " failed: " + ErrorText(s));
+        if (session_.out().json()) session_.out().Event(event, line);
+      }
+    });
+    bar.Finish();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    nlohmann::json summary = {{"summary",
+                               {{"files", done_files},
+                                {"failed", failed},
+                                {"bytes", total},
+                                {"seconds", seconds},
+                                {"dry_run", flags_.dry_run}}}};
+    if (session_.out().json()) {
+      session_.out().Event(summary, "");
+    } else if (!jobs.empty()) {
+      session_.out().Note(std::to_string(done_files) + " of " + std::to_string(jobs.size()) +
+                          " done (" + FormatSize(total) + ")" +
+                          (failed ? ", " + std::to_string(failed) + " failed" : ""));
+    }
+    return first_failure;
+  }
+
+ private:
+  std::string Verb(const Job& job) const {
+    if (job.remove) return "delete";
+    if (src_.remote && dst_.remote) return "copy";
+    return src_.remote ? "download" : "upload";
+  }
+  std::string Source(const Job& job) const {
+    return src_.remote ? Display(job.src_remote) : job.src_local;
+  }
+  std::string Destination(const Job& job) const {
+    return dst_.remote ? Display(job.dst_remote) : job.dst_local;
+  }
+
+  Status RunOne(const Job& job, ProgressBar* bar) {
+    if (job.remove) {
+      if (dst_.remote) return dst_.store->Delete(job.dst_remote.bucket, job.dst_remote.key);
+      if (::unlink(job.dst_local.c_str()) != 0 && errno != ENOENT) {
+        return StatusFromErrno(errno, "cannot remove " + job.dst_local);
+      }
+      return Status::Ok();
+    }
+    if (src_.remote && dst_.remote) {
+      CopyRequest copy;
+      copy.src_bucket = job.src_remote.bucket;
+      copy.src_key = job.src_remote.key;
+      copy.dst_bucket = job.dst_remote.bucket;
+      copy.dst_key = job.dst_remote.key;
+      SOS_ASSIGN_OR_RETURN(copy.options, ApplyHeaderFlags(flags_.headers, {}));
+      copy.replace_metadata = HasHeaderFlags();
+      copy.options.canned_acl = flags_.canned_acl;
+      return CopyObjectAnySize(*dst_.store, copy, job.size).status();
+    }
+    if (dst_.remote) {
+      WriteOptions base;
+      base.content_type = ContentTypeFor(job.src_local);
+      SOS_ASSIGN_OR_RETURN(WriteOptions options, ApplyHeaderFlags(flags_.headers, base));
+      options.canned_acl = flags_.canned_acl;
+      struct stat st {};
+      // s3fs's x-amz-meta-mtime: a mount of the bucket shows the file's own time.
+      if (::stat(job.src_local.c_str(), &st) == 0 && !options.user_meta.contains("mtime")) {
+        options.user_meta["mtime"] = std::to_string(st.st_mtim.tv_sec);
+      }
+      return UploadFile(*dst_.store, job.src_local, job.dst_remote, options, bar).status();
+    }
+    std::error_code ec;
+    fs::path parent = fs::path(job.dst_local).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    if (ec) return StatusFromErrno(ec.value(), "cannot create " + parent.string());
+    SOS_ASSIGN_OR_RETURN(GetResult got,
+                         DownloadToFile(*src_.store, job.src_remote, job.dst_local, bar));
+    // The object's LastModified becomes the file's mtime, so a later sync sees it as current.
+    auto since_epoch = got.meta.last_modified.time_since_epoch();
+    auto secs = std::chrono::floor<std::chrono::seconds>(since_epoch);
+    struct timespec times[2];
+    times[0].tv_sec = times[1].tv_sec = secs.count();
+    times[0].tv_nsec = times[1].tv_nsec =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - secs).count();
+    if (::utimensat(AT_FDCWD, job.dst_local.c_str(), times, 0) != 0) {
+      return StatusFromErrno(errno, "cannot set the time of " + job.dst_local);
+    }
+    return Status::Ok();
+  }
+
+  bool HasHeaderFlags() const {
+    const HeaderFlags& h = flags_.headers;
+    return h.content_type || h.cache_control || h.content_disposition || h.content_encoding ||
+           h.content_language || h.expires || !h.meta.empty();
+  }
+
+  Session& session_;
+  const End& src_;
+  const End& dst_;
+  const TransferFlags& flags_;
+};
+
+Status CheckEnds(const End& src, const End& dst, const TransferFlags& flags) {
+  if (!src.remote && !dst.remote) {
+    return UsageError("one side must be remote: s3://BUCKET[/KEY] or ALIAS/BUCKET[/KEY]");
+  }
+  if (src.remote && dst.remote && src.remote->alias != dst.remote->alias) {
+    return UsageError(
+        "a server-side copy needs both sides on one endpoint; copy through a local directory");
+  }
+  if (flags.parallel < 1 || flags.parallel > 256) return UsageError("--parallel is 1 to 256");
+  if (!flags.canned_acl.empty() && !dst.remote) return UsageError("--acl needs a remote DST");
+  return Status::Ok();
+}
+
+// The entries of one side's tree that the filters allow.
+Result<std::vector<TreeEntry>> ListTree(Session& session, const End& end,
+                                        const TransferFlags& flags, bool local_names,
+                                        bool must_exist) {
+  std::vector<TreeEntry> entries;
+  if (end.remote) {
+    SOS_ASSIGN_OR_RETURN(RemoteTree tree, ListRemoteTree(*end.store, end.remote->bucket,
+                                                         AsPrefix(end.remote->key), local_names));
+    for (const std::string& key : tree.unsafe) {
+      session.out().Warn("skipping s3://" + end.remote->bucket + "/" + key +
+                         ": not a safe local file name");
+    }
+    entries = std::move(tree.objects);
+  } else {
+    std::error_code ec;
+    if (!fs::is_directory(end.local, ec)) {
+      if (must_exist) return UsageError(end.local + " is not a directory");
+      return entries;
+    }
+    SOS_ASSIGN_OR_RETURN(LocalTree tree, ListLocalTree(end.local, flags.follow_symlinks));
+    for (const std::string& why : tree.skipped) session.out().Warn("skipping " + why);
+    entries = std::move(tree.files);
+  }
+  const TreeFilters filters{flags.filters};
+  std::erase_if(entries, [&](const TreeEntry& e) { return !filters.Allows(e.rel); });
+  return entries;
+}
+
+std::string SrcName(const End& src, const std::string& rel) {
+  return src.remote ? AsPrefix(src.remote->key) + rel : JoinLocal(src.local, rel);
+}
+std::string DstName(const End& dst, const std::string& rel) {
+  return dst.remote ? AsPrefix(dst.remote->key) + rel : JoinLocal(dst.local, rel);
+}
+
+// The ETag S3 gives a file uploaded by sosctl: the MD5, or for a multipart
+// upload the MD5 of the parts' MD5s and "-N" (parts sized as the one
+// multipart writer sizes them).
+Result<std::string> LocalEtag(const std::string& file, uint64_t size) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return StatusFromErrno(errno, "cannot open " + file);
+  const bool multipart = size > kMinPartSize;
+  const uint64_t part_size = multipart ? PartSizeFor(size, kMinPartSize, uint64_t{1} << 20) : size;
+  std::string part_md5s, buf(1 << 20, '\0');
+  Digest part(DigestAlgorithm::kMd5);
+  uint64_t in_part = 0;
+  int parts = 0;
+  Status status;
+  while (true) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), part_size - in_part));
+    ssize_t n = ::read(fd, buf.data(), want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) status = StatusFromErrno(errno, "cannot read " + file);
+    if (n <= 0) break;
+    part.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+    in_part += static_cast<uint64_t>(n);
+    if (in_part == part_size) {
+      part_md5s += part.Finish();
+      part = Digest(DigestAlgorithm::kMd5);
+      ++parts;
+      in_part = 0;
+    }
+  }
+  if (in_part > 0 || parts == 0) {
+    part_md5s += part.Finish();
+    ++parts;
+  }
+  ::close(fd);
+  SOS_RETURN_IF_ERROR(status);
+  if (!multipart) return "\"" + HexEncode(part_md5s.substr(0, 16)) + "\"";
+  return "\"" + HexEncode(Md5(part_md5s)) + "-" + std::to_string(parts) + "\"";
+}
+
+bool SameContent(const End& src, const TreeEntry& s, const TreeEntry& d,
+                 const std::string& src_name, const std::string& dst_name) {
+  if (src.remote && !d.etag.empty()) return s.etag == d.etag;  // S3 to S3
+  const std::string& etag = src.remote ? s.etag : d.etag;
+  auto local = LocalEtag(src.remote ? dst_name : src_name, s.size);
+  return local.ok() && *local == etag;
+}
+
+}  // namespace
+
+Status Copy(Session& session, const CopyArgs& args) {
+  SOS_ASSIGN_OR_RETURN(End src, ResolveEnd(session, args.src));
+  if (args.dst == "-" && src.remote && !args.recursive) return Cat(session, args.src);
+  SOS_ASSIGN_OR_RETURN(End dst, ResolveEnd(session, args.dst));
+  SOS_RETURN_IF_ERROR(CheckEnds(src, dst, args.flags));
+  Runner runner(session, src, dst, args.flags);
+  std::vector<Job> jobs;
+  if (args.recursive) {
+    SOS_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries,
+                         ListTree(session, src, args.flags, !dst.remote, /*must_exist=*/true));
+    for (const TreeEntry& e : entries) {
+      jobs.push_back(runner.Make(SrcName(src, e.rel), DstName(dst, e.rel), e.size));
+    }
+    return runner.Run(jobs);
+  }
+  // One file or object.
+  uint64_t size = 0;
+  std::string name;
+  if (src.remote) {
+    if (src.remote->key.empty() || src.remote->key.ends_with('/')) {
+      return UsageError(Display(*src.remote) + " is a prefix: use -r to copy what is under it");
+    }
+    SOS_ASSIGN_OR_RETURN(ObjectMeta meta, src.store->Head(src.remote->bucket, src.remote->key));
+    size = meta.size;
+    name = BaseName(src.remote->key);
+  } else {
+    struct stat st {};
+    if (::stat(src.local.c_str(), &st) != 0)
+      return StatusFromErrno(errno, "cannot stat " + src.local);
+    if (S_ISDIR(st.st_mode)) return UsageError(src.local + " is a directory: use -r");
+    if (!S_ISREG(st.st_mode)) return UsageError(src.local + " is not a regular file");
+    size = static_cast<uint64_t>(st.st_size);
+    name = BaseName(src.local);
+  }
+  std::string dst_name;
+  if (dst.remote) {
+    dst_name = dst.remote->key.empty() || dst.remote->key.ends_with('/') ? dst.remote->key + name
+                                                                         : dst.remote->key;
+  } else {
+    std::error_code ec;
+    bool into_dir = dst.local.ends_with('/') || fs::is_directory(dst.local, ec);
+    dst_name = into_dir ? JoinLocal(dst.local, name) : dst.local;
+  }
+  jobs.push_back(runner.Make(src.remote ? src.remote->key : src.local, dst_name, size));
+  return runner.Run(jobs);
+}
+
+Status Sync(Session& session, const SyncArgs& args) {
+  SOS_ASSIGN_OR_RETURN(End src, ResolveEnd(session, args.src));
+  SOS_ASSIGN_OR_RETURN(End dst, ResolveEnd(session, args.dst));
+  SOS_RETURN_IF_ERROR(CheckEnds(src, dst, args.flags));
+  SOS_ASSIGN_OR_RETURN(std::vector<TreeEntry> src_entries,
+                       ListTree(session, src, args.flags, !dst.remote, /*must_exist=*/true));
+  SOS_ASSIGN_OR_RETURN(std::vector<TreeEntry> dst_entries,
+                       ListTree(session, dst, args.flags, !dst.remote, /*must_exist=*/false));
+  std::map<std::string, const TreeEntry*> at_dst;
+  for (const TreeEntry& e : dst_entries) at_dst[e.rel] = &e;
+  Runner runner(session, src, dst, args.flags);
+  std::vector<Job> jobs;
+  for (const TreeEntry& s : src_entries) {
+    std::string src_name = SrcName(src, s.rel), dst_name = DstName(dst, s.rel);
+    auto it = at_dst.find(s.rel);
+    bool transfer = it == at_dst.end() || it->second->size != s.size;
+    if (!transfer) {
+      const TreeEntry& d = *it->second;
+      if (args.checksum) {
+        transfer = !SameContent(src, s, d, src_name, dst_name);
+      } else {
+        // A newer source (S3's LastModified has whole seconds).
+        transfer = std::chrono::floor<std::chrono::seconds>(s.mtime) >
+                   std::chrono::floor<std::chrono::seconds>(d.mtime);
+      }
+    }
+    if (transfer) jobs.push_back(runner.Make(src_name, dst_name, s.size));
+  }
+  if (args.delete_extra) {
+    std::set<std::string> in_src;
+    for (const TreeEntry& s : src_entries) in_src.insert(s.rel);
+    for (const TreeEntry& d : dst_entries) {
+      if (in_src.contains(d.rel)) continue;
+      Job job = runner.Make("", DstName(dst, d.rel), d.size);
+      job.remove = true;
+      jobs.push_back(std::move(job));
+    }
+  }
+  return runner.Run(jobs);
+}
+
+}  // namespace sos::ctl
