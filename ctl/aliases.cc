@@ -36,7 +36,12 @@ Result<AliasMap> LoadAliases(const std::string& path) {
   AliasMap aliases;
   if (path.empty()) return aliases;
   std::ifstream in(path);
-  if (!in) return aliases;
+  if (!in) {
+    // Only a file that is not there means "no alias"; an unreadable one must
+    // not be taken for empty (a later save would erase it).
+    if (errno == ENOENT) return aliases;
+    return StatusFromErrno(errno, "cannot read alias file " + path);
+  }
   try {
     nlohmann::json doc = nlohmann::json::parse(in);
     for (const auto& [name, entry] : doc.at("aliases").items()) {
@@ -59,14 +64,21 @@ Status SaveAliases(const std::string& path, const AliasMap& aliases) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return StatusFromErrno(errno, "cannot create " + dir);
   }
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return UsageError(dir + " is not a directory");
+  }
+  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+    return StatusFromErrno(errno, "cannot make " + dir + " private");
+  }
   nlohmann::json doc = {{"aliases", nlohmann::json::object()}};
   for (const auto& [name, alias] : aliases) {
     doc["aliases"][name] = {{"url", alias.url}, {"profile", alias.profile}};
   }
   std::string text = doc.dump(2) + "\n";
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return StatusFromErrno(errno, "cannot create " + tmp);
+  std::string tmp = path + ".XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);  // a new file, 0600, never through a link
+  if (fd < 0) return StatusFromErrno(errno, "cannot create a file in " + dir);
   bool written = ::fchmod(fd, 0600) == 0 &&
                  ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
                  ::fsync(fd) == 0;

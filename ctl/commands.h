@@ -69,7 +69,7 @@ Status Remove(Session& session, const RemoveArgs& args);
 // Options shared by cp and sync.
 struct TransferFlags {
   std::vector<std::pair<bool, std::string>> filters;  // (--include?, glob) in command-line order
-  int parallel = 8;                                   // files in flight at once
+  int parallel = 16;                                  // files in flight at once
   bool follow_symlinks = true;
   bool dry_run = false;
   std::string canned_acl;
@@ -99,6 +99,11 @@ Status Sync(Session& session, const SyncArgs& args);
 Status Stat(Session& session, const std::string& path);
 Status Cat(Session& session, const std::string& path);
 Status DiskUsage(Session& session, const std::string& path);
+
+// cors get BUCKET, cors set BUCKET FILE (the aws CLI's JSON, or S3's XML), cors rm BUCKET
+Status CorsGet(Session& session, const std::string& bucket);
+Status CorsSet(Session& session, const std::string& bucket, const std::string& file);
+Status CorsRemove(Session& session, const std::string& bucket);
 
 // alias set NAME URL [--profile P], alias ls, alias rm NAME
 Status AliasSet(Session& session, const std::string& name, const std::string& url,

@@ -11,8 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "ctl/acl_spec.h"
 #include "ctl/commands.h"
 #include "ctl/exit_code.h"
+#include "ctl/local_target.h"
 #include "ctl/mime_types.h"
 #include "ctl/progress_bar.h"
 #include "ctl/transfer.h"
@@ -49,6 +51,23 @@ Result<End> ResolveEnd(Session& session, const std::string& text) {
   return end;
 }
 
+// Names for a terminal: a hostile key's control bytes are shown as \xNN,
+// never sent to the terminal (JSON output escapes them itself).
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char* kHex = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string BaseName(std::string_view path) {
   while (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
   return std::string(path.substr(path.rfind('/') + 1));
@@ -58,10 +77,13 @@ std::string JoinLocal(const std::string& dir, const std::string& rel) {
   return dir.ends_with('/') ? dir + rel : dir + "/" + rel;
 }
 
-// One file to move: where from, where to.
+// One file to move: where from, where to. A local destination is either a
+// path the user named (one file) or a relative name below the target
+// directory (trees), written through LocalTarget.
 struct Job {
   uint64_t size = 0;
   std::string src_local, dst_local;
+  std::string dst_rel;  // set: dst_local is that name below the target directory
   S3Path src_remote, dst_remote;
   bool remove = false;  // sync --delete: remove the destination only
 };
@@ -70,6 +92,16 @@ class Runner {
  public:
   Runner(Session& session, const End& src, const End& dst, const TransferFlags& flags)
       : session_(session), src_(src), dst_(dst), flags_(flags) {}
+
+  // A file of a tree: `rel` below both roots.
+  Job MakeInTree(const std::string& src_name, const std::string& rel, uint64_t size) const {
+    Job job = Make(src_name, DstName(rel), size);
+    if (!dst_.remote) job.dst_rel = rel;
+    return job;
+  }
+  std::string DstName(const std::string& rel) const {
+    return dst_.remote ? AsPrefix(dst_.remote->key) + rel : JoinLocal(dst_.local, rel);
+  }
 
   Job Make(const std::string& src_name, const std::string& dst_name, uint64_t size) const {
     Job job;
@@ -107,8 +139,9 @@ class Runner {
       if (!job.remove) event["src"] = Source(job);
       event["dst"] = Destination(job);
       if (flags_.dry_run) event["dry_run"] = true;
-      std::string line = std::string(flags_.dry_run ? "(dryrun) " : "") + Verb(job) + ": " +
-                         (job.remove ? Destination(job) : Source(job) + " -> " + Destination(job));
+      std::string line =
+          Printable(std::string(flags_.dry_run ? "(dryrun) " : "") + Verb(job) + ": " +
+                    (job.remove ? Destination(job) : Source(job) + " -> " + Destination(job)));
       if (s.ok()) {
         ++done_files;
         if (jobs.size() > 1) bar.Add(job.remove ? 0 : job.size);
@@ -117,7 +150,7 @@ class Runner {
         ++failed;
         if (first_failure.ok()) first_failure = s;
         event["error"] = ErrorJson(s)["error"];
-        session_.out().Warn(line + " failed: " + ErrorText(s));
+        session_.out().Warn(line + " failed: " + Printable(ErrorText(s)));
         if (session_.out().json()) session_.out().Event(event, line);
       }
     });
@@ -156,10 +189,7 @@ class Runner {
   Status RunOne(const Job& job, ProgressBar* bar) {
     if (job.remove) {
       if (dst_.remote) return dst_.store->Delete(job.dst_remote.bucket, job.dst_remote.key);
-      if (::unlink(job.dst_local.c_str()) != 0 && errno != ENOENT) {
-        return StatusFromErrno(errno, "cannot remove " + job.dst_local);
-      }
-      return Status::Ok();
+      return LocalTarget(dst_.local).Remove(job.dst_rel);
     }
     if (src_.remote && dst_.remote) {
       CopyRequest copy;
@@ -184,6 +214,10 @@ class Runner {
       }
       return UploadFile(*dst_.store, job.src_local, job.dst_remote, options, bar).status();
     }
+    if (!job.dst_rel.empty()) {
+      return LocalTarget(dst_.local).Download(*src_.store, job.src_remote, job.dst_rel, bar);
+    }
+    // One file to the path the user named.
     std::error_code ec;
     fs::path parent = fs::path(job.dst_local).parent_path();
     if (!parent.empty()) fs::create_directories(parent, ec);
@@ -215,7 +249,7 @@ class Runner {
   const TransferFlags& flags_;
 };
 
-Status CheckEnds(const End& src, const End& dst, const TransferFlags& flags) {
+Status CheckEnds(Session& session, const End& src, const End& dst, const TransferFlags& flags) {
   if (!src.remote && !dst.remote) {
     return UsageError("one side must be remote: s3://BUCKET[/KEY] or ALIAS/BUCKET[/KEY]");
   }
@@ -224,64 +258,75 @@ Status CheckEnds(const End& src, const End& dst, const TransferFlags& flags) {
         "a server-side copy needs both sides on one endpoint; copy through a local directory");
   }
   if (flags.parallel < 1 || flags.parallel > 256) return UsageError("--parallel is 1 to 256");
-  if (!flags.canned_acl.empty() && !dst.remote) return UsageError("--acl needs a remote DST");
+  if (!flags.canned_acl.empty()) {
+    if (!dst.remote) return UsageError("--acl needs a remote DST");
+    SOS_RETURN_IF_ERROR(CheckCannedAcl(flags.canned_acl, session.out()));
+  }
   return Status::Ok();
 }
 
-// The entries of one side's tree that the filters allow.
-Result<std::vector<TreeEntry>> ListTree(Session& session, const End& end,
-                                        const TransferFlags& flags, bool local_names,
-                                        bool must_exist) {
+// The entries of one side's tree that the filters allow. A local destination
+// is listed without following links: sync --delete then removes only files
+// that really are below it.
+struct Listing {
   std::vector<TreeEntry> entries;
+  bool complete = true;
+};
+
+Result<Listing> ListTree(Session& session, const End& end, const TransferFlags& flags,
+                         bool local_names, bool is_destination) {
+  Listing listing;
   if (end.remote) {
     SOS_ASSIGN_OR_RETURN(RemoteTree tree, ListRemoteTree(*end.store, end.remote->bucket,
                                                          AsPrefix(end.remote->key), local_names));
     for (const std::string& key : tree.unsafe) {
-      session.out().Warn("skipping s3://" + end.remote->bucket + "/" + key +
+      session.out().Warn("skipping " + Printable("s3://" + end.remote->bucket + "/" + key) +
                          ": not a safe local file name");
     }
-    entries = std::move(tree.objects);
+    listing.entries = std::move(tree.objects);
   } else {
     std::error_code ec;
     if (!fs::is_directory(end.local, ec)) {
-      if (must_exist) return UsageError(end.local + " is not a directory");
-      return entries;
+      if (!is_destination) return UsageError(end.local + " is not a directory");
+      return listing;
     }
-    SOS_ASSIGN_OR_RETURN(LocalTree tree, ListLocalTree(end.local, flags.follow_symlinks));
-    for (const std::string& why : tree.skipped) session.out().Warn("skipping " + why);
-    entries = std::move(tree.files);
+    SOS_ASSIGN_OR_RETURN(LocalTree tree,
+                         ListLocalTree(end.local, flags.follow_symlinks && !is_destination));
+    if (!is_destination) {
+      for (const std::string& why : tree.skipped) session.out().Warn("skipping " + Printable(why));
+    }
+    listing.entries = std::move(tree.files);
+    listing.complete = tree.complete;
   }
   const TreeFilters filters{flags.filters};
-  std::erase_if(entries, [&](const TreeEntry& e) { return !filters.Allows(e.rel); });
-  return entries;
+  std::erase_if(listing.entries, [&](const TreeEntry& e) { return !filters.Allows(e.rel); });
+  return listing;
 }
 
 std::string SrcName(const End& src, const std::string& rel) {
   return src.remote ? AsPrefix(src.remote->key) + rel : JoinLocal(src.local, rel);
 }
-std::string DstName(const End& dst, const std::string& rel) {
-  return dst.remote ? AsPrefix(dst.remote->key) + rel : JoinLocal(dst.local, rel);
-}
 
-// The ETag S3 gives a file uploaded by sosctl: the MD5, or for a multipart
-// upload the MD5 of the parts' MD5s and "-N" (parts sized as the one
-// multipart writer sizes them).
-Result<std::string> LocalEtag(const std::string& file, uint64_t size) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return StatusFromErrno(errno, "cannot open " + file);
-  const bool multipart = size > kMinPartSize;
-  const uint64_t part_size = multipart ? PartSizeFor(size, kMinPartSize, uint64_t{1} << 20) : size;
+// The S3 ETag of a local file uploaded in parts of `part_size` (0: one PUT):
+// the MD5, or the MD5 of the parts' MD5s and "-N".
+Result<std::string> LocalEtag(const std::string& file, uint64_t part_size) {
+  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return StatusFromErrno(errno, "cannot open " + file);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return StatusFromErrno(errno, "cannot stat " + file);
+  const auto size = static_cast<uint64_t>(st.st_size);  // as it is now, not as listed
+  const bool multipart = part_size > 0;
+  if (!multipart) part_size = std::max<uint64_t>(size, 1);
   std::string part_md5s, buf(1 << 20, '\0');
   Digest part(DigestAlgorithm::kMd5);
   uint64_t in_part = 0;
   int parts = 0;
-  Status status;
   while (true) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), part_size - in_part));
-    ssize_t n = ::read(fd, buf.data(), want);
+    ssize_t n = ::read(fd.get(), buf.data(), want);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) status = StatusFromErrno(errno, "cannot read " + file);
-    if (n <= 0) break;
+    if (n < 0) return StatusFromErrno(errno, "cannot read " + file);
+    if (n == 0) break;
     part.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
     in_part += static_cast<uint64_t>(n);
     if (in_part == part_size) {
@@ -295,18 +340,59 @@ Result<std::string> LocalEtag(const std::string& file, uint64_t size) {
     part_md5s += part.Finish();
     ++parts;
   }
-  ::close(fd);
-  SOS_RETURN_IF_ERROR(status);
-  if (!multipart) return "\"" + HexEncode(part_md5s.substr(0, 16)) + "\"";
+  if (!multipart) return "\"" + HexEncode(part_md5s) + "\"";
   return "\"" + HexEncode(Md5(part_md5s)) + "-" + std::to_string(parts) + "\"";
 }
 
-bool SameContent(const End& src, const TreeEntry& s, const TreeEntry& d,
-                 const std::string& src_name, const std::string& dst_name) {
-  if (src.remote && !d.etag.empty()) return s.etag == d.etag;  // S3 to S3
-  const std::string& etag = src.remote ? s.etag : d.etag;
-  auto local = LocalEtag(src.remote ? dst_name : src_name, s.size);
-  return local.ok() && *local == etag;
+// The part count of a multipart ETag ("...-N"), or 0 for a plain MD5.
+int EtagParts(const std::string& etag) {
+  size_t dash = etag.rfind('-');
+  if (dash == std::string::npos) return 0;
+  int n = std::atoi(etag.c_str() + dash + 1);
+  return n > 0 ? n : 0;
+}
+
+// Whether a local file holds what an object holds, by its ETag: nullopt when
+// the ETag cannot tell (a multipart layout no known part size reproduces).
+// Part sizes tried: sosctl's and sosfs's rule, and what the aws CLI (8 MiB),
+// rclone (5 MiB), s3cmd (15 MiB) and others (16 MiB) use, and the even split.
+std::optional<bool> LocalMatchesEtag(const std::string& file, uint64_t size,
+                                     const std::string& etag) {
+  const int parts = EtagParts(etag);
+  if (parts == 0) {
+    auto local = LocalEtag(file, 0);
+    return local.ok() && *local == etag;
+  }
+  std::vector<uint64_t> candidates = {PartSizeFor(size, kMinPartSize, uint64_t{1} << 20),
+                                      uint64_t{8} << 20, uint64_t{5} << 20, uint64_t{15} << 20,
+                                      uint64_t{16} << 20};
+  const uint64_t even = (size + static_cast<uint64_t>(parts) - 1) / static_cast<uint64_t>(parts);
+  candidates.push_back((even + (uint64_t{1} << 20) - 1) & ~((uint64_t{1} << 20) - 1));
+  candidates.push_back(even);
+  std::set<uint64_t> tried;
+  for (uint64_t p : candidates) {
+    if (p == 0 || static_cast<int>(PartCountFor(size, p)) != parts || !tried.insert(p).second) {
+      continue;
+    }
+    auto local = LocalEtag(file, p);
+    if (local.ok() && *local == etag) return true;
+  }
+  if (tried.empty()) return std::nullopt;
+  return false;
+}
+
+// --checksum: same content? nullopt when it cannot be told from ETags.
+std::optional<bool> SameContent(const End& src, const End& dst, const TreeEntry& s,
+                                const TreeEntry& d, const std::string& src_name,
+                                const std::string& dst_name) {
+  if (src.remote && dst.remote) {
+    if (s.etag == d.etag) return true;
+    // Plain MD5s differ: different bytes. A multipart ETag depends on the part layout.
+    if (EtagParts(s.etag) == 0 && EtagParts(d.etag) == 0) return false;
+    return std::nullopt;
+  }
+  return src.remote ? LocalMatchesEtag(dst_name, d.size, s.etag)
+                    : LocalMatchesEtag(src_name, s.size, d.etag);
 }
 
 }  // namespace
@@ -315,15 +401,16 @@ Status Copy(Session& session, const CopyArgs& args) {
   SOS_ASSIGN_OR_RETURN(End src, ResolveEnd(session, args.src));
   if (args.dst == "-" && src.remote && !args.recursive) return Cat(session, args.src);
   SOS_ASSIGN_OR_RETURN(End dst, ResolveEnd(session, args.dst));
-  SOS_RETURN_IF_ERROR(CheckEnds(src, dst, args.flags));
+  SOS_RETURN_IF_ERROR(CheckEnds(session, src, dst, args.flags));
   Runner runner(session, src, dst, args.flags);
   std::vector<Job> jobs;
   if (args.recursive) {
-    SOS_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries,
-                         ListTree(session, src, args.flags, !dst.remote, /*must_exist=*/true));
-    for (const TreeEntry& e : entries) {
-      jobs.push_back(runner.Make(SrcName(src, e.rel), DstName(dst, e.rel), e.size));
+    SOS_ASSIGN_OR_RETURN(Listing listing, ListTree(session, src, args.flags, !dst.remote,
+                                                   /*is_destination=*/false));
+    for (const TreeEntry& e : listing.entries) {
+      jobs.push_back(runner.MakeInTree(SrcName(src, e.rel), e.rel, e.size));
     }
+    if (jobs.empty()) session.out().Note("nothing to copy under " + Printable(args.src));
     return runner.Run(jobs);
   }
   // One file or object.
@@ -338,8 +425,9 @@ Status Copy(Session& session, const CopyArgs& args) {
     name = BaseName(src.remote->key);
   } else {
     struct stat st {};
-    if (::stat(src.local.c_str(), &st) != 0)
+    if (::stat(src.local.c_str(), &st) != 0) {
       return StatusFromErrno(errno, "cannot stat " + src.local);
+    }
     if (S_ISDIR(st.st_mode)) return UsageError(src.local + " is a directory: use -r");
     if (!S_ISREG(st.st_mode)) return UsageError(src.local + " is not a regular file");
     size = static_cast<uint64_t>(st.st_size);
@@ -361,42 +449,49 @@ Status Copy(Session& session, const CopyArgs& args) {
 Status Sync(Session& session, const SyncArgs& args) {
   SOS_ASSIGN_OR_RETURN(End src, ResolveEnd(session, args.src));
   SOS_ASSIGN_OR_RETURN(End dst, ResolveEnd(session, args.dst));
-  SOS_RETURN_IF_ERROR(CheckEnds(src, dst, args.flags));
-  SOS_ASSIGN_OR_RETURN(std::vector<TreeEntry> src_entries,
-                       ListTree(session, src, args.flags, !dst.remote, /*must_exist=*/true));
-  SOS_ASSIGN_OR_RETURN(std::vector<TreeEntry> dst_entries,
-                       ListTree(session, dst, args.flags, !dst.remote, /*must_exist=*/false));
+  SOS_RETURN_IF_ERROR(CheckEnds(session, src, dst, args.flags));
+  SOS_ASSIGN_OR_RETURN(Listing from, ListTree(session, src, args.flags, !dst.remote,
+                                              /*is_destination=*/false));
+  SOS_ASSIGN_OR_RETURN(Listing to, ListTree(session, dst, args.flags, !dst.remote,
+                                            /*is_destination=*/true));
   std::map<std::string, const TreeEntry*> at_dst;
-  for (const TreeEntry& e : dst_entries) at_dst[e.rel] = &e;
+  for (const TreeEntry& e : to.entries) at_dst[e.rel] = &e;
   Runner runner(session, src, dst, args.flags);
   std::vector<Job> jobs;
-  for (const TreeEntry& s : src_entries) {
-    std::string src_name = SrcName(src, s.rel), dst_name = DstName(dst, s.rel);
+  for (const TreeEntry& s : from.entries) {
+    const std::string src_name = SrcName(src, s.rel);
     auto it = at_dst.find(s.rel);
     bool transfer = it == at_dst.end() || it->second->size != s.size;
     if (!transfer) {
       const TreeEntry& d = *it->second;
-      if (args.checksum) {
-        transfer = !SameContent(src, s, d, src_name, dst_name);
-      } else {
-        // A newer source (S3's LastModified has whole seconds).
-        transfer = std::chrono::floor<std::chrono::seconds>(s.mtime) >
-                   std::chrono::floor<std::chrono::seconds>(d.mtime);
-      }
+      std::optional<bool> same;
+      if (args.checksum) same = SameContent(src, dst, s, d, src_name, runner.DstName(s.rel));
+      // Without --checksum, or when ETags cannot tell: a newer source is copied
+      // (S3's LastModified has whole seconds).
+      transfer = same ? !*same
+                      : std::chrono::floor<std::chrono::seconds>(s.mtime) >
+                            std::chrono::floor<std::chrono::seconds>(d.mtime);
     }
-    if (transfer) jobs.push_back(runner.Make(src_name, dst_name, s.size));
+    if (transfer) jobs.push_back(runner.MakeInTree(src_name, s.rel, s.size));
   }
-  if (args.delete_extra) {
+  Status refused;
+  if (args.delete_extra && !from.complete) {
+    // As rsync: what could not be read may still exist; deleting its copy would lose it.
+    refused = Status::IOError("not deleting anything: part of " + args.src +
+                              " could not be read (see the warnings)");
+    session.out().Warn(refused.message());
+  } else if (args.delete_extra) {
     std::set<std::string> in_src;
-    for (const TreeEntry& s : src_entries) in_src.insert(s.rel);
-    for (const TreeEntry& d : dst_entries) {
+    for (const TreeEntry& s : from.entries) in_src.insert(s.rel);
+    for (const TreeEntry& d : to.entries) {
       if (in_src.contains(d.rel)) continue;
-      Job job = runner.Make("", DstName(dst, d.rel), d.size);
+      Job job = runner.MakeInTree("", d.rel, d.size);
       job.remove = true;
       jobs.push_back(std::move(job));
     }
   }
-  return runner.Run(jobs);
+  SOS_RETURN_IF_ERROR(runner.Run(jobs));
+  return refused;
 }
 
 }  // namespace sos::ctl

@@ -24,7 +24,7 @@ std::string ExitCodeHelp() {
          "  0  ok\n"
          "  1  the operation failed (the S3 error code and message are printed)\n"
          "  2  usage error\n"
-         "  3  not found (NoSuchBucket, NoSuchKey, NoSuchOrganisation)\n"
+         "  3  not found (NoSuchBucket, NoSuchKey, NoSuchOrganisation, NoSuchAlias)\n"
          "  4  access denied (AccessDenied, unknown key, bad signature)\n";
 }
 

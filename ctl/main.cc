@@ -47,7 +47,7 @@ void AddTransferFlags(CLI::App* cmd, TransferFlags& f) {
   cmd->add_option("--exclude", "leave out paths matching GLOB (repeatable; '*' crosses '/')")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--parallel", f.parallel, "files in flight at once (default 8)");
+  cmd->add_option("--parallel", f.parallel, "files in flight at once (default 16)");
   cmd->add_flag("--no-follow-symlinks{false}", f.follow_symlinks,
                 "skip symbolic links instead of copying what they point to");
   cmd->add_flag("--dry-run", f.dry_run, "print what would be done, do nothing");
@@ -184,6 +184,23 @@ int main(int argc, char** argv) {
   du_cmd->add_option("path", inspect_path, "BUCKET[/PREFIX]")->required();
   du_cmd->callback([&] { run = [&](Session& s) { return DiskUsage(s, inspect_path); }; });
 
+  auto* cors_cmd = app.add_subcommand("cors", "a bucket's CORS rules (browsers on other sites)");
+  cors_cmd->require_subcommand(1);
+  std::string cors_bucket, cors_file;
+  auto* cors_get = cors_cmd->add_subcommand("get", "print the rules as the aws CLI's JSON");
+  cors_get->add_option("bucket", cors_bucket, "BUCKET")->required();
+  cors_get->callback([&] { run = [&](Session& s) { return CorsGet(s, cors_bucket); }; });
+  auto* cors_set = cors_cmd->add_subcommand(
+      "set",
+      "replace the rules with FILE: the aws CLI's JSON ({\"CORSRules\": [{\"AllowedOrigins\":\n"
+      "  [\"https://app.example\"], \"AllowedMethods\": [\"GET\"]}]}) or S3's XML");
+  cors_set->add_option("bucket", cors_bucket, "BUCKET")->required();
+  cors_set->add_option("file", cors_file, "rules file, JSON or XML")->required();
+  cors_set->callback([&] { run = [&](Session& s) { return CorsSet(s, cors_bucket, cors_file); }; });
+  auto* cors_rm = cors_cmd->add_subcommand("rm", "remove every CORS rule");
+  cors_rm->add_option("bucket", cors_bucket, "BUCKET")->required();
+  cors_rm->callback([&] { run = [&](Session& s) { return CorsRemove(s, cors_bucket); }; });
+
   auto* alias_cmd = app.add_subcommand(
       "alias",
       "saved endpoints: after `sosctl alias set prod https://sos-ch-gva-2.exo.io --profile prod`,\n"
@@ -253,7 +270,12 @@ int main(int argc, char** argv) {
   });
 
   PresignArgs presign;
-  auto* presign_cmd = app.add_subcommand("presign", "print a pre-signed URL");
+  auto* presign_cmd = app.add_subcommand(
+      "presign",
+      "print a pre-signed URL (alias share)\n"
+      "  sosctl presign media/report.pdf --expires 2h         a link to download it\n"
+      "  sosctl presign drop/upload.bin --method put --once   a one-time upload link");
+  presign_cmd->alias("share");
   presign_cmd->add_option("path", presign.path, "BUCKET/KEY")->required();
   presign_cmd->add_option("--method", presign.method, "get, head, put or delete")
       ->check(CLI::IsMember({"get", "head", "put", "delete"}, CLI::ignore_case));

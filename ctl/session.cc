@@ -93,6 +93,15 @@ Result<ObjectStore*> Session::Store(const S3Path& path) {
   return store.get();
 }
 
+Result<S3HttpClient*> Session::Http(const S3Path& path) {
+  auto& client = http_[path.alias];
+  if (!client) {
+    SOS_ASSIGN_OR_RETURN(S3ClientOptions options, ClientOptions(path.alias));
+    client = std::make_unique<S3HttpClient>(std::move(options));
+  }
+  return client.get();
+}
+
 Result<AdminClient*> Session::Admin() {
   if (!admin_) {
     SOS_ASSIGN_OR_RETURN(S3ClientOptions options, ClientOptions(""));

@@ -36,6 +36,9 @@ class Session {
   Result<Credentials> GetCredentials(const std::string& alias = "");
   // The store of a path's endpoint (one per alias, made on first use).
   Result<ObjectStore*> Store(const S3Path& path = {});
+  // Plain signed requests to that endpoint, for what the ObjectStore seam
+  // does not carry (bucket CORS).
+  Result<S3HttpClient*> Http(const S3Path& path);
   Result<AdminClient*> Admin();
   // A progress bar is drawn only on a terminal, without --json or --no-progress.
   bool ShowProgress() const;
@@ -49,6 +52,7 @@ class Session {
   std::optional<AliasMap> aliases_;
   Status alias_error_;
   std::map<std::string, std::unique_ptr<CurlObjectStore>> stores_;  // by alias
+  std::map<std::string, std::unique_ptr<S3HttpClient>> http_;       // by alias
   std::unique_ptr<AdminClient> admin_;
 };
 

@@ -55,7 +55,8 @@ Result<Settings> ResolveSettings(const GlobalFlags& flags, const EnvLookup& env)
   } else {
     return UsageError("endpoint '" + s.endpoint + "' must start with http:// or https://");
   }
-  if (rest.empty() || rest.find('/') != std::string_view::npos) {
+  // No path, query or user:password@ (a secret would end up in aliases and logs).
+  if (rest.empty() || rest.find_first_of("/?#@") != std::string_view::npos) {
     return UsageError("endpoint '" + s.endpoint + "' must be scheme://host[:port]");
   }
   s.region = pick({flags.region, FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"}), config.region,

@@ -48,25 +48,6 @@ class ProgressSource : public BodySource {
   uint64_t pos_ = 0;
 };
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
 Status WriteAll(int fd, std::string_view chunk) {
   while (!chunk.empty()) {
     ssize_t n = ::write(fd, chunk.data(), chunk.size());

@@ -11,6 +11,8 @@
 // given, follows the bytes. Thread-compatible: one transfer per call.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <string>
 
@@ -20,6 +22,34 @@
 #include "s3core/client/object_store.h"
 
 namespace sos::ctl {
+
+// Owns a file descriptor; closes it unless released.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = o.release();
+    }
+    return *this;
+  }
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
 
 inline constexpr uint64_t kMinPartSize = uint64_t{8} << 20;
 // Parts in flight at once: each streams from the file, so memory stays bounded.

@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -64,6 +65,13 @@ Result<LocalTree> ListLocalTree(const std::string& root, bool follow_symlinks) {
     }
     if (::stat(path.c_str(), &st) != 0) {
       tree.skipped.push_back(rel + ": " + std::strerror(errno));
+      tree.complete = false;
+      continue;
+    }
+    if (S_ISDIR(st.st_mode) && ::access(path.c_str(), R_OK | X_OK) != 0) {
+      tree.skipped.push_back(rel + "/: " + std::strerror(errno));
+      tree.complete = false;
+      it.disable_recursion_pending();
       continue;
     }
     if (S_ISDIR(st.st_mode)) {

@@ -44,6 +44,9 @@ struct TreeFilters {
 struct LocalTree {
   std::vector<TreeEntry> files;
   std::vector<std::string> skipped;  // what was left out, and why
+  // False when a directory or file could not be read: sync must then not
+  // delete at the destination what it may only have failed to see.
+  bool complete = true;
 };
 Result<LocalTree> ListLocalTree(const std::string& root, bool follow_symlinks);
 

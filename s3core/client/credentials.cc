@@ -7,6 +7,7 @@
 #include <boost/property_tree/ptree.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 namespace sos {
 namespace {
@@ -82,14 +83,41 @@ Result<Credentials> CredentialsFromProfile(const std::string& profile, const std
 
 Result<AwsProfileConfig> AwsConfigProfile(const std::string& profile, const std::string& path) {
   SOS_ASSIGN_OR_RETURN(std::string file, AwsFile(path, "AWS_CONFIG_FILE", ".aws/config"));
-  std::string name = ProfileName(profile);
-  SOS_ASSIGN_OR_RETURN(boost::property_tree::ptree tree, ReadIni(file, "config file"));
-  // The config file names sections "profile NAME", except "default".
-  auto section = tree.get_child_optional(
-      boost::property_tree::ptree::path_type(name == "default" ? name : "profile " + name, '\0'));
-  if (!section) return Status::NotFound("profile '" + name + "' not found in " + file);
-  return AwsProfileConfig{Trim(section->get("endpoint_url", "")), Trim(section->get("region", "")),
-                          Trim(section->get("ca_bundle", ""))};
+  std::ifstream in(file);
+  if (!in) return Status::NotFound("cannot read config file " + file);
+  // A line reader, not an INI parser: the file may hold sections and nested
+  // keys other tools wrote ("s3 =" then indented "endpoint_url = ..."), and
+  // only the chosen profile's own keys matter here. The config file names
+  // sections "profile NAME", except "default".
+  const std::string name = ProfileName(profile);
+  const std::string wanted = name == "default" ? name : "profile " + name;
+  bool in_section = false, found = false;
+  std::string parent;  // the top-level key an indented line belongs to
+  std::map<std::string, std::string> top;
+  std::string s3_endpoint;
+  for (std::string line; std::getline(in, line);) {
+    std::string text = Trim(line);
+    if (text.empty() || text[0] == '#' || text[0] == ';') continue;
+    if (text[0] == '[') {
+      std::string section = Trim(text.substr(1, text.find(']') - 1));
+      in_section = section == wanted || (name == "default" && section == "profile default");
+      found = found || in_section;
+      parent.clear();
+      continue;
+    }
+    size_t eq = text.find('=');
+    if (!in_section || eq == std::string::npos) continue;
+    std::string key = Trim(text.substr(0, eq)), value = Trim(text.substr(eq + 1));
+    if (line[0] != ' ' && line[0] != '\t') {
+      parent = value.empty() ? key : "";
+      top[key] = value;
+    } else if (parent == "s3" && key == "endpoint_url") {
+      s3_endpoint = value;
+    }
+  }
+  if (!found) return Status::NotFound("profile '" + name + "' not found in " + file);
+  return AwsProfileConfig{s3_endpoint.empty() ? top["endpoint_url"] : s3_endpoint, top["region"],
+                          top["ca_bundle"]};
 }
 
 Result<Credentials> CredentialsFromPasswdFile(const std::string& path, const std::string& bucket) {

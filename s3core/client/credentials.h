@@ -8,7 +8,9 @@
 // LoadDefault tries environment, then profile.
 // AwsConfigProfile: the settings of a profile in the AWS config file
 //   (~/.aws/config or AWS_CONFIG_FILE; section "default" or "profile NAME")
-//   that S3 clients honour: endpoint_url, region, ca_bundle.
+//   that S3 clients honour: endpoint_url (an "s3 =" sub-section's
+//   endpoint_url first), region, ca_bundle. Lines it does not understand are
+//   ignored, as the AWS tools ignore other tools' keys.
 // Pure functions over the file system and environment; thread-safe.
 #pragma once
 

@@ -240,6 +240,44 @@ TEST_F(SosctlTransferTest, ServerSideCopyOfATreeMovesNoBytesThroughTheClient) {
   EXPECT_EQ(ReadTree(dir_ + "/b"), ReadTree(src));
 }
 
+// S3 refuses CopyObject over 5 GiB: sosctl copies such an object as a multipart
+// upload of UploadPartCopy ranges, and still no byte of it passes through
+// sosctl. The source is made sparse (6 GiB with a few random islands) so the
+// test costs disk writes on the server only.
+TEST_F(SosctlTransferTest, ASixGibObjectIsCopiedOnTheServer) {
+  const uint64_t kSize = (uint64_t{6} << 30) + 4097;
+  std::string file = dir_ + "/sparse.img";
+  {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(kSize)), 0);
+    std::string island(1 << 20, '\0');
+    for (uint64_t at : {uint64_t{0}, uint64_t{5} << 30, kSize - island.size()}) {
+      for (size_t i = 0; i < island.size(); ++i) island[i] = static_cast<char>((at >> 20) + i * 7);
+      ASSERT_EQ(::pwrite(fd, island.data(), island.size(), static_cast<off_t>(at)),
+                static_cast<ssize_t>(island.size()));
+    }
+    ::close(fd);
+  }
+  ASSERT_EQ(Ctl({"cp", file, S3("big/source.img")}).exit_code, 0);
+  ProgramResult copy = Ctl({"cp", S3("big/source.img"), S3("big/copy.img"), "--json"});
+  ASSERT_EQ(copy.exit_code, 0) << copy.output;
+  // The copy went as parts copied on the server, and nothing was read out of sosd.
+  std::string log = Sosd().stdout_text() + Sosd().stderr_text();
+  EXPECT_NE(log.find("UploadPartCopy"), std::string::npos);
+  EXPECT_EQ(log.find("GET /" + bucket_ + "/big/source.img"), std::string::npos);
+  // Same bytes: the MD5 of the copy streamed out equals the source file's.
+  auto md5 = [&](const std::string& command) {
+    ProgramResult r = RunProgram({"/bin/bash", "-o", "pipefail", "-c", command + " | md5sum"},
+                                 Env(), std::chrono::seconds(600));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return r.output.substr(0, 32);
+  };
+  EXPECT_EQ(md5(std::string(SOSCTL_PATH) + " --endpoint-url " + Sosd().endpoint() + " cat " +
+                bucket_ + "/big/copy.img"),
+            md5("cat " + file));
+}
+
 TEST_F(SosctlTransferTest, AnInterruptedSyncResumesWithoutResendingFinishedFiles) {
   std::string src = dir_ + "/many";
   fs::create_directories(src);
@@ -288,6 +326,86 @@ TEST_F(SosctlTransferTest, UnsafeKeysNeverBecomeLocalPathsOutsideTheTarget) {
   EXPECT_FALSE(fs::exists(dir_ + "/target/escaped"));
   EXPECT_EQ(ReadTree(dir_ + "/target/inner"),
             (std::map<std::string, std::string>{{"fine", ReadFile(dir_ + "/payload")}}));
+}
+
+TEST_F(SosctlTransferTest, LinksInTheDestinationAreNeverFollowed) {
+  WriteRandomFile(dir_ + "/payload", 10, 1);
+  ASSERT_EQ(Ctl({"put", dir_ + "/payload", bucket_ + "/t/link/planted"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"put", dir_ + "/payload", bucket_ + "/t/fine"}).exit_code, 0);
+  fs::create_directories(dir_ + "/outside");
+  WriteRandomFile(dir_ + "/outside/precious", 10, 2);
+  fs::create_directories(dir_ + "/target");
+  fs::create_directory_symlink(dir_ + "/outside", dir_ + "/target/link");
+  // A key below the link is refused for that file; the rest is copied.
+  ProgramResult r = Ctl({"cp", "-r", S3("t"), dir_ + "/target"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("symbolic link is not followed"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir_ + "/outside/planted"));
+  EXPECT_TRUE(fs::exists(dir_ + "/target/fine"));
+  // sync --delete does not look through the link, so nothing outside is deleted.
+  ASSERT_EQ(Ctl({"rm", bucket_ + "/t/link/planted"}).exit_code, 0);
+  ProgramResult del = Ctl({"sync", S3("t"), dir_ + "/target", "--delete"});
+  EXPECT_EQ(del.exit_code, 0) << del.output;
+  EXPECT_TRUE(fs::exists(dir_ + "/outside/precious"));
+}
+
+TEST_F(SosctlTransferTest, DeleteIsRefusedWhenTheSourceCouldNotBeReadWhole) {
+  // As an unprivileged user (root reads everything), one directory unreadable.
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  std::string src = dir_ + "/src";
+  fs::create_directories(src + "/locked");
+  WriteRandomFile(src + "/open.txt", 10, 1);
+  WriteRandomFile(src + "/locked/kept.txt", 10, 2);
+  ASSERT_EQ(Ctl({"sync", src, S3("s")}).exit_code, 0);
+  fs::permissions(src + "/locked", fs::perms::none);
+  for (const auto& entry : fs::recursive_directory_iterator(src)) {
+    if (entry.path() != src + "/locked") {
+      fs::permissions(entry.path(), fs::perms::others_read, fs::perm_options::add);
+    }
+  }
+  std::vector<std::string> argv = {"/usr/bin/setpriv",
+                                   "--reuid=65534",
+                                   "--regid=65534",
+                                   "--clear-groups",
+                                   SOSCTL_PATH,
+                                   "sync",
+                                   src,
+                                   S3("s"),
+                                   "--delete"};
+  ProgramResult r = RunProgram(argv, Env(), std::chrono::seconds(60));
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("not deleting"), std::string::npos) << r.output;
+  fs::permissions(src + "/locked", fs::perms::owner_all);
+  ProgramResult ls = Ctl({"ls", "-r", bucket_ + "/s/"});
+  EXPECT_NE(ls.output.find("locked/kept.txt"), std::string::npos) << ls.output;
+}
+
+TEST_F(SosctlTransferTest, CorsRulesSetGetAndRemove) {
+  std::ofstream(dir_ + "/rules.json")
+      << R"({"CORSRules": [{"AllowedOrigins": ["https://app.example"], "AllowedMethods": ["GET",)"
+      << R"( "PUT"], "AllowedHeaders": ["*"], "MaxAgeSeconds": 600}]})";
+  ProgramResult set = Ctl({"cors", "set", bucket_, dir_ + "/rules.json"});
+  ASSERT_EQ(set.exit_code, 0) << set.output;
+  ProgramResult get = Ctl({"cors", "get", bucket_, "--json"});
+  ASSERT_EQ(get.exit_code, 0) << get.output;
+  auto doc = nlohmann::json::parse(get.output.substr(get.output.find('{')));
+  EXPECT_EQ(doc["CORSRules"][0]["AllowedOrigins"][0], "https://app.example");
+  EXPECT_EQ(doc["CORSRules"][0]["MaxAgeSeconds"], 600);
+  // A browser's preflight from that origin is now answered by sosd.
+  ProgramResult preflight =
+      RunProgram({"/usr/bin/curl", "-sS", "-D", "-", "-o", "/dev/null", "-X", "OPTIONS", "-H",
+                  "Origin: https://app.example", "-H", "Access-Control-Request-Method: PUT",
+                  Sosd().endpoint() + "/" + bucket_ + "/k"},
+                 {"PATH=/usr/bin:/bin"}, std::chrono::seconds(30));
+  EXPECT_NE(preflight.output.find("https://app.example"), std::string::npos) << preflight.output;
+  // Rules sosd would refuse are refused before anything is sent; the old ones stay.
+  std::ofstream(dir_ + "/bad.json")
+      << R"({"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["TRACE"]}]})";
+  EXPECT_EQ(Ctl({"cors", "set", bucket_, dir_ + "/bad.json"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"cors", "get", bucket_}).exit_code, 0);
+  ASSERT_EQ(Ctl({"cors", "rm", bucket_}).exit_code, 0);
+  EXPECT_EQ(Ctl({"cors", "get", bucket_}).exit_code, 3);  // NoSuchCORSConfiguration
 }
 
 TEST_F(SosctlTransferTest, EndpointsAsUsersKeepThem) {
