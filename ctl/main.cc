@@ -28,6 +28,46 @@ constexpr const char* kEnvironmentHelp =
     "Paths are BUCKET/KEY, s3://BUCKET/KEY or ALIAS/BUCKET/KEY. cp and sync take local\n"
     "paths too: there, only s3://... and ALIAS/... are remote.\n\n";
 
+// Shown under each command's --help.
+const std::map<std::string, const char*> kExamples = {
+    {"mb", "  sosctl mb photos\n  sosctl mb www --acl public-read\n"},
+    {"rb", "  sosctl rb photos\n  sosctl rb scratch --force      # its objects and uploads too\n"},
+    {"ls", "  sosctl ls\n  sosctl ls photos/2026/\n  sosctl ls -r photos --json\n"},
+    {"cp",
+     "  sosctl cp photo.jpg s3://media/2026/             upload one file\n"
+     "  sosctl cp -r ./site s3://www/ --acl public-read   upload a tree\n"
+     "  sosctl cp -r s3://backups/db/ ./restore           download a tree\n"
+     "  sosctl cp s3://a/big.iso s3://b/big.iso           copy on the server\n"
+     "  sosctl cp -r ./logs s3://b/logs --exclude '*' --include '*.gz'\n"},
+    {"sync",
+     "  sosctl sync ./photos s3://media/photos            upload what changed\n"
+     "  sosctl sync s3://media/photos ./photos --delete   mirror down, removing extras\n"
+     "  sosctl sync ./www s3://www --dry-run              show what would change\n"},
+    {"put",
+     "  sosctl put report.pdf docs/2026/\n  sosctl put a.css www/a.css --cache-control "
+     "max-age=3600\n"},
+    {"get", "  sosctl get docs/2026/report.pdf .\n  sosctl get docs/a.txt - | less\n"},
+    {"rm", "  sosctl rm docs/old.txt docs/older.txt\n  sosctl rm -r docs/2019/\n"},
+    {"stat", "  sosctl stat docs/2026/report.pdf --json\n"},
+    {"cat", "  sosctl cat logs/app.log | grep ERROR\n"},
+    {"du", "  sosctl du photos\n  sosctl du photos/2026/ --json\n"},
+    {"headers", "  sosctl headers www/index.html --cache-control no-cache\n"},
+    {"acl",
+     "  sosctl acl get photos/cat.jpg\n  sosctl acl set photos/cat.jpg public-read\n"
+     "  sosctl acl set shared --read partner-org\n"},
+    {"cors",
+     "  sosctl cors set www rules.json\n  sosctl cors get www --json\n  sosctl cors rm www\n"},
+    {"presign",
+     "  sosctl presign media/report.pdf --expires 2h          a link to download it\n"
+     "  sosctl presign drop/upload.bin --method put --once    a one-time upload link\n"},
+    {"public-url", "  sosctl public-url www/index.html\n"},
+    {"alias",
+     "  sosctl alias set exo https://sos-ch-gva-2.exo.io --profile exo\n"
+     "  sosctl ls exo/photos\n  sosctl alias ls\n"},
+    {"org", "  sosctl org create acme --json\n  sosctl org list\n"},
+    {"key", "  sosctl key create acme\n  sosctl key revoke AKIA...\n"},
+};
+
 // --include/--exclude in the order given (the last match wins, as in the aws CLI).
 void CollectFilters(CLI::App* cmd, TransferFlags& flags) {
   std::map<std::string, size_t> next;  // per option: how many of its values were taken
@@ -132,12 +172,7 @@ int main(int argc, char** argv) {
 
   CopyArgs cp;
   auto* cp_cmd = app.add_subcommand(
-      "cp",
-      "copy files and objects: local to S3, S3 to local, S3 to S3 (server-side)\n"
-      "  sosctl cp photo.jpg s3://media/2026/            upload one file\n"
-      "  sosctl cp -r ./site s3://www/ --acl public-read  upload a tree\n"
-      "  sosctl cp -r s3://backups/db/ ./restore          download a tree\n"
-      "  sosctl cp s3://a/big.iso s3://b/big.iso          copy inside the endpoint");
+      "cp", "copy files and objects: local to S3, S3 to local, S3 to S3 (server-side)");
   cp_cmd->add_option("src", cp.src, "local path, s3://BUCKET/KEY or ALIAS/BUCKET/KEY")->required();
   cp_cmd
       ->add_option("dst", cp.dst,
@@ -153,11 +188,7 @@ int main(int argc, char** argv) {
 
   SyncArgs sync;
   auto* sync_cmd = app.add_subcommand(
-      "sync",
-      "make DST hold what SRC holds: copies what is missing, of another size or newer\n"
-      "  sosctl sync ./photos s3://media/photos           upload what changed\n"
-      "  sosctl sync s3://media/photos ./photos --delete  mirror down, removing extras\n"
-      "  sosctl sync ./www s3://www --dry-run             show what would change");
+      "sync", "make DST hold what SRC holds: copy what is missing, of another size or newer");
   sync_cmd->alias("mirror");
   sync_cmd->add_option("src", sync.src, "local directory, s3://BUCKET[/PREFIX] or ALIAS/...")
       ->required();
@@ -201,10 +232,7 @@ int main(int argc, char** argv) {
   cors_rm->add_option("bucket", cors_bucket, "BUCKET")->required();
   cors_rm->callback([&] { run = [&](Session& s) { return CorsRemove(s, cors_bucket); }; });
 
-  auto* alias_cmd = app.add_subcommand(
-      "alias",
-      "saved endpoints: after `sosctl alias set prod https://sos-ch-gva-2.exo.io --profile prod`,\n"
-      "  prod/BUCKET/KEY names an object there");
+  auto* alias_cmd = app.add_subcommand("alias", "saved endpoints: ALIAS/BUCKET/KEY paths");
   alias_cmd->require_subcommand(1);
   std::string alias_name, alias_url, alias_profile;
   auto* alias_set = alias_cmd->add_subcommand("set", "save (or replace) an alias");
@@ -270,11 +298,7 @@ int main(int argc, char** argv) {
   });
 
   PresignArgs presign;
-  auto* presign_cmd = app.add_subcommand(
-      "presign",
-      "print a pre-signed URL (alias share)\n"
-      "  sosctl presign media/report.pdf --expires 2h         a link to download it\n"
-      "  sosctl presign drop/upload.bin --method put --once   a one-time upload link");
+  auto* presign_cmd = app.add_subcommand("presign", "print a pre-signed URL");
   presign_cmd->alias("share");
   presign_cmd->add_option("path", presign.path, "BUCKET/KEY")->required();
   presign_cmd->add_option("--method", presign.method, "get, head, put or delete")
@@ -317,6 +341,12 @@ int main(int argc, char** argv) {
   auto* key_revoke = key_cmd->add_subcommand("revoke", "revoke a key");
   key_revoke->add_option("access_key_id", key_arg, "access key ID")->required();
   key_revoke->callback([&] { run = [&](Session& s) { return KeyRevoke(s, key_arg); }; });
+
+  for (CLI::App* cmd : app.get_subcommands({})) {
+    if (auto it = kExamples.find(cmd->get_name()); it != kExamples.end()) {
+      cmd->footer(std::string("Examples:\n") + it->second);
+    }
+  }
 
   try {
     app.parse(argc, argv);
