@@ -33,20 +33,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export AWS_ACCESS_KEY_ID=SOSBENCHROOTKEY00001
-export AWS_SECRET_ACCESS_KEY=sos-bench-root-secret-0000000000000000001
-export AWS_DEFAULT_REGION=us-east-1
-export AWS_EC2_METADATA_DISABLED=true
+source bench/common.sh
 export HOME=$work  # no developer ~/.aws, ~/.s3cfg or rclone.conf
-unset AWS_CA_BUNDLE AWS_PROFILE SOS_ENDPOINT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)
-SOS_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID SOS_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY \
-  "$sosd" --listen "127.0.0.1:$port" --data "$work/sosd" --max-connections-per-client 0 \
-  >"$work/sosd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/-/health" >/dev/null && break; sleep 0.1; done
-curl -sf "http://127.0.0.1:$port/-/health" >/dev/null || { echo "sosd did not start" >&2; exit 1; }
+start_sosd "$sosd" "$port" --max-connections-per-client 0
 python3 bench/delay_proxy.py --upstream "127.0.0.1:$port" --delay-ms "$delay_ms" >"$work/proxy.port" &
 pids+=($!)
 for _ in $(seq 50); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done

@@ -33,18 +33,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export AWS_ACCESS_KEY_ID=SOSBENCHROOTKEY00001
-export AWS_SECRET_ACCESS_KEY=sos-bench-root-secret-0000000000000000001
-export AWS_DEFAULT_REGION=us-east-1
-export AWS_EC2_METADATA_DISABLED=true
-unset AWS_CA_BUNDLE  # the endpoint is plain http; rclone 1.60 fails on a custom CA bundle
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source bench/common.sh  # (unsets AWS_CA_BUNDLE too: rclone 1.60 fails on a custom CA bundle)
+port=$(free_port)
 endpoint=http://127.0.0.1:$port
-SOS_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID SOS_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY \
-  "$sosd" --listen "127.0.0.1:$port" --data "$work/sosd" >"$work/sosd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do curl -sf "$endpoint/-/health" >/dev/null && break; sleep 0.1; done
-curl -sf "$endpoint/-/health" >/dev/null || { echo "sosd did not start" >&2; tail "$work/sosd.log" >&2; exit 1; }
+start_sosd "$sosd" "$port"
 
 aws_() { /usr/bin/aws --endpoint-url "$endpoint" "$@"; }
 tools=(sosfs s3fs rclone)
