@@ -15,7 +15,7 @@
 #include "ctl/commands.h"
 #include "ctl/exit_code.h"
 #include "ctl/local_target.h"
-#include "ctl/mime_types.h"
+#include "s3core/client/mime_types.h"
 #include "ctl/progress_bar.h"
 #include "ctl/transfer.h"
 #include "ctl/tree.h"

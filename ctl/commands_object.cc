@@ -10,7 +10,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/exit_code.h"
-#include "ctl/mime_types.h"
+#include "s3core/client/mime_types.h"
 #include "ctl/transfer.h"
 
 namespace sos::ctl {

@@ -37,11 +37,14 @@ Result<Credentials> LoadCredentials(const MountConfig& c) {
   if (!c.profile.empty()) return CredentialsFromProfile(c.profile);
   auto creds = LoadDefaultCredentials();
   if (creds.ok()) return creds;
-  // s3fs-style passwd files in their usual places.
+  // s3fs-style passwd files in their usual places, sosfs's first, then s3fs's
+  // own, so that an s3fs setup mounts unchanged.
   std::vector<std::string> candidates;
-  if (const char* home = std::getenv("HOME"))
-    candidates.push_back(std::string(home) + "/.passwd-sosfs");
+  const char* home = std::getenv("HOME");
+  if (home) candidates.push_back(std::string(home) + "/.passwd-sosfs");
   candidates.push_back("/etc/passwd-sosfs");
+  if (home) candidates.push_back(std::string(home) + "/.passwd-s3fs");
+  candidates.push_back("/etc/passwd-s3fs");
   for (const auto& path : candidates) {
     if (Readable(path)) return CredentialsFromPasswdFile(path, c.bucket);
   }
@@ -73,6 +76,7 @@ int Run(int argc, char** argv) {
   }
   MountConfig config = *parsed;
   (void)InitLogging({"sosfs", config.log_level, LogTarget::kStderr});  // validated by the parser
+  for (const std::string& notice : config.notices) spdlog::info("{}", notice);
   if (config.show_help) {
     std::printf("%s", MountUsage(argv[0]).c_str());
     return 0;

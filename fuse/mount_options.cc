@@ -27,6 +27,9 @@ enum Key {
   kPasswdFile,
   kPathStyle,
   kVirtualHost,
+  kUrl,
+  kUseCache,
+  kStatCacheExpire,
   kUid,
   kGid,
   kUmask,
@@ -48,6 +51,10 @@ enum Key {
 
 const fuse_opt kSpecs[] = {
     FUSE_OPT_KEY("endpoint=", kEndpoint),
+    FUSE_OPT_KEY("url=", kUrl),
+    FUSE_OPT_KEY("use_path_request_style", kPathStyle),
+    FUSE_OPT_KEY("use_cache=", kUseCache),
+    FUSE_OPT_KEY("stat_cache_expire=", kStatCacheExpire),
     FUSE_OPT_KEY("region=", kRegion),
     FUSE_OPT_KEY("profile=", kProfile),
     FUSE_OPT_KEY("passwd_file=", kPasswdFile),
@@ -100,6 +107,61 @@ bool PassThrough(std::string_view opt) {
          opt.substr(0, 9) == "max_read=";
 }
 
+// s3fs's tuning options: sosfs chooses these itself (parallel parts, retries,
+// timeouts, its own caches), so an fstab line written for s3fs mounts, and the
+// option is logged as ignored.
+bool S3fsTuning(std::string_view opt) {
+  static constexpr std::string_view kNames[] = {"multireq_max",
+                                                "parallel_count",
+                                                "multipart_size",
+                                                "multipart_copy_size",
+                                                "max_stat_cache_size",
+                                                "enable_noobj_cache",
+                                                "connect_timeout",
+                                                "readwrite_timeout",
+                                                "retries",
+                                                "ensure_diskfree",
+                                                "del_cache",
+                                                "mp_umask",
+                                                "use_xattr",
+                                                "notsup_compat_dir",
+                                                "compat_dir",
+                                                "complement_stat",
+                                                "curldbg",
+                                                "dbglevel",
+                                                "sigv2",
+                                                "sigv4",
+                                                "max_dirty_data",
+                                                "singlepart_copy_limit",
+                                                "nocopyapi",
+                                                "norenameapi",
+                                                "nomultipart",
+                                                "noua",
+                                                "listobjectsv2",
+                                                "enable_content_md5",
+                                                "enable_unsigned_payload",
+                                                "nonempty",
+                                                "kernel_cache",
+                                                "noxmlns",
+                                                "instance_name",
+                                                "logfile",
+                                                "stat_cache_interval_expire",
+                                                "check_cache_dir_exist",
+                                                "mime",
+                                                "storage_class",
+                                                "use_rrs",
+                                                "ssl_verify_hostname",
+                                                "cipher_suites",
+                                                "public_bucket",
+                                                "requester_pays",
+                                                "fake_diskfree"};
+  std::string_view name = opt.substr(0, opt.find('='));
+  for (auto n : kNames) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
 struct ParseState {
   MountConfig config;
   std::vector<std::string> positional;
@@ -150,6 +212,10 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       return 0;
     case FUSE_OPT_KEY_OPT:
       if (Ignored(a)) return 0;
+      if (S3fsTuning(a)) {
+        c.notices.push_back("s3fs option '" + a + "' ignored: sosfs tunes this itself");
+        return 0;
+      }
       if (PassThrough(a)) {
         c.fuse_options.push_back(a);
         return 0;
@@ -158,10 +224,32 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       return -1;
     case kEndpoint:
       if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+        // s3fs's endpoint= is the region name (its URL is url=).
+        if (value.empty() || value.find_first_of("/:") != std::string::npos) {
+          return bad("expected http://host[:port], https://..., or (as s3fs) a region name");
+        }
+        c.region = value;
+        c.notices.push_back("endpoint=" + value + " taken as the region, as s3fs does");
+        return 0;
+      }
+      c.endpoint = value;
+      return 0;
+    case kUrl:
+      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
         return bad("expected http://host[:port] or https://...");
       }
       c.endpoint = value;
       return 0;
+    case kUseCache:
+      // s3fs's use_cache= names its cache directory; sosfs always has one.
+      if (!value.empty()) c.cache_dir = value;
+      return 0;
+    case kStatCacheExpire: {
+      auto v = ParseNumber(value, 10, 365 * 24 * 3600);
+      if (!v) return bad("expected seconds");
+      c.stat_ttl = std::chrono::seconds(*v);
+      return 0;
+    }
     case kRegion:
       return set_text(&c.region);
     case kProfile:
@@ -330,10 +418,18 @@ std::string MountUsage(const char* program) {
          "  stat_ttl=DURATION   how long metadata is trusted: seconds, or 500ms, 5m, 1h (30)\n"
          "  default_acl=ACL     canned ACL of every object written (default: private)\n"
          "  log_level=LEVEL     trace, debug, info, warn, error, critical, off (info); the log\n"
-         "                      goes to stderr in the foreground, to syslog/journald once detached\n"
+         "                      goes to stderr in the foreground, to syslog/journald once "
+         "detached\n"
          "  foreground, -f      stay in the foreground\n"
          "  debug, -d           log every FUSE request (implies foreground)\n"
-         "fstab options for mount(8) (_netdev, nofail, noauto, x-systemd.*, ...) are ignored.\n";
+         "fstab options for mount(8) (_netdev, nofail, noauto, x-systemd.*, ...) are ignored.\n"
+         "\n"
+         "s3fs fstab lines work with fuse.sosfs in place of fuse.s3fs: url=URL is endpoint=,\n"
+         "endpoint=REGION (not a URL) is region=, use_path_request_style is path_style,\n"
+         "use_cache=DIR is cache_dir=, stat_cache_expire=SECONDS is stat_ttl=; s3fs's tuning\n"
+         "options (multireq_max, parallel_count, multipart_size, nonempty, ...) are accepted and\n"
+         "logged as ignored; credentials are also looked for in ~/.passwd-s3fs, "
+         "/etc/passwd-s3fs.\n";
 }
 
 }  // namespace sos

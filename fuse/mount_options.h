@@ -53,6 +53,9 @@ struct MountConfig {
 
   // Mount options handed to libfuse/the kernel ("allow_other", "ro", ...).
   std::vector<std::string> fuse_options;
+  // s3fs options accepted for an fstab line written for s3fs, with what sosfs
+  // made of each; logged once logging is up.
+  std::vector<std::string> notices;
   bool show_help = false;
   bool show_version = false;
 };

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "fuse/core/fs_errors.h"
+#include "s3core/client/mime_types.h"
 
 namespace sos {
 namespace {
@@ -18,7 +19,8 @@ constexpr uint8_t kDirty = BlockIndex::kDirty;
 int64_t NowNs() { return NsFromTimespec(NowTimespec()); }
 
 Status Resize(int fd, uint64_t size) {
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return StatusFromErrno(errno, "cache truncate");
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
+    return StatusFromErrno(errno, "cache truncate");
   return Status::Ok();
 }
 
@@ -32,7 +34,7 @@ Result<std::shared_ptr<FileState>> FileState::CreateNew(FileContext& ctx, const 
   SOS_RETURN_IF_ERROR(Resize(fd, 0));
   SOS_RETURN_IF_ERROR(ctx.cache.blocks().Clear(id));
   st->attr_ = attr;
-  st->content_type_ = kFileContentType;
+  st->content_type_.clear();  // chosen from the name at upload (EffectiveContentType)
   st->dirty_ = true;
   SOS_RETURN_IF_ERROR(st->Persist(/*durable=*/true));
   return st;
@@ -125,13 +127,21 @@ std::string FileState::etag() const {
   return etag_;
 }
 
+std::string FileState::EffectiveContentType() const {
+  if (!content_type_.empty()) return content_type_;
+  // A file made here gets its type from its name when it is uploaded, as s3fs
+  // does: an editor's "x.tmp" renamed to "x.html" goes up as text/html.
+  std::string by_name = ContentTypeFor(path_);
+  return by_name.empty() ? kFileContentType : by_name;
+}
+
 RemoteEntry FileState::AsRemoteEntry() const {
   std::lock_guard lock(mu_);
   RemoteEntry e;
   e.size = size_;
   e.etag = etag_;
   e.last_modified_ns = NsFromTimespec(attr_.mtime);
-  e.content_type = content_type_;
+  e.content_type = EffectiveContentType();
   e.user_meta = xattrs_;
   NodeAttr a = attr_;
   a.size = size_;
@@ -290,7 +300,7 @@ FileState::Snapshot FileState::BeginUpload() {
   s.path = path_;
   s.gen = gen_;
   s.size = size_;
-  s.content_type = content_type_.empty() ? kFileContentType : content_type_;
+  s.content_type = EffectiveContentType();
   s.user_meta = xattrs_;
   NodeAttr a = attr_;
   a.size = size_;

@@ -149,6 +149,10 @@ class FileState {
   Status last_error() const;
 
  private:
+  // The Content-Type the next upload sends: the one the object had, else the
+  // one the file's name gives (/etc/mime.types), else application/octet-stream.
+  // mu_ held.
+  std::string EffectiveContentType() const;
   FileState(FileContext& ctx, std::string path, uint64_t file_id, int fd)
       : ctx_(ctx), path_(std::move(path)), file_id_(file_id), fd_(fd) {}
 

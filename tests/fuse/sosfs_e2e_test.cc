@@ -453,6 +453,38 @@ TEST_P(SosfsE2eTest, MountHelperAndFstabOptions) {
   ASSERT_TRUE(mount_->Unmount());
 }
 
+TEST_P(SosfsE2eTest, AnS3fsFstabLineMountsUnchanged) {
+  // The options of an fstab line written for s3fs, with fuse.sosfs as the type;
+  // the credentials where s3fs keeps them (~/.passwd-s3fs) and nowhere else.
+  const std::string bin = work_ + "/bin", home = work_ + "/home";
+  Sh("mkdir -p " + bin + " " + home + " && ln -sf " + SOSFS_BINARY + " " + bin + "/sosfs");
+  Sh("printf '%s:%s\\n' " + server_.access_key + " " + server_.secret_key + " > " + home +
+     "/.passwd-s3fs && chmod 600 " + home + "/.passwd-s3fs");
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount(
+      "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE HOME=" + home +
+      " PATH=" + bin + ":$PATH mount.fuse3 " + kBucket + " " + mnt_ +
+      " -t fuse.sosfs -o _netdev,allow_other,url=" + server_.endpoint +
+      ",use_path_request_style,use_cache=" + work_ +
+      "/s3fs-cache,stat_cache_expire=5,"
+      "nonempty,multireq_max=20,parallel_count=8,multipart_size=64,endpoint=us-east-1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_TRUE(IsMounted(mnt_));
+  EXPECT_NE(r.output.find("'multireq_max=20' ignored"), std::string::npos) << r.output;
+  // Uploads get a Content-Type from the name, as s3fs gives them.
+  Sh("echo '<p>hi</p>' > " + mnt_ + "/page.tmp && mv " + mnt_ + "/page.tmp " + mnt_ +
+     "/page.html && head -c 1000 /dev/urandom > " + mnt_ + "/blob.unknownext");
+  EXPECT_TRUE(std::filesystem::exists(work_ + "/s3fs-cache"));
+  ASSERT_TRUE(mount_->Unmount());
+  CurlObjectStore store(server_.StoreOptions());
+  auto page = store.Head(kBucket, "page.html");
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->content_type, "text/html");
+  auto blob = store.Head(kBucket, "blob.unknownext");
+  ASSERT_TRUE(blob.ok()) << blob.status().ToString();
+  EXPECT_EQ(blob->content_type, "application/octet-stream");
+}
+
 TEST_P(SosfsE2eTest, SigtermWaitsForPendingUploads) {
   mount_ = std::make_unique<SosfsMount>(mnt_);
   RunResult r = mount_->Mount(SosfsCommand(""));

@@ -11,7 +11,7 @@
 
 #include "ctl/aliases.h"
 #include "ctl/exit_code.h"
-#include "ctl/mime_types.h"
+#include "s3core/client/mime_types.h"
 #include "ctl/settings.h"
 #include "ctl/tree.h"
 

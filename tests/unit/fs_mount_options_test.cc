@@ -90,6 +90,24 @@ TEST(MountOptionsTest, MountFuse3AndFstabShapes) {
   EXPECT_TRUE(e->foreground);
 }
 
+TEST(MountOptionsTest, AnS3fsFstabLineParses) {
+  auto c = Parse({"mybucket", "/mnt/x", "-o",
+                  "_netdev,allow_other,url=https://sos.example,use_path_request_style,"
+                  "use_cache=/var/cache/s3fs,stat_cache_expire=60,nonempty,multireq_max=20,"
+                  "parallel_count=8,multipart_size=64,endpoint=eu-central-1"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->endpoint, "https://sos.example");
+  EXPECT_EQ(c->region, "eu-central-1");  // s3fs's endpoint= is a region
+  EXPECT_TRUE(c->path_style);
+  EXPECT_EQ(c->cache_dir, "/var/cache/s3fs");
+  EXPECT_EQ(c->stat_ttl, std::chrono::seconds(60));
+  EXPECT_EQ(c->notices.size(), 5u);  // four tuning options and the region
+  EXPECT_TRUE(c->allow_other);
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "url=s3.example.com"}).ok());
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "stat_cache_expire=soon"}).ok());
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "endpoint=a/b"}).ok());
+}
+
 TEST(MountOptionsTest, RejectsUnknownAndMalformedOptions) {
   for (const auto& bad :
        std::vector<std::vector<std::string>>{{"bucket", "/mnt/x", "-o", "bogus"},

@@ -1,4 +1,4 @@
-#include "ctl/mime_types.h"
+#include "s3core/client/mime_types.h"
 
 #include <algorithm>
 #include <fstream>
@@ -6,7 +6,7 @@
 #include <mutex>
 #include <sstream>
 
-namespace sos::ctl {
+namespace sos {
 namespace {
 
 using ExtensionMap = std::map<std::string, std::string>;
@@ -46,4 +46,4 @@ std::string ContentTypeFor(const std::string& file_name, const std::string& mime
   return type == it->second.end() ? "" : type->second;
 }
 
-}  // namespace sos::ctl
+}  // namespace sos
