@@ -26,6 +26,7 @@ struct stat StatOf(uint64_t ino, const NodeAttr& a) {
   st.st_uid = a.uid;
   st.st_gid = a.gid;
   st.st_size = static_cast<off_t>(a.size);
+  st.st_rdev = static_cast<dev_t>(a.rdev);
   st.st_blksize = static_cast<blksize_t>(kMaxWrite);
   st.st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
   st.st_atim = a.atime;
@@ -142,6 +143,10 @@ void RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
   ReplyEntry(req, Fs(req).Symlink(link, parent, name, CallerOf(req)));
+}
+
+void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  ReplyEntry(req, Fs(req).Mknod(parent, name, mode, rdev, CallerOf(req)));
 }
 
 void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
@@ -316,6 +321,7 @@ fuse_lowlevel_ops MakeOps() {
   ops.unlink = Unlink;
   ops.rmdir = RmDir;
   ops.symlink = Symlink;
+  ops.mknod = Mknod;
   ops.rename = Rename;
   ops.link = Link;
   ops.open = Open;

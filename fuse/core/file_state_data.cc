@@ -31,7 +31,8 @@ Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset) {
 }
 
 Status Resize(int fd, uint64_t size) {
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return StatusFromErrno(errno, "cache truncate");
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
+    return StatusFromErrno(errno, "cache truncate");
   return Status::Ok();
 }
 

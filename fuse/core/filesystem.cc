@@ -1,7 +1,6 @@
 // Filesystem: life cycle, lookup, attributes and directory listings.
 #include "fuse/core/filesystem.h"
 
-
 #include "fuse/core/fs_errors.h"
 #include "s3core/log.h"
 

@@ -113,6 +113,9 @@ class Filesystem {
   Status Unlink(uint64_t parent, const std::string& name);
   Result<Entry> Symlink(const std::string& target, uint64_t parent, const std::string& name,
                         const Caller& caller);
+  // FIFOs, sockets, devices (and plain files made by mknod), as s3fs stores them.
+  Result<Entry> Mknod(uint64_t parent, const std::string& name, uint32_t mode, uint64_t rdev,
+                      const Caller& caller);
   Status Rename(uint64_t parent, const std::string& name, uint64_t new_parent,
                 const std::string& new_name, unsigned flags);
   Status Link(uint64_t ino, uint64_t new_parent, const std::string& new_name);

@@ -81,7 +81,28 @@ Result<Entry> Filesystem::Symlink(const std::string& target, uint64_t parent,
   NodeAttr attr = NewAttr(S_IFLNK | 0777, caller);
   std::map<std::string, std::string> meta;
   EncodeAttr(attr, &meta);
-  SOS_ASSIGN_OR_RETURN(RemoteEntry e, remote_->PutSymlink(path, target, meta));
+  SOS_ASSIGN_OR_RETURN(RemoteEntry e, remote_->PutSpecial(path, target, meta));
+  return MakeEntry(path, DecodeAttr(e, options_.defaults), 1);
+}
+
+Result<Entry> Filesystem::Mknod(uint64_t parent, const std::string& name, uint32_t mode,
+                                uint64_t rdev, const Caller& caller) {
+  const uint32_t type = mode & S_IFMT;
+  if (type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR && type != S_IFBLK &&
+      type != S_IFREG && type != 0) {
+    return Status::InvalidArgument("mknod of type " + std::to_string(type));
+  }
+  SOS_RETURN_IF_ERROR(CheckWritable());
+  SOS_ASSIGN_OR_RETURN(std::string path, ChildPath(parent, name));
+  auto existing = Resolve(path);
+  if (existing.ok()) return fs::Exists(path);
+  SOS_RETURN_IF_ERROR(Unexpected(existing.status()));
+  // Stored as s3fs stores them: an empty object, the type in its mode.
+  NodeAttr attr = NewAttr((type == 0 ? S_IFREG : type) | (mode & 07777), caller);
+  if (type == S_IFCHR || type == S_IFBLK) attr.rdev = rdev;
+  std::map<std::string, std::string> meta;
+  EncodeAttr(attr, &meta);
+  SOS_ASSIGN_OR_RETURN(RemoteEntry e, remote_->PutSpecial(path, "", meta));
   return MakeEntry(path, DecodeAttr(e, options_.defaults), 1);
 }
 

@@ -81,7 +81,7 @@ std::string CannedAclName(const AccessControlPolicy& policy) {
   return "custom";
 }
 
-bool IsObject(const NodeAttr& attr) { return attr.IsReg() || attr.IsSymlink(); }
+bool IsObject(const NodeAttr& attr) { return !attr.IsDir(); }
 
 Status CheckValue(const std::string& value) {
   if (value.size() > kMaxValue) return Status::TooLarge("attribute value too large");

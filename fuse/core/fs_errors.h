@@ -31,15 +31,11 @@ inline Status NameTooLong(const std::string& what) {
 inline Status NoAttribute(const std::string& name) {
   return {StatusCode::kNoAttribute, "no attribute " + name};
 }
-inline Status ReadOnly() {
-  return {StatusCode::kReadOnly, "read-only file system"};
-}
+inline Status ReadOnly() { return {StatusCode::kReadOnly, "read-only file system"}; }
 inline Status NotPermitted(const std::string& what) {
   return {StatusCode::kNotPermitted, what + ": operation not permitted"};
 }
-inline Status OutOfRange(const std::string& what) {
-  return {StatusCode::kOutOfRange, what};
-}
+inline Status OutOfRange(const std::string& what) { return {StatusCode::kOutOfRange, what}; }
 inline Status Stale(const std::string& what) {
   return {StatusCode::kStale, what + ": stale inode"};
 }

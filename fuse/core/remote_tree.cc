@@ -6,8 +6,8 @@
 
 #include "fuse/core/fs_errors.h"
 #include "fuse/core/inode_table.h"
-#include "s3core/client/parallel.h"
 #include "s3core/client/object_copy.h"
+#include "s3core/client/parallel.h"
 
 namespace sos {
 namespace {
@@ -221,16 +221,16 @@ Result<RemoteEntry> RemoteTree::PutMarker(const std::string& dir,
   return e;
 }
 
-Result<RemoteEntry> RemoteTree::PutSymlink(const std::string& path, const std::string& target,
+Result<RemoteEntry> RemoteTree::PutSpecial(const std::string& path, const std::string& body,
                                            const std::map<std::string, std::string>& user_meta) {
   WriteOptions opts;
   opts.content_type = kFileContentType;
   opts.user_meta = user_meta;
   opts.canned_acl = options_.default_acl;
-  StringViewSource body(target);
-  SOS_ASSIGN_OR_RETURN(PutResult put, store_.Put(options_.bucket, Key(path), body, opts));
+  StringViewSource source(body);
+  SOS_ASSIGN_OR_RETURN(PutResult put, store_.Put(options_.bucket, Key(path), source, opts));
   RemoteEntry e;
-  e.size = target.size();
+  e.size = body.size();
   e.etag = put.etag;
   e.last_modified_ns = NowNs();
   e.content_type = kFileContentType;

@@ -52,7 +52,9 @@ class RemoteTree {
 
   Result<RemoteEntry> PutMarker(const std::string& dir,
                                 const std::map<std::string, std::string>& user_meta);
-  Result<RemoteEntry> PutSymlink(const std::string& path, const std::string& target,
+  // A small object written at once: a symlink (the body is its target), or a
+  // FIFO, socket, device or mknod'ed file (empty body; the type is in the mode).
+  Result<RemoteEntry> PutSpecial(const std::string& path, const std::string& body,
                                  const std::map<std::string, std::string>& user_meta);
   Result<std::string> ReadSymlink(const std::string& path);
   // Replaces the user metadata (self-copy with REPLACE; for a directory

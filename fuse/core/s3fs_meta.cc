@@ -31,7 +31,7 @@ std::optional<std::string> Meta(const RemoteEntry& e, const char* name) {
 
 bool IsAttrMetaName(std::string_view name) {
   return name == kMetaMode || name == kMetaUid || name == kMetaGid || name == kMetaMtime ||
-         name == kMetaCtime || name == kMetaAtime;
+         name == kMetaCtime || name == kMetaAtime || name == kMetaRdev;
 }
 
 std::map<std::string, std::string> XattrsOf(const std::map<std::string, std::string>& meta) {
@@ -120,8 +120,21 @@ NodeAttr DecodeAttr(const RemoteEntry& e, const MountDefaults& d) {
   if (auto m = Meta(e, kMetaMode)) {
     if (auto mode = ParseMode(*m)) {
       perm = *mode & 07777;
-      if (!e.is_dir && (*mode & S_IFMT) == S_IFLNK) type = S_IFLNK;
+      switch (*mode & S_IFMT) {
+        case S_IFLNK:
+        case S_IFIFO:
+        case S_IFSOCK:
+        case S_IFCHR:
+        case S_IFBLK:
+          if (!e.is_dir) type = *mode & S_IFMT;
+          break;
+        default:
+          break;
+      }
     }
+  }
+  if (auto v = Meta(e, kMetaRdev); v && (S_ISCHR(type) || S_ISBLK(type))) {
+    if (auto n = ParseUnsigned(*v, 10)) a.rdev = *n;
   }
   if (d.umask) perm &= ~*d.umask;
   a.mode = type | perm;
@@ -158,6 +171,7 @@ void EncodeAttr(const NodeAttr& a, std::map<std::string, std::string>* m) {
   (*m)[kMetaMtime] = FormatTime(a.mtime);
   (*m)[kMetaCtime] = FormatTime(a.ctime);
   (*m)[kMetaAtime] = FormatTime(a.atime);
+  if (a.rdev != 0) (*m)[kMetaRdev] = std::to_string(a.rdev);
 }
 
 }  // namespace sos

@@ -4,7 +4,9 @@
 // including the type bits (33188 for a 0644 regular file), x-amz-meta-uid and
 // -gid are decimal ids, x-amz-meta-mtime/-ctime/-atime are seconds since the
 // epoch, or "sec.nsec" (nine digits) when the nanoseconds are not zero. A
-// symlink is an object whose body is the target, with mode S_IFLNK|0777.
+// symlink is an object whose body is the target, with mode S_IFLNK|0777; a
+// FIFO, socket or device is an empty object whose mode carries its type, with
+// the device number in x-amz-meta-rdev (decimal), as s3fs stores them.
 // Read leniently: a mode in octal or hex (strtoul base 0), rclone's float
 // mtime, and for missing headers the mount's defaults (uid, gid, file_mode,
 // dir_mode) and Last-Modified; a umask mount option masks every mode.
@@ -30,6 +32,7 @@ inline constexpr const char* kMetaGid = "gid";
 inline constexpr const char* kMetaMtime = "mtime";
 inline constexpr const char* kMetaCtime = "ctime";
 inline constexpr const char* kMetaAtime = "atime";
+inline constexpr const char* kMetaRdev = "rdev";
 inline constexpr const char* kDirContentType = "application/x-directory";
 inline constexpr const char* kFileContentType = "application/octet-stream";
 
@@ -52,10 +55,15 @@ struct NodeAttr {
   timespec atime{};
   timespec mtime{};
   timespec ctime{};
+  uint64_t rdev = 0;  // device number of a character or block device
 
   bool IsDir() const { return S_ISDIR(mode); }
   bool IsReg() const { return S_ISREG(mode); }
   bool IsSymlink() const { return S_ISLNK(mode); }
+  // A FIFO, socket or device: metadata only; the kernel does its I/O.
+  bool IsSpecial() const {
+    return S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode) || S_ISBLK(mode);
+  }
 };
 
 // True for the header names that carry attributes (not user xattrs).

@@ -106,9 +106,10 @@ void Uploader::Worker() {
         // flush, fsync or release; a closed one goes now.
         if (st->open_count() == 0 && queued_.insert(st.get()).second) queue_.push_back(st);
       } else if (draining_ && ++shutdown_failures_[st.get()] > ctx_.options.shutdown_rounds) {
-        spdlog::error("giving up on uploading {} for now ({}); it stays in the journal for the "
-                      "next mount",
-                      st->path(), s.ToString());
+        spdlog::error(
+            "giving up on uploading {} for now ({}); it stays in the journal for the "
+            "next mount",
+            st->path(), s.ToString());
       } else {
         retry_.emplace(Clock::now() + ctx_.options.requeue_delay, st);
       }

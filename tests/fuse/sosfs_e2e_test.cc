@@ -525,8 +525,13 @@ TEST_P(SosfsE2eTest, InteroperatesWithS3fs) {
   Sh("mkdir -p " + mnt_ + "/interop/fromsosfs && echo sosfs > " + mnt_ +
      "/interop/fromsosfs/f && chmod 604 " + mnt_ + "/interop/fromsosfs/f && chown 7:8 " + mnt_ +
      "/interop/fromsosfs/f && touch -d '2019-05-06 07:08:09 UTC' " + mnt_ +
-     "/interop/fromsosfs/f && ln -s f " + mnt_ + "/interop/fromsosfs/l && chmod 711 " + mnt_ +
+     "/interop/fromsosfs/f && ln -s f " + mnt_ + "/interop/fromsosfs/l && mkfifo -m 620 " + mnt_ +
+     "/interop/fromsosfs/p && mknod " + mnt_ + "/interop/fromsosfs/c c 1 7 && chmod 711 " + mnt_ +
      "/interop/fromsosfs && sync");
+  // A FIFO and a device are what they were made, on the mount as on a local disk.
+  EXPECT_EQ(Sh("stat -c '%F %a' " + mnt_ + "/interop/fromsosfs/p"), "fifo 620\n");
+  EXPECT_EQ(Sh("stat -c '%F %t %T' " + mnt_ + "/interop/fromsosfs/c"),
+            "character special file 1 7\n");
   ASSERT_TRUE(mount_->Unmount());  // everything uploaded
   SosfsMount s3fs(other);
   r = s3fs.Mount(std::string("s3fs ") + kBucket + " " + other + " -o url=" + server_.endpoint +
@@ -541,12 +546,16 @@ TEST_P(SosfsE2eTest, InteroperatesWithS3fs) {
   EXPECT_EQ(Sh("stat -c '%a' " + other + "/interop/fromsosfs"), "711\n");
   EXPECT_EQ(Sh("readlink " + other + "/interop/fromsosfs/l"), "f\n");
   EXPECT_EQ(Sh("cat " + other + "/interop/fromsosfs/f"), "sosfs\n");
+  EXPECT_EQ(Sh("stat -c '%F %a' " + other + "/interop/fromsosfs/p"), "fifo 620\n");
+  // s3fs keeps a device's type but has no device number (it reads no x-amz-meta-rdev).
+  EXPECT_EQ(Sh("stat -c '%F' " + other + "/interop/fromsosfs/c"), "character special file\n");
   // Written through s3fs, read through sosfs.
   Sh("mkdir " + other + "/interop/froms3fs && echo s3fs > " + other +
      "/interop/froms3fs/g && chmod 640 " + other +
      "/interop/froms3fs/g && touch -d "
      "'2018-01-02 03:04:05 UTC' " +
-     other + "/interop/froms3fs/g && ln -s g " + other + "/interop/froms3fs/m");
+     other + "/interop/froms3fs/g && ln -s g " + other + "/interop/froms3fs/m && mkfifo " + other +
+     "/interop/froms3fs/q");
   RunCommand("fusermount -u " + other, 30s);
   mount_ = std::make_unique<SosfsMount>(mnt_);
   r = mount_->Mount(SosfsCommand(",stat_ttl=0"));
@@ -554,6 +563,7 @@ TEST_P(SosfsE2eTest, InteroperatesWithS3fs) {
   EXPECT_EQ(Sh("stat -c '%a %Y' " + mnt_ + "/interop/froms3fs/g"), "640 1514862245\n");
   EXPECT_EQ(Sh("readlink " + mnt_ + "/interop/froms3fs/m"), "g\n");
   EXPECT_EQ(Sh("cat " + mnt_ + "/interop/froms3fs/g"), "s3fs\n");
+  EXPECT_EQ(Sh("stat -c '%F' " + mnt_ + "/interop/froms3fs/q"), "fifo\n");
   ASSERT_TRUE(mount_->Unmount());
 }
 

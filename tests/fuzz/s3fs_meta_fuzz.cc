@@ -26,7 +26,10 @@ bool ValidTime(const timespec& t) { return t.tv_nsec >= 0 && t.tv_nsec < 1000000
 
 void CheckAttr(const NodeAttr& a, const RemoteEntry& e, const MountDefaults& d) {
   const uint32_t type = a.mode & S_IFMT;
-  FUZZ_CHECK(e.is_dir ? type == S_IFDIR : (type == S_IFREG || type == S_IFLNK));
+  FUZZ_CHECK(e.is_dir ? type == S_IFDIR
+                      : (type == S_IFREG || type == S_IFLNK || type == S_IFIFO ||
+                         type == S_IFSOCK || type == S_IFCHR || type == S_IFBLK));
+  FUZZ_CHECK(a.rdev == 0 || type == S_IFCHR || type == S_IFBLK);
   FUZZ_CHECK((a.mode & ~(S_IFMT | 07777u)) == 0);
   if (d.umask) FUZZ_CHECK((a.mode & *d.umask & 07777) == 0);
   FUZZ_CHECK(ValidTime(a.atime) && ValidTime(a.mtime) && ValidTime(a.ctime));
@@ -76,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   EncodeAttr(attr, &written.user_meta);
   const NodeAttr again = DecodeAttr(written, defaults);
   FUZZ_CHECK(again.mode == attr.mode && again.uid == attr.uid && again.gid == attr.gid &&
-             again.size == attr.size);
+             again.size == attr.size && again.rdev == attr.rdev);
   FUZZ_CHECK(SameTime(again.atime, attr.atime) && SameTime(again.mtime, attr.mtime) &&
              SameTime(again.ctime, attr.ctime));
   FUZZ_CHECK(XattrsOf(written.user_meta) == XattrsOf(entry.user_meta));

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
 #include <chrono>
@@ -134,6 +135,43 @@ TEST_F(FsTest, SymlinksInS3fsFormat) {
   EXPECT_EQ(Stat("link")->size, 14u);
   EXPECT_EQ(*fs_->ReadLink(*Ino("link")), "../target/file");
   EXPECT_EQ(ErrnoFor(fs_->Symlink("x", InodeTable::kRootIno, "link", caller_).status()), EEXIST);
+}
+
+TEST_F(FsTest, FifosSocketsAndDevicesInS3fsFormat) {
+  auto fifo = fs_->Mknod(InodeTable::kRootIno, "pipe", S_IFIFO | 0640, 0, caller_);
+  ASSERT_TRUE(fifo.ok()) << fifo.status().ToString();
+  EXPECT_TRUE(S_ISFIFO(fifo->attr.mode));
+  EXPECT_EQ(*store_.ObjectData("bkt", "pipe"), "");
+  EXPECT_EQ(Meta("pipe")["mode"], std::to_string(S_IFIFO | 0640));  // 4512, as s3fs writes it
+  const uint64_t dev = makedev(1, 3);
+  auto chr = fs_->Mknod(InodeTable::kRootIno, "null", S_IFCHR | 0666, dev, caller_);
+  ASSERT_TRUE(chr.ok()) << chr.status().ToString();
+  EXPECT_EQ(Meta("null")["rdev"], std::to_string(dev));
+  ASSERT_TRUE(fs_->Mknod(InodeTable::kRootIno, "sock", S_IFSOCK | 0600, 0, caller_).ok());
+  ASSERT_TRUE(fs_->Mknod(InodeTable::kRootIno, "plain", S_IFREG | 0600, 0, caller_).ok());
+  Remount();  // read back from the objects alone
+  EXPECT_TRUE(S_ISFIFO(Stat("pipe")->mode));
+  EXPECT_EQ(Stat("pipe")->mode & 07777, 0640u);
+  EXPECT_TRUE(S_ISCHR(Stat("null")->mode));
+  EXPECT_EQ(Stat("null")->rdev, dev);
+  EXPECT_TRUE(S_ISSOCK(Stat("sock")->mode));
+  EXPECT_TRUE(S_ISREG(Stat("plain")->mode));
+  EXPECT_EQ(Stat("plain")->size, 0u);
+  // chmod of a FIFO keeps its type; it can be renamed and removed as a file.
+  SetAttrRequest r;
+  r.mode = 0600;
+  auto changed = fs_->SetAttr(*Ino("pipe"), r);
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_EQ(changed->attr.mode, S_IFIFO | 0600u);
+  ASSERT_TRUE(fs_->Rename(InodeTable::kRootIno, "pipe", InodeTable::kRootIno, "pipe2", 0).ok());
+  EXPECT_TRUE(S_ISFIFO(Stat("pipe2")->mode));
+  ASSERT_TRUE(fs_->Unlink(InodeTable::kRootIno, "pipe2").ok());
+  EXPECT_FALSE(store_.ObjectData("bkt", "pipe2").has_value());
+  // Existing names and directory types are refused.
+  EXPECT_EQ(ErrnoFor(fs_->Mknod(InodeTable::kRootIno, "sock", S_IFIFO, 0, caller_).status()),
+            EEXIST);
+  EXPECT_EQ(ErrnoFor(fs_->Mknod(InodeTable::kRootIno, "d", S_IFDIR | 0755, 0, caller_).status()),
+            EINVAL);
 }
 
 TEST_F(FsTest, ChmodChownUtimensOfACleanFileBySelfCopy) {

@@ -124,6 +124,27 @@ TEST(S3fsMetaTest, ReadsOtherStyles) {
   EXPECT_EQ(DecodeAttr(e, masked).mode, S_IFREG | 0700u);
 }
 
+TEST(S3fsMetaTest, SpecialFilesKeepTheirTypeAndDevicesTheirNumber) {
+  RemoteEntry e;
+  e.user_meta = {{"mode", std::to_string(S_IFIFO | 0620)}, {"rdev", "263"}};
+  NodeAttr fifo = DecodeAttr(e, Defaults());
+  EXPECT_EQ(fifo.mode, S_IFIFO | 0620u);
+  EXPECT_EQ(fifo.rdev, 0u);  // only devices have a number
+  e.user_meta = {{"mode", std::to_string(S_IFBLK | 0660)}, {"rdev", "2049"}};
+  NodeAttr blk = DecodeAttr(e, Defaults());
+  EXPECT_EQ(blk.mode, S_IFBLK | 0660u);
+  EXPECT_EQ(blk.rdev, 2049u);
+  std::map<std::string, std::string> meta;
+  EncodeAttr(blk, &meta);
+  EXPECT_EQ(meta["rdev"], "2049");
+  EXPECT_EQ(meta["mode"], std::to_string(S_IFBLK | 0660));
+  EXPECT_TRUE(IsAttrMetaName("rdev"));  // not a user xattr
+  // A directory stays a directory whatever its mode claims.
+  e.is_dir = true;
+  e.user_meta = {{"mode", std::to_string(S_IFIFO | 0755)}};
+  EXPECT_EQ(DecodeAttr(e, Defaults()).mode, S_IFDIR | 0755u);
+}
+
 TEST(S3fsMetaTest, ParsesTimes) {
   EXPECT_EQ(ParseTime("12")->tv_sec, 12);
   EXPECT_EQ(ParseTime("12.000000034")->tv_nsec, 34);
