@@ -105,6 +105,11 @@ Status CorsGet(Session& session, const std::string& bucket);
 Status CorsSet(Session& session, const std::string& bucket, const std::string& file);
 Status CorsRemove(Session& session, const std::string& bucket);
 
+// mount status MOUNTPOINT: a sosfs mount's upload state; mount wait MOUNTPOINT
+// [--timeout 10m]: returns once every write is on the server (kTimeout else).
+Status MountStatus(Session& session, const std::string& mountpoint);
+Status MountWait(Session& session, const std::string& mountpoint, const std::string& timeout);
+
 // alias set NAME URL [--profile P], alias ls, alias rm NAME
 Status AliasSet(Session& session, const std::string& name, const std::string& url,
                 const std::string& profile);

@@ -61,6 +61,9 @@ const std::map<std::string, const char*> kExamples = {
      "  sosctl presign media/report.pdf --expires 2h          a link to download it\n"
      "  sosctl presign drop/upload.bin --method put --once    a one-time upload link\n"},
     {"public-url", "  sosctl public-url www/index.html\n"},
+    {"mount",
+     "  sosctl mount status /mnt/sos\n"
+     "  sosctl mount wait /mnt/sos --timeout 30m && umount /mnt/sos\n"},
     {"alias",
      "  sosctl alias set exo https://sos-ch-gva-2.exo.io --profile exo\n"
      "  sosctl ls exo/photos\n  sosctl alias ls\n"},
@@ -231,6 +234,20 @@ int main(int argc, char** argv) {
   auto* cors_rm = cors_cmd->add_subcommand("rm", "remove every CORS rule");
   cors_rm->add_option("bucket", cors_bucket, "BUCKET")->required();
   cors_rm->callback([&] { run = [&](Session& s) { return CorsRemove(s, cors_bucket); }; });
+
+  auto* mount_cmd = app.add_subcommand("mount", "a sosfs mount's uploads: status, wait");
+  mount_cmd->require_subcommand(1);
+  std::string mountpoint, mount_timeout = "10m";
+  auto* mount_status = mount_cmd->add_subcommand(
+      "status", "dirty files and bytes, uploads queued, running and failed, cache use");
+  mount_status->add_option("mountpoint", mountpoint, "where the bucket is mounted")->required();
+  mount_status->callback([&] { run = [&](Session& s) { return MountStatus(s, mountpoint); }; });
+  auto* mount_wait = mount_cmd->add_subcommand(
+      "wait", "return once every write to the mount is on the server (exit 1 after --timeout)");
+  mount_wait->add_option("mountpoint", mountpoint, "where the bucket is mounted")->required();
+  mount_wait->add_option("--timeout", mount_timeout, "how long to wait: 90s, 10m, 1h (10m)");
+  mount_wait->callback(
+      [&] { run = [&](Session& s) { return MountWait(s, mountpoint, mount_timeout); }; });
 
   auto* alias_cmd = app.add_subcommand("alias", "saved endpoints: ALIAS/BUCKET/KEY paths");
   alias_cmd->require_subcommand(1);

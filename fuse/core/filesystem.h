@@ -138,6 +138,10 @@ class Filesystem {
 
   Status SetXattr(uint64_t ino, const std::string& name, const std::string& value, int flags);
   Result<std::string> GetXattr(uint64_t ino, const std::string& name);
+  // The mount's upload state as one JSON object: dirty_files, dirty_bytes
+  // (waiting in the local cache), queued, retrying, uploading, uploaded,
+  // failed, last_error, cache_bytes, cache_limit (user.sos.status).
+  Result<std::string> MountStatus();
   Result<std::vector<std::string>> ListXattr(uint64_t ino);
   Status RemoveXattr(uint64_t ino, const std::string& name);
   FsStats StatFs() const;

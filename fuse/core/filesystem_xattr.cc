@@ -5,7 +5,9 @@
 // (mode, uid, ...) are not available as xattrs. Other namespaces are not
 // supported (getxattr says ENODATA, setxattr ENOTSUP).
 //
-// Virtual attributes bring the object store to the shell: user.sos.etag and
+// Virtual attributes bring the object store to the shell: user.sos.status on
+// the mount root is the mount's upload state as JSON (sosctl mount status);
+// user.sos.etag and
 // user.sos.state (clean/dirty/uploading) are read-only; user.sos.url (the
 // plain URL, for public objects) and user.sos.presign (a fresh pre-signed GET
 // URL) are computed; user.sos.acl reads the object's ACL as a canned name
@@ -17,6 +19,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "fuse/core/filesystem.h"
 #include "fuse/core/fs_errors.h"
@@ -33,6 +36,7 @@ constexpr const char* kStateXattr = "user.sos.state";
 constexpr const char* kAclXattr = "user.sos.acl";
 constexpr const char* kUrlXattr = "user.sos.url";
 constexpr const char* kPresignXattr = "user.sos.presign";
+constexpr const char* kStatusXattr = "user.sos.status";
 constexpr std::string_view kCannedAcls[] = {"private",           "public-read",
                                             "public-read-write", "authenticated-read",
                                             "bucket-owner-read", "bucket-owner-full-control"};
@@ -115,8 +119,39 @@ Status Filesystem::SetXattr(uint64_t ino, const std::string& name, const std::st
       .status();
 }
 
+Result<std::string> Filesystem::MountStatus() {
+  // Dirty: in the journal (closed, waiting or failed), or changed in memory
+  // by a writer that has not closed or flushed yet.
+  SOS_ASSIGN_OR_RETURN(auto journal, cache_->files().Dirty());
+  std::map<std::string, uint64_t> dirty;  // path -> size
+  for (const auto& [path, record] : journal) dirty[path] = record.size;
+  for (const auto& st : registry_->All()) {
+    if (st->dirty() && !st->deleted()) dirty[st->path()] = st->Attr().size;
+  }
+  uint64_t dirty_bytes = 0;
+  for (const auto& [path, size] : dirty) dirty_bytes += size;
+  const Uploader::Stats up = uploader_->stats();
+  nlohmann::json doc = {{"bucket", options_.bucket},
+                        {"prefix", options_.prefix},
+                        {"dirty_files", dirty.size()},
+                        {"dirty_bytes", dirty_bytes},
+                        {"queued", up.queued},
+                        {"retrying", up.retrying},
+                        {"uploading", up.uploading},
+                        {"uploaded", up.uploaded},
+                        {"failed", up.failed},
+                        {"last_error", up.last_error},
+                        {"cache_bytes", cache_->usage()},
+                        {"cache_limit", cache_->options().size_limit}};
+  return doc.dump();
+}
+
 Result<std::string> Filesystem::GetXattr(uint64_t ino, const std::string& name) {
   SOS_ASSIGN_OR_RETURN(Node node, ResolveIno(ino));
+  if (name == kStatusXattr) {
+    if (!node.path.empty()) return fs::NoAttribute(name);  // the mount root's only
+    return MountStatus();
+  }
   if (name == kEtagXattr) {
     std::string etag = node.file ? node.file->etag() : node.remote.etag;
     if (etag.empty()) return fs::NoAttribute(name);

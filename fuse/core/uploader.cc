@@ -49,6 +49,18 @@ Status Uploader::Sync(const std::shared_ptr<FileState>& st) {
   return error.ok() ? Status::Unavailable("upload did not finish") : error;
 }
 
+Uploader::Stats Uploader::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s;
+  s.queued = queue_.size();
+  s.retrying = retry_.size();
+  s.uploading = static_cast<size_t>(active_);
+  s.uploaded = uploaded_;
+  s.failed = failed_;
+  s.last_error = last_error_;
+  return s;
+}
+
 size_t Uploader::pending() const {
   std::lock_guard lock(mu_);
   return queue_.size() + retry_.size() + static_cast<size_t>(active_);
@@ -100,6 +112,12 @@ void Uploader::Worker() {
     Status s = Round(*st);
     lock.lock();
     --active_;
+    if (s.ok()) {
+      ++uploaded_;
+    } else {
+      ++failed_;
+      last_error_ = st->path() + ": " + s.ToString();
+    }
     if (!st->deleted() && st->dirty()) {
       if (s.ok()) {
         // Changed during the upload. An open file goes again on its next

@@ -50,6 +50,17 @@ class Uploader {
   // Files queued, waiting for a retry, or being uploaded.
   size_t pending() const;
 
+  // What the uploads are doing, for a mount's status (user.sos.status).
+  struct Stats {
+    size_t queued = 0;       // waiting for a worker
+    size_t retrying = 0;     // waiting for a retry or their upload delay
+    size_t uploading = 0;    // in a worker now
+    uint64_t uploaded = 0;   // rounds that succeeded since the mount
+    uint64_t failed = 0;     // rounds that failed since the mount
+    std::string last_error;  // "PATH: error" of the last failed round
+  };
+  Stats stats() const;
+
  private:
   using Clock = std::chrono::steady_clock;
   void Worker();
@@ -70,6 +81,8 @@ class Uploader {
   std::multimap<Clock::time_point, std::shared_ptr<FileState>> retry_;  // guarded by mu_
   std::map<FileState*, int> shutdown_failures_;                         // guarded by mu_
   int active_ = 0;                                                      // guarded by mu_
+  uint64_t uploaded_ = 0, failed_ = 0;                                  // guarded by mu_
+  std::string last_error_;                                              // guarded by mu_
   bool draining_ = false;                                               // guarded by mu_
   bool stopping_ = false;                                               // guarded by mu_
   std::vector<std::thread> threads_;
