@@ -82,7 +82,7 @@ std::string ErrorText(const Status& status) {
 
 void Output::Print(const nlohmann::json& doc, const Table& table) {
   if (json_) {
-    out_ << doc.dump(2) << "\n";
+    out_ << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     out_ << FormatTable(table);
   }
@@ -90,13 +90,14 @@ void Output::Print(const nlohmann::json& doc, const Table& table) {
 }
 
 void Output::Event(const nlohmann::json& doc, const std::string& line) {
-  out_ << (json_ ? doc.dump() : line) << "\n";
+  out_ << (json_ ? doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : line)
+       << "\n";
   out_.flush();
 }
 
 void Output::Print(const nlohmann::json& doc, const std::string& line) {
   if (json_) {
-    out_ << doc.dump(2) << "\n";
+    out_ << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     out_ << line << "\n";
   }
@@ -108,7 +109,7 @@ void Output::Error(const Status& status) {
        << ErrorText(status) << "\n";
   err_.flush();
   if (json_) {
-    out_ << ErrorJson(status).dump(2) << "\n";
+    out_ << ErrorJson(status).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     out_.flush();
   }
 }

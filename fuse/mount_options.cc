@@ -225,7 +225,7 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
     case kEndpoint:
       if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
         // s3fs's endpoint= is the region name (its URL is url=).
-        if (value.empty() || value.find_first_of("/:") != std::string::npos) {
+        if (value.empty() || value.find_first_of("/:.") != std::string::npos) {
           return bad("expected http://host[:port], https://..., or (as s3fs) a region name");
         }
         c.region = value;
@@ -241,8 +241,10 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       c.endpoint = value;
       return 0;
     case kUseCache:
-      // s3fs's use_cache= names its cache directory; sosfs always has one.
-      if (!value.empty()) c.cache_dir = value;
+      // s3fs's use_cache=DIR holds the caches of many mounts (often /tmp):
+      // this mount's goes in a directory of its own below it. Empty turns
+      // s3fs's cache off; sosfs always has one.
+      if (!value.empty()) c.cache_root = value;
       return 0;
     case kStatCacheExpire: {
       auto v = ParseNumber(value, 10, 365 * 24 * 3600);
@@ -386,6 +388,7 @@ std::string DefaultCacheDir(const MountConfig& c) {
   char suffix[24];
   std::snprintf(suffix, sizeof suffix, "-%08x", static_cast<unsigned>(h & 0xffffffffu));
   name += suffix;
+  if (!c.cache_root.empty()) return c.cache_root + "/sosfs-" + name;
   if (::geteuid() == 0) return "/var/cache/sosfs/" + name;
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/sosfs/" + name;
@@ -426,7 +429,8 @@ std::string MountUsage(const char* program) {
          "\n"
          "s3fs fstab lines work with fuse.sosfs in place of fuse.s3fs: url=URL is endpoint=,\n"
          "endpoint=REGION (not a URL) is region=, use_path_request_style is path_style,\n"
-         "use_cache=DIR is cache_dir=, stat_cache_expire=SECONDS is stat_ttl=; s3fs's tuning\n"
+         "use_cache=DIR holds the cache (in a directory of its own), stat_cache_expire=SECONDS\n"
+         "is stat_ttl=; without url= the endpoint is the local sosd, not AWS; s3fs's tuning\n"
          "options (multireq_max, parallel_count, multipart_size, nonempty, ...) are accepted and\n"
          "logged as ignored; credentials are also looked for in ~/.passwd-s3fs, "
          "/etc/passwd-s3fs.\n";

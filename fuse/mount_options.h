@@ -45,7 +45,8 @@ struct MountConfig {
   std::optional<uint32_t> file_mode;
   std::optional<uint32_t> dir_mode;
 
-  std::string cache_dir;  // empty: the default for this bucket
+  std::string cache_dir;   // empty: the default for this bucket
+  std::string cache_root;  // s3fs's use_cache=DIR: the default's name, below DIR
   uint64_t cache_size = uint64_t{4} << 30;
   std::chrono::milliseconds stat_ttl{30000};
   std::string default_acl;  // canned ACL for writes; "" = the server's default

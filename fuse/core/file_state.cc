@@ -34,7 +34,8 @@ Result<std::shared_ptr<FileState>> FileState::CreateNew(FileContext& ctx, const 
   SOS_RETURN_IF_ERROR(Resize(fd, 0));
   SOS_RETURN_IF_ERROR(ctx.cache.blocks().Clear(id));
   st->attr_ = attr;
-  st->content_type_.clear();  // chosen from the name at upload (EffectiveContentType)
+  st->content_type_.clear();
+  st->type_from_name_ = true;  // chosen from the name at upload (EffectiveContentType)
   st->dirty_ = true;
   SOS_RETURN_IF_ERROR(st->Persist(/*durable=*/true));
   return st;
@@ -130,8 +131,10 @@ std::string FileState::etag() const {
 std::string FileState::EffectiveContentType() const {
   if (!content_type_.empty()) return content_type_;
   // A file made here gets its type from its name when it is uploaded, as s3fs
-  // does: an editor's "x.tmp" renamed to "x.html" goes up as text/html.
-  std::string by_name = ContentTypeFor(path_);
+  // does: an editor's "x.tmp" renamed to "x.html" before its upload goes up
+  // as text/html. An existing object whose type is not known here (a listing
+  // without it) is not retyped by its name.
+  std::string by_name = type_from_name_ ? ContentTypeFor(path_) : "";
   return by_name.empty() ? kFileContentType : by_name;
 }
 

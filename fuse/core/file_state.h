@@ -188,6 +188,7 @@ class FileState {
   NodeAttr attr_;
   std::map<std::string, std::string> xattrs_;  // user metadata that is not an attribute
   std::string content_type_;
+  bool type_from_name_ = false;  // made on this mount: its Content-Type comes from its name
   std::string upload_id_;
   bool dirty_ = false;
   bool uploading_ = false;

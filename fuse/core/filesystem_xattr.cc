@@ -143,7 +143,8 @@ Result<std::string> Filesystem::MountStatus() {
                         {"last_error", up.last_error},
                         {"cache_bytes", cache_->usage()},
                         {"cache_limit", cache_->options().size_limit}};
-  return doc.dump();
+  // File names need not be UTF-8: replace what is not, never throw.
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::string> Filesystem::GetXattr(uint64_t ino, const std::string& name) {

@@ -474,7 +474,7 @@ TEST_P(SosfsE2eTest, AnS3fsFstabLineMountsUnchanged) {
   // Uploads get a Content-Type from the name, as s3fs gives them.
   Sh("echo '<p>hi</p>' > " + mnt_ + "/page.tmp && mv " + mnt_ + "/page.tmp " + mnt_ +
      "/page.html && head -c 1000 /dev/urandom > " + mnt_ + "/blob.unknownext");
-  EXPECT_TRUE(std::filesystem::exists(work_ + "/s3fs-cache"));
+  EXPECT_EQ(Sh("ls " + work_ + "/s3fs-cache | cut -c1-6"), "sosfs-\n");  // its own directory
   ASSERT_TRUE(mount_->Unmount());
   CurlObjectStore store(server_.StoreOptions());
   auto page = store.Head(kBucket, "page.html");
@@ -530,14 +530,16 @@ TEST_P(SosfsE2eTest, MountStatusAndWaitTellWhenWritesAreOnTheServer) {
   Sh("mkdir -p " + mnt_ + "/sub");
   EXPECT_EQ(RunCommand(ctl + "status " + mnt_ + "/sub", 30s).status, 2);
   if (GetParam() == "sosd") {
-    // sosd stops answering right after a file is closed (before its upload,
-    // 200 ms later, can finish): wait times out (exit 1) saying what is left,
-    // status shows it; once sosd goes on, wait returns and the file is there.
+    // sosd stops answering, then a file is written (the fresh listing answers
+    // its lookup, so nothing waits on sosd but the upload): wait times out
+    // (exit 1) saying what is left, status shows it; once sosd goes on, wait
+    // returns and the file is there.
     const std::string pid = std::to_string(g_sosd->pid());
-    RunResult stuck = RunCommand("echo late > " + mnt_ + "/late.txt && kill -STOP " + pid + "; " +
-                                     ctl + "wait " + mnt_ + " --timeout 2s; echo rc=$?; " + ctl +
-                                     "status " + mnt_ + "; kill -CONT " + pid,
-                                 120s);
+    RunResult stuck =
+        RunCommand("ls " + mnt_ + " > /dev/null && kill -STOP " + pid + " && echo late > " + mnt_ +
+                       "/late.txt; " + ctl + "wait " + mnt_ + " --timeout 2s; echo rc=$?; " + ctl +
+                       "status " + mnt_ + "; kill -CONT " + pid,
+                   120s);
     kill(g_sosd->pid(), SIGCONT);  // whatever happened above
     EXPECT_NE(stuck.output.find("rc=1"), std::string::npos) << stuck.output;
     EXPECT_NE(stuck.output.find("1 file(s)"), std::string::npos) << stuck.output;

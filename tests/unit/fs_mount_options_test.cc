@@ -99,13 +99,15 @@ TEST(MountOptionsTest, AnS3fsFstabLineParses) {
   EXPECT_EQ(c->endpoint, "https://sos.example");
   EXPECT_EQ(c->region, "eu-central-1");  // s3fs's endpoint= is a region
   EXPECT_TRUE(c->path_style);
-  EXPECT_EQ(c->cache_dir, "/var/cache/s3fs");
+  EXPECT_EQ(DefaultCacheDir(*c).rfind("/var/cache/s3fs/sosfs-mybucket-", 0), 0u)
+      << DefaultCacheDir(*c);  // a directory of its own below s3fs's shared one
   EXPECT_EQ(c->stat_ttl, std::chrono::seconds(60));
   EXPECT_EQ(c->notices.size(), 5u);  // four tuning options and the region
   EXPECT_TRUE(c->allow_other);
   EXPECT_FALSE(Parse({"b", "/m", "-o", "url=s3.example.com"}).ok());
   EXPECT_FALSE(Parse({"b", "/m", "-o", "stat_cache_expire=soon"}).ok());
   EXPECT_FALSE(Parse({"b", "/m", "-o", "endpoint=a/b"}).ok());
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "endpoint=s3.example.com"}).ok());  // a host, not a region
 }
 
 TEST(MountOptionsTest, RejectsUnknownAndMalformedOptions) {
