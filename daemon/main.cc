@@ -18,6 +18,7 @@
 #include "daemon/sosd_config.h"
 #include "daemon/storage/storage_engine.h"
 #include "s3core/log.h"
+#include "s3core/service_notify.h"
 
 namespace {
 
@@ -129,16 +130,19 @@ int main(int argc, char** argv) {
   spdlog::info("listening on http://{}:{} (data {}, region {}, fsync {}{}{})", host,
                (*server)->port(), config->data_dir, config->region, config->fsync,
                config->domain.empty() ? "" : ", domain ", config->domain);
+  sos::NotifyReady("listening on http://" + host + ":" + std::to_string((*server)->port()));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
+  sos::NotifyStopping("finishing in-flight requests");
   spdlog::info("{} received, finishing in-flight requests",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   (*server)->Shutdown();
   const sos::ConnectionCuts cuts = (*server)->cuts();
-  spdlog::info("connections cut: header_timeout={} slow_body={} stalled={}; refused: "
-               "per_client_limit={}",
-               cuts.header_timeout, cuts.slow_body, cuts.stalled, cuts.per_client_limit);
+  spdlog::info(
+      "connections cut: header_timeout={} slow_body={} stalled={}; refused: "
+      "per_client_limit={}",
+      cuts.header_timeout, cuts.slow_body, cuts.stalled, cuts.per_client_limit);
   server->reset();
   service.reset();
   engine->reset();  // closes the index after every request is done

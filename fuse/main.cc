@@ -23,6 +23,7 @@
 #include "s3core/client/credentials.h"
 #include "s3core/client/curl_object_store.h"
 #include "s3core/log.h"
+#include "s3core/service_notify.h"
 
 namespace sos {
 namespace {
@@ -204,9 +205,11 @@ int Run(int argc, char** argv) {
   } else {
     fuse_loop_config* loop = fuse_loop_cfg_create();
     fuse_loop_cfg_set_max_threads(loop, 16);
+    NotifyReady("mounted " + config.bucket + " at " + config.mountpoint);
     rc = fuse_session_loop_mt(se, loop) == 0 ? 0 : 1;
     fuse_loop_cfg_destroy(loop);
   }
+  NotifyStopping("unmounting; pending uploads go on until they are on the server");
   fuse_session_unmount(se);
   // Unmounted: now wait for the uploads still pending.
   fs.Shutdown();

@@ -15,7 +15,7 @@ build_packages=(
   libfuse3-dev fuse3 libcurl4-openssl-dev liblmdb-dev libtbb-dev
   googletest libgtest-dev libgmock-dev
   libboost-dev libpugixml-dev libssl-dev libxxhash-dev libisal-dev
-  libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev media-types
+  libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev media-types libsystemd-dev
   clang libclang-rt-14-dev
 )
 # Real third-party clients and servers the tests drive.

@@ -20,6 +20,7 @@
 #include "s3core/sigv4.h"
 #include "s3core/xml_codec.h"
 #include "tests/e2e/sosd_process.h"
+#include "tests/support/notify_socket.h"
 
 namespace sos::testing {
 namespace {
@@ -168,6 +169,30 @@ TEST(SosdLifecycleTest, DefaultDataDirectoryFollowsXdg) {
   fs::remove_all(xdg);
 }
 
+// sosd.service is Type=notify: READY only once S3 answers, STOPPING on SIGTERM.
+TEST(SosdLifecycleTest, TellsTheServiceManagerWhenReadyAndWhenStopping) {
+  std::string dir =
+      (fs::temp_directory_path() / ("sos-notify-" + std::to_string(::getpid()))).string();
+  fs::create_directories(dir);
+  NotifySocket manager(dir + "/notify");
+  ASSERT_TRUE(manager.ok());
+  SosdProcess::Options options;
+  options.extra_env["NOTIFY_SOCKET"] = manager.path();
+  auto sosd = SosdProcess::Start(options);
+  ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
+  auto ready = manager.Receive(std::chrono::seconds(20));
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_NE(ready->find("READY=1"), std::string::npos) << *ready;
+  EXPECT_NE(ready->find("STATUS=listening on http://"), std::string::npos) << *ready;
+  EXPECT_EQ(HttpGetStatus((*sosd)->endpoint() + "/-/health", std::chrono::seconds(5)), 200);
+  ASSERT_EQ(::kill((*sosd)->pid(), SIGTERM), 0);
+  auto stopping = manager.Receive(std::chrono::seconds(20));
+  ASSERT_TRUE(stopping.has_value());
+  EXPECT_NE(stopping->find("STOPPING=1"), std::string::npos) << *stopping;
+  (*sosd)->StopAndCleanUp();
+  fs::remove_all(dir);
+}
+
 TEST(SosdLifecycleTest, HelpExplainsEveryOption) {
   ProgramResult help =
       RunProgram({SOSD_PATH, "--help"}, {"PATH=/usr/bin:/bin"}, std::chrono::seconds(30));
@@ -222,18 +247,16 @@ TEST(SosdLifecycleTest, LogLevelAndAccessLines) {
     ASSERT_TRUE(store.PutCannedAcl("logged", "", "public-read-write").ok());  // warns
     (*sosd)->Stop();  // flushes the access log
     const std::string log = (*sosd)->stderr_text();
-    const bool has_access_line =
-        log.find("access info: 127.0.0.1:") != std::string::npos &&
-        log.find("CreateBucket") != std::string::npos &&
-        log.find("key=" + (*sosd)->access_key()) != std::string::npos;
+    const bool has_access_line = log.find("access info: 127.0.0.1:") != std::string::npos &&
+                                 log.find("CreateBucket") != std::string::npos &&
+                                 log.find("key=" + (*sosd)->access_key()) != std::string::npos;
     EXPECT_EQ(has_access_line, level == "info") << level << "\n" << log;
     EXPECT_NE(log.find("sosd warning: "), std::string::npos) << level << "\n" << log;
     EXPECT_EQ(log.find((*sosd)->secret_key()), std::string::npos);
     // Every line starts with its timestamp (2026-12-04T23:42:42.189+00:00).
     std::istringstream lines(log);
     for (std::string line; std::getline(lines, line);) {
-      EXPECT_TRUE(line.size() > 23 && line[4] == '-' && line[10] == 'T' && line[19] == '.')
-          << line;
+      EXPECT_TRUE(line.size() > 23 && line[4] == '-' && line[10] == 'T' && line[19] == '.') << line;
     }
   }
 }

@@ -27,6 +27,7 @@
 
 #include "s3core/client/curl_object_store.h"
 #include "tests/e2e/sosd_process.h"
+#include "tests/support/notify_socket.h"
 #include "tests/support/rgw_cluster.h"
 
 namespace sos::testing {
@@ -509,6 +510,32 @@ TEST_P(SosfsE2eTest, SigtermWaitsForPendingUploads) {
   ASSERT_EQ(r.status, 0) << r.output;
   Sh("cmp " + work_ + "/sig.bin " + mnt_ + "/sig.bin");
   ASSERT_TRUE(mount_->Unmount());
+}
+
+// sosfs@.service is Type=notify: READY once the bucket is mounted, STOPPING
+// when it unmounts.
+TEST_P(SosfsE2eTest, TellsTheServiceManagerWhenMountedAndWhenStopping) {
+  NotifySocket manager(work_ + "/notify");
+  ASSERT_TRUE(manager.ok());
+  RunResult r = RunCommand("NOTIFY_SOCKET=" + manager.path() + " " + SosfsCommand(",foreground") +
+                               " > " + work_ + "/foreground.log 2>&1 &",
+                           30s);
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto ready = manager.Receive(std::chrono::seconds(30));
+  ASSERT_TRUE(ready.has_value()) << Sh("cat " + work_ + "/foreground.log");
+  EXPECT_NE(ready->find("READY=1"), std::string::npos) << *ready;
+  EXPECT_TRUE(IsMounted(mnt_));  // mounted before it said so
+  Sh("echo via-service > " + mnt_ + "/service.txt");
+  Sh("fusermount3 -u " + mnt_);
+  auto stopping = manager.Receive(std::chrono::seconds(30));
+  ASSERT_TRUE(stopping.has_value());
+  EXPECT_NE(stopping->find("STOPPING=1"), std::string::npos) << *stopping;
+  pid_t left = FindDaemon(mnt_);
+  for (int i = 0; i < 600 && left > 0 && Alive(left); ++i) std::this_thread::sleep_for(50ms);
+  CurlObjectStore store(server_.StoreOptions());
+  auto head = store.Head(kBucket, "service.txt");
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->size, 12u);
 }
 
 TEST_P(SosfsE2eTest, MountStatusAndWaitTellWhenWritesAreOnTheServer) {
