@@ -155,6 +155,18 @@ TEST_F(SosctlTest, RemoveBucketForce) {
   const std::string bucket = NewBucket("force");
   const std::string f = WriteText("f", "x");
   for (const char* key : {"a", "b/c", "d/e/f"}) CTL_OK({"put", f, bucket + "/" + key});
+  // An abandoned multipart upload, made by another client (boto3): sosd refuses to
+  // delete a bucket that still has one, so --force must abort it.
+  ProgramResult upload = RunProgram(
+      {"/usr/bin/python3", "-c",
+       "import sys, boto3\n"
+       "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',\n"
+       "                  aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])\n"
+       "print(s3.create_multipart_upload(Bucket=sys.argv[4], Key='abandoned')['UploadId'])",
+       Sosd().endpoint(), root_.access, root_.secret, bucket},
+      {"PATH=/usr/bin:/bin", "HOME=" + dir_}, std::chrono::seconds(60));
+  ASSERT_EQ(upload.exit_code, 0) << upload.output;
+  EXPECT_NE(Ctl({"rb", bucket}).exit_code, 0);  // not empty
   ProgramResult rb = Ctl({"rb", "--force", bucket, "--json"});
   ASSERT_EQ(rb.exit_code, 0) << rb.output;
   EXPECT_EQ(Json(rb)["objects_deleted"], 3);
