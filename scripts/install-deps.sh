@@ -22,7 +22,7 @@ build_packages=(
 test_packages=(
   curl ca-certificates python3 python3-boto3 awscli s3cmd rclone s3fs restic
   ceph-mon ceph-osd radosgw ceph-common
-  attr rsync tar procps psmisc util-linux zsh bash-completion
+  attr rsync tar procps psmisc util-linux zsh bash-completion systemd
 )
 # Peers and load tools the benchmarks compare against.
 bench_packages=(nginx-light fio wrk hyperfine)
