@@ -15,10 +15,10 @@
 #include "ctl/commands.h"
 #include "ctl/exit_code.h"
 #include "ctl/local_target.h"
-#include "s3core/client/mime_types.h"
 #include "ctl/progress_bar.h"
 #include "ctl/transfer.h"
 #include "ctl/tree.h"
+#include "s3core/client/mime_types.h"
 #include "s3core/client/multipart_writer.h"
 #include "s3core/client/object_copy.h"
 #include "s3core/client/parallel.h"
@@ -77,6 +77,9 @@ std::string JoinLocal(const std::string& dir, const std::string& rel) {
   return dir.ends_with('/') ? dir + rel : dir + "/" + rel;
 }
 
+// S3's DeleteObjects takes at most 1,000 keys.
+constexpr size_t kDeleteBatch = 1000;
+
 // One file to move: where from, where to. A local destination is either a
 // path the user named (one file) or a relative name below the target
 // directory (trees), written through LocalTarget.
@@ -131,10 +134,8 @@ class Runner {
     Status first_failure;
     uint64_t done_files = 0, failed = 0;
     auto start = std::chrono::steady_clock::now();
-    ParallelFor(jobs.size(), std::max(1, flags_.parallel), [&](size_t i) {
-      const Job& job = jobs[i];
-      Status s = flags_.dry_run ? Status::Ok() : RunOne(job, jobs.size() == 1 ? &bar : nullptr);
-      std::lock_guard lock(mu);
+    // Reports one job's outcome (mu held).
+    auto report = [&](const Job& job, const Status& s) {
       nlohmann::json event = {{"op", Verb(job)}, {"size", job.size}};
       if (!job.remove) event["src"] = Source(job);
       event["dst"] = Destination(job);
@@ -153,7 +154,42 @@ class Runner {
         session_.out().Warn(line + " failed: " + Printable(ErrorText(s)));
         if (session_.out().json()) session_.out().Event(event, line);
       }
+    };
+    // Objects to delete go in DeleteObjects batches after the copies (one
+    // request per 1,000 keys instead of one each); everything else in parallel.
+    std::vector<const Job*> parallel, batched;
+    for (const Job& j : jobs) (j.remove && dst_.remote ? batched : parallel).push_back(&j);
+    ParallelFor(parallel.size(), std::max(1, flags_.parallel), [&](size_t i) {
+      const Job& job = *parallel[i];
+      Status s = flags_.dry_run ? Status::Ok() : RunOne(job, jobs.size() == 1 ? &bar : nullptr);
+      std::lock_guard lock(mu);
+      report(job, s);
     });
+    for (size_t from = 0; from < batched.size(); from += kDeleteBatch) {
+      std::vector<const Job*> batch(
+          batched.begin() + static_cast<ptrdiff_t>(from),
+          batched.begin() + static_cast<ptrdiff_t>(std::min(batched.size(), from + kDeleteBatch)));
+      std::map<std::string, Status> outcome;  // key -> status
+      if (!flags_.dry_run) {
+        std::vector<std::string> keys;
+        for (const Job* j : batch) keys.push_back(j->dst_remote.key);
+        auto result = dst_.store->DeleteMany(dst_.remote->bucket, keys);
+        if (!result.ok()) {
+          for (const std::string& k : keys) outcome[k] = result.status();
+        } else {
+          for (const DeleteError& e : result->errors) {
+            outcome[e.key] = Status(
+                e.code == "AccessDenied" ? StatusCode::kPermissionDenied : StatusCode::kIOError,
+                e.message, e.code);
+          }
+        }
+      }
+      std::lock_guard lock(mu);
+      for (const Job* j : batch) {
+        auto it = outcome.find(j->dst_remote.key);
+        report(*j, it == outcome.end() ? Status::Ok() : it->second);
+      }
+    }
     bar.Finish();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

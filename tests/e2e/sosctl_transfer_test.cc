@@ -198,6 +198,10 @@ TEST_F(SosctlTransferTest, SyncTwiceTransfersNothingAndDeleteRemovesExtras) {
   int deletes = 0;
   for (const auto& e : events) deletes += e.value("op", "") == "delete" ? 1 : 0;
   EXPECT_EQ(deletes, 1) << after_dry.output;
+  // Deleted in a DeleteObjects batch, not one DELETE request per object.
+  std::string log = Sosd().stdout_text() + Sosd().stderr_text();
+  EXPECT_NE(log.find("POST /" + bucket_ + " 200"), std::string::npos);
+  EXPECT_EQ(log.find("DELETE /" + bucket_ + "/mirror/small-3.txt"), std::string::npos);
 
   // Down into an empty directory, then again: nothing the second time.
   ProgramResult down = Ctl({"sync", S3("mirror"), dir_ + "/down", "--json"});
