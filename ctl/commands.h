@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ctl/acl_spec.h"
@@ -164,6 +165,10 @@ Result<WriteOptions> ApplyHeaderFlags(const HeaderFlags& flags, WriteOptions opt
 // Every object under `prefix` (no delimiter, all pages).
 Status ListAllObjects(ObjectStore& store, const std::string& bucket, const std::string& prefix,
                       std::vector<ObjectMeta>* out);
+// The last path component ("a/b/" -> "b").
+std::string BaseName(std::string_view path);
+// One key DeleteMany could not delete (AccessDenied -> kPermissionDenied).
+Status DeleteErrorStatus(const DeleteError& e);
 // DeleteMany over every object under `prefix`; *deleted counts them.
 Status DeleteAllUnder(ObjectStore& store, const std::string& bucket, const std::string& prefix,
                       uint64_t* deleted);

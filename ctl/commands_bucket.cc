@@ -31,13 +31,13 @@ Status DeleteAllUnder(ObjectStore& store, const std::string& bucket, const std::
     for (const auto& o : objects) keys.push_back(o.key);
     SOS_ASSIGN_OR_RETURN(DeleteManyResult result, store.DeleteMany(bucket, keys));
     *deleted += result.deleted.size();
-    if (!result.errors.empty()) {
-      const auto& e = result.errors.front();
-      return Status(e.code == "AccessDenied" ? StatusCode::kPermissionDenied : StatusCode::kIOError,
-                    "cannot delete " + e.key + ": " + e.message, e.code);
-    }
-    return Status::Ok();
+    return result.errors.empty() ? Status::Ok() : DeleteErrorStatus(result.errors.front());
   });
+}
+
+Status DeleteErrorStatus(const DeleteError& e) {
+  return Status(e.code == "AccessDenied" ? StatusCode::kPermissionDenied : StatusCode::kIOError,
+                "cannot delete " + e.key + ": " + e.message, e.code);
 }
 
 Status ListAllObjects(ObjectStore& store, const std::string& bucket, const std::string& prefix,

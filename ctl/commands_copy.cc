@@ -68,11 +68,6 @@ std::string Printable(std::string_view text) {
   return out;
 }
 
-std::string BaseName(std::string_view path) {
-  while (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
-  return std::string(path.substr(path.rfind('/') + 1));
-}
-
 std::string JoinLocal(const std::string& dir, const std::string& rel) {
   return dir.ends_with('/') ? dir + rel : dir + "/" + rel;
 }
@@ -177,11 +172,7 @@ class Runner {
         if (!result.ok()) {
           for (const std::string& k : keys) outcome[k] = result.status();
         } else {
-          for (const DeleteError& e : result->errors) {
-            outcome[e.key] = Status(
-                e.code == "AccessDenied" ? StatusCode::kPermissionDenied : StatusCode::kIOError,
-                e.message, e.code);
-          }
+          for (const DeleteError& e : result->errors) outcome[e.key] = DeleteErrorStatus(e);
         }
       }
       std::lock_guard lock(mu);
@@ -258,19 +249,7 @@ class Runner {
     fs::path parent = fs::path(job.dst_local).parent_path();
     if (!parent.empty()) fs::create_directories(parent, ec);
     if (ec) return StatusFromErrno(ec.value(), "cannot create " + parent.string());
-    SOS_ASSIGN_OR_RETURN(GetResult got,
-                         DownloadToFile(*src_.store, job.src_remote, job.dst_local, bar));
-    // The object's LastModified becomes the file's mtime, so a later sync sees it as current.
-    auto since_epoch = got.meta.last_modified.time_since_epoch();
-    auto secs = std::chrono::floor<std::chrono::seconds>(since_epoch);
-    struct timespec times[2];
-    times[0].tv_sec = times[1].tv_sec = secs.count();
-    times[0].tv_nsec = times[1].tv_nsec =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - secs).count();
-    if (::utimensat(AT_FDCWD, job.dst_local.c_str(), times, 0) != 0) {
-      return StatusFromErrno(errno, "cannot set the time of " + job.dst_local);
-    }
-    return Status::Ok();
+    return DownloadToFile(*src_.store, job.src_remote, job.dst_local, bar, /*stamp=*/true).status();
   }
 
   bool HasHeaderFlags() const {

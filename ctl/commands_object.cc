@@ -10,18 +10,11 @@
 
 #include "ctl/commands.h"
 #include "ctl/exit_code.h"
-#include "s3core/client/mime_types.h"
 #include "ctl/transfer.h"
+#include "s3core/client/mime_types.h"
 
 namespace sos::ctl {
 namespace {
-
-std::string BaseName(const std::string& path) {
-  std::string p = path;
-  while (p.size() > 1 && p.ends_with('/')) p.pop_back();
-  size_t slash = p.rfind('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
 
 bool IsDirectory(const std::string& path) {
   struct stat st {};
@@ -73,6 +66,11 @@ bool IsPrivate(const AccessControlPolicy& policy) {
 }
 
 }  // namespace
+
+std::string BaseName(std::string_view path) {
+  while (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
+  return std::string(path.substr(path.rfind('/') + 1));
+}
 
 Result<S3Path> ParseObjectPath(Session& session, const std::string& text) {
   SOS_ASSIGN_OR_RETURN(S3Path path, session.ParsePath(text));

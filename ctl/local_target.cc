@@ -8,7 +8,6 @@
 #include <filesystem>
 
 #include "ctl/transfer.h"
-#include "s3core/crypto.h"
 
 namespace sos::ctl {
 namespace {
@@ -51,29 +50,7 @@ std::string BaseOf(const std::string& rel) { return rel.substr(rel.rfind('/') + 
 Status LocalTarget::Download(ObjectStore& store, const S3Path& src, const std::string& rel,
                              ProgressBar* progress) const {
   SOS_ASSIGN_OR_RETURN(Fd dir, OpenParent(root_, rel, /*create=*/true));
-  SOS_ASSIGN_OR_RETURN(std::string suffix, RandomString(8, "abcdefghijklmnopqrstuvwxyz0123456789"));
-  const std::string part = ".sosctl-part-" + suffix;
-  Fd fd(::openat(dir.get(), part.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                 0666));
-  if (fd.get() < 0) return StatusFromErrno(errno, "cannot create a file in " + root_);
-  auto got = DownloadToFd(store, src, fd.get(), progress);
-  if (got.ok()) {
-    // The object's LastModified becomes the file's mtime: what a later sync compares.
-    auto since_epoch = got->meta.last_modified.time_since_epoch();
-    auto secs = std::chrono::floor<std::chrono::seconds>(since_epoch);
-    struct timespec times[2];
-    times[0].tv_sec = times[1].tv_sec = secs.count();
-    times[0].tv_nsec = times[1].tv_nsec =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - secs).count();
-    if (::futimens(fd.get(), times) != 0) got = StatusFromErrno(errno, "cannot set the time");
-  }
-  if (::close(fd.release()) != 0 && got.ok()) got = StatusFromErrno(errno, "close");
-  const std::string name = BaseOf(rel);
-  if (got.ok() && ::renameat(dir.get(), part.c_str(), dir.get(), name.c_str()) != 0) {
-    got = StatusFromErrno(errno, "cannot rename to " + root_ + "/" + rel);
-  }
-  if (!got.ok()) ::unlinkat(dir.get(), part.c_str(), 0);
-  return got.status();
+  return DownloadInto(store, src, dir.get(), BaseOf(rel), progress, /*stamp=*/true).status();
 }
 
 Status LocalTarget::Remove(const std::string& rel) const {

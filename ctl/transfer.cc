@@ -6,21 +6,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
 
+#include "s3core/crypto.h"
+
 namespace sos::ctl {
 namespace {
-
-// Read once, before any thread exists (umask can only be read by setting it).
-const mode_t kUmask = [] {
-  mode_t mask = ::umask(0);
-  ::umask(mask);
-  return mask;
-}();
 
 // Reports the position of its inner source (bytes read since the last rewind).
 class ProgressSource : public BodySource {
@@ -115,23 +111,39 @@ Result<GetResult> DownloadToFd(ObjectStore& store, const S3Path& src, int fd,
   return store.Get(req, sink);
 }
 
-Result<GetResult> DownloadToFile(ObjectStore& store, const S3Path& src, const std::string& file,
-                                 ProgressBar* progress) {
-  // A short hidden name beside FILE: FILE's own name may already be NAME_MAX long.
-  size_t slash = file.rfind('/');
-  std::string part =
-      (slash == std::string::npos ? "" : file.substr(0, slash + 1)) + ".sosctl-part-XXXXXX";
-  Fd fd(::mkostemp(part.data(), O_CLOEXEC));
-  if (fd.get() < 0) return StatusFromErrno(errno, "cannot create " + part);
-  ::fchmod(fd.get(), 0666 & ~kUmask);  // mkostemp makes it 0600; a download gets the usual mode
+Result<GetResult> DownloadInto(ObjectStore& store, const S3Path& src, int dir,
+                               const std::string& name, ProgressBar* progress, bool stamp) {
+  // A short hidden name beside NAME: NAME itself may already be NAME_MAX long.
+  SOS_ASSIGN_OR_RETURN(std::string suffix, RandomString(8, "abcdefghijklmnopqrstuvwxyz0123456789"));
+  const std::string part = ".sosctl-part-" + suffix;
+  // 0666 & ~umask, as any new file; O_EXCL|O_NOFOLLOW: never through a planted link.
+  Fd fd(::openat(dir, part.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+  if (fd.get() < 0) return StatusFromErrno(errno, "cannot create a file beside " + name);
   auto got = DownloadToFd(store, src, fd.get(), progress);
-  Status closed = ::close(fd.release()) == 0 ? Status::Ok() : StatusFromErrno(errno, "close");
-  if (got.ok() && !closed.ok()) got = closed;
-  if (got.ok() && ::rename(part.c_str(), file.c_str()) != 0) {
-    got = StatusFromErrno(errno, "cannot rename to " + file);
+  if (got.ok() && stamp) {
+    auto since_epoch = got->meta.last_modified.time_since_epoch();
+    auto secs = std::chrono::floor<std::chrono::seconds>(since_epoch);
+    struct timespec times[2];
+    times[0].tv_sec = times[1].tv_sec = secs.count();
+    times[0].tv_nsec = times[1].tv_nsec =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - secs).count();
+    if (::futimens(fd.get(), times) != 0) got = StatusFromErrno(errno, "cannot set the time");
   }
-  if (!got.ok()) ::unlink(part.c_str());
+  if (::close(fd.release()) != 0 && got.ok()) got = StatusFromErrno(errno, "close");
+  if (got.ok() && ::renameat(dir, part.c_str(), dir, name.c_str()) != 0) {
+    got = StatusFromErrno(errno, "cannot rename to " + name);
+  }
+  if (!got.ok()) ::unlinkat(dir, part.c_str(), 0);
   return got;
+}
+
+Result<GetResult> DownloadToFile(ObjectStore& store, const S3Path& src, const std::string& file,
+                                 ProgressBar* progress, bool stamp) {
+  size_t slash = file.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : file.substr(0, slash + 1);
+  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_fd.get() < 0) return StatusFromErrno(errno, "cannot open " + dir);
+  return DownloadInto(store, src, dir_fd.get(), file.substr(slash + 1), progress, stamp);
 }
 
 }  // namespace sos::ctl

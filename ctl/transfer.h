@@ -4,9 +4,11 @@
 // UploadFile sends a file with one PUT, or as a multipart upload once it is
 // larger than one part (s3core/client/multipart_writer.h: parts of at least
 // 8 MiB, kParallelParts at a time, retried, the upload aborted if one fails).
-// DownloadToFile writes into a hidden ".sosctl-part-XXXXXX" beside FILE and
-// renames it over FILE only when every byte arrived, so a failed get never
-// leaves a truncated FILE behind.
+// DownloadInto writes into a hidden ".sosctl-part-XXXXXXXX" in an open
+// directory and renames it over NAME only when every byte arrived, so a failed
+// download never leaves a truncated file behind; with `stamp`, the object's
+// LastModified becomes the file's mtime (what sync compares). DownloadToFile
+// does the same for a path.
 // DownloadToFd streams into an open descriptor (stdout). A ProgressBar, if
 // given, follows the bytes. Thread-compatible: one transfer per call.
 #pragma once
@@ -64,8 +66,10 @@ struct UploadResult {
 Result<UploadResult> UploadFile(ObjectStore& store, const std::string& file, const S3Path& dst,
                                 const WriteOptions& options, ProgressBar* progress);
 
+Result<GetResult> DownloadInto(ObjectStore& store, const S3Path& src, int dir,
+                               const std::string& name, ProgressBar* progress, bool stamp);
 Result<GetResult> DownloadToFile(ObjectStore& store, const S3Path& src, const std::string& file,
-                                 ProgressBar* progress);
+                                 ProgressBar* progress, bool stamp = false);
 Result<GetResult> DownloadToFd(ObjectStore& store, const S3Path& src, int fd,
                                ProgressBar* progress);
 

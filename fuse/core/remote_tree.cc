@@ -201,43 +201,35 @@ Result<bool> RemoteTree::HasChildren(const std::string& dir) {
 
 Result<RemoteEntry> RemoteTree::PutMarker(const std::string& dir,
                                           const std::map<std::string, std::string>& user_meta) {
-  WriteOptions opts;
-  opts.content_type = kDirContentType;
-  opts.user_meta = user_meta;
-  opts.canned_acl = options_.default_acl;
-  StringViewSource empty("");
-  SOS_ASSIGN_OR_RETURN(PutResult put, store_.Put(options_.bucket, DirKey(dir), empty, opts));
-  RemoteEntry e;
-  e.is_dir = true;
-  e.has_marker = true;
-  e.etag = put.etag;
-  e.last_modified_ns = NowNs();
-  e.content_type = kDirContentType;
-  e.user_meta = user_meta;
-  Mutated([&] {
-    cache_.PutAttr(dir, e);
-    cache_.UpdateDirChild(ParentPath(dir), BaseName(dir), true);
-  });
-  return e;
+  return PutWhole(dir, /*is_dir=*/true, "", user_meta);
 }
 
 Result<RemoteEntry> RemoteTree::PutSpecial(const std::string& path, const std::string& body,
                                            const std::map<std::string, std::string>& user_meta) {
+  return PutWhole(path, /*is_dir=*/false, body, user_meta);
+}
+
+Result<RemoteEntry> RemoteTree::PutWhole(const std::string& path, bool is_dir,
+                                         std::string_view body,
+                                         const std::map<std::string, std::string>& user_meta) {
   WriteOptions opts;
-  opts.content_type = kFileContentType;
+  opts.content_type = is_dir ? kDirContentType : kFileContentType;
   opts.user_meta = user_meta;
   opts.canned_acl = options_.default_acl;
   StringViewSource source(body);
-  SOS_ASSIGN_OR_RETURN(PutResult put, store_.Put(options_.bucket, Key(path), source, opts));
+  SOS_ASSIGN_OR_RETURN(
+      PutResult put, store_.Put(options_.bucket, is_dir ? DirKey(path) : Key(path), source, opts));
   RemoteEntry e;
+  e.is_dir = is_dir;
+  e.has_marker = is_dir;
   e.size = body.size();
   e.etag = put.etag;
   e.last_modified_ns = NowNs();
-  e.content_type = kFileContentType;
+  e.content_type = opts.content_type;
   e.user_meta = user_meta;
   Mutated([&] {
     cache_.PutAttr(path, e);
-    cache_.UpdateDirChild(ParentPath(path), BaseName(path), false);
+    cache_.UpdateDirChild(ParentPath(path), BaseName(path), is_dir);
   });
   return e;
 }

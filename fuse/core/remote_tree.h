@@ -24,6 +24,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -81,6 +82,9 @@ class RemoteTree {
   ObjectStore& store() { return store_; }
 
  private:
+  // One object written at once: a directory marker, or a small file (body).
+  Result<RemoteEntry> PutWhole(const std::string& path, bool is_dir, std::string_view body,
+                               const std::map<std::string, std::string>& user_meta);
   Result<RemoteEntry> StatRemote(const std::string& path);
   // HEADs of entries that need them, in parallel; drops files that vanished.
   Status FillEntries(const std::string& dir,
