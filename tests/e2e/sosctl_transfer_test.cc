@@ -147,6 +147,22 @@ TEST_F(SosctlTransferTest, RecursiveCopyUpAndBackIsByteIdentical) {
   ProgramResult ls = Ctl({"ls", "-r", bucket_ + "/nolinks/", "--json"});
   EXPECT_EQ(ls.output.find("link-to"), std::string::npos) << ls.output;
 
+  // A FIFO is skipped with a warning, a link to a directory above is a loop, refused;
+  // the rest is copied.
+  std::string odd = dir_ + "/odd";
+  fs::create_directories(odd + "/sub");
+  WriteRandomFile(odd + "/sub/file", 10, 3);
+  ASSERT_EQ(::mkfifo((odd + "/pipe").c_str(), 0600), 0);
+  fs::create_directory_symlink("..", odd + "/sub/up");
+  ProgramResult skipped = Ctl({"cp", "-r", odd, S3("odd")});
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.output;
+  EXPECT_NE(skipped.output.find("pipe: not a regular file"), std::string::npos) << skipped.output;
+  EXPECT_NE(skipped.output.find("sub/up: a symbolic link loop"), std::string::npos)
+      << skipped.output;
+  ProgramResult odd_ls = Ctl({"ls", "-r", bucket_ + "/odd/"});
+  EXPECT_NE(odd_ls.output.find("odd/sub/file"), std::string::npos) << odd_ls.output;
+  EXPECT_EQ(odd_ls.output.find("pipe"), std::string::npos) << odd_ls.output;
+
   // du counts what is there.
   ProgramResult du = Ctl({"du", bucket_ + "/tree/", "--json"});
   ASSERT_EQ(du.exit_code, 0) << du.output;

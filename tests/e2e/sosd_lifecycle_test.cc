@@ -197,14 +197,16 @@ TEST(SosdLifecycleTest, TellsTheServiceManagerWhenReadyAndWhenStopping) {
 TEST(SosdLifecycleTest, TheServiceUnitIsHardened) {
   ASSERT_EQ(::access("/usr/bin/systemd-analyze", X_OK), 0) << "systemd-analyze is missing";
   const std::string unit = std::string(SOS_BINARY_DIR) + "/systemd/sosd.service";
-  ProgramResult r = RunProgram({"/usr/bin/systemd-analyze", "security", "--offline=true",
-                                "--no-pager", unit},
-                               {"PATH=/usr/bin:/bin"}, std::chrono::seconds(60));
+  ProgramResult r =
+      RunProgram({"/usr/bin/systemd-analyze", "security", "--offline=true", "--no-pager", unit},
+                 {"PATH=/usr/bin:/bin"}, std::chrono::seconds(60));
   size_t at = r.output.find("Overall exposure level for sosd.service: ");
   ASSERT_NE(at, std::string::npos) << r.output;
   double exposure = std::stod(r.output.substr(at + 41));
   EXPECT_LT(exposure, 3.0) << r.output;
   EXPECT_NE(ReadFile(unit).find("Type=notify"), std::string::npos);
+  // It starts the program where this build's install puts it.
+  EXPECT_NE(ReadFile(unit).find("ExecStart=" SOS_INSTALL_BINDIR "/sosd\n"), std::string::npos);
 }
 
 TEST(SosdLifecycleTest, HelpExplainsEveryOption) {
