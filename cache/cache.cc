@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <vector>
 
+#include "cache/cache_dir_lock.h"
+
 namespace sos {
 
 Result<std::unique_ptr<Cache>> Cache::Open(const CacheOptions& options) {
-  std::error_code ec;
-  std::filesystem::create_directories(options.dir, ec);
-  if (ec) return Status::IOError("cannot create cache dir " + options.dir + ": " + ec.message());
+  SOS_RETURN_IF_ERROR(MakePrivateCacheDir(options.dir));
   std::unique_ptr<Cache> cache(new Cache(options));
   SOS_RETURN_IF_ERROR(cache->data_.Init());
   SOS_ASSIGN_OR_RETURN(cache->env_, OpenCacheDb(options.dir + "/db", options.map_size));

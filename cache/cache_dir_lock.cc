@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,11 +12,27 @@
 
 namespace sos {
 
-Result<std::unique_ptr<CacheDirLock>> CacheDirLock::Acquire(const std::string& dir,
-                                                            std::chrono::milliseconds wait) {
+Status MakePrivateCacheDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create cache dir " + dir + ": " + ec.message());
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) return StatusFromErrno(errno, "cannot stat " + dir);
+  if (!S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument("cache dir " + dir + " is a symbolic link or not a directory");
+  }
+  if (st.st_uid != ::geteuid()) {
+    return Status::PermissionDenied("cache dir " + dir + " belongs to another user", "");
+  }
+  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+    return StatusFromErrno(errno, "cannot make " + dir + " private");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<CacheDirLock>> CacheDirLock::Acquire(const std::string& dir,
+                                                            std::chrono::milliseconds wait) {
+  SOS_RETURN_IF_ERROR(MakePrivateCacheDir(dir));
   std::string path = dir + "/lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return StatusFromErrno(errno, "cannot open " + path);

@@ -15,6 +15,12 @@
 
 namespace sos {
 
+// Creates the cache directory if needed and makes sure it is the mount's own:
+// a real directory (not a symbolic link) of the user sosfs runs as, mode 0700.
+// It holds data not yet uploaded, so one planted by another user (say in a
+// shared /tmp given as s3fs's use_cache=) is refused, not used.
+Status MakePrivateCacheDir(const std::string& dir);
+
 class CacheDirLock {
  public:
   static Result<std::unique_ptr<CacheDirLock>> Acquire(const std::string& dir,

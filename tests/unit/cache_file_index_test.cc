@@ -178,6 +178,29 @@ TEST_F(FileIndexTest, EvictsLeastRecentlyUsedCleanFilesOnly) {
   EXPECT_FALSE(cache_->OverLimit());
 }
 
+TEST_F(FileIndexTest, TheCacheDirIsPrivateAndTheMountsOwn) {
+  const std::string fresh = dir_ + "/fresh";
+  ASSERT_TRUE(MakePrivateCacheDir(fresh).ok());
+  EXPECT_EQ(std::filesystem::status(fresh).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+  const std::string open = dir_ + "/open";
+  std::filesystem::create_directories(open);
+  std::filesystem::permissions(open, std::filesystem::perms::all);
+  ASSERT_TRUE(MakePrivateCacheDir(open).ok());  // made private
+  EXPECT_EQ(std::filesystem::status(open).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+  // Planted in a shared directory: a link, or a directory of another user.
+  std::filesystem::create_directory_symlink(fresh, dir_ + "/link");
+  EXPECT_EQ(MakePrivateCacheDir(dir_ + "/link").code(), StatusCode::kInvalidArgument);
+  const std::string foreign = dir_ + "/foreign";
+  std::filesystem::create_directories(foreign);
+  ASSERT_EQ(::chown(foreign.c_str(), ::geteuid() + 1, ::getegid()), 0);  // tests run as root
+  EXPECT_EQ(MakePrivateCacheDir(foreign).code(), StatusCode::kPermissionDenied);
+  CacheOptions o;
+  o.dir = foreign;
+  EXPECT_FALSE(Cache::Open(o).ok());
+}
+
 TEST_F(FileIndexTest, CacheDirLockIsExclusive) {
   auto first = CacheDirLock::Acquire(dir_, std::chrono::milliseconds(0));
   ASSERT_TRUE(first.ok());
