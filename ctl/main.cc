@@ -128,9 +128,9 @@ int main(int argc, char** argv) {
   app.add_option("--profile", global.profile, "credentials profile (else AWS_PROFILE)");
   app.add_flag("--json", global.json, "print one JSON document (errors too)");
   app.add_flag("--no-progress", global.no_progress, "never draw a progress bar");
-  app.add_option("--ca-bundle", global.ca_bundle,
+  app.add_option("--ca-bundle,--ca-file", global.ca_bundle,
                  "extra CA certificates, PEM (else AWS_CA_BUNDLE)");
-  app.add_flag("--no-verify-ssl", global.no_verify_ssl,
+  app.add_flag("--no-verify-ssl,--insecure", global.no_verify_ssl,
                "do not verify the endpoint's TLS certificate (test setups only)");
 
   std::function<Status(Session&)> run;

@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "daemon/http/http_server.h"
+#include "daemon/http/tls_context.h"
 #include "daemon/root_account.h"
 #include "daemon/s3api/s3_error_table.h"
 #include "daemon/s3api/s3_service.h"
@@ -119,31 +121,50 @@ int main(int argc, char** argv) {
     return sos::HttpRejection{error.http_status, "application/xml",
                               sos::S3ErrorXml(error, reason, "", "")};
   };
-  auto server = sos::HttpServer::Start(http_options, service->Handler());
-  if (!server.ok()) {
-    return Fail("listening on " + config->listen_host + ":" + std::to_string(config->listen_port),
-                server.status());
+  // One listener per scheme, sharing the handler and the limits (each
+  // listener counts its own connections).
+  std::vector<std::unique_ptr<sos::HttpServer>> servers;
+  std::string urls;
+  auto listen = [&](const std::string& scheme, const std::string& host, int port) -> bool {
+    http_options.host = host;
+    http_options.port = port;
+    auto server = sos::HttpServer::Start(http_options, service->Handler());
+    if (!server.ok()) {
+      Fail("listening on " + host + ":" + std::to_string(port), server.status());
+      return false;
+    }
+    const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    urls += (urls.empty() ? "" : " and ") + scheme + "://" + shown + ":" +
+            std::to_string((*server)->port());
+    servers.push_back(std::move(*server));
+    return true;
+  };
+  if (config->plain_http && !listen("http", config->listen_host, config->listen_port)) return 1;
+  if (!config->tls_cert.empty()) {
+    auto tls = sos::TlsContext::Load(config->tls_cert, config->tls_key);
+    if (!tls.ok()) return Fail("TLS", tls.status());
+    http_options.tls = *tls;
+    if (!listen("https", config->tls_listen_host, config->tls_listen_port)) return 1;
   }
-  std::string host = config->listen_host.find(':') != std::string::npos
-                         ? "[" + config->listen_host + "]"
-                         : config->listen_host;
-  spdlog::info("listening on http://{}:{} (data {}, region {}, fsync {}{}{})", host,
-               (*server)->port(), config->data_dir, config->region, config->fsync,
-               config->domain.empty() ? "" : ", domain ", config->domain);
-  sos::NotifyReady("listening on http://" + host + ":" + std::to_string((*server)->port()));
+  spdlog::info("listening on {} (data {}, region {}, fsync {}{}{})", urls, config->data_dir,
+               config->region, config->fsync, config->domain.empty() ? "" : ", domain ",
+               config->domain);
+  sos::NotifyReady("listening on " + urls);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   sos::NotifyStopping("finishing in-flight requests");
   spdlog::info("{} received, finishing in-flight requests",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
-  (*server)->Shutdown();
-  const sos::ConnectionCuts cuts = (*server)->cuts();
-  spdlog::info(
-      "connections cut: header_timeout={} slow_body={} stalled={}; refused: "
-      "per_client_limit={}",
-      cuts.header_timeout, cuts.slow_body, cuts.stalled, cuts.per_client_limit);
-  server->reset();
+  for (auto& server : servers) {
+    server->Shutdown();
+    const sos::ConnectionCuts cuts = server->cuts();
+    spdlog::info(
+        "connections cut: header_timeout={} slow_body={} stalled={}; refused: "
+        "per_client_limit={}",
+        cuts.header_timeout, cuts.slow_body, cuts.stalled, cuts.per_client_limit);
+  }
+  servers.clear();
   service.reset();
   engine->reset();  // closes the index after every request is done
   spdlog::info("stopped");

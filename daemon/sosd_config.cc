@@ -23,7 +23,7 @@ constexpr const char* kFooter =
     "\nPrecedence, highest first: flags, then the environment (SOS_LISTEN, SOS_DATA, SOS_DRIVES, "
     "SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_MAX_CONNECTIONS, SOS_MAX_CONNECTIONS_PER_CLIENT, "
     "SOS_HEADER_TIMEOUT, SOS_MIN_BODY_RATE, SOS_MIN_BODY_RATE_WINDOW, SOS_LOG_LEVEL, "
-    "SOS_LOG_TARGET, SOS_CONFIG), then the TOML "
+    "SOS_LOG_TARGET, SOS_TLS_CERT, SOS_TLS_KEY, SOS_TLS_LISTEN, SOS_CONFIG), then the TOML "
     "config file (keys: the flags' names with underscores: listen, data, drives, region, fsync, "
     "domain, max_connections, ...), then the defaults.\n"
     "\nSlow clients: a request head must arrive whole within --header-timeout (counted from the "
@@ -36,6 +36,9 @@ constexpr const char* kFooter =
     "the root organisation's key (created, or its secret updated). Otherwise a key is generated "
     "on the first start, printed once to stdout and saved to DATA/root-credentials (mode 0600, "
     "AWS credentials-file format: AWS_SHARED_CREDENTIALS_FILE can point at it).\n"
+    "\nHTTPS: with --tls-cert and --tls-key (PEM; the chain's server certificate first) sosd "
+    "serves HTTPS on --tls-listen as well as HTTP on --listen; --listen off leaves HTTPS only. "
+    "TLS 1.2 and 1.3, forward-secret AEAD ciphers only. The files are read once at start.\n"
     "\nHealth: GET /-/health answers 200 \"ok\" without authentication once sosd serves.\n"
     "Signals: SIGTERM or SIGINT let in-flight requests finish, close the store, exit 0.\n"
     "Logs: one line per request on stderr; secrets and query strings are never logged.";
@@ -76,6 +79,8 @@ struct Raw {
   std::string min_body_rate_window = "30s";
   std::string log_level = "info";
   std::string log_target = "auto";
+  std::string tls_cert, tls_key;
+  std::string tls_listen = "127.0.0.1:8443";
 };
 
 // The settings that are numbers, durations or sizes: TOML key and where it goes.
@@ -128,6 +133,12 @@ Status ApplyConfigFile(const std::string& path, Raw* raw) {
       SOS_RETURN_IF_ERROR(text(&raw->log_level));
     } else if (name == "log_target") {
       SOS_RETURN_IF_ERROR(text(&raw->log_target));
+    } else if (name == "tls_cert") {
+      SOS_RETURN_IF_ERROR(text(&raw->tls_cert));
+    } else if (name == "tls_key") {
+      SOS_RETURN_IF_ERROR(text(&raw->tls_key));
+    } else if (name == "tls_listen") {
+      SOS_RETURN_IF_ERROR(text(&raw->tls_listen));
     } else if (auto numeric = NumericKeys(raw); numeric.count(name) > 0) {
       // A number (4096), or a string with a unit ("30s", "1KiB").
       if (auto n = node.value<int64_t>(); n && node.is_integer()) {
@@ -219,8 +230,14 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
         ->type_name(type);
   };
   opt("--listen", &flags->listen, "HOST:PORT",
-      "HOST:PORT to serve on (env SOS_LISTEN; default 127.0.0.1:8000; [::1]:PORT for IPv6, "
-      ":PORT for every interface, port 0 picks a free one)");
+      "HOST:PORT to serve HTTP on (env SOS_LISTEN; default 127.0.0.1:8000; [::1]:PORT for IPv6, "
+      ":PORT for every interface, port 0 picks a free one; off: no plain HTTP, with TLS only)");
+  opt("--tls-cert", &flags->tls_cert, "FILE",
+      "PEM certificate chain for HTTPS, with --tls-key (env SOS_TLS_CERT; default none)");
+  opt("--tls-key", &flags->tls_key, "FILE",
+      "PEM private key of --tls-cert (env SOS_TLS_KEY; keep it 0600)");
+  opt("--tls-listen", &flags->tls_listen, "HOST:PORT",
+      "HOST:PORT to serve HTTPS on (env SOS_TLS_LISTEN; default 127.0.0.1:8443)");
   opt("--data", &flags->data, "DIR",
       "data directory: the index and, by default, the drives (env SOS_DATA; default "
       "/var/lib/sos as root, else $XDG_DATA_HOME/sos)");
@@ -260,7 +277,8 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
   opt("--config", &flags->config, "FILE",
       "TOML file with any of: listen, data, drives (array), region, fsync, domain, "
       "max_connections, max_connections_per_client, header_timeout, min_body_rate, "
-      "min_body_rate_window (env SOS_CONFIG)");
+      "min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen (env "
+      "SOS_CONFIG)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -296,11 +314,30 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   layer(flags.min_body_rate_window, "SOS_MIN_BODY_RATE_WINDOW", &raw.min_body_rate_window);
   layer(flags.log_level, "SOS_LOG_LEVEL", &raw.log_level);
   layer(flags.log_target, "SOS_LOG_TARGET", &raw.log_target);
+  layer(flags.tls_cert, "SOS_TLS_CERT", &raw.tls_cert);
+  layer(flags.tls_key, "SOS_TLS_KEY", &raw.tls_key);
+  layer(flags.tls_listen, "SOS_TLS_LISTEN", &raw.tls_listen);
   std::string drives;
   layer(flags.drives, "SOS_DRIVES", &drives);
   if (!drives.empty() || flags.drives) raw.drives = SplitComma(drives);
 
-  SOS_RETURN_IF_ERROR(ParseListen(raw.listen, &config.listen_host, &config.listen_port));
+  if (raw.tls_cert.empty() != raw.tls_key.empty()) {
+    return Status::InvalidArgument("tls-cert and tls-key go together: give both or neither");
+  }
+  config.tls_cert = raw.tls_cert;
+  config.tls_key = raw.tls_key;
+  if (!config.tls_cert.empty()) {
+    SOS_RETURN_IF_ERROR(
+        ParseListen(raw.tls_listen, &config.tls_listen_host, &config.tls_listen_port));
+  }
+  if (raw.listen == "off") {
+    if (config.tls_cert.empty()) {
+      return Status::InvalidArgument("listen 'off' needs tls-cert and tls-key: else nothing serves");
+    }
+    config.plain_http = false;
+  } else {
+    SOS_RETURN_IF_ERROR(ParseListen(raw.listen, &config.listen_host, &config.listen_port));
+  }
   config.data_dir = raw.data.empty() ? DefaultDataDir(env) : raw.data;
   config.drives = raw.drives;
   if (raw.fsync != "always" && raw.fsync != "never") {

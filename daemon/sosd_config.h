@@ -19,6 +19,9 @@
 //   min_body_rate_window        30s
 //   log_level                   info (trace, debug, info, warn, error, critical, off)
 //   log_target                  auto (stderr while it leads somewhere, else syslog)
+//   tls_cert, tls_key           none: no HTTPS (both, PEM files: HTTPS on tls_listen)
+//   tls_listen                  127.0.0.1:8443
+// listen = "off" turns plain HTTP off (only with TLS set).
 // max_connections .. min_body_rate_window are HttpServerOptions' slow-client
 // limits; durations and sizes take s3core/units.h's syntax.
 // Not thread-safe; used once at start-up.
@@ -37,8 +40,12 @@
 namespace sos {
 
 struct SosdConfig {
+  bool plain_http = true;  // false: listen = "off"
   std::string listen_host = "127.0.0.1";
   int listen_port = 8000;
+  std::string tls_cert, tls_key;  // both or neither
+  std::string tls_listen_host = "127.0.0.1";
+  int tls_listen_port = 8443;
   std::string data_dir;
   std::vector<std::string> drives;  // empty: three under data_dir
   std::string region = "us-east-1";
@@ -58,7 +65,7 @@ struct SosdConfig {
 struct SosdFlags {
   std::optional<std::string> listen, data, drives, region, fsync, domain, config;
   std::optional<std::string> max_connections, max_connections_per_client, header_timeout,
-      min_body_rate, min_body_rate_window, log_level, log_target;
+      min_body_rate, min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen;
 };
 
 // Parses argv into flags. Returns an exit code when sosd must stop now

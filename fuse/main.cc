@@ -104,6 +104,8 @@ int Run(int argc, char** argv) {
   client.endpoint = config.endpoint;
   client.region = config.region;
   client.path_style = config.path_style;
+  client.ca_file = config.ca_file;
+  client.verify_tls = config.verify_tls;
   client.credentials = *credentials;
   {
     // Fail fast: wrong credentials, a missing bucket or a dead endpoint.

@@ -47,6 +47,8 @@ enum Key {
   kReadOnly,
   kAllowOther,
   kAllowRoot,
+  kCaFile,
+  kInsecure,
 };
 
 const fuse_opt kSpecs[] = {
@@ -81,6 +83,9 @@ const fuse_opt kSpecs[] = {
     FUSE_OPT_KEY("ro", kReadOnly),
     FUSE_OPT_KEY("allow_other", kAllowOther),
     FUSE_OPT_KEY("allow_root", kAllowRoot),
+    FUSE_OPT_KEY("ca_file=", kCaFile),
+    FUSE_OPT_KEY("insecure", kInsecure),
+    FUSE_OPT_KEY("no_check_certificate", kInsecure),  // s3fs's name
     FUSE_OPT_END,
 };
 
@@ -252,6 +257,12 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       c.stat_ttl = std::chrono::seconds(*v);
       return 0;
     }
+    case kCaFile:
+      return set_text(&c.ca_file);
+    case kInsecure:
+      c.verify_tls = false;
+      c.notices.push_back("'" + a + "': the endpoint's TLS certificate is NOT verified");
+      return 0;
     case kRegion:
       return set_text(&c.region);
     case kProfile:
@@ -407,6 +418,9 @@ std::string MountUsage(const char* program) {
          "  region=REGION       signing region (default us-east-1)\n"
          "  profile=NAME        credentials from this ~/.aws/credentials profile\n"
          "  passwd_file=PATH    credentials from an s3fs passwd file (mode 0600)\n"
+         "  ca_file=PATH        extra CA certificates (PEM) for an https endpoint\n"
+         "  insecure            do not verify the endpoint's TLS certificate (test setups;\n"
+         "                      s3fs's no_check_certificate)\n"
          "  path_style          path-style requests (default)\n"
          "  virtual_host        virtual-hosted-style requests (bucket.host)\n"
          "  uid=N gid=N         owner of objects without x-amz-meta-uid/gid\n"

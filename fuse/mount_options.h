@@ -32,6 +32,8 @@ struct MountConfig {
   std::string profile;
   std::string passwd_file;
   bool path_style = true;
+  std::string ca_file;     // extra CA bundle; empty: the system's
+  bool verify_tls = true;  // false: `insecure`
 
   bool allow_other = false;
   bool allow_root = false;

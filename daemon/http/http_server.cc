@@ -220,6 +220,11 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   // Drains the lingering connections that poll reported; closes finished or overdue ones.
   void ServeLingering(const pollfd* fds);
   void RunConnection(uint64_t id, int fd, std::string remote, Clock::time_point accepted_at);
+  // The TLS handshake; false (logged, or counted as a cut) when it fails.
+  bool StartTls(http_internal::Socket& socket, const std::string& remote,
+                Clock::time_point accepted_at);
+  // Closes the connection and frees its slot; the last thing its thread does.
+  void EndConnection(uint64_t id, http_internal::Socket& socket);
   // Counts a cut (or refused) connection and logs its line.
   void RecordCut(CutReason reason, const std::string& remote, std::string_view status,
                  uint64_t bytes_in, milliseconds after);
@@ -371,6 +376,7 @@ void HttpServerImpl::Refuse(int fd, const std::string& remote) {
   http_internal::Socket socket(fd);
   // Nothing is queued on a fresh socket: the 503 goes out at once or not at all.
   const bool sent =
+      options_.tls == nullptr &&
       http_internal::SendRejection(socket, 503, "too many connections from this client address",
                                    options_.render_rejection, milliseconds(0))
           .ok();
@@ -454,6 +460,10 @@ void HttpServerImpl::AcceptOne() {
 void HttpServerImpl::RunConnection(uint64_t id, int fd, std::string remote,
                                    Clock::time_point accepted_at) {
   http_internal::Socket socket(fd);
+  if (options_.tls != nullptr && !StartTls(socket, remote, accepted_at)) {
+    EndConnection(id, socket);
+    return;
+  }
   // Counted and logged when cut, before the connection winds down (a cut
   // body's answer and lingering close can take a while).
   http_internal::ClientReader reader(socket, options_, [&](const http_internal::ClientReader& r) {
@@ -465,6 +475,29 @@ void HttpServerImpl::RunConnection(uint64_t id, int fd, std::string remote,
   } catch (...) {
     // Allocation failure and the like: drop this connection, keep the server.
   }
+  EndConnection(id, socket);
+}
+
+bool HttpServerImpl::StartTls(http_internal::Socket& socket, const std::string& remote,
+                              Clock::time_point accepted_at) {
+  // The handshake is part of the first request's head, and under its deadline.
+  const auto limit = options_.header_timeout.count() > 0
+                         ? std::chrono::duration_cast<milliseconds>(accepted_at +
+                                                                    options_.header_timeout -
+                                                                    Clock::now())
+                         : std::chrono::duration_cast<milliseconds>(options_.io_timeout);
+  Status s = socket.StartTls(options_.tls->native(), std::max(limit, milliseconds(1)));
+  if (s.ok()) return true;
+  if (s.code() == StatusCode::kTimeout) {
+    RecordCut(CutReason::kHeaderTimeout, remote, "-", 0,
+              std::chrono::duration_cast<milliseconds>(Clock::now() - accepted_at));
+  } else if (options_.log) {
+    options_.log("tls " + remote + " refused: " + s.message());
+  }
+  return false;
+}
+
+void HttpServerImpl::EndConnection(uint64_t id, http_internal::Socket& socket) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     socket.Close();

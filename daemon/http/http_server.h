@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/http/tls_context.h"
 #include "s3core/http_request_head.h"
 #include "s3core/status.h"
 
@@ -73,6 +74,10 @@ struct HttpServerOptions {
   size_t thread_stack_bytes = 1 << 20;  // of each connection's thread
   // Unset: `status` with the reason as text/plain. sosd answers S3 XML errors.
   RejectionRenderer render_rejection;
+  // Set: the listener speaks HTTPS only. The handshake counts against
+  // header_timeout, and a per-client refusal closes without a 503 (there is no
+  // session to send it in).
+  std::shared_ptr<const TlsContext> tls;
   // Receives one line per connection cut or refused as a slow or greedy
   // client; called from connection threads and the acceptor. Unset: no lines.
   std::function<void(std::string_view line)> log;

@@ -1,5 +1,7 @@
 #include "daemon/http/http_socket.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,9 +35,41 @@ int PollFor(int fd, short events, std::chrono::milliseconds timeout) {
   }
 }
 
+// What an SSL call that returned `ret` needs: 0 done; POLLIN or POLLOUT to
+// wait for and retry; -1 the connection is closed cleanly; -2 failed.
+int TlsNeeds(ssl_st* ssl, int ret) {
+  switch (SSL_get_error(ssl, ret)) {
+    case SSL_ERROR_NONE:
+      return 0;
+    case SSL_ERROR_WANT_READ:
+      return POLLIN;
+    case SSL_ERROR_WANT_WRITE:
+      return POLLOUT;
+    case SSL_ERROR_ZERO_RETURN:
+      return -1;
+    default:
+      return -2;
+  }
+}
+
+std::string TlsReason() {
+  unsigned long code = ERR_peek_last_error();
+  if (code == 0) return "connection closed";
+  const char* reason = ERR_reason_error_string(code);
+  ERR_clear_error();
+  return reason != nullptr ? reason : "TLS error";
+}
+
+// Bytes at most in one TLS record that gathers small iovecs (headers, XML).
+constexpr size_t kTlsGather = 16 << 10;
+
 }  // namespace
 
 void Socket::Close() {
+  if (ssl_ != nullptr) {
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+  }
   if (fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;
@@ -43,16 +77,61 @@ void Socket::Close() {
 }
 
 int Socket::Release() {
+  if (ssl_ != nullptr) {
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+  }
   int fd = fd_;
   fd_ = -1;
   return fd;
 }
 
+Status Socket::StartTls(ssl_ctx_st* ctx, std::chrono::milliseconds timeout) {
+  ERR_clear_error();
+  ssl_ = SSL_new(ctx);
+  if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) return Status::IOError("TLS: " + TlsReason());
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    ERR_clear_error();
+    int needs = TlsNeeds(ssl_, SSL_accept(ssl_));
+    if (needs == 0) return Status::Ok();
+    if (needs < 0) return Status::IOError("TLS handshake: " + TlsReason());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    int p = PollFor(fd_, static_cast<short>(needs), left);
+    if (p == 0) return Status::Timeout("TLS handshake not done in time");
+    if (p < 0) return Status::IOError(std::string("poll: ") + std::strerror(-p));
+  }
+}
+
 bool Socket::WaitReadable(std::chrono::milliseconds timeout) {
+  // TLS may hold decrypted or undecrypted bytes the descriptor no longer shows.
+  if (ssl_ != nullptr && SSL_has_pending(ssl_) == 1) return true;
   return PollFor(fd_, POLLIN, timeout) != 0;  // errors count as "readable": the read reports them
 }
 
 ssize_t Socket::ReadSome(char* buf, size_t n, std::chrono::milliseconds timeout) {
+  return ssl_ != nullptr ? RecvTls(buf, n, timeout) : RecvPlain(buf, n, timeout);
+}
+
+ssize_t Socket::RecvTls(char* buf, size_t n, std::chrono::milliseconds timeout) {
+  for (;;) {
+    ERR_clear_error();
+    size_t got = 0;
+    int needs = TlsNeeds(ssl_, SSL_read_ex(ssl_, buf, n, &got));
+    if (needs == 0) return static_cast<ssize_t>(got);
+    if (needs == -1) return 0;
+    if (needs == -2) {
+      ERR_clear_error();
+      return -ECONNRESET;
+    }
+    int p = PollFor(fd_, static_cast<short>(needs), timeout);
+    if (p == 0) return -ETIMEDOUT;
+    if (p < 0) return p;
+  }
+}
+
+ssize_t Socket::RecvPlain(char* buf, size_t n, std::chrono::milliseconds timeout) {
   for (;;) {
     ssize_t r = ::recv(fd_, buf, n, 0);
     if (r >= 0) return r;
@@ -65,6 +144,49 @@ ssize_t Socket::ReadSome(char* buf, size_t n, std::chrono::milliseconds timeout)
 }
 
 Status Socket::WriteAll(iovec* iov, int iovcnt, std::chrono::milliseconds timeout) {
+  return ssl_ != nullptr ? SendTls(iov, iovcnt, timeout) : SendPlain(iov, iovcnt, timeout);
+}
+
+Status Socket::SendTls(iovec* iov, int iovcnt, std::chrono::milliseconds timeout) {
+  // Small pieces share one record (a response's head and short body); large
+  // ones go as they are, without a copy.
+  std::string gathered;
+  for (int i = 0; i < iovcnt; ++i) {
+    const char* data = static_cast<const char*>(iov[i].iov_base);
+    const size_t len = iov[i].iov_len;
+    if (gathered.size() + len <= kTlsGather) {
+      gathered.append(data, len);
+      continue;
+    }
+    if (!gathered.empty()) {
+      SOS_RETURN_IF_ERROR(SendTlsRecord(gathered.data(), gathered.size(), timeout));
+      gathered.clear();
+    }
+    SOS_RETURN_IF_ERROR(SendTlsRecord(data, len, timeout));
+  }
+  if (gathered.empty()) return Status::Ok();
+  return SendTlsRecord(gathered.data(), gathered.size(), timeout);
+}
+
+Status Socket::SendTlsRecord(const char* data, size_t n, std::chrono::milliseconds timeout) {
+  while (n > 0) {
+    ERR_clear_error();
+    size_t written = 0;
+    int needs = TlsNeeds(ssl_, SSL_write_ex(ssl_, data, n, &written));
+    if (needs == 0) {
+      data += written;
+      n -= written;
+      continue;
+    }
+    if (needs < 0) return Status::IOError("TLS send: " + TlsReason());
+    int p = PollFor(fd_, static_cast<short>(needs), timeout);
+    if (p == 0) return Status::Timeout("send stalled");
+    if (p < 0) return Status::IOError(std::string("poll: ") + std::strerror(-p));
+  }
+  return Status::Ok();
+}
+
+Status Socket::SendPlain(iovec* iov, int iovcnt, std::chrono::milliseconds timeout) {
   while (iovcnt > 0) {
     if (iov->iov_len == 0) {
       ++iov;
@@ -106,6 +228,11 @@ Status Socket::WriteAll(std::string_view data, std::chrono::milliseconds timeout
 
 void Socket::ShutdownWriteAndDrain(std::chrono::milliseconds limit) {
   if (fd_ < 0) return;
+  if (ssl_ != nullptr) {
+    ERR_clear_error();
+    SSL_shutdown(ssl_);  // one try at close_notify; the drain below discards the peer's
+    ERR_clear_error();
+  }
   ::shutdown(fd_, SHUT_WR);
   const auto deadline = Clock::now() + limit;
   char sink[16 << 10];
@@ -113,7 +240,7 @@ void Socket::ShutdownWriteAndDrain(std::chrono::milliseconds limit) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) break;
-    ssize_t r = ReadSome(sink, sizeof(sink), left);
+    ssize_t r = RecvPlain(sink, sizeof(sink), left);
     if (r <= 0) break;  // EOF, error or timeout
   }
 }

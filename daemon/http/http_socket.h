@@ -9,6 +9,9 @@
 // thread does all I/O; another thread may only call ::shutdown() on fd() (which
 // wakes a blocked poll) and only while the owner keeps the descriptor open —
 // HttpServer's registry lock guarantees that.
+//
+// With StartTls the same calls carry TLS records (OpenSSL over the same
+// non-blocking descriptor, with the same timeouts).
 #pragma once
 
 #include <sys/types.h>
@@ -19,6 +22,9 @@
 #include <string_view>
 
 #include "s3core/status.h"
+
+struct ssl_st;      // OpenSSL's SSL
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
 namespace sos::http_internal {
 
@@ -39,6 +45,11 @@ class Socket {
   // Gives up ownership: returns the descriptor, which the caller must close.
   int Release();
 
+  // Runs the server side of a TLS handshake; every later call then reads and
+  // writes through TLS. Fails (Timeout, or IOError with OpenSSL's reason) for
+  // a client that does not complete it within `timeout`, or speaks plain HTTP.
+  Status StartTls(ssl_ctx_st* ctx, std::chrono::milliseconds timeout);
+
   // Waits until the socket is readable (data, EOF or error). False on timeout.
   bool WaitReadable(std::chrono::milliseconds timeout);
 
@@ -58,7 +69,14 @@ class Socket {
   void ShutdownWriteAndDrain(std::chrono::milliseconds limit);
 
  private:
+  ssize_t RecvPlain(char* buf, size_t n, std::chrono::milliseconds timeout);
+  ssize_t RecvTls(char* buf, size_t n, std::chrono::milliseconds timeout);
+  Status SendPlain(iovec* iov, int iovcnt, std::chrono::milliseconds timeout);
+  Status SendTls(iovec* iov, int iovcnt, std::chrono::milliseconds timeout);
+  Status SendTlsRecord(const char* data, size_t n, std::chrono::milliseconds timeout);
+
   int fd_;
+  ssl_st* ssl_ = nullptr;  // set by StartTls; freed with the descriptor
 };
 
 }  // namespace sos::http_internal

@@ -104,10 +104,11 @@ int FreePort() {
   return port;
 }
 
-long HttpGetStatus(const std::string& url, milliseconds timeout) {
+long HttpGetStatus(const std::string& url, milliseconds timeout, const std::string& ca_file) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return 0;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  if (!ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -172,7 +173,7 @@ Result<std::unique_ptr<SosdProcess>> SosdProcess::Start(Options options) {
       return Status::Internal("sosd exited during start (status " + std::to_string(status) +
                               "):\n" + Tail(p->stderr_text()));
     }
-    if (HttpGetStatus(health, milliseconds(500)) == 200) break;
+    if (HttpGetStatus(health, milliseconds(500), p->options_.ca_file) == 200) break;
     if (Clock::now() >= deadline) {
       std::string log = Tail(p->stderr_text());
       p->Stop();

@@ -53,6 +53,8 @@ class SosdProcess {
     bool listen = true;     // pass --listen 127.0.0.1:<free port>
     int port = 0;           // without `listen`: the port sosd will use (from its config)
     bool pass_data = true;  // pass --data (else sosd picks its default data directory)
+    std::string scheme = "http";  // "https": endpoint() and the start-up health check use TLS
+    std::string ca_file;          // what the health check trusts over https
     std::chrono::seconds start_timeout{20};
   };
 
@@ -69,7 +71,9 @@ class SosdProcess {
   void StopAndCleanUp();
 
   int port() const { return port_; }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string endpoint() const {
+    return options_.scheme + "://127.0.0.1:" + std::to_string(port_);
+  }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& access_key() const { return options_.access_key; }
   const std::string& secret_key() const { return options_.secret_key; }
@@ -93,6 +97,7 @@ class SosdProcess {
 int FreePort();
 
 // GET url with libcurl: the HTTP status, or 0 when nothing answered.
-long HttpGetStatus(const std::string& url, std::chrono::milliseconds timeout);
+long HttpGetStatus(const std::string& url, std::chrono::milliseconds timeout,
+                   const std::string& ca_file = "");
 
 }  // namespace sos::testing

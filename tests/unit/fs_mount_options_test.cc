@@ -110,6 +110,21 @@ TEST(MountOptionsTest, AnS3fsFstabLineParses) {
   EXPECT_FALSE(Parse({"b", "/m", "-o", "endpoint=s3.example.com"}).ok());  // a host, not a region
 }
 
+TEST(MountOptionsTest, TlsOptions) {
+  auto c = Parse({"b", "/m", "-o", "url=https://s3.example,ca_file=/etc/sos/ca.pem"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->ca_file, "/etc/sos/ca.pem");
+  EXPECT_TRUE(c->verify_tls);
+  for (const char* insecure : {"insecure", "no_check_certificate"}) {
+    auto i = Parse({"b", "/m", "-o", insecure});
+    ASSERT_TRUE(i.ok()) << insecure;
+    EXPECT_FALSE(i->verify_tls) << insecure;
+    ASSERT_EQ(i->notices.size(), 1u);  // said out loud in the log
+    EXPECT_NE(i->notices[0].find("NOT verified"), std::string::npos);
+  }
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "ca_file="}).ok());
+}
+
 TEST(MountOptionsTest, RejectsUnknownAndMalformedOptions) {
   for (const auto& bad :
        std::vector<std::vector<std::string>>{{"bucket", "/mnt/x", "-o", "bogus"},
