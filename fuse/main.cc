@@ -72,14 +72,14 @@ int Run(int argc, char** argv) {
   auto parsed = ParseMountArgs(argc, argv);
   if (!parsed.ok()) {
     spdlog::error("{}", parsed.status().message());
-    std::fprintf(stderr, "%s", MountUsage(argv[0]).c_str());
+    std::fprintf(stderr, "%s", MountUsage("sosfs").c_str());
     return 1;
   }
   MountConfig config = *parsed;
   (void)InitLogging({"sosfs", config.log_level, LogTarget::kStderr});  // validated by the parser
   for (const std::string& notice : config.notices) spdlog::info("{}", notice);
   if (config.show_help) {
-    std::printf("%s", MountUsage(argv[0]).c_str());
+    std::printf("%s", MountUsage("sosfs").c_str());
     return 0;
   }
   if (config.show_version) {
@@ -213,8 +213,17 @@ int Run(int argc, char** argv) {
   }
   NotifyStopping("unmounting; pending uploads go on until they are on the server");
   fuse_session_unmount(se);
-  // Unmounted: now wait for the uploads still pending.
+  // Unmounted: now wait for the uploads still pending (a service manager's
+  // stop timeout bounds this; what is left stays in the cache's journal).
+  if (const size_t pending = fs.PendingUploads(); pending > 0) {
+    spdlog::info("unmounted {}; waiting until {} pending upload(s) are on the server",
+                 config.mountpoint, pending);
+  }
   fs.Shutdown();
+  if (const size_t left = fs.PendingUploads(); left > 0) {
+    spdlog::warn("{} upload(s) not on the server; they stay in the cache for the next mount",
+                 left);
+  }
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);
   fuse_opt_free_args(&args);

@@ -216,7 +216,9 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       st->positional.push_back(a);
       return 0;
     case FUSE_OPT_KEY_OPT:
-      if (Ignored(a)) return 0;
+      // Empty items (",," or a trailing comma) come from templates such as a
+      // unit's "-o endpoint=${ENDPOINT},${OPTIONS}" with nothing in OPTIONS.
+      if (a.empty() || Ignored(a)) return 0;
       if (S3fsTuning(a)) {
         c.notices.push_back("s3fs option '" + a + "' ignored: sosfs tunes this itself");
         return 0;
@@ -268,7 +270,8 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
     case kProfile:
       return set_text(&c.profile);
     case kPasswdFile:
-      return set_text(&c.passwd_file);
+      c.passwd_file = value;  // empty: not given (a template's unset variable)
+      return 0;
     case kPathStyle:
       c.path_style = true;
       return 0;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian package that sos's build, tests and benchmarks need.
-# Idempotent; run as root on Debian 12. Safe to run again: apt skips what is there.
+# Installs the Debian packages sos needs: with --run, only what building and
+# running it takes (the quickstart); without, also every tool the tests and
+# benchmarks drive. Idempotent; run as root on Debian 12. Starts and stops no
+# service of the machine.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -16,18 +18,21 @@ build_packages=(
   googletest libgtest-dev libgmock-dev
   libboost-dev libpugixml-dev libssl-dev libxxhash-dev libisal-dev
   libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev media-types libsystemd-dev
-  clang libclang-rt-14-dev
+  help2man dpkg-dev curl ca-certificates
 )
 # Real third-party clients and servers the tests drive.
 test_packages=(
-  curl ca-certificates python3 python3-boto3 awscli s3cmd rclone s3fs restic
+  clang libclang-rt-14-dev
+  python3 python3-boto3 awscli s3cmd rclone s3fs restic borgbackup duplicity
   ceph-mon ceph-osd radosgw ceph-common
   attr rsync tar procps psmisc util-linux zsh bash-completion systemd
+  debootstrap systemd-container
 )
 # Peers and load tools the benchmarks compare against.
 bench_packages=(nginx-light fio wrk hyperfine)
 
-wanted=("${build_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}")
+wanted=("${build_packages[@]}")
+[ "${1:-}" = "--run" ] || wanted+=("${test_packages[@]}" "${bench_packages[@]}")
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,6 +42,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--run" ]; then
+  echo "install-deps: build and run packages present"
+  exit 0
 fi
 
 # Node.js and npm run the AWS JavaScript SDK tests; keep a preinstalled Node.
@@ -51,8 +61,4 @@ if ! cmp -s "$js_client/package-lock.json" "$js_client/node_modules/.sos-install
     cp package-lock.json node_modules/.sos-installed-lock)
 fi
 
-# nginx must not keep a system instance on port 80: benchmarks start their own.
-if command -v systemctl >/dev/null 2>&1; then
-  systemctl disable --now nginx >/dev/null 2>&1 || true
-fi
 echo "install-deps: all packages present"
