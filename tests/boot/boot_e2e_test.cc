@@ -264,7 +264,16 @@ TEST_F(BootE2eTest, SosdAndMountsStartAtBootAndPowerOffKeepsEveryWrite) {
   }
   (*sosd)->Stop();
 
-  // The package goes away cleanly, data and user included on purge.
+  // The package goes away cleanly: remove keeps the data and the user, purge
+  // takes them too.
+  for (const char* page : {"/usr/share/man/man8/sosd.8", "/usr/share/man/man8/sosfs.8",
+                           "/usr/share/man/man1/sosctl.1"}) {
+    EXPECT_TRUE(std::filesystem::exists(tree_ + page)) << page;
+  }
+  Sh("chroot " + tree_ + " dpkg --remove sos");
+  EXPECT_FALSE(std::filesystem::exists(tree_ + "/usr/bin/sosfs"));
+  EXPECT_TRUE(std::filesystem::exists(tree_ + "/var/lib/private/sos/drive0"));
+  EXPECT_EQ(RunCommand("chroot " + tree_ + " getent passwd sos").status, 0);
   Sh("chroot " + tree_ + " dpkg --purge sos");
   EXPECT_FALSE(std::filesystem::exists(tree_ + "/usr/bin/sosd"));
   EXPECT_FALSE(std::filesystem::exists(tree_ + "/usr/lib/systemd/system/sosd.service"));
