@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -180,7 +182,13 @@ int Run(int argc, char** argv) {
     return 1;
   }
   if (fuse_session_mount(se, config.mountpoint.c_str()) != 0) {
-    spdlog::error("cannot mount on {}", config.mountpoint);
+    // libfuse printed its own reason; name the usual cause plainly too.
+    std::string why;
+    if (::access("/dev/fuse", R_OK | W_OK) != 0) {
+      why = ": /dev/fuse is missing or not usable (" + std::string(std::strerror(errno)) +
+            "; load the fuse module, or bind the device into the container)";
+    }
+    spdlog::error("cannot mount on {}{}", config.mountpoint, why);
     fuse_remove_signal_handlers(se);
     fuse_session_destroy(se);
     return 1;
@@ -221,8 +229,7 @@ int Run(int argc, char** argv) {
   }
   fs.Shutdown();
   if (const size_t left = fs.PendingUploads(); left > 0) {
-    spdlog::warn("{} upload(s) not on the server; they stay in the cache for the next mount",
-                 left);
+    spdlog::warn("{} upload(s) not on the server; they stay in the cache for the next mount", left);
   }
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);
