@@ -40,13 +40,14 @@ Status AdminClient::StatusFromAdminResponse(long http_status, const std::string&
 }
 
 Result<nlohmann::json> AdminClient::Call(const std::string& method, const std::string& path,
-                                         const nlohmann::json* body) {
+                                         const nlohmann::json* body, const HeaderList& query) {
   // "/-/admin/orgs" is bucket "-" and key "admin/orgs" in path style.
   std::string full = std::string(admin::kPathPrefix) + path;  // "/-/admin/..."
   S3Request r;
   r.method = method;
   r.bucket = "-";
   r.key = full.substr(3);
+  r.query = query;
   std::string text;
   std::optional<StringViewSource> source;
   if (body) {
@@ -75,6 +76,14 @@ Result<nlohmann::json> AdminClient::CreateOrg(const std::string& name) {
 }
 
 Result<nlohmann::json> AdminClient::ListOrgs() { return Call("GET", "orgs", nullptr); }
+
+Result<nlohmann::json> AdminClient::StoreInfo() { return Call("GET", "info", nullptr); }
+
+Result<nlohmann::json> AdminClient::Scrub(bool wait) {
+  return Call("POST", "scrub", nullptr, wait ? HeaderList{{"wait", ""}} : HeaderList{});
+}
+
+Result<nlohmann::json> AdminClient::Heal() { return Call("POST", "heal", nullptr); }
 
 Result<nlohmann::json> AdminClient::GetOrg(const std::string& org) {
   SOS_ASSIGN_OR_RETURN(std::string o, Segment(org, "organisation"));

@@ -27,6 +27,12 @@ class AdminClient {
   Result<nlohmann::json> CreateKey(const std::string& org);
   Result<nlohmann::json> ListKeys(const std::string& org);
   Status RevokeKey(const std::string& access_key_id);
+  // The store: health, drives, counts, scrubber (GET /-/admin/info).
+  Result<nlohmann::json> StoreInfo();
+  // Starts a scrub pass, or with `wait` runs a whole one before answering.
+  Result<nlohmann::json> Scrub(bool wait);
+  // Re-checks failed drives and repairs the known bad or missing replicas now.
+  Result<nlohmann::json> Heal();
 
   // The Status for a non-2xx admin response (JSON error body, else HTTP status).
   static Status StatusFromAdminResponse(long http_status, const std::string& body);
@@ -34,7 +40,7 @@ class AdminClient {
  private:
   // method on "/-/admin/<path>" with an optional JSON body.
   Result<nlohmann::json> Call(const std::string& method, const std::string& path,
-                              const nlohmann::json* body);
+                              const nlohmann::json* body, const HeaderList& query = {});
 
   S3HttpClient client_;
 };

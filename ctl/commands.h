@@ -152,6 +152,10 @@ Status Presign(Session& session, const PresignArgs& args);
 Status PublicUrl(Session& session, const std::string& path);
 
 // org create|list|rm, key create|list|revoke (sosd's admin API).
+// admin info|scrub|heal: the store's health, drives and scrubber (sosd, root key).
+Status AdminInfo(Session& session);
+Status AdminScrub(Session& session, bool now);
+Status AdminHeal(Session& session);
 Status OrgCreate(Session& session, const std::string& name);
 Status OrgList(Session& session);
 Status OrgRemove(Session& session, const std::string& org);

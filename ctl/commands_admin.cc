@@ -1,5 +1,8 @@
-// org create|list|rm and key create|list|revoke, on sosd's admin API.
+// admin info|scrub|heal, org create|list|rm and key create|list|revoke, on
+// sosd's admin API.
 #include "ctl/commands.h"
+
+#include <cstdio>
 
 namespace sos::ctl {
 namespace {
@@ -9,7 +12,73 @@ std::string Str(const nlohmann::json& doc, const char* name) {
   return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+uint64_t Num(const nlohmann::json& doc, const char* name) {
+  auto it = doc.find(name);
+  return it != doc.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+}
+
+std::string Gib(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f GiB", static_cast<double>(bytes) / (1 << 30));
+  return buf;
+}
+
+// The store's document as a table: state and reasons, drives, counts, scrubber.
+void PrintStore(Session& session, const nlohmann::json& doc) {
+  Table t;
+  t.rows.push_back({"state", Str(doc, "state")});
+  if (doc.contains("reasons") && doc["reasons"].is_array()) {
+    for (const auto& r : doc["reasons"]) t.rows.push_back({"", r.is_string() ? r.get<std::string>() : ""});
+  }
+  if (doc.contains("drives") && doc["drives"].is_array()) {
+    for (const auto& d : doc["drives"]) {
+      const bool ok = d.value("ok", false);
+      std::string line = std::string(ok ? (d.value("full", false) ? "full" : "ok") : "FAILED") +
+                         ", " + Gib(Num(d, "free_bytes")) + " free of " + Gib(Num(d, "total_bytes")) +
+                         ", read faults " + std::to_string(Num(d, "read_faults")) +
+                         ", write faults " + std::to_string(Num(d, "write_faults")) +
+                         ", repairs " + std::to_string(Num(d, "repairs"));
+      if (!ok) line += ": " + Str(d, "error");
+      t.rows.push_back({"drive " + Str(d, "path"), line});
+    }
+  }
+  t.rows.push_back({"objects", std::to_string(Num(doc, "objects"))});
+  t.rows.push_back({"bytes", std::to_string(Num(doc, "bytes"))});
+  t.rows.push_back({"under-replicated", std::to_string(Num(doc, "under_replicated"))});
+  const nlohmann::json scrub = doc.value("scrub", nlohmann::json::object());
+  t.rows.push_back({"scrub", scrub.value("running", false)
+                                 ? "running: " + std::to_string(Num(scrub, "blobs_done")) + " of " +
+                                       std::to_string(Num(scrub, "blobs_total")) + " blobs"
+                                 : "idle"});
+  const std::string last = Str(scrub, "last_pass_completed");
+  t.rows.push_back({"last scrub", last.empty() ? "never" : last + " (" +
+                                                  std::to_string(Num(scrub, "faults_total")) +
+                                                  " bad replicas found in all)"});
+  session.out().Print(doc, t);
+}
+
 }  // namespace
+
+Status AdminInfo(Session& session) {
+  SOS_ASSIGN_OR_RETURN(AdminClient * admin, session.Admin());
+  SOS_ASSIGN_OR_RETURN(nlohmann::json doc, admin->StoreInfo());
+  PrintStore(session, doc);
+  return Status::Ok();
+}
+
+Status AdminScrub(Session& session, bool now) {
+  SOS_ASSIGN_OR_RETURN(AdminClient * admin, session.Admin());
+  SOS_ASSIGN_OR_RETURN(nlohmann::json doc, admin->Scrub(now));
+  PrintStore(session, doc);
+  return Status::Ok();
+}
+
+Status AdminHeal(Session& session) {
+  SOS_ASSIGN_OR_RETURN(AdminClient * admin, session.Admin());
+  SOS_ASSIGN_OR_RETURN(nlohmann::json doc, admin->Heal());
+  PrintStore(session, doc);
+  return Status::Ok();
+}
 
 Status OrgCreate(Session& session, const std::string& name) {
   SOS_ASSIGN_OR_RETURN(AdminClient * admin, session.Admin());

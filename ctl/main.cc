@@ -67,6 +67,7 @@ const std::map<std::string, const char*> kExamples = {
     {"alias",
      "  sosctl alias set exo https://sos-ch-gva-2.exo.io --profile exo\n"
      "  sosctl ls exo/photos\n  sosctl alias ls\n"},
+    {"admin", "  sosctl admin info\n  sosctl admin scrub --now --json\n  sosctl admin heal\n"},
     {"org", "  sosctl org create acme --json\n  sosctl org list\n"},
     {"key", "  sosctl key create acme\n  sosctl key revoke AKIA...\n"},
 };
@@ -333,6 +334,20 @@ int main(int argc, char** argv) {
       "public-url", "print the plain URL of an object (public once its ACL is public-read)");
   public_cmd->add_option("path", public_path, "BUCKET/KEY")->required();
   public_cmd->callback([&] { run = [&](Session& s) { return PublicUrl(s, public_path); }; });
+
+  auto* admin_cmd = app.add_subcommand("admin", "the store: health, drives, scrubbing (sosd, root key)");
+  admin_cmd->require_subcommand(1);
+  bool scrub_now = false;
+  auto* admin_info = admin_cmd->add_subcommand(
+      "info", "state (ok, degraded, failing) and why, drives, objects, under-replicated, last scrub");
+  admin_info->callback([&] { run = [&](Session& s) { return AdminInfo(s); }; });
+  auto* admin_scrub = admin_cmd->add_subcommand(
+      "scrub", "start a scrub pass now (every replica re-read, bad ones repaired)");
+  admin_scrub->add_flag("--now", scrub_now, "run the whole pass before returning, at full speed");
+  admin_scrub->callback([&] { run = [&](Session& s) { return AdminScrub(s, scrub_now); }; });
+  auto* admin_heal = admin_cmd->add_subcommand(
+      "heal", "re-check failed drives and repair every replica known to be bad or missing, now");
+  admin_heal->callback([&] { run = [&](Session& s) { return AdminHeal(s); }; });
 
   auto* org_cmd = app.add_subcommand("org", "organisations (sosd, root key)");
   org_cmd->require_subcommand(1);

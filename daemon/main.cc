@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/http/http_server.h"
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
   storage_options.drives = config->drives;
   storage_options.fsync =
       config->fsync == "never" ? sos::FsyncPolicy::kNever : sos::FsyncPolicy::kAlways;
+  storage_options.scrub.bytes_per_second = config->scrub_rate;
+  storage_options.scrub.blobs_per_second = static_cast<uint32_t>(config->scrub_blobs_per_second);
+  storage_options.scrub.interval =
+      std::chrono::duration_cast<std::chrono::seconds>(config->scrub_interval);
   auto engine = sos::StorageEngine::Open(storage_options);
   if (!engine.ok()) return Fail("opening the store in " + config->data_dir, engine.status());
 
@@ -100,15 +105,35 @@ int main(int argc, char** argv) {
   service_options.root_account_id = *root_id;
   service_options.region = config->region;
   service_options.domain = config->domain;
+  if (config->metrics != "off") service_options.metrics = std::make_shared<sos::s3api::ServiceMetrics>();
+  service_options.metrics_root_only = config->metrics == "root";
+  // Filled once the listeners are up; read only by /-/metrics requests, which they serve.
+  std::vector<std::unique_ptr<sos::HttpServer>> servers;
+  service_options.open_connections = [&servers] {
+    uint64_t open = 0;
+    for (const auto& server : servers) open += server->open_connections();
+    return open;
+  };
   auto service = std::make_unique<sos::S3Service>(**engine, service_options);
+
+  // The certificate first: a bad one stops sosd before anything listens.
+  std::shared_ptr<sos::TlsContext> tls;
+  if (!config->tls_cert.empty()) {
+    auto loaded = sos::TlsContext::Load(config->tls_cert, config->tls_key);
+    if (!loaded.ok()) return Fail("TLS", loaded.status());
+    tls = *loaded;
+  }
+  const size_t listeners = (config->plain_http ? 1 : 0) + (tls ? 1 : 0);
 
   sos::HttpServerOptions http_options;
   http_options.host = config->listen_host;
   http_options.port = config->listen_port;
-  http_options.max_connections = FitOpenFileLimit(config->max_connections);
+  // Each listener holds up to max_connections: the descriptors must fit them all.
+  http_options.max_connections =
+      FitOpenFileLimit(config->max_connections * listeners) / listeners;
   if (http_options.max_connections < config->max_connections) {
-    spdlog::warn("the open-file limit allows {} connections, not {}", http_options.max_connections,
-                 config->max_connections);
+    spdlog::warn("the open-file limit allows {} connections per listener, not {}",
+                 http_options.max_connections, config->max_connections);
   }
   http_options.max_connections_per_client = config->max_connections_per_client;
   http_options.header_timeout = config->header_timeout;
@@ -123,7 +148,6 @@ int main(int argc, char** argv) {
   };
   // One listener per scheme, sharing the handler and the limits (each
   // listener counts its own connections).
-  std::vector<std::unique_ptr<sos::HttpServer>> servers;
   std::string urls;
   auto listen = [&](const std::string& scheme, const std::string& host, int port) -> bool {
     http_options.host = host;
@@ -140,10 +164,8 @@ int main(int argc, char** argv) {
     return true;
   };
   if (config->plain_http && !listen("http", config->listen_host, config->listen_port)) return 1;
-  if (!config->tls_cert.empty()) {
-    auto tls = sos::TlsContext::Load(config->tls_cert, config->tls_key);
-    if (!tls.ok()) return Fail("TLS", tls.status());
-    http_options.tls = *tls;
+  if (tls) {
+    http_options.tls = tls;
     if (!listen("https", config->tls_listen_host, config->tls_listen_port)) return 1;
   }
   spdlog::info("listening on {} (data {}, region {}, fsync {}{}{})", urls, config->data_dir,
@@ -156,8 +178,12 @@ int main(int argc, char** argv) {
   sos::NotifyStopping("finishing in-flight requests");
   spdlog::info("{} received, finishing in-flight requests",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  {  // every listener stops accepting at once, then each drains
+    std::vector<std::thread> stopping;
+    for (auto& server : servers) stopping.emplace_back([&server] { server->Shutdown(); });
+    for (std::thread& t : stopping) t.join();
+  }
   for (auto& server : servers) {
-    server->Shutdown();
     const sos::ConnectionCuts cuts = server->cuts();
     spdlog::info(
         "connections cut: header_timeout={} slow_body={} stalled={}; refused: "

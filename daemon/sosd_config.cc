@@ -23,7 +23,8 @@ constexpr const char* kFooter =
     "\nPrecedence, highest first: flags, then the environment (SOS_LISTEN, SOS_DATA, SOS_DRIVES, "
     "SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_MAX_CONNECTIONS, SOS_MAX_CONNECTIONS_PER_CLIENT, "
     "SOS_HEADER_TIMEOUT, SOS_MIN_BODY_RATE, SOS_MIN_BODY_RATE_WINDOW, SOS_LOG_LEVEL, "
-    "SOS_LOG_TARGET, SOS_TLS_CERT, SOS_TLS_KEY, SOS_TLS_LISTEN, SOS_CONFIG), then the TOML "
+    "SOS_LOG_TARGET, SOS_TLS_CERT, SOS_TLS_KEY, SOS_TLS_LISTEN, SOS_METRICS, SOS_SCRUB_RATE, "
+    "SOS_SCRUB_BLOBS_PER_SECOND, SOS_SCRUB_INTERVAL, SOS_CONFIG), then the TOML "
     "config file (keys: the flags' names with underscores: listen, data, drives, region, fsync, "
     "domain, max_connections, ...), then the defaults.\n"
     "\nSlow clients: a request head must arrive whole within --header-timeout (counted from the "
@@ -39,7 +40,15 @@ constexpr const char* kFooter =
     "\nHTTPS: with --tls-cert and --tls-key (PEM; the chain's server certificate first) sosd "
     "serves HTTPS on --tls-listen as well as HTTP on --listen; --listen off leaves HTTPS only. "
     "TLS 1.2 and 1.3, forward-secret AEAD ciphers only. The files are read once at start.\n"
-    "\nHealth: GET /-/health answers 200 \"ok\" without authentication once sosd serves.\n"
+    "\nHealth: GET /-/health answers \"ok\" or \"degraded\" (a drive failed or full, replicas "
+    "queued for repair) with 200, or \"failing\" (too few drives for writes) with 503, a reason "
+    "per line; GET /-/ready answers 200 while writes are taken, else 503; neither needs "
+    "authentication. GET /-/metrics is Prometheus text (--metrics: open, root-signed only, or "
+    "off).\n"
+    "\nScrubbing: a background pass re-reads every replica of every object at most at "
+    "--scrub-rate bytes and --scrub-blobs-per-second objects a second, repairs bad or missing "
+    "ones from a good copy, and resumes after a restart; a pass starts --scrub-interval after "
+    "the last began, and at once when a drive comes back or an empty one replaces it.\n"
     "Signals: SIGTERM or SIGINT let in-flight requests finish, close the store, exit 0.\n"
     "Logs: one line per request on stderr; secrets and query strings are never logged.";
 
@@ -81,6 +90,10 @@ struct Raw {
   std::string log_target = "auto";
   std::string tls_cert, tls_key;
   std::string tls_listen = "127.0.0.1:8443";
+  std::string metrics = "open";
+  std::string scrub_rate = "64MiB";
+  std::string scrub_blobs_per_second = "500";
+  std::string scrub_interval = "7d";
 };
 
 // The settings that are numbers, durations or sizes: TOML key and where it goes.
@@ -89,7 +102,10 @@ std::map<std::string, std::string*> NumericKeys(Raw* raw) {
           {"max_connections_per_client", &raw->max_connections_per_client},
           {"header_timeout", &raw->header_timeout},
           {"min_body_rate", &raw->min_body_rate},
-          {"min_body_rate_window", &raw->min_body_rate_window}};
+          {"min_body_rate_window", &raw->min_body_rate_window},
+          {"scrub_rate", &raw->scrub_rate},
+          {"scrub_blobs_per_second", &raw->scrub_blobs_per_second},
+          {"scrub_interval", &raw->scrub_interval}};
 }
 
 Result<size_t> ParseCount(const std::string& setting, const std::string& value, size_t min) {
@@ -139,6 +155,8 @@ Status ApplyConfigFile(const std::string& path, Raw* raw) {
       SOS_RETURN_IF_ERROR(text(&raw->tls_key));
     } else if (name == "tls_listen") {
       SOS_RETURN_IF_ERROR(text(&raw->tls_listen));
+    } else if (name == "metrics") {
+      SOS_RETURN_IF_ERROR(text(&raw->metrics));
     } else if (auto numeric = NumericKeys(raw); numeric.count(name) > 0) {
       // A number (4096), or a string with a unit ("30s", "1KiB").
       if (auto n = node.value<int64_t>(); n && node.is_integer()) {
@@ -274,11 +292,23 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
   opt("--log-target", &flags->log_target, "auto|stderr|syslog",
       "where the log goes; auto: stderr while it leads somewhere (a terminal, a file, "
       "journald), else syslog (env SOS_LOG_TARGET; default auto)");
+  opt("--metrics", &flags->metrics, "open|root|off",
+      "GET /-/metrics for anyone who reaches the port, only for requests signed by the root "
+      "organisation, or not at all (env SOS_METRICS; default open)");
+  opt("--scrub-rate", &flags->scrub_rate, "BYTES",
+      "the background scrub reads at most this many bytes per second (env SOS_SCRUB_RATE; "
+      "default 64MiB; 0: no cap)");
+  opt("--scrub-blobs-per-second", &flags->scrub_blobs_per_second, "N",
+      "and verifies at most this many objects' blobs per second (env "
+      "SOS_SCRUB_BLOBS_PER_SECOND; default 500; 0: no cap)");
+  opt("--scrub-interval", &flags->scrub_interval, "DURATION",
+      "a scrub pass starts this long after the last one began (env SOS_SCRUB_INTERVAL; "
+      "default 7d)");
   opt("--config", &flags->config, "FILE",
       "TOML file with any of: listen, data, drives (array), region, fsync, domain, "
       "max_connections, max_connections_per_client, header_timeout, min_body_rate, "
-      "min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen (env "
-      "SOS_CONFIG)");
+      "min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen, metrics, "
+      "scrub_rate, scrub_blobs_per_second, scrub_interval (env SOS_CONFIG)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -317,6 +347,10 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   layer(flags.tls_cert, "SOS_TLS_CERT", &raw.tls_cert);
   layer(flags.tls_key, "SOS_TLS_KEY", &raw.tls_key);
   layer(flags.tls_listen, "SOS_TLS_LISTEN", &raw.tls_listen);
+  layer(flags.metrics, "SOS_METRICS", &raw.metrics);
+  layer(flags.scrub_rate, "SOS_SCRUB_RATE", &raw.scrub_rate);
+  layer(flags.scrub_blobs_per_second, "SOS_SCRUB_BLOBS_PER_SECOND", &raw.scrub_blobs_per_second);
+  layer(flags.scrub_interval, "SOS_SCRUB_INTERVAL", &raw.scrub_interval);
   std::string drives;
   layer(flags.drives, "SOS_DRIVES", &drives);
   if (!drives.empty() || flags.drives) raw.drives = SplitComma(drives);
@@ -356,6 +390,19 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   SOS_ASSIGN_OR_RETURN(config.min_body_rate, ParseSosdSize("min-body-rate", raw.min_body_rate));
   SOS_ASSIGN_OR_RETURN(config.min_body_rate_window,
                        ParseSosdDuration("min-body-rate-window", raw.min_body_rate_window));
+  if (raw.metrics != "open" && raw.metrics != "root" && raw.metrics != "off") {
+    return Status::InvalidArgument("metrics must be 'open', 'root' or 'off', not '" + raw.metrics +
+                                   "'");
+  }
+  config.metrics = raw.metrics;
+  SOS_ASSIGN_OR_RETURN(config.scrub_rate, ParseSosdSize("scrub-rate", raw.scrub_rate));
+  SOS_ASSIGN_OR_RETURN(config.scrub_blobs_per_second,
+                       ParseCount("scrub-blobs-per-second", raw.scrub_blobs_per_second, 0));
+  SOS_ASSIGN_OR_RETURN(config.scrub_interval,
+                       ParseSosdDuration("scrub-interval", raw.scrub_interval));
+  if (config.scrub_interval.count() == 0) {
+    return Status::InvalidArgument("scrub-interval must not be 0");
+  }
   SOS_RETURN_IF_ERROR(ValidateLogLevel(raw.log_level));
   config.log_level = raw.log_level;
   SOS_ASSIGN_OR_RETURN(config.log_target, ParseLogTarget(raw.log_target));

@@ -21,6 +21,10 @@
 //   log_target                  auto (stderr while it leads somewhere, else syslog)
 //   tls_cert, tls_key           none: no HTTPS (both, PEM files: HTTPS on tls_listen)
 //   tls_listen                  127.0.0.1:8443
+//   metrics                     open (anyone who reaches the port), root, or off
+//   scrub_rate                  64MiB (bytes per second; 0: no cap)
+//   scrub_blobs_per_second      500 (0: no cap)
+//   scrub_interval              7d (a pass starts this long after the last began)
 // listen = "off" turns plain HTTP off (only with TLS set).
 // max_connections .. min_body_rate_window are HttpServerOptions' slow-client
 // limits; durations and sizes take s3core/units.h's syntax.
@@ -46,6 +50,10 @@ struct SosdConfig {
   std::string tls_cert, tls_key;  // both or neither
   std::string tls_listen_host = "127.0.0.1";
   int tls_listen_port = 8443;
+  std::string metrics = "open";  // "open" | "root" | "off"
+  uint64_t scrub_rate = uint64_t{64} << 20;
+  uint64_t scrub_blobs_per_second = 500;
+  std::chrono::milliseconds scrub_interval{std::chrono::hours(24 * 7)};
   std::string data_dir;
   std::vector<std::string> drives;  // empty: three under data_dir
   std::string region = "us-east-1";
@@ -65,7 +73,8 @@ struct SosdConfig {
 struct SosdFlags {
   std::optional<std::string> listen, data, drives, region, fsync, domain, config;
   std::optional<std::string> max_connections, max_connections_per_client, header_timeout,
-      min_body_rate, min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen;
+      min_body_rate, min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen, metrics, scrub_rate,
+      scrub_blobs_per_second, scrub_interval;
 };
 
 // Parses argv into flags. Returns an exit code when sosd must stop now

@@ -18,7 +18,7 @@ build_packages=(
   googletest libgtest-dev libgmock-dev
   libboost-dev libpugixml-dev libssl-dev libxxhash-dev libisal-dev
   libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev media-types libsystemd-dev
-  help2man dpkg-dev curl ca-certificates
+  help2man dpkg-dev curl ca-certificates prometheus-cpp-dev
 )
 # Real third-party clients and servers the tests drive.
 test_packages=(

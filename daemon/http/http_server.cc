@@ -33,6 +33,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -192,6 +193,10 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   int port() const override { return port_; }
   ConnectionCuts cuts() const override;
   void Shutdown() override;
+  size_t open_connections() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return active_;
+  }
 
   // ConnectionHost
   bool EnterIdle(uint64_t id) override;
@@ -252,7 +257,7 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   // non-blocking ::shutdown()/::close() of registered descriptors happen, which
   // is what makes ::shutdown() safe (a descriptor leaves the registry and is
   // closed in one critical section, so it cannot be recycled under us).
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable conn_ended_;                  // signalled when active_ drops
   std::map<uint64_t, Conn> conns_;                      // open connections
   size_t active_ = 0;                                   // == conns_.size()
@@ -571,6 +576,14 @@ void HttpServerImpl::Shutdown() {
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
                                                       HttpHandler handler) {
   if (!handler) return Status::InvalidArgument("HttpServer needs a handler");
+  // OpenSSL writes with write(), not send(MSG_NOSIGNAL): a peer gone mid-write
+  // must give EPIPE, not kill the process.
+  if (options.tls != nullptr) {
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      ::signal(SIGPIPE, SIG_IGN);
+    }
+  }
   if (options.max_connections == 0) return Status::InvalidArgument("max_connections is 0");
   if (options.port < 0 || options.port > 65535) {
     return Status::InvalidArgument("bad port " + std::to_string(options.port));

@@ -145,6 +145,8 @@ class HttpServer {
   virtual ~HttpServer() = default;
   virtual int port() const = 0;
   virtual ConnectionCuts cuts() const = 0;
+  // Connections open now (idle kept-alive ones included).
+  virtual size_t open_connections() const = 0;
   // Stops accepting, waits for in-flight requests (up to the grace period).
   virtual void Shutdown() = 0;
 };

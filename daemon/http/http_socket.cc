@@ -1,5 +1,7 @@
 #include "daemon/http/http_socket.h"
 
+#include "daemon/http/tls_context.h"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -52,14 +54,6 @@ int TlsNeeds(ssl_st* ssl, int ret) {
   }
 }
 
-std::string TlsReason() {
-  unsigned long code = ERR_peek_last_error();
-  if (code == 0) return "connection closed";
-  const char* reason = ERR_reason_error_string(code);
-  ERR_clear_error();
-  return reason != nullptr ? reason : "TLS error";
-}
-
 // Bytes at most in one TLS record that gathers small iovecs (headers, XML).
 constexpr size_t kTlsGather = 16 << 10;
 
@@ -89,13 +83,13 @@ int Socket::Release() {
 Status Socket::StartTls(ssl_ctx_st* ctx, std::chrono::milliseconds timeout) {
   ERR_clear_error();
   ssl_ = SSL_new(ctx);
-  if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) return Status::IOError("TLS: " + TlsReason());
+  if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) return Status::IOError("TLS: " + OpenSslErrorText());
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     ERR_clear_error();
     int needs = TlsNeeds(ssl_, SSL_accept(ssl_));
     if (needs == 0) return Status::Ok();
-    if (needs < 0) return Status::IOError("TLS handshake: " + TlsReason());
+    if (needs < 0) return Status::IOError("TLS handshake: " + OpenSslErrorText());
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     int p = PollFor(fd_, static_cast<short>(needs), left);
@@ -115,6 +109,9 @@ ssize_t Socket::ReadSome(char* buf, size_t n, std::chrono::milliseconds timeout)
 }
 
 ssize_t Socket::RecvTls(char* buf, size_t n, std::chrono::milliseconds timeout) {
+  // One deadline for the whole call: a record trickling in a byte at a time
+  // must not reset it (the slow-client limits above rely on it).
+  const auto deadline = Clock::now() + timeout;
   for (;;) {
     ERR_clear_error();
     size_t got = 0;
@@ -123,9 +120,13 @@ ssize_t Socket::RecvTls(char* buf, size_t n, std::chrono::milliseconds timeout) 
     if (needs == -1) return 0;
     if (needs == -2) {
       ERR_clear_error();
+      tls_failed_ = true;
       return -ECONNRESET;
     }
-    int p = PollFor(fd_, static_cast<short>(needs), timeout);
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return -ETIMEDOUT;
+    int p = PollFor(fd_, static_cast<short>(needs), left);
     if (p == 0) return -ETIMEDOUT;
     if (p < 0) return p;
   }
@@ -169,6 +170,9 @@ Status Socket::SendTls(iovec* iov, int iovcnt, std::chrono::milliseconds timeout
 }
 
 Status Socket::SendTlsRecord(const char* data, size_t n, std::chrono::milliseconds timeout) {
+  // After a failed or timed-out write the TLS stream is unusable: OpenSSL
+  // would insist on the same bytes again, so nothing else may follow.
+  if (tls_failed_) return Status::IOError("TLS connection already failed");
   while (n > 0) {
     ERR_clear_error();
     size_t written = 0;
@@ -178,8 +182,12 @@ Status Socket::SendTlsRecord(const char* data, size_t n, std::chrono::millisecon
       n -= written;
       continue;
     }
-    if (needs < 0) return Status::IOError("TLS send: " + TlsReason());
+    if (needs < 0) {
+      tls_failed_ = true;
+      return Status::IOError("TLS send: " + OpenSslErrorText());
+    }
     int p = PollFor(fd_, static_cast<short>(needs), timeout);
+    if (p <= 0) tls_failed_ = true;
     if (p == 0) return Status::Timeout("send stalled");
     if (p < 0) return Status::IOError(std::string("poll: ") + std::strerror(-p));
   }
@@ -228,7 +236,7 @@ Status Socket::WriteAll(std::string_view data, std::chrono::milliseconds timeout
 
 void Socket::ShutdownWriteAndDrain(std::chrono::milliseconds limit) {
   if (fd_ < 0) return;
-  if (ssl_ != nullptr) {
+  if (ssl_ != nullptr && !tls_failed_) {
     ERR_clear_error();
     SSL_shutdown(ssl_);  // one try at close_notify; the drain below discards the peer's
     ERR_clear_error();

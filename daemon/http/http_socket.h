@@ -76,7 +76,8 @@ class Socket {
   Status SendTlsRecord(const char* data, size_t n, std::chrono::milliseconds timeout);
 
   int fd_;
-  ssl_st* ssl_ = nullptr;  // set by StartTls; freed with the descriptor
+  ssl_st* ssl_ = nullptr;    // set by StartTls; freed with the descriptor
+  bool tls_failed_ = false;  // a TLS read or write failed: no more writes, no close_notify
 };
 
 }  // namespace sos::http_internal

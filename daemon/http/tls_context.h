@@ -36,4 +36,8 @@ class TlsContext {
   ssl_ctx_st* ctx_;
 };
 
+// OpenSSL's reason for its last failure on this thread ("connection closed"
+// when it queued none), and clears the thread's error queue.
+std::string OpenSslErrorText();
+
 }  // namespace sos

@@ -9,6 +9,7 @@
 
 #include "daemon/s3api/s3_context.h"
 #include "daemon/s3api/s3_error_table.h"
+#include "daemon/s3api/store_health.h"
 #include "s3core/admin_api.h"
 #include "s3core/crypto.h"
 #include "s3core/time_format.h"
@@ -197,6 +198,51 @@ Status MethodNotAllowed(const std::string& method) {
                "MethodNotAllowed");
 }
 
+std::string Iso(TimePoint t) {
+  return t.time_since_epoch().count() == 0 ? "" : FormatIso8601Extended(t);
+}
+
+// The store: drives, counts, health and the scrubber (sosctl admin info).
+Status StoreInfo(Context& ctx, int status) {
+  SOS_ASSIGN_OR_RETURN(StorageStats stats, ctx.engine.Stats());
+  const StoreHealth health = EvaluateHealth(stats);
+  json drives = json::array();
+  for (const DriveStats& d : stats.drives) {
+    drives.push_back({{"path", d.path},
+                      {"ok", d.ok},
+                      {"error", d.error},
+                      {"full", d.full},
+                      {"free_bytes", d.free_bytes},
+                      {"total_bytes", d.total_bytes},
+                      {"read_faults", d.read_faults},
+                      {"write_faults", d.write_faults},
+                      {"repairs", d.repairs}});
+  }
+  const ScrubProgress& sc = stats.scrub;
+  return SendJson(ctx, status,
+                  {{"state", HealthName(health.state)},
+                   {"reasons", health.reasons},
+                   {"drives", drives},
+                   {"quorum", stats.quorum},
+                   {"objects", stats.objects},
+                   {"blobs", stats.blobs},
+                   {"bytes", stats.bytes_logical},
+                   {"uploads", stats.uploads},
+                   {"under_replicated", stats.under_replicated},
+                   {"pending_repairs", stats.pending_repairs},
+                   {"scrub",
+                    {{"running", sc.running},
+                     {"blobs_done", sc.blobs_done},
+                     {"blobs_total", sc.blobs_total},
+                     {"bytes_done", sc.bytes_done},
+                     {"faults_found", sc.faults_found},
+                     {"faults_total", sc.faults_total},
+                     {"passes_completed", sc.passes_completed},
+                     {"pass_started", sc.running ? Iso(sc.pass_started) : ""},
+                     {"last_pass_started", Iso(sc.last_pass_started)},
+                     {"last_pass_completed", Iso(sc.last_pass_completed)}}}});
+}
+
 // Path segments after "/-/admin/", percent-decoded.
 Result<std::vector<std::string>> Segments(std::string_view path) {
   std::vector<std::string> out;
@@ -249,6 +295,27 @@ Status Dispatch(Context& ctx, const std::function<Status()>& authenticate) {
       if (m == "GET") return ListOrgKeys(ctx, org);
       return MethodNotAllowed(m);
     }
+  }
+  if (seg.size() == 1 && seg[0] == "info") {
+    if (m == "GET") return StoreInfo(ctx, 200);
+    return MethodNotAllowed(m);
+  }
+  if (seg.size() == 1 && seg[0] == "scrub") {
+    if (m != "POST") return MethodNotAllowed(m);
+    // ?wait: the whole pass now, answered when done; else it starts in the background.
+    const bool wait = std::any_of(ctx.route.query.begin(), ctx.route.query.end(),
+                                  [](const auto& q) { return q.first == "wait"; });
+    if (!wait) {
+      ctx.engine.StartScrub();
+      return StoreInfo(ctx, 202);
+    }
+    SOS_RETURN_IF_ERROR(ctx.engine.Scrub());
+    return StoreInfo(ctx, 200);
+  }
+  if (seg.size() == 1 && seg[0] == "heal") {
+    if (m != "POST") return MethodNotAllowed(m);
+    SOS_RETURN_IF_ERROR(ctx.engine.Heal());
+    return StoreInfo(ctx, 200);
   }
   if (seg.size() == 2 && seg[0] == "keys") {
     if (m == "DELETE") return DeleteKey(ctx, seg[1]);

@@ -52,7 +52,9 @@ AccessRule AccessRuleFor(S3Op op) {
   using P = Permission;
   switch (op) {
     case S3Op::kHealth:
-    case S3Op::kAdmin:  // the admin API authorizes (root only) itself
+    case S3Op::kReady:
+    case S3Op::kMetrics:  // S3Service checks its own rule (S3ServiceOptions::metrics_root_only)
+    case S3Op::kAdmin:    // the admin API authorizes (root only) itself
     case S3Op::kPreflight:
     case S3Op::kNotImplemented:
     case S3Op::kMethodNotAllowed:

@@ -142,6 +142,10 @@ std::string_view S3OpName(S3Op op) {
   switch (op) {
     case S3Op::kHealth:
       return "Health";
+    case S3Op::kReady:
+      return "Ready";
+    case S3Op::kMetrics:
+      return "Metrics";
     case S3Op::kAdmin:
       return "Admin";
     case S3Op::kListBuckets:
@@ -343,10 +347,13 @@ Result<RoutedRequest> Route(const HttpRequestHead& head, const RouterOptions& op
     r.bucket = host.substr(0, host.size() - domain.size() - 1);
     key_part = path.substr(1);
   } else {
-    if (path == "/-/health") {
-      r.op =
-          head.method == "GET" || head.method == "HEAD" ? S3Op::kHealth : S3Op::kMethodNotAllowed;
-      return r;
+    // sosd's own endpoints live under /-/, which no bucket name can take.
+    for (auto [where, op] : {std::pair{"/-/health", S3Op::kHealth}, std::pair{"/-/ready", S3Op::kReady},
+                             std::pair{"/-/metrics", S3Op::kMetrics}}) {
+      if (path == where) {
+        r.op = head.method == "GET" || head.method == "HEAD" ? op : S3Op::kMethodNotAllowed;
+        return r;
+      }
     }
     if (path.rfind("/-/admin/", 0) == 0) {
       r.op = S3Op::kAdmin;  // admin_ops.cc parses the rest

@@ -11,6 +11,7 @@
 
 #include "daemon/s3api/cors.h"
 #include "daemon/s3api/s3_context.h"
+#include "daemon/s3api/store_health.h"
 #include "s3core/log.h"
 #include "s3core/uri.h"
 #include "s3core/xml_codec.h"
@@ -120,13 +121,40 @@ Status LoadBucketAndAuthorize(Context& ctx) {
 
 // ---- execute ------------------------------------------------------------------
 
+// /-/health: the store's state and why; /-/ready: whether writes are taken.
+Status HealthOrReady(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(StorageStats stats, ctx.engine.Stats());
+  const StoreHealth health = EvaluateHealth(stats);
+  const bool failing = health.state == StoreHealth::State::kFailing;
+  const int status = failing ? 503 : 200;
+  std::string body;
+  if (ctx.route.op == S3Op::kReady) {
+    body = failing ? "not ready\n" : "ready\n";
+  } else {
+    body = std::string(HealthName(health.state)) + "\n";
+  }
+  for (const std::string& reason : health.reasons) body += reason + "\n";
+  StartResponse(ctx, status);
+  return ctx.out.Send(status, "text/plain", body);
+}
+
+Status Metrics(Context& ctx) {
+  if (!ctx.options.metrics) return Status::NotFound("Metrics are off.", "NoSuchResource");
+  SOS_ASSIGN_OR_RETURN(StorageStats stats, ctx.engine.Stats());
+  const uint64_t open = ctx.options.open_connections ? ctx.options.open_connections() : 0;
+  StartResponse(ctx, 200);
+  return ctx.out.Send(200, "text/plain; version=0.0.4", ctx.options.metrics->Render(stats, open));
+}
+
 Status Execute(Context& ctx) {
   switch (ctx.route.op) {
     case S3Op::kAdmin:
       return AdminApi(ctx, [&] { return AuthenticateRequest(ctx); });
     case S3Op::kHealth:
-      StartResponse(ctx, 200);
-      return ctx.out.Send(200, "text/plain", "ok\n");
+    case S3Op::kReady:
+      return HealthOrReady(ctx);
+    case S3Op::kMetrics:
+      return Metrics(ctx);
     case S3Op::kListBuckets:
       return ListBuckets(ctx);
     case S3Op::kCreateBucket:
@@ -202,7 +230,18 @@ Status Run(Context& ctx, const RouterOptions& router) {
   // parse
   SOS_ASSIGN_OR_RETURN(ctx.route, Route(ctx.head, router));
   S3Op op = ctx.route.op;
-  if (op == S3Op::kHealth || op == S3Op::kNotImplemented || op == S3Op::kMethodNotAllowed) {
+  if (op == S3Op::kHealth || op == S3Op::kReady || op == S3Op::kNotImplemented ||
+      op == S3Op::kMethodNotAllowed) {
+    return Execute(ctx);
+  }
+  if (op == S3Op::kMetrics) {
+    if (ctx.options.metrics_root_only) {
+      SOS_RETURN_IF_ERROR(AuthenticateRequest(ctx));
+      if (ctx.principal.anonymous || ctx.principal.account_id != ctx.options.root_account_id) {
+        return Status::PermissionDenied("Only the root organisation may read the metrics.",
+                                        "AccessDenied");
+      }
+    }
     return Execute(ctx);
   }
   if (op == S3Op::kAdmin) return AdminApi(ctx, [&] { return AuthenticateRequest(ctx); });
@@ -273,6 +312,12 @@ void S3Service::Handle(HttpRequest& request, ResponseWriter& response) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   }
   options_.log(line);
+  if (options_.metrics) {
+    options_.metrics->RecordRequest(
+        ctx.route.wire_path.empty() ? "Unrouted" : S3OpName(ctx.route.op), out.status(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        ctx.bytes_in, out.bytes());
+  }
   if (status.ok() && !ctx.warning.empty()) {
     for (char& c : ctx.warning) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';

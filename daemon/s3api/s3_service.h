@@ -13,9 +13,13 @@
 // stream through PayloadVerifier into storage blobs; nothing is committed
 // unless every declared digest, checksum and chunk signature verified.
 //
-// Health: `GET /-/health` answers 200 "ok" without authentication (the
-// readiness probe of sosd; path-style requests only). `/-/admin/` is the
-// admin API (admin_ops.cc, s3core/admin_api.h), JSON, root organisation only.
+// sosd's own endpoints (path-style only): `GET /-/health` answers "ok" or
+// "degraded" with 200, or "failing" with 503, a reason per line
+// (store_health.h); `GET /-/ready` answers 200 while writes are taken, else
+// 503; `GET /-/metrics` is Prometheus text (service_metrics.h), open or for
+// the root organisation only. Health and ready need no authentication.
+// `/-/admin/` is the admin API (admin_ops.cc, s3core/admin_api.h), JSON, root
+// organisation only.
 //
 // One log line per request (method, path, status, bytes in/out, ms, request
 // id) goes to options.log; queries and headers are never logged, so neither
@@ -28,10 +32,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "daemon/http/http_server.h"
+#include "daemon/s3api/service_metrics.h"
 #include "daemon/storage/storage_engine.h"
 
 namespace sos {
@@ -54,6 +60,12 @@ struct S3ServiceOptions {
   // Receives warnings (a public-read-write ACL, a detail hidden from a
   // client); default: `log`.
   std::function<void(std::string_view line)> warn;
+  // Counts every request and serves /-/metrics; null: /-/metrics is 404.
+  std::shared_ptr<s3api::ServiceMetrics> metrics;
+  // /-/metrics only for requests signed by the root organisation.
+  bool metrics_root_only = false;
+  // Connections open on sosd's listeners, for /-/metrics.
+  std::function<uint64_t()> open_connections;
 };
 
 class S3Service {

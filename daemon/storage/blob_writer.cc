@@ -148,7 +148,9 @@ Status ReplicatedBlobWriter::Collect() {
                     std::to_string(drives_.size()) + " drives (quorum " +
                     std::to_string(drives_.quorum()) + ")" +
                     (worst.ok() ? "" : ": " + worst.message());
-  return Fail(saw_no_space_ ? Status::NoSpace(why) : Status::IOError(why));
+  // Too few healthy drives is the store's state, not this request's fault:
+  // 503, so that clients retry once a drive is back.
+  return Fail(saw_no_space_ ? Status::NoSpace(why) : Status(StatusCode::kUnavailable, why, "ServiceUnavailable"));
 }
 
 void ReplicatedBlobWriter::FlushBlock() {
@@ -266,6 +268,9 @@ Result<Segment> ReplicatedBlobWriter::Finish() {
     return st;
   }
   finished_ = true;
+  for (Replica& r : replicas_) {
+    if (r.live) drives_.drive(r.drive).full.store(false, std::memory_order_relaxed);
+  }
   md5_result_ = md5_.Finish();
   if (hooks_.finished) hooks_.finished(id_, size_);
   return Segment{id_, 0, size_};

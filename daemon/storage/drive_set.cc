@@ -95,7 +95,14 @@ size_t DriveSet::healthy_count() const {
 void DriveSet::Fail(size_t i, const Status& why) {
   Drive& d = *drives_[i];
   d.write_faults.fetch_add(1, std::memory_order_relaxed);
-  if (why.code() == StatusCode::kNoSpace) return;
+  if (why.code() == StatusCode::kNoSpace) {
+    d.full.store(true, std::memory_order_relaxed);
+    return;
+  }
+  {
+    std::lock_guard lock(d.error_mu);
+    d.last_error = why.ToString();
+  }
   if (d.ok.exchange(false)) Log("sos storage: drive " + d.path + " failed: " + why.ToString());
 }
 
@@ -103,6 +110,10 @@ bool DriveSet::Probe(size_t i) {
   Drive& d = *drives_[i];
   auto uuid = ReadMarker(d.path);
   bool healthy = uuid.ok() && *uuid == d.uuid && PathExists(TmpDir(i)) && PathExists(JournalDir(i));
+  if (!healthy) {
+    std::lock_guard lock(d.error_mu);
+    d.last_error = "its SOSDRIVE marker, tmp/ or journal/ is missing or unreadable";
+  }
   bool was = d.ok.exchange(healthy);
   if (was != healthy) {
     Log("sos storage: drive " + d.path + (healthy ? " is back" : " failed its health check"));
@@ -121,7 +132,10 @@ std::string DriveSet::BlobDir(size_t i, std::string_view id) const {
 
 Status DriveSet::MakeBlobDir(size_t i, std::string_view id) const {
   std::string yy = BlobDir(i, id);
-  SOS_RETURN_IF_ERROR(MakeDir(yy.substr(0, yy.size() - 3), durable_));
+  const std::string xx = yy.substr(0, yy.size() - 3);
+  // blobs/ itself too: a drive whose blobs were wiped is refilled, not failed.
+  SOS_RETURN_IF_ERROR(MakeDir(xx.substr(0, xx.size() - 3), durable_));
+  SOS_RETURN_IF_ERROR(MakeDir(xx, durable_));
   return MakeDir(yy, durable_);
 }
 

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,14 @@ class DriveSet {
     std::atomic<uint64_t> read_faults{0};
     std::atomic<uint64_t> write_faults{0};
     std::atomic<uint64_t> repairs{0};
+    std::atomic<bool> full{false};  // the last write found no space (cleared by a good one)
+    // Why it failed, while it is failed.
+    std::string error() const {
+      std::lock_guard lock(error_mu);
+      return last_error;
+    }
+    mutable std::mutex error_mu;
+    std::string last_error;  // guarded by error_mu
   };
 
   static Result<std::unique_ptr<DriveSet>> Open(const std::vector<std::string>& paths, bool durable,

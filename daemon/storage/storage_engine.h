@@ -42,6 +42,29 @@ enum class FsyncPolicy {
   kNever,   // leave it to the kernel (benchmarks, scratch data; NOT durable)
 };
 
+// The background scrubber's pace (scrubber.h): a full pass re-reads every
+// replica; caps keep it from starving clients.
+struct ScrubLimits {
+  uint64_t bytes_per_second = uint64_t{64} << 20;  // 0: no cap
+  uint32_t blobs_per_second = 500;                 // 0: no cap
+  std::chrono::seconds interval{7 * 24 * 3600};    // a pass starts this long after the last began
+};
+
+// Where the scrubber is. Every blob was verified at or after
+// last_pass_started once a pass has completed (passes_completed > 0).
+struct ScrubProgress {
+  bool running = false;
+  uint64_t blobs_done = 0;    // of the running pass (or the last)
+  uint64_t bytes_done = 0;
+  uint64_t blobs_total = 0;   // blobs in the index when it was last asked
+  uint64_t faults_found = 0;  // in the running pass
+  TimePoint pass_started{};   // of the running pass
+  TimePoint last_pass_started{};
+  TimePoint last_pass_completed{};  // epoch: never
+  uint64_t passes_completed = 0;
+  uint64_t faults_total = 0;  // replicas found bad or missing by every pass
+};
+
 struct StorageOptions {
   std::string data_dir;             // holds the LMDB index ("index/")
   std::vector<std::string> drives;  // replica directories; empty = 3 under data_dir
@@ -61,6 +84,9 @@ struct StorageOptions {
   // A journal generation is checkpointed once its log exceeds this size (and
   // the size of the last snapshot).
   uint64_t checkpoint_bytes = uint64_t{64} << 20;
+  // The background scrubber (runs with the maintenance thread); its progress
+  // is kept in DATA/scrub-state.
+  ScrubLimits scrub;
   // Operational messages (drive failures, repairs, rebuilds); default stderr.
   std::function<void(std::string_view)> log;
 };
@@ -181,6 +207,8 @@ struct DriveStats {
   uint64_t repairs = 0;       // replicas rewritten from a good copy
   uint64_t free_bytes = 0;
   uint64_t total_bytes = 0;
+  bool full = false;  // the last write to it found no space
+  std::string error;  // why it failed (when !ok)
 };
 
 struct StorageStats {
@@ -190,7 +218,10 @@ struct StorageStats {
   std::vector<bool> drive_ok;
   std::vector<DriveStats> drives;  // same order as StorageOptions::drives
   uint64_t uploads = 0;            // multipart uploads in progress
-  uint64_t pending_repairs = 0;
+  uint64_t pending_repairs = 0;    // replicas known bad or missing, queued for repair
+  uint64_t under_replicated = 0;   // blobs among them (a blob counts once)
+  size_t quorum = 0;               // healthy drives needed to accept writes
+  ScrubProgress scrub;
 };
 
 class StorageEngine {
@@ -280,8 +311,14 @@ class StorageEngine {
   virtual Status CollectGarbage() = 0;
   virtual Result<StorageStats> Stats() = 0;
   // Verifies every replica of every blob and rewrites the bad or missing ones
-  // from a good copy (counted in DriveStats). Reads do the same lazily.
+  // from a good copy (counted in DriveStats), now, on the caller's thread.
+  // Reads do the same lazily; the background scrubber does it at its pace.
   virtual Status Scrub() { return Status::NotSupported("Scrub"); }
+  // Starts a background scrub pass now (returns at once).
+  virtual void StartScrub() {}
+  // Re-checks failed drives and repairs every replica known to be bad or
+  // missing, now; a drive that came back gets a scrub pass.
+  virtual Status Heal() { return Status::NotSupported("Heal"); }
 };
 
 }  // namespace sos

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -112,8 +113,14 @@ Status StorageEngineImpl::Init() {
     // yet unlinked, are only found by a scan. Recovery completes before Open returns.
     SOS_RETURN_IF_ERROR(CollectGarbageLocked());
   }
+  scrubber_ = std::make_unique<storage::Scrubber>(JoinPath(options_.data_dir, "scrub-state"),
+                                                  options_.scrub, ScrubHooks());
   if (options_.maintenance_interval.count() > 0) {
     bg_thread_ = std::thread([this] { BackgroundLoop(); });
+    scrubber_->Start();
+    for (size_t d = 0; d < drives_->size(); ++d) {
+      if (drives_->drive(d).fresh) scrubber_->RequestPass();  // a replaced drive is refilled
+    }
   }
   initialized_ = true;
   return Status::Ok();
@@ -158,6 +165,7 @@ Status StorageEngineImpl::InitIndex() {
 }
 
 StorageEngineImpl::~StorageEngineImpl() {
+  if (scrubber_) scrubber_->Stop();  // saves where the pass is
   {
     std::lock_guard lock(bg_mu_);
     bg_stop_ = true;
@@ -315,7 +323,11 @@ Status StorageEngineImpl::ProcessRepairs() {
     todo.swap(repairs_->items);
   }
   for (const auto& [id, drive] : todo) {
-    if (!drives_->ok(drive)) continue;
+    if (!drives_->ok(drive)) {  // kept until the drive is back
+      std::lock_guard lock(repairs_->mu);
+      repairs_->items.emplace(id, drive);
+      continue;
+    }
     registry_->Pin({id});
     uint64_t refs = 0;
     {
@@ -330,6 +342,10 @@ Status StorageEngineImpl::ProcessRepairs() {
       Status st = blobs_->Repair(id, drive);
       Log("sos storage: repair of blob " + id + " on " + drives_->drive(drive).path + ": " +
           (st.ok() ? "done" : st.ToString()));
+      if (!st.ok()) {  // still under-replicated: tried again at the next round
+        std::lock_guard lock(repairs_->mu);
+        repairs_->items.emplace(id, drive);
+      }
     }
     ReleaseBlobs(registry_->Unpin({id}));
   }
@@ -337,33 +353,77 @@ Status StorageEngineImpl::ProcessRepairs() {
 }
 
 Status StorageEngineImpl::Scrub() {
-  std::shared_lock world(world_mu_);
   SOS_RETURN_IF_ERROR(ProcessRepairs());  // known faults first: not counted twice
-  std::string after;
-  while (true) {
-    std::vector<std::string> ids;
-    {
-      SOS_ASSIGN_OR_RETURN(Txn txn, ReadTxn());
-      SOS_ASSIGN_OR_RETURN(storage::Cursor c, storage::Cursor::Open(txn, Table::kRefs));
-      SOS_ASSIGN_OR_RETURN(bool ok, c.Seek(after.empty() ? "" : after + '\0'));
-      while (ok && ids.size() < 1000) {
-        ids.emplace_back(c.key());
-        SOS_ASSIGN_OR_RETURN(ok, c.Next());
-      }
-    }
-    if (ids.empty()) break;
-    after = ids.back();
-    registry_->Pin(ids);
-    for (const std::string& id : ids) {
-      for (size_t d = 0; d < drives_->size(); ++d) {
-        if (!drives_->ok(d)) continue;
-        Status st = blobs_->VerifyReplica(d, id);
-        if (!st.ok()) blobs_->ReportFault(d, id, st);
-      }
-    }
-    ReleaseBlobs(registry_->Unpin(ids));
-  }
+  SOS_RETURN_IF_ERROR(scrubber_->RunPassNow());
+  std::shared_lock world(world_mu_);
   return ProcessRepairs();
+}
+
+void StorageEngineImpl::StartScrub() { scrubber_->RequestPass(); }
+
+Status StorageEngineImpl::Heal() {
+  ProbeDrives();
+  std::shared_lock world(world_mu_);
+  return ProcessRepairs();
+}
+
+bool StorageEngineImpl::ProbeDrives() {
+  bool back = false;
+  for (size_t d = 0; d < drives_->size(); ++d) back = drives_->Probe(d) || back;
+  // Whatever was written while a drive was away is missing there: refill it.
+  if (back) scrubber_->RequestPass();
+  return back;
+}
+
+storage::Scrubber::Hooks StorageEngineImpl::ScrubHooks() {
+  storage::Scrubber::Hooks hooks;
+  hooks.list = [this](const std::string& after,
+                      size_t max) -> Result<std::vector<std::string>> {
+    std::shared_lock world(world_mu_);
+    std::vector<std::string> ids;
+    SOS_ASSIGN_OR_RETURN(Txn txn, ReadTxn());
+    SOS_ASSIGN_OR_RETURN(storage::Cursor c, storage::Cursor::Open(txn, Table::kRefs));
+    SOS_ASSIGN_OR_RETURN(bool ok, c.Seek(after.empty() ? "" : after + '\0'));
+    while (ok && ids.size() < max) {
+      ids.emplace_back(c.key());
+      SOS_ASSIGN_OR_RETURN(ok, c.Next());
+    }
+    return ids;
+  };
+  hooks.verify = [this](const std::string& id) {
+    std::shared_lock world(world_mu_);
+    storage::Scrubber::BlobResult result;
+    registry_->Pin({id});
+    uint64_t refs = 0;
+    if (auto txn = ReadTxn(); txn.ok()) {
+      IndexTxn itx(*txn);
+      auto r = itx.Refcount(id);
+      refs = r.ok() ? *r : 0;
+    }
+    for (size_t d = 0; refs > 0 && d < drives_->size(); ++d) {
+      if (!drives_->ok(d)) continue;
+      struct stat st {};
+      if (::stat(drives_->BlobPath(d, id).c_str(), &st) == 0) {
+        result.bytes += static_cast<uint64_t>(st.st_size);
+      }
+      Status verified = blobs_->VerifyReplica(d, id);
+      if (!verified.ok()) {
+        blobs_->ReportFault(d, id, verified);
+        ++result.faults;
+      }
+    }
+    ReleaseBlobs(registry_->Unpin({id}));
+    return result;
+  };
+  hooks.count = [this]() -> uint64_t {
+    std::shared_lock world(world_mu_);
+    auto txn = ReadTxn();
+    if (!txn.ok()) return 0;
+    auto n = txn->Count(Table::kRefs);
+    return n.ok() ? *n : 0;
+  };
+  hooks.log = [this](std::string_view m) { Log(m); };
+  return hooks;
 }
 
 Result<StorageStats> StorageEngineImpl::Stats() {
@@ -386,6 +446,8 @@ Result<StorageStats> StorageEngineImpl::Stats() {
     ds.read_faults = drive.read_faults.load();
     ds.write_faults = drive.write_faults.load();
     ds.repairs = drive.repairs.load();
+    ds.full = drive.full.load();
+    if (!ds.ok) ds.error = drive.error();
     struct statvfs vfs;
     if (::statvfs(drive.path.c_str(), &vfs) == 0) {
       ds.free_bytes = uint64_t{vfs.f_bavail} * vfs.f_frsize;
@@ -394,15 +456,19 @@ Result<StorageStats> StorageEngineImpl::Stats() {
     stats.drive_ok.push_back(ds.ok);
     stats.drives.push_back(std::move(ds));
   }
+  stats.quorum = drives_->quorum();
+  stats.scrub = scrubber_->Progress();
   std::lock_guard lock(repairs_->mu);
   stats.pending_repairs = repairs_->items.size();
+  std::set<std::string_view> blobs;
+  for (const auto& item : repairs_->items) blobs.insert(item.first);
+  stats.under_replicated = blobs.size();
   return stats;
 }
 
 Status StorageEngineImpl::RunMaintenance() {
   std::shared_lock world(world_mu_);
-  bool heal = false;
-  for (size_t d = 0; d < drives_->size(); ++d) heal = drives_->Probe(d) || heal;
+  const bool heal = ProbeDrives();
   SOS_RETURN_IF_ERROR(ProcessRepairs());
   std::vector<std::string> expired;
   {

@@ -48,6 +48,7 @@
 #include "daemon/storage/drive_set.h"
 #include "daemon/storage/journal.h"
 #include "daemon/storage/lmdb_index.h"
+#include "daemon/storage/scrubber.h"
 #include "daemon/storage/storage_engine.h"
 
 namespace sos {
@@ -109,6 +110,8 @@ class StorageEngineImpl final : public StorageEngine {
   Status CollectGarbage() override;
   Result<StorageStats> Stats() override;
   Status Scrub() override;
+  void StartScrub() override;
+  Status Heal() override;
 
   // Starts a new journal generation and writes its snapshot now.
   Status Checkpoint();
@@ -123,6 +126,10 @@ class StorageEngineImpl final : public StorageEngine {
   Status CheckpointLocked();
   Status CollectGarbageLocked();
   Status ProcessRepairs();
+  // Probes every drive; one that came back gets a scrub pass. True if any did.
+  bool ProbeDrives();
+  // The scrubber's view of the index and the drives.
+  storage::Scrubber::Hooks ScrubHooks();
   void BackgroundLoop();
   void Log(std::string_view msg) const;
 
@@ -164,6 +171,8 @@ class StorageEngineImpl final : public StorageEngine {
 
   std::mutex gc_mu_;  // one GC scan at a time
   std::mutex checkpoint_mu_;
+
+  std::unique_ptr<storage::Scrubber> scrubber_;
 
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;

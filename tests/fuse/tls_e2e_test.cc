@@ -65,6 +65,7 @@ TEST_F(TlsE2eTest, AwscliBoto3SosctlAndSosfsWorkOverHttpsWithTheirCaFile) {
   EXPECT_NE(r.output.find("CERTIFICATE_VERIFY_FAILED"), std::string::npos) << r.output;
   r = Run(std::string(SOSCTL_PATH) + " --endpoint " + https_ + " ls");
   EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("certificate"), std::string::npos) << r.output;
 
   // awscli with --ca-bundle.
   r = Run(aws + "--ca-bundle " + pki_.ca_file + " s3 mb s3://tls");
@@ -96,6 +97,7 @@ TEST_F(TlsE2eTest, AwscliBoto3SosctlAndSosfsWorkOverHttpsWithTheirCaFile) {
                             ",cache_dir=" + work_ + "/cache";
   r = mount_->Mount(env_ + sosfs);
   EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("certificate"), std::string::npos) << r.output;
   EXPECT_FALSE(IsMounted(mnt));
   r = mount_->Mount(env_ + sosfs + ",ca_file=" + pki_.ca_file);
   ASSERT_EQ(r.status, 0) << r.output;
@@ -119,6 +121,7 @@ TEST(TlsReadmeTest, TheSelfSignedRecipeServesHttpsOnly) {
   char tmpl[] = "/tmp/sos-tls-readme-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::string dir = tmpl;
+  std::shared_ptr<void> remove_dir(nullptr, [&](void*) { std::filesystem::remove_all(dir); });
   RunResult r = RunCommand(
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 "
       "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
@@ -139,7 +142,6 @@ TEST(TlsReadmeTest, TheSelfSignedRecipeServesHttpsOnly) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output, "ok\n");
   (*sosd)->StopAndCleanUp();
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

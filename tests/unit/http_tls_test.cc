@@ -259,6 +259,44 @@ TEST_F(HttpTlsTest, AHandshakeThatNeverStartsIsCutAtTheHeaderDeadline) {
   EXPECT_EQ(server_->cuts().header_timeout, 1u);
 }
 
+// Slowloris over TLS: after the handshake, one record of request head
+// trickles in a byte every 40 ms. Bytes keep arriving, but the head is not
+// whole within header_timeout, so the connection is cut on time.
+TEST_F(HttpTlsTest, ARecordTricklingInIsCutAtTheHeaderDeadline) {
+  HttpServerOptions options;
+  options.header_timeout = 600ms;
+  Start([&](HttpRequest&, ResponseWriter& resp) { (void)resp.Send(200, "text/plain", "no"); },
+        options);
+  int fd = ConnectTo(server_->port());
+  ASSERT_GE(fd, 0);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  ASSERT_EQ(SSL_connect(ssl), 1);
+  // The record is made in memory, then sent a byte at a time.
+  BIO* mem = BIO_new(BIO_s_mem());
+  SSL_set0_wbio(ssl, mem);
+  const std::string head = "GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(200, 'p') +
+                           "\r\n\r\n";
+  ASSERT_EQ(SSL_write(ssl, head.data(), static_cast<int>(head.size())),
+            static_cast<int>(head.size()));
+  char* bytes = nullptr;
+  const long n = BIO_get_mem_data(mem, &bytes);
+  ASSERT_GT(n, 200);
+  const auto start = Clock::now();
+  long sent = 0;
+  for (; sent < n - 1; ++sent) {  // never the last byte: the record stays incomplete
+    if (::send(fd, bytes + sent, 1, MSG_NOSIGNAL) != 1) break;
+    if (server_->cuts().header_timeout > 0) break;
+    std::this_thread::sleep_for(40ms);
+  }
+  EXPECT_EQ(server_->cuts().header_timeout, 1u) << "sent " << sent << " of " << n << " bytes";
+  EXPECT_LT(Clock::now() - start, 3s);
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+}
+
 TEST(TlsContextTest, RefusesMissingFilesAndAKeyOfAnotherCertificate) {
   testing::TempDir a, b;
   auto one = testing::MakeTestPki(a.path());
