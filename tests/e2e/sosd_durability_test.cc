@@ -397,8 +397,24 @@ TEST_F(DurabilityTest, TwoDrivesGoneRefusesWritesAndServesReads) {
   auto [status, body] = Health();
   EXPECT_EQ(status, 503);
   EXPECT_EQ(body.rfind("failing", 0), 0u) << body;
+  EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/ready", 5000ms), 503);
   Check c = VerifyAll();  // from the last copy
   Row("two drives gone", c, -1, "health=failing (503), PUT=503, reads from the last copy");
+}
+
+TEST_F(DurabilityTest, ReadyAndMetricsAccess) {
+  ASSERT_NO_FATAL_FAILURE(Start({"--metrics", "root"}));
+  EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/ready", 5000ms), 200);
+  EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/metrics", 5000ms), 403);  // anonymous
+  ProgramResult signed_get = RunProgram(
+      {"/usr/bin/curl", "-s", "-f", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "--aws-sigv4",
+       "aws:amz:us-east-1:s3", "--user",
+       sosd_->access_key() + ":" + sosd_->secret_key(), sosd_->endpoint() + "/-/metrics"},
+      {}, 30s);
+  EXPECT_EQ(signed_get.exit_code, 0) << signed_get.output;
+  EXPECT_NE(signed_get.output.find("sosd_requests_total"), std::string::npos);
+  ASSERT_NO_FATAL_FAILURE(Restart({"--metrics", "off"}));
+  EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/metrics", 5000ms), 404);
 }
 
 // kill -9 of sosd 20 times during an upload storm: every acknowledged object
