@@ -73,6 +73,10 @@ class DurabilityTest : public ::testing::Test {
   void TearDown() override {
     if (sosd_) sosd_->Stop();
     for (const std::string& m : mounts_) ::umount2(m.c_str(), MNT_DETACH);
+    if (shim_pid_ > 0) {
+      RunProgram({"/bin/fusermount3", "-uz", drives_[2]}, {}, 30s);
+      ::kill(shim_pid_, SIGKILL);
+    }
     fs::remove_all(work_);
   }
 
@@ -224,7 +228,18 @@ class DurabilityTest : public ::testing::Test {
   std::unique_ptr<SosdProcess> sosd_;
   std::unique_ptr<CurlObjectStore> store_;
   std::map<std::string, std::string> expected_;
+  pid_t shim_pid_ = -1;
 };
+
+bool IsFuseMount(const std::string& dir) {
+  std::ifstream in("/proc/self/mounts");
+  std::string source, point, type;
+  while (in >> source >> point >> type) {
+    if (point == dir && type.rfind("fuse", 0) == 0) return true;
+    in.ignore(1 << 12, '\n');
+  }
+  return false;
+}
 
 TEST_F(DurabilityTest, OneReplicasFilesDeleted) {
   ASSERT_NO_FATAL_FAILURE(Start());
@@ -400,6 +415,50 @@ TEST_F(DurabilityTest, TwoDrivesGoneRefusesWritesAndServesReads) {
   EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/ready", 5000ms), 503);
   Check c = VerifyAll();  // from the last copy
   Row("two drives gone", c, -1, "health=failing (503), PUT=503, reads from the last copy");
+}
+
+// A drive whose disk returns I/O errors (faulty_fs, a FUSE passthrough that
+// fails on command): reads first, then everything; then it recovers.
+TEST_F(DurabilityTest, ADriveReturningIoErrors) {
+  const std::string backing = work_ + "/backing2";
+  const std::string flag = work_ + "/fault";
+  fs::create_directories(backing);
+  fs::create_directories(drives_[2]);
+  ProgramResult shim = RunProgram(
+      {"/bin/sh", "-c",
+       std::string("setsid ") + FAULTY_FS_PATH + " " + backing + " " + drives_[2] + " " + flag +
+           " >" + work_ + "/faulty_fs.log 2>&1 </dev/null & echo $!"},
+      {}, 30s);
+  ASSERT_EQ(shim.exit_code, 0) << shim.output;
+  shim_pid_ = std::stoi(shim.output);
+  for (int i = 0; i < 100 && !IsFuseMount(drives_[2]); ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(IsFuseMount(drives_[2])) << ReadFile(work_ + "/faulty_fs.log");
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(WriteDataSet("before/"));
+
+  std::ofstream(flag) << "read\n";  // the disk's reads fail
+  Check reads = VerifyAll();         // served by the other drives
+  const double read_faults = Metric("sosd_drive_read_faults_total{drive=\"" + drives_[2]);
+  std::ofstream(flag) << "all\n";  // then everything
+  ASSERT_NO_FATAL_FAILURE(WriteDataSet("during/"));  // on the other two, acknowledged
+  auto [status, body] = Health();
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body.rfind("degraded", 0), 0u) << body;
+  EXPECT_NE(body.find(drives_[2]), std::string::npos) << body;
+
+  std::ofstream(flag) << "none\n";  // the disk recovers
+  const auto start = Clock::now();
+  Admin("heal");
+  nlohmann::json info = ScrubNow();
+  const double heal = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(info.value("state", ""), "ok") << info.dump();
+  EXPECT_EQ(BlobFiles(backing).size(), BlobFiles(drives_[0]).size());
+  Check c = VerifyAll();
+  c.lost += reads.lost;
+  EXPECT_GE(read_faults + Metric("sosd_drive_write_faults_total{drive=\"" + drives_[2]), 1);
+  Row("a drive returning I/O errors (reads, then all), then recovering", c, heal,
+      "read_faults_total{drive2}=" + std::to_string(int(read_faults)) +
+          ", health=degraded (drive named), then ok");
 }
 
 TEST_F(DurabilityTest, ReadyAndMetricsAccess) {
