@@ -1,8 +1,8 @@
 // admin info|scrub|heal, org create|list|rm and key create|list|revoke, on
 // sosd's admin API.
-#include "ctl/commands.h"
-
 #include <cstdio>
+
+#include "ctl/commands.h"
 
 namespace sos::ctl {
 namespace {
@@ -28,16 +28,17 @@ void PrintStore(Session& session, const nlohmann::json& doc) {
   Table t;
   t.rows.push_back({"state", Str(doc, "state")});
   if (doc.contains("reasons") && doc["reasons"].is_array()) {
-    for (const auto& r : doc["reasons"]) t.rows.push_back({"", r.is_string() ? r.get<std::string>() : ""});
+    for (const auto& r : doc["reasons"])
+      t.rows.push_back({"", r.is_string() ? r.get<std::string>() : ""});
   }
   if (doc.contains("drives") && doc["drives"].is_array()) {
     for (const auto& d : doc["drives"]) {
       const bool ok = d.value("ok", false);
-      std::string line = std::string(ok ? (d.value("full", false) ? "full" : "ok") : "FAILED") +
-                         ", " + Gib(Num(d, "free_bytes")) + " free of " + Gib(Num(d, "total_bytes")) +
-                         ", read faults " + std::to_string(Num(d, "read_faults")) +
-                         ", write faults " + std::to_string(Num(d, "write_faults")) +
-                         ", repairs " + std::to_string(Num(d, "repairs"));
+      std::string line =
+          std::string(ok ? (d.value("full", false) ? "full" : "ok") : "FAILED") + ", " +
+          Gib(Num(d, "free_bytes")) + " free of " + Gib(Num(d, "total_bytes")) + ", read faults " +
+          std::to_string(Num(d, "read_faults")) + ", write faults " +
+          std::to_string(Num(d, "write_faults")) + ", repairs " + std::to_string(Num(d, "repairs"));
       if (!ok) line += ": " + Str(d, "error");
       t.rows.push_back({"drive " + Str(d, "path"), line});
     }
@@ -51,9 +52,10 @@ void PrintStore(Session& session, const nlohmann::json& doc) {
                                        std::to_string(Num(scrub, "blobs_total")) + " blobs"
                                  : "idle"});
   const std::string last = Str(scrub, "last_pass_completed");
-  t.rows.push_back({"last scrub", last.empty() ? "never" : last + " (" +
-                                                  std::to_string(Num(scrub, "faults_total")) +
-                                                  " bad replicas found in all)"});
+  t.rows.push_back({"last scrub", last.empty()
+                                      ? "never"
+                                      : last + " (" + std::to_string(Num(scrub, "faults_total")) +
+                                            " bad replicas found in all)"});
   session.out().Print(doc, t);
 }
 

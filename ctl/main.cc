@@ -335,11 +335,13 @@ int main(int argc, char** argv) {
   public_cmd->add_option("path", public_path, "BUCKET/KEY")->required();
   public_cmd->callback([&] { run = [&](Session& s) { return PublicUrl(s, public_path); }; });
 
-  auto* admin_cmd = app.add_subcommand("admin", "the store: health, drives, scrubbing (sosd, root key)");
+  auto* admin_cmd =
+      app.add_subcommand("admin", "the store: health, drives, scrubbing (sosd, root key)");
   admin_cmd->require_subcommand(1);
   bool scrub_now = false;
   auto* admin_info = admin_cmd->add_subcommand(
-      "info", "state (ok, degraded, failing) and why, drives, objects, under-replicated, last scrub");
+      "info",
+      "state (ok, degraded, failing) and why, drives, objects, under-replicated, last scrub");
   admin_info->callback([&] { run = [&](Session& s) { return AdminInfo(s); }; });
   auto* admin_scrub = admin_cmd->add_subcommand(
       "scrub", "start a scrub pass now (every replica re-read, bad ones repaired)");

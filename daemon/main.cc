@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
   service_options.root_account_id = *root_id;
   service_options.region = config->region;
   service_options.domain = config->domain;
-  if (config->metrics != "off") service_options.metrics = std::make_shared<sos::s3api::ServiceMetrics>();
+  if (config->metrics != "off")
+    service_options.metrics = std::make_shared<sos::s3api::ServiceMetrics>();
   service_options.metrics_root_only = config->metrics == "root";
   // Filled once the listeners are up; read only by /-/metrics requests, which they serve.
   std::vector<std::unique_ptr<sos::HttpServer>> servers;
@@ -129,8 +130,7 @@ int main(int argc, char** argv) {
   http_options.host = config->listen_host;
   http_options.port = config->listen_port;
   // Each listener holds up to max_connections: the descriptors must fit them all.
-  http_options.max_connections =
-      FitOpenFileLimit(config->max_connections * listeners) / listeners;
+  http_options.max_connections = FitOpenFileLimit(config->max_connections * listeners) / listeners;
   if (http_options.max_connections < config->max_connections) {
     spdlog::warn("the open-file limit allows {} connections per listener, not {}",
                  http_options.max_connections, config->max_connections);

@@ -366,7 +366,8 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   }
   if (raw.listen == "off") {
     if (config.tls_cert.empty()) {
-      return Status::InvalidArgument("listen 'off' needs tls-cert and tls-key: else nothing serves");
+      return Status::InvalidArgument(
+          "listen 'off' needs tls-cert and tls-key: else nothing serves");
     }
     config.plain_http = false;
   } else {

@@ -3,9 +3,8 @@
 // Precedence, highest first: command-line flags > environment (SOS_LISTEN,
 // SOS_DATA, SOS_DRIVES, SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_MAX_CONNECTIONS,
 // SOS_MAX_CONNECTIONS_PER_CLIENT, SOS_HEADER_TIMEOUT, SOS_MIN_BODY_RATE,
-// SOS_MIN_BODY_RATE_WINDOW, SOS_LOG_LEVEL, SOS_LOG_TARGET, SOS_CONFIG) > config file (--config FILE or
-// SOS_CONFIG; TOML keys named like the flags, with underscores) > built-in
-// defaults:
+// SOS_MIN_BODY_RATE_WINDOW, SOS_LOG_LEVEL, SOS_LOG_TARGET, SOS_CONFIG) > config file (--config FILE
+// or SOS_CONFIG; TOML keys named like the flags, with underscores) > built-in defaults:
 //   listen                      127.0.0.1:8000
 //   data                        /var/lib/sos as root, else $XDG_DATA_HOME/sos
 //   drives                      three directories under the data directory
@@ -73,8 +72,8 @@ struct SosdConfig {
 struct SosdFlags {
   std::optional<std::string> listen, data, drives, region, fsync, domain, config;
   std::optional<std::string> max_connections, max_connections_per_client, header_timeout,
-      min_body_rate, min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen, metrics, scrub_rate,
-      scrub_blobs_per_second, scrub_interval;
+      min_body_rate, min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen,
+      metrics, scrub_rate, scrub_blobs_per_second, scrub_interval;
 };
 
 // Parses argv into flags. Returns an exit code when sosd must stop now

@@ -32,8 +32,8 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sys/eventfd.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -487,9 +487,8 @@ bool HttpServerImpl::StartTls(http_internal::Socket& socket, const std::string& 
                               Clock::time_point accepted_at) {
   // The handshake is part of the first request's head, and under its deadline.
   const auto limit = options_.header_timeout.count() > 0
-                         ? std::chrono::duration_cast<milliseconds>(accepted_at +
-                                                                    options_.header_timeout -
-                                                                    Clock::now())
+                         ? std::chrono::duration_cast<milliseconds>(
+                               accepted_at + options_.header_timeout - Clock::now())
                          : std::chrono::duration_cast<milliseconds>(options_.io_timeout);
   Status s = socket.StartTls(options_.tls->native(), std::max(limit, milliseconds(1)));
   if (s.ok()) return true;

@@ -1,7 +1,5 @@
 #include "daemon/http/http_socket.h"
 
-#include "daemon/http/tls_context.h"
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -11,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+
+#include "daemon/http/tls_context.h"
 
 namespace sos::http_internal {
 namespace {
@@ -83,7 +83,8 @@ int Socket::Release() {
 Status Socket::StartTls(ssl_ctx_st* ctx, std::chrono::milliseconds timeout) {
   ERR_clear_error();
   ssl_ = SSL_new(ctx);
-  if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) return Status::IOError("TLS: " + OpenSslErrorText());
+  if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1)
+    return Status::IOError("TLS: " + OpenSslErrorText());
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     ERR_clear_error();

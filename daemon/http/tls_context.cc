@@ -33,7 +33,7 @@ Result<std::shared_ptr<TlsContext>> TlsContext::Load(const std::string& cert_fil
   // framing (Content-Length, chunks) already tells a whole request from a cut one.
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
                                SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF |
-                               SSL_OP_NO_TICKET);  // TLS 1.2 ticket keys never rotate: no tickets
+                               SSL_OP_NO_TICKET);   // TLS 1.2 ticket keys never rotate: no tickets
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);  // idle keep-alive connections hold no buffers
   if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
     return Status::Internal("TLS ciphers: " + OpenSslErrorText());

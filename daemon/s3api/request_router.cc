@@ -348,8 +348,9 @@ Result<RoutedRequest> Route(const HttpRequestHead& head, const RouterOptions& op
     key_part = path.substr(1);
   } else {
     // sosd's own endpoints live under /-/, which no bucket name can take.
-    for (auto [where, op] : {std::pair{"/-/health", S3Op::kHealth}, std::pair{"/-/ready", S3Op::kReady},
-                             std::pair{"/-/metrics", S3Op::kMetrics}}) {
+    for (auto [where, op] :
+         {std::pair{"/-/health", S3Op::kHealth}, std::pair{"/-/ready", S3Op::kReady},
+          std::pair{"/-/metrics", S3Op::kMetrics}}) {
       if (path == where) {
         r.op = head.method == "GET" || head.method == "HEAD" ? op : S3Op::kMethodNotAllowed;
         return r;

@@ -27,7 +27,7 @@ enum class S3Op {
   kHealth,   // GET /-/health: ok, degraded or failing (no auth)
   kReady,    // GET /-/ready: whether writes are taken (no auth)
   kMetrics,  // GET /-/metrics: Prometheus text (auth as configured)
-  kAdmin,   // /-/admin/... (organisations and keys, JSON; s3core/admin_api.h)
+  kAdmin,    // /-/admin/... (organisations and keys, JSON; s3core/admin_api.h)
   kListBuckets,
   kCreateBucket,
   kHeadBucket,

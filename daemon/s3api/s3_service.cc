@@ -299,14 +299,14 @@ void S3Service::Handle(HttpRequest& request, ResponseWriter& response) {
                 .count();
   // Only the path: queries may hold pre-signed credentials and signatures.
   std::string path(SplitTarget(request.head.target).first);
-  std::string line = request.remote_addr + " " + request.head.method + " " + path + " " +
-                     std::to_string(out.status()) + " in=" + std::to_string(ctx.bytes_in) +
-                     " out=" + std::to_string(out.bytes()) + " " + std::to_string(ms) + "ms " +
-                     (ctx.route.wire_path.empty() ? std::string("Unrouted")
-                                                  : std::string(S3OpName(ctx.route.op))) +
-                     " id=" + ctx.request_id + " key=" +
-                     (ctx.principal.access_key_id.empty() ? "-" : ctx.principal.access_key_id) +
-                     note;
+  std::string line =
+      request.remote_addr + " " + request.head.method + " " + path + " " +
+      std::to_string(out.status()) + " in=" + std::to_string(ctx.bytes_in) +
+      " out=" + std::to_string(out.bytes()) + " " + std::to_string(ms) + "ms " +
+      (ctx.route.wire_path.empty() ? std::string("Unrouted")
+                                   : std::string(S3OpName(ctx.route.op))) +
+      " id=" + ctx.request_id +
+      " key=" + (ctx.principal.access_key_id.empty() ? "-" : ctx.principal.access_key_id) + note;
   // Messages may quote keys, which may hold control characters: one line stays one line.
   for (char& c : line) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';

@@ -43,9 +43,8 @@ struct ServiceMetrics::Families {
 namespace {
 
 // Latency buckets in seconds: 1 ms to 60 s.
-const Histogram::BucketBoundaries kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                     0.1,   0.25,   0.5,   1,    2.5,   5,
-                                                     10,    30,     60};
+const Histogram::BucketBoundaries kLatencyBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
 // Brings a counter up to `total` (engine totals only grow; a smaller one
 // after a restart of the engine is ignored).
@@ -54,9 +53,7 @@ void CatchUp(Counter& c, uint64_t total) {
   if (static_cast<double>(total) > now) c.Increment(static_cast<double>(total) - now);
 }
 
-double Seconds(TimePoint t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
+double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
 }  // namespace
 
@@ -64,7 +61,10 @@ ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Regist
   auto& r = *registry_;
   auto& bytes = BuildCounter().Name("sosd_http_bytes_total").Help("HTTP body bytes").Register(r);
   f_.reset(new Families{
-      BuildCounter().Name("sosd_requests_total").Help("Requests by operation and status").Register(r),
+      BuildCounter()
+          .Name("sosd_requests_total")
+          .Help("Requests by operation and status")
+          .Register(r),
       BuildHistogram()
           .Name("sosd_request_duration_seconds")
           .Help("Request latency by operation, head to last byte")
@@ -79,7 +79,10 @@ ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Regist
           .Register(r),
       BuildGauge().Name("sosd_drive_up").Help("1 while the drive takes writes").Register(r),
       BuildGauge().Name("sosd_drive_free_bytes").Help("Free space on the drive").Register(r),
-      BuildGauge().Name("sosd_drive_size_bytes").Help("Size of the drive's file system").Register(r),
+      BuildGauge()
+          .Name("sosd_drive_size_bytes")
+          .Help("Size of the drive's file system")
+          .Register(r),
       BuildCounter()
           .Name("sosd_drive_read_faults_total")
           .Help("Replicas found missing, corrupt or unreadable (served from another drive)")

@@ -99,8 +99,8 @@ class ReplicatedBlobWriter final : public BlobWriter {
   std::deque<Replica> replicas_;  // a deque: a Replica holds an atomic and never moves
   TaskGroup group_{store_->pool()};
   TaskGroup syncs_{store_->pool()};  // background fdatasyncs
-  std::string fill_;    // the block being filled by Write
-  std::string flight_;  // the block being written by the pool
+  std::string fill_;                 // the block being filled by Write
+  std::string flight_;               // the block being written by the pool
   std::vector<uint64_t> sums_;
   Digest md5_;
   std::string md5_result_;
@@ -150,7 +150,8 @@ Status ReplicatedBlobWriter::Collect() {
                     (worst.ok() ? "" : ": " + worst.message());
   // Too few healthy drives is the store's state, not this request's fault:
   // 503, so that clients retry once a drive is back.
-  return Fail(saw_no_space_ ? Status::NoSpace(why) : Status(StatusCode::kUnavailable, why, "ServiceUnavailable"));
+  return Fail(saw_no_space_ ? Status::NoSpace(why)
+                            : Status(StatusCode::kUnavailable, why, "ServiceUnavailable"));
 }
 
 void ReplicatedBlobWriter::FlushBlock() {

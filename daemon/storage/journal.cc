@@ -28,7 +28,8 @@ bool ParseGen(const std::string& name, uint64_t* gen) {
 Status NoQuorum(std::string_view what, size_t got, size_t need, bool no_space) {
   std::string msg = std::string(what) + " reached " + std::to_string(got) + " drives, quorum is " +
                     std::to_string(need);
-  return no_space ? Status::NoSpace(msg) : Status(StatusCode::kUnavailable, msg, "ServiceUnavailable");
+  return no_space ? Status::NoSpace(msg)
+                  : Status(StatusCode::kUnavailable, msg, "ServiceUnavailable");
 }
 
 }  // namespace

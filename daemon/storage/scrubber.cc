@@ -12,9 +12,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-constexpr size_t kPage = 256;                       // blob ids read per index transaction
-constexpr std::chrono::seconds kSaveEvery{5};       // progress saved at most this often
-constexpr std::chrono::seconds kIdleCheck{60};      // the loop re-checks the schedule
+constexpr size_t kPage = 256;                   // blob ids read per index transaction
+constexpr std::chrono::seconds kSaveEvery{5};   // progress saved at most this often
+constexpr std::chrono::seconds kIdleCheck{60};  // the loop re-checks the schedule
 
 int64_t Millis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();

@@ -73,10 +73,10 @@ class Scrubber {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  ScrubProgress progress_;          // guarded by mu_
-  std::string cursor_;              // last blob done in the running pass; guarded by mu_
-  bool stop_ = false;               // guarded by mu_
-  bool requested_ = false;          // guarded by mu_
+  ScrubProgress progress_;  // guarded by mu_
+  std::string cursor_;      // last blob done in the running pass; guarded by mu_
+  bool stop_ = false;       // guarded by mu_
+  bool requested_ = false;  // guarded by mu_
   std::chrono::steady_clock::time_point paced_since_;  // the loop thread's
   uint64_t paced_bytes_ = 0, paced_blobs_ = 0;         // the loop thread's
   std::chrono::steady_clock::time_point last_save_;    // guarded by mu_

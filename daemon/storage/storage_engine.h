@@ -54,7 +54,7 @@ struct ScrubLimits {
 // last_pass_started once a pass has completed (passes_completed > 0).
 struct ScrubProgress {
   bool running = false;
-  uint64_t blobs_done = 0;    // of the running pass (or the last)
+  uint64_t blobs_done = 0;  // of the running pass (or the last)
   uint64_t bytes_done = 0;
   uint64_t blobs_total = 0;   // blobs in the index when it was last asked
   uint64_t faults_found = 0;  // in the running pass
@@ -265,10 +265,10 @@ class StorageEngine {
   // With `source_version` (the version whose ACL and copy conditions the caller
   // checked), a source that is no longer that version fails with kCancelled
   // and nothing is written: the caller loads the source again.
-  virtual Result<ObjectRecord> CopyObject(const std::string& src_bucket, const std::string& src_key,
-                                          const std::string& dst_bucket, ObjectRecord dst,
-                                          const WritePrecondition& precondition = {},
-                                          const std::optional<ObjectVersion>& source_version = {}) = 0;
+  virtual Result<ObjectRecord> CopyObject(
+      const std::string& src_bucket, const std::string& src_key, const std::string& dst_bucket,
+      ObjectRecord dst, const WritePrecondition& precondition = {},
+      const std::optional<ObjectVersion>& source_version = {}) = 0;
   virtual Status SetObjectAcl(const std::string& bucket, const std::string& key,
                               const std::string& acl) = 0;
 

@@ -377,8 +377,7 @@ bool StorageEngineImpl::ProbeDrives() {
 
 storage::Scrubber::Hooks StorageEngineImpl::ScrubHooks() {
   storage::Scrubber::Hooks hooks;
-  hooks.list = [this](const std::string& after,
-                      size_t max) -> Result<std::vector<std::string>> {
+  hooks.list = [this](const std::string& after, size_t max) -> Result<std::vector<std::string>> {
     std::shared_lock world(world_mu_);
     std::vector<std::string> ids;
     SOS_ASSIGN_OR_RETURN(Txn txn, ReadTxn());

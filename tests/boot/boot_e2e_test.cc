@@ -108,12 +108,13 @@ class BootE2eTest : public ::testing::Test {
   // The package this build makes, installed as an admin would (dpkg checks
   // that its declared dependencies are met).
   void InstallPackage() {
-    Sh("cpack -G DEB --config " SOS_BINARY_DIR "/CPackConfig.cmake -B " + work_ + "/pkg >/dev/null");
+    Sh("cpack -G DEB --config " SOS_BINARY_DIR "/CPackConfig.cmake -B " + work_ +
+       "/pkg >/dev/null");
     Sh("cp " + work_ + "/pkg/sos_*.deb " + tree_ + "/tmp/sos.deb");
     Sh("chroot " + tree_ + " dpkg -i /tmp/sos.deb");
     // Nothing is enabled by the package itself.
-    EXPECT_FALSE(std::filesystem::exists(tree_ +
-                                         "/etc/systemd/system/multi-user.target.wants/sosd.service"));
+    EXPECT_FALSE(std::filesystem::exists(
+        tree_ + "/etc/systemd/system/multi-user.target.wants/sosd.service"));
     EXPECT_EQ(RunCommand("chroot " + tree_ + " getent passwd sos").status, 0);
   }
 
@@ -134,18 +135,17 @@ class BootE2eTest : public ::testing::Test {
     const std::string options =
         "endpoint=" + endpoint_ + ",passwd_file=/etc/sos/mounts/photos.passwd";
     WriteText(tree_ + "/etc/fstab",
-              "backups /mnt/backups fuse.sosfs _netdev,allow_other," + options +
-                  " 0 0\n",
-              0644);
+              "backups /mnt/backups fuse.sosfs _netdev,allow_other," + options + " 0 0\n", 0644);
     Sh("mkdir -p " + tree_ + "/mnt/backups");
     Sh("systemctl --root=" + tree_ + " enable sosd.service sosfs@photos.service");
     Sh("mknod -m 0666 " + work_ + "/fuse c 10 229");  // the container's own, not the host's node
   }
 
   void Boot() {
-    RunResult r = RunCommand("setsid systemd-nspawn --boot --register=no --keep-unit -D " + tree_ +
-                             " --bind=" + work_ + "/fuse:/dev/fuse --console=read-only </dev/null >>" +
-                             work_ + "/console.log 2>&1 & echo $!");
+    RunResult r =
+        RunCommand("setsid systemd-nspawn --boot --register=no --keep-unit -D " + tree_ +
+                   " --bind=" + work_ + "/fuse:/dev/fuse --console=read-only </dev/null >>" +
+                   work_ + "/console.log 2>&1 & echo $!");
     ASSERT_EQ(r.status, 0) << r.output;
     nspawn_ = std::stoi(r.output);
     const auto deadline = Clock::now() + 60s;
@@ -230,7 +230,8 @@ TEST_F(BootE2eTest, SosdAndMountsStartAtBootAndPowerOffKeepsEveryWrite) {
   EXPECT_NE(sosd_unit.find("Type=notify"), std::string::npos) << sosd_unit;
   EXPECT_NE(sosd_unit.find("User=sos"), std::string::npos) << sosd_unit;
   // The generator made the mount of this machine's sosd depend on it.
-  const std::string mount_unit = Inside("systemctl show -p Type,Requires,After sosfs@photos").output;
+  const std::string mount_unit =
+      Inside("systemctl show -p Type,Requires,After sosfs@photos").output;
   EXPECT_NE(mount_unit.find("Type=notify"), std::string::npos) << mount_unit;
   const size_t requires_at = mount_unit.find("Requires=");
   ASSERT_NE(requires_at, std::string::npos) << mount_unit;
@@ -279,8 +280,8 @@ TEST_F(BootE2eTest, SosdAndMountsStartAtBootAndPowerOffKeepsEveryWrite) {
   EXPECT_FALSE(std::filesystem::exists(tree_ + "/usr/bin/sosd"));
   EXPECT_FALSE(std::filesystem::exists(tree_ + "/usr/lib/systemd/system/sosd.service"));
   EXPECT_FALSE(std::filesystem::exists(tree_ + "/etc/sos"));
-  EXPECT_FALSE(std::filesystem::exists(tree_ +
-                                       "/etc/systemd/system/multi-user.target.wants/sosd.service"));
+  EXPECT_FALSE(
+      std::filesystem::exists(tree_ + "/etc/systemd/system/multi-user.target.wants/sosd.service"));
   EXPECT_TRUE(std::filesystem::exists(tree_ + "/var/lib/private/sos/drive0"));
 }
 

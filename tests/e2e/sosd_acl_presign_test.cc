@@ -252,17 +252,17 @@ TEST_F(PresignTest, UrlsFromAwsBoto3AndS3cmd) {
 TEST_F(PresignTest, CannedAclsFromAwscliAndS3cmd) {
   const std::string url = Sosd().endpoint() + "/" + *bucket_ + "/doc.txt";
   EXPECT_EQ(Fetch("GET", url).status, 403);
-  ProgramResult r = RunProgram({kAws, "--endpoint-url", Sosd().endpoint(), "s3api",
-                                "put-object-acl", "--bucket", *bucket_, "--key", "doc.txt",
-                                "--acl", "public-read"},
-                               ToolEnv("aws-config"));
+  ProgramResult r =
+      RunProgram({kAws, "--endpoint-url", Sosd().endpoint(), "s3api", "put-object-acl", "--bucket",
+                  *bucket_, "--key", "doc.txt", "--acl", "public-read"},
+                 ToolEnv("aws-config"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Reply got = Fetch("GET", url);
   EXPECT_EQ(got.status, 200);
   EXPECT_EQ(got.body, kContent);
-  r = RunProgram({kS3cmd, "-c", *dir_ + "/s3cfg", "setacl", "--acl-private",
-                  "s3://" + *bucket_ + "/doc.txt"},
-                 {"HOME=" + *dir_, "PATH=/usr/bin:/bin"});
+  r = RunProgram(
+      {kS3cmd, "-c", *dir_ + "/s3cfg", "setacl", "--acl-private", "s3://" + *bucket_ + "/doc.txt"},
+      {"HOME=" + *dir_, "PATH=/usr/bin:/bin"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(Fetch("GET", url).status, 403);
 }

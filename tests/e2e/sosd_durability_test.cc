@@ -150,8 +150,8 @@ class DurabilityTest : public ::testing::Test {
       auto r = store_->Get(req, AppendTo(&got));
       if (!r.ok() || got != want) {
         ++c.lost;
-        ADD_FAILURE() << "object " << key << " lost or wrong: "
-                      << (r.ok() ? "bytes differ" : r.status().ToString());
+        ADD_FAILURE() << "object " << key
+                      << " lost or wrong: " << (r.ok() ? "bytes differ" : r.status().ToString());
         continue;
       }
       c.bytes += got.size();
@@ -159,32 +159,25 @@ class DurabilityTest : public ::testing::Test {
     return c;
   }
 
-  nlohmann::json Admin(const std::string& command) {
-    ProgramResult r = RunProgram(
-        {SOSCTL_PATH, "--endpoint", sosd_->endpoint(), "--json", "admin", command},
-        {"AWS_ACCESS_KEY_ID=" + sosd_->access_key(),
-         "AWS_SECRET_ACCESS_KEY=" + sosd_->secret_key(), "HOME=" + work_},
-        120s);
+  // `sosctl --json admin ARGS...` as root; its JSON document.
+  nlohmann::json Admin(std::vector<std::string> args) {
+    std::vector<std::string> argv = {SOSCTL_PATH, "--endpoint", sosd_->endpoint(), "--json",
+                                     "admin"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProgramResult r = RunProgram(argv,
+                                 {"AWS_ACCESS_KEY_ID=" + sosd_->access_key(),
+                                  "AWS_SECRET_ACCESS_KEY=" + sosd_->secret_key(), "HOME=" + work_},
+                                 300s);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     auto doc = nlohmann::json::parse(r.output, nullptr, false);
     return doc.is_discarded() ? nlohmann::json::object() : doc;
   }
-  nlohmann::json ScrubNow() {
-    ProgramResult r = RunProgram(
-        {SOSCTL_PATH, "--endpoint", sosd_->endpoint(), "--json", "admin", "scrub", "--now"},
-        {"AWS_ACCESS_KEY_ID=" + sosd_->access_key(),
-         "AWS_SECRET_ACCESS_KEY=" + sosd_->secret_key(), "HOME=" + work_},
-        300s);
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    auto doc = nlohmann::json::parse(r.output, nullptr, false);
-    return doc.is_discarded() ? nlohmann::json::object() : doc;
-  }
+  nlohmann::json ScrubNow() { return Admin({"scrub", "--now"}); }
 
   // GET /-/health: status and body.
   std::pair<long, std::string> Health() {
-    ProgramResult r = RunProgram({"/usr/bin/curl", "-s", "-w", "\n%{http_code}",
-                                  sosd_->endpoint() + "/-/health"},
-                                 {}, 30s);
+    ProgramResult r = RunProgram(
+        {"/usr/bin/curl", "-s", "-w", "\n%{http_code}", sosd_->endpoint() + "/-/health"}, {}, 30s);
     const size_t nl = r.output.rfind('\n');
     if (nl == std::string::npos) return {0, r.output};
     return {std::atol(r.output.c_str() + nl + 1), r.output.substr(0, nl)};
@@ -331,7 +324,7 @@ TEST_F(DurabilityTest, ReadOnlyDriveThenBack) {
   ASSERT_EQ(::umount2(d.c_str(), 0), 0) << strerror(errno);
   mounts_.clear();
   const auto start = Clock::now();
-  Admin("heal");
+  Admin({"heal"});
   nlohmann::json info = ScrubNow();
   const double heal = std::chrono::duration<double>(Clock::now() - start).count();
   EXPECT_EQ(info.value("state", ""), "ok") << info.dump();
@@ -348,8 +341,7 @@ TEST_F(DurabilityTest, FullDrive) {
   ASSERT_EQ(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=24m"), 0) << strerror(errno);
   mounts_.push_back(small);
   drives_[2] = small + "/drive2";
-  ASSERT_NO_FATAL_FAILURE(
-      Start({"--drives", drives_[0] + "," + drives_[1] + "," + drives_[2]}));
+  ASSERT_NO_FATAL_FAILURE(Start({"--drives", drives_[0] + "," + drives_[1] + "," + drives_[2]}));
   ASSERT_NO_FATAL_FAILURE(WriteDataSet(""));  // ~48 MiB: drive2 fills, writes go on
   auto [status, body] = Health();
   EXPECT_EQ(status, 200);
@@ -372,11 +364,11 @@ TEST_F(DurabilityTest, IndexDeletedAndRebuilt) {
   ASSERT_NO_FATAL_FAILURE(Restart());
   const double heal = std::chrono::duration<double>(Clock::now() - start).count();
   Check c = VerifyAll();
-  nlohmann::json info = Admin("info");
+  nlohmann::json info = Admin({"info"});
   EXPECT_EQ(info.value("objects", 0u), expected_.size()) << info.dump();
   Row("index deleted, rebuilt from the drives", c, heal,
-      "objects=" + std::to_string(info.value("objects", 0u)) + ", state=" +
-          info.value("state", ""));
+      "objects=" + std::to_string(info.value("objects", 0u)) +
+          ", state=" + info.value("state", ""));
 }
 
 TEST_F(DurabilityTest, DriveReplacedByAnEmptyOne) {
@@ -424,11 +416,11 @@ TEST_F(DurabilityTest, ADriveReturningIoErrors) {
   const std::string flag = work_ + "/fault";
   fs::create_directories(backing);
   fs::create_directories(drives_[2]);
-  ProgramResult shim = RunProgram(
-      {"/bin/sh", "-c",
-       std::string("setsid ") + FAULTY_FS_PATH + " " + backing + " " + drives_[2] + " " + flag +
-           " >" + work_ + "/faulty_fs.log 2>&1 </dev/null & echo $!"},
-      {}, 30s);
+  ProgramResult shim =
+      RunProgram({"/bin/sh", "-c",
+                  std::string("setsid ") + FAULTY_FS_PATH + " " + backing + " " + drives_[2] + " " +
+                      flag + " >" + work_ + "/faulty_fs.log 2>&1 </dev/null & echo $!"},
+                 {}, 30s);
   ASSERT_EQ(shim.exit_code, 0) << shim.output;
   shim_pid_ = std::stoi(shim.output);
   for (int i = 0; i < 100 && !IsFuseMount(drives_[2]); ++i) std::this_thread::sleep_for(50ms);
@@ -437,9 +429,9 @@ TEST_F(DurabilityTest, ADriveReturningIoErrors) {
   ASSERT_NO_FATAL_FAILURE(WriteDataSet("before/"));
 
   std::ofstream(flag) << "read\n";  // the disk's reads fail
-  Check reads = VerifyAll();         // served by the other drives
+  Check reads = VerifyAll();        // served by the other drives
   const double read_faults = Metric("sosd_drive_read_faults_total{drive=\"" + drives_[2]);
-  std::ofstream(flag) << "all\n";  // then everything
+  std::ofstream(flag) << "all\n";                    // then everything
   ASSERT_NO_FATAL_FAILURE(WriteDataSet("during/"));  // on the other two, acknowledged
   auto [status, body] = Health();
   EXPECT_EQ(status, 200);
@@ -448,7 +440,7 @@ TEST_F(DurabilityTest, ADriveReturningIoErrors) {
 
   std::ofstream(flag) << "none\n";  // the disk recovers
   const auto start = Clock::now();
-  Admin("heal");
+  Admin({"heal"});
   nlohmann::json info = ScrubNow();
   const double heal = std::chrono::duration<double>(Clock::now() - start).count();
   EXPECT_EQ(info.value("state", ""), "ok") << info.dump();
@@ -467,8 +459,8 @@ TEST_F(DurabilityTest, ReadyAndMetricsAccess) {
   EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/metrics", 5000ms), 403);  // anonymous
   ProgramResult signed_get = RunProgram(
       {"/usr/bin/curl", "-s", "-f", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "--aws-sigv4",
-       "aws:amz:us-east-1:s3", "--user",
-       sosd_->access_key() + ":" + sosd_->secret_key(), sosd_->endpoint() + "/-/metrics"},
+       "aws:amz:us-east-1:s3", "--user", sosd_->access_key() + ":" + sosd_->secret_key(),
+       sosd_->endpoint() + "/-/metrics"},
       {}, 30s);
   EXPECT_EQ(signed_get.exit_code, 0) << signed_get.output;
   EXPECT_NE(signed_get.output.find("sosd_requests_total"), std::string::npos);
@@ -565,8 +557,9 @@ TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
   EXPECT_EQ(partial, 0u);
   Row("kill -9 x20 during 4 concurrent uploaders (" + std::to_string(attempts.load()) +
           " PUTs tried)",
-      c, -1, "acknowledged=" + std::to_string(acked.size()) + ", listed after=" +
-                 std::to_string(listed.size()) + ", partial=" + std::to_string(partial));
+      c, -1,
+      "acknowledged=" + std::to_string(acked.size()) + ", listed after=" +
+          std::to_string(listed.size()) + ", partial=" + std::to_string(partial));
 }
 
 }  // namespace

@@ -214,9 +214,9 @@ TEST(SosdLifecycleTest, TheServiceUnitIsHardened) {
 TEST(SosdLifecycleTest, TheUnitsVerifyClean) {
   for (const char* name : {"sosd.service", "sosfs@.service"}) {
     const std::string unit = std::string(SOS_BINARY_DIR) + "/systemd/" + name;
-    ProgramResult r = RunProgram({"/usr/bin/systemd-analyze", "verify", "--man=no", unit},
-                                 {"PATH=/usr/bin:/bin", "SYSTEMD_LOG_COLOR=0"},
-                                 std::chrono::seconds(60));
+    ProgramResult r =
+        RunProgram({"/usr/bin/systemd-analyze", "verify", "--man=no", unit},
+                   {"PATH=/usr/bin:/bin", "SYSTEMD_LOG_COLOR=0"}, std::chrono::seconds(60));
     std::istringstream lines(r.output);
     for (std::string line; std::getline(lines, line);) {
       if (line.find("is not executable") != std::string::npos) continue;

@@ -50,9 +50,9 @@ class SosdProcess {
     std::string data_dir;                 // empty: a fresh temporary directory
     std::vector<std::string> extra_args;  // e.g. {"--domain", "sos.test"}
     std::map<std::string, std::string> extra_env;
-    bool listen = true;     // pass --listen 127.0.0.1:<free port>
-    int port = 0;           // without `listen`: the port sosd will use (from its config)
-    bool pass_data = true;  // pass --data (else sosd picks its default data directory)
+    bool listen = true;           // pass --listen 127.0.0.1:<free port>
+    int port = 0;                 // without `listen`: the port sosd will use (from its config)
+    bool pass_data = true;        // pass --data (else sosd picks its default data directory)
     std::string scheme = "http";  // "https": endpoint() and the start-up health check use TLS
     std::string ca_file;          // what the health check trusts over https
     std::chrono::seconds start_timeout{20};
@@ -71,9 +71,7 @@ class SosdProcess {
   void StopAndCleanUp();
 
   int port() const { return port_; }
-  std::string endpoint() const {
-    return options_.scheme + "://127.0.0.1:" + std::to_string(port_);
-  }
+  std::string endpoint() const { return options_.scheme + "://127.0.0.1:" + std::to_string(port_); }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& access_key() const { return options_.access_key; }
   const std::string& secret_key() const { return options_.secret_key; }

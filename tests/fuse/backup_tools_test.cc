@@ -75,12 +75,13 @@ class DataSet {
     WriteRandomFile(d + "/docs/medium-40MiB.bin", uint64_t{40} << 20, 1002);
     WriteRandomFile(d + "/" + std::string(251, 'n') + ".bin", 4096, 1003);  // a 255-byte name
     WriteRandomFile(d + "/empty", 0, 0);
-    RunCommand("cd '" + d + "' && ln -s 'photos/2025/summer trip' trip && " +
-               "ln -s ../../large-256MiB.bin docs/deep/large && ln -s /nowhere/at/all dangling && " +
-               "chmod 0600 docs/medium-40MiB.bin && chmod 0755 empty && chmod 0700 docs/deep && " +
-               "find . -type f -name 'file 1*' -exec touch -d '2021-03-04 05:06:07' {} + && " +
-               "touch -d '2019-01-02 03:04:05' large-256MiB.bin && " +
-               "find . -depth -type d -exec touch -d '2020-02-02 02:02:02' {} +");
+    RunCommand(
+        "cd '" + d + "' && ln -s 'photos/2025/summer trip' trip && " +
+        "ln -s ../../large-256MiB.bin docs/deep/large && ln -s /nowhere/at/all dangling && " +
+        "chmod 0600 docs/medium-40MiB.bin && chmod 0755 empty && chmod 0700 docs/deep && " +
+        "find . -type f -name 'file 1*' -exec touch -d '2021-03-04 05:06:07' {} + && " +
+        "touch -d '2019-01-02 03:04:05' large-256MiB.bin && " +
+        "find . -depth -type d -exec touch -d '2020-02-02 02:02:02' {} +");
   }
   std::string dir_;
 };
@@ -192,9 +193,9 @@ TEST_F(BackupToolsTest, ResticSurvivesSosfsKilledMidBackup) {
   // have started to land.
   // `cd ... || exit` first, so that `&` puts restic itself (not a subshell) in
   // the background and $! is its PID.
-  RunResult started = RunCommand(std::string(kToolEnv) + "cd '" + source_ +
-                                 "' || exit 1; restic backup -q -r " + mnt_ + "/restic . >" +
-                                 work_ + "/first.log 2>&1 </dev/null & echo $!");
+  RunResult started =
+      RunCommand(std::string(kToolEnv) + "cd '" + source_ + "' || exit 1; restic backup -q -r " +
+                 mnt_ + "/restic . >" + work_ + "/first.log 2>&1 </dev/null & echo $!");
   ASSERT_EQ(started.status, 0);
   restic_ = std::stoi(started.output);
   bool packs = false;

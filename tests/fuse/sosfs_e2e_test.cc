@@ -300,8 +300,8 @@ TEST_P(SosfsE2eTest, WrongSecretFailsAndMountsNothing) {
   EXPECT_FALSE(IsMounted(mnt_));
   // A mount point that is a file is named as such.
   Sh("touch " + work_ + "/a-file");
-  r = mount_->Mount(creds_ + SOSFS_BINARY + " " + kBucket + " " + work_ + "/a-file -o endpoint=" +
-                    server_.endpoint + ",cache_dir=" + work_ + "/cache");
+  r = mount_->Mount(creds_ + SOSFS_BINARY + " " + kBucket + " " + work_ +
+                    "/a-file -o endpoint=" + server_.endpoint + ",cache_dir=" + work_ + "/cache");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("a-file is not a directory"), std::string::npos) << r.output;
 }

@@ -29,8 +29,8 @@ class TlsE2eTest : public ::testing::Test {
     pki_ = *pki;
     tls_port_ = FreePort();
     SosdProcess::Options options;
-    options.extra_args = {"--tls-cert", pki_.cert_file, "--tls-key", pki_.key_file,
-                          "--tls-listen", "127.0.0.1:" + std::to_string(tls_port_)};
+    options.extra_args = {"--tls-cert",  pki_.cert_file, "--tls-key",
+                          pki_.key_file, "--tls-listen", "127.0.0.1:" + std::to_string(tls_port_)};
     auto sosd = SosdProcess::Start(options);
     ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
     sosd_ = std::move(*sosd);
@@ -104,8 +104,7 @@ TEST_F(TlsE2eTest, AwscliBoto3SosctlAndSosfsWorkOverHttpsWithTheirCaFile) {
   EXPECT_EQ(RunCommand("cmp " + work_ + "/blob " + mnt + "/boto3/blob").status, 0);
   EXPECT_EQ(RunCommand("cp " + work_ + "/blob " + mnt + "/sosfs-blob").status, 0);
   ASSERT_TRUE(mount_->Unmount());
-  r = Run(aws + "--ca-bundle " + pki_.ca_file + " s3 cp s3://tls/sosfs-blob " + work_ +
-          "/back");
+  r = Run(aws + "--ca-bundle " + pki_.ca_file + " s3 cp s3://tls/sosfs-blob " + work_ + "/back");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(RunCommand("cmp " + work_ + "/blob " + work_ + "/back").status, 0);
 
@@ -129,16 +128,18 @@ TEST(TlsReadmeTest, TheSelfSignedRecipeServesHttpsOnly) {
   ASSERT_EQ(r.status, 0) << r.output;
   const int port = FreePort();
   SosdProcess::Options options;
-  options.extra_args = {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem",
-                        "--tls-listen", "127.0.0.1:" + std::to_string(port), "--listen", "off"};
+  options.extra_args = {"--tls-cert",   dir + "/cert.pem",
+                        "--tls-key",    dir + "/key.pem",
+                        "--tls-listen", "127.0.0.1:" + std::to_string(port),
+                        "--listen",     "off"};
   options.listen = false;
   options.port = port;
   options.scheme = "https";
   options.ca_file = dir + "/cert.pem";
   auto sosd = SosdProcess::Start(options);
   ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
-  r = RunCommand("curl -sS --cacert " + dir + "/cert.pem https://localhost:" +
-                 std::to_string(port) + "/-/health");
+  r = RunCommand("curl -sS --cacert " + dir +
+                 "/cert.pem https://localhost:" + std::to_string(port) + "/-/health");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output, "ok\n");
   (*sosd)->StopAndCleanUp();

@@ -111,7 +111,9 @@ int Write(const char*, const char* buf, size_t size, off_t offset, fuse_file_inf
   ssize_t n = ::pwrite(static_cast<int>(fi->fh), buf, size, offset);
   return n < 0 ? -errno : static_cast<int>(n);
 }
-int StatFs(const char* path, struct statvfs* st) { return Errno(::statvfs(Real(path).c_str(), st)); }
+int StatFs(const char* path, struct statvfs* st) {
+  return Errno(::statvfs(Real(path).c_str(), st));
+}
 int Release(const char*, fuse_file_info* fi) {
   ::close(static_cast<int>(fi->fh));
   return 0;

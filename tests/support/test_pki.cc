@@ -47,13 +47,12 @@ Cert MakeCert(EVP_PKEY* subject_key, const char* cn, long serial, X509* issuer,
                              -1, -1, 0);
   X509_set_issuer_name(c, issuer != nullptr ? X509_get_subject_name(issuer) : name);
   X509* signer = issuer != nullptr ? issuer : c;
-  const bool ok =
-      is_ca ? AddExtension(c, signer, NID_basic_constraints, "critical,CA:TRUE") &&
-                  AddExtension(c, signer, NID_key_usage, "critical,keyCertSign,cRLSign")
-            : AddExtension(c, signer, NID_basic_constraints, "critical,CA:FALSE") &&
-                  AddExtension(c, signer, NID_subject_alt_name,
-                               "IP:127.0.0.1,IP:::1,DNS:localhost") &&
-                  AddExtension(c, signer, NID_ext_key_usage, "serverAuth");
+  const bool ok = is_ca ? AddExtension(c, signer, NID_basic_constraints, "critical,CA:TRUE") &&
+                              AddExtension(c, signer, NID_key_usage, "critical,keyCertSign,cRLSign")
+                        : AddExtension(c, signer, NID_basic_constraints, "critical,CA:FALSE") &&
+                              AddExtension(c, signer, NID_subject_alt_name,
+                                           "IP:127.0.0.1,IP:::1,DNS:localhost") &&
+                              AddExtension(c, signer, NID_ext_key_usage, "serverAuth");
   if (!ok || X509_sign(c, issuer_key, EVP_sha256()) == 0) return nullptr;
   return cert;
 }
@@ -79,7 +78,8 @@ Result<TestPki> MakeTestPki(const std::string& dir) {
   Cert server = MakeCert(server_key.get(), "localhost", 2, ca.get(), ca_key.get(), false);
   if (!server) return Status::Internal("server certificate failed");
   TestPki pki{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key"};
-  SOS_RETURN_IF_ERROR(WritePem(pki.ca_file, 0644, [&](FILE* f) { return PEM_write_X509(f, ca.get()); }));
+  SOS_RETURN_IF_ERROR(
+      WritePem(pki.ca_file, 0644, [&](FILE* f) { return PEM_write_X509(f, ca.get()); }));
   SOS_RETURN_IF_ERROR(
       WritePem(pki.cert_file, 0644, [&](FILE* f) { return PEM_write_X509(f, server.get()); }));
   SOS_RETURN_IF_ERROR(WritePem(pki.key_file, 0600, [&](FILE* f) {

@@ -276,8 +276,8 @@ TEST_F(HttpTlsTest, ARecordTricklingInIsCutAtTheHeaderDeadline) {
   // The record is made in memory, then sent a byte at a time.
   BIO* mem = BIO_new(BIO_s_mem());
   SSL_set0_wbio(ssl, mem);
-  const std::string head = "GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(200, 'p') +
-                           "\r\n\r\n";
+  const std::string head =
+      "GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(200, 'p') + "\r\n\r\n";
   ASSERT_EQ(SSL_write(ssl, head.data(), static_cast<int>(head.size())),
             static_cast<int>(head.size()));
   char* bytes = nullptr;

@@ -1,8 +1,6 @@
 // Scrubber (daemon/storage/scrubber.h) over hooks that stand for the index and
 // the drives: passes cover every blob once, the rate caps hold, progress is
 // saved and a new scrubber resumes where the old one stopped.
-#include "daemon/storage/scrubber.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "daemon/storage/scrubber.h"
 #include "tests/support/storage_test_util.h"
 
 namespace sos::storage {
