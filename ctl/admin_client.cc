@@ -79,8 +79,8 @@ Result<nlohmann::json> AdminClient::ListOrgs() { return Call("GET", "orgs", null
 
 Result<nlohmann::json> AdminClient::StoreInfo() { return Call("GET", "info", nullptr); }
 
-Result<nlohmann::json> AdminClient::Scrub(bool wait) {
-  return Call("POST", "scrub", nullptr, wait ? HeaderList{{"wait", ""}} : HeaderList{});
+Result<nlohmann::json> AdminClient::Scrub(bool now) {
+  return Call("POST", "scrub", nullptr, now ? HeaderList{{"now", ""}} : HeaderList{});
 }
 
 Result<nlohmann::json> AdminClient::Heal() { return Call("POST", "heal", nullptr); }

@@ -29,8 +29,8 @@ class AdminClient {
   Status RevokeKey(const std::string& access_key_id);
   // The store: health, drives, counts, scrubber (GET /-/admin/info).
   Result<nlohmann::json> StoreInfo();
-  // Starts a scrub pass, or with `wait` runs a whole one before answering.
-  Result<nlohmann::json> Scrub(bool wait);
+  // Asks for a scrub pass from now (`now`: without the rate caps); answers at once.
+  Result<nlohmann::json> Scrub(bool now);
   // Re-checks failed drives and repairs the known bad or missing replicas now.
   Result<nlohmann::json> Heal();
 

@@ -1,6 +1,8 @@
 // admin info|scrub|heal, org create|list|rm and key create|list|revoke, on
 // sosd's admin API.
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "ctl/commands.h"
 
@@ -71,6 +73,15 @@ Status AdminInfo(Session& session) {
 Status AdminScrub(Session& session, bool now) {
   SOS_ASSIGN_OR_RETURN(AdminClient * admin, session.Admin());
   SOS_ASSIGN_OR_RETURN(nlohmann::json doc, admin->Scrub(now));
+  if (now) {
+    // The pass asked for starts after the one under way, if any: wait for both.
+    const nlohmann::json& scrub = doc["scrub"];
+    const uint64_t done = Num(scrub, "passes_completed") + (scrub.value("running", false) ? 2 : 1);
+    while (Num(doc["scrub"], "passes_completed") < done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      SOS_ASSIGN_OR_RETURN(doc, admin->StoreInfo());
+    }
+  }
   PrintStore(session, doc);
   return Status::Ok();
 }

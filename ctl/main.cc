@@ -345,7 +345,8 @@ int main(int argc, char** argv) {
   admin_info->callback([&] { run = [&](Session& s) { return AdminInfo(s); }; });
   auto* admin_scrub = admin_cmd->add_subcommand(
       "scrub", "start a scrub pass now (every replica re-read, bad ones repaired)");
-  admin_scrub->add_flag("--now", scrub_now, "run the whole pass before returning, at full speed");
+  admin_scrub->add_flag("--now", scrub_now,
+                        "without the rate caps, and return once the pass is done");
   admin_scrub->callback([&] { run = [&](Session& s) { return AdminScrub(s, scrub_now); }; });
   auto* admin_heal = admin_cmd->add_subcommand(
       "heal", "re-check failed drives and repair every replica known to be bad or missing, now");

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -80,6 +81,8 @@ int main(int argc, char** argv) {
   storage_options.scrub.blobs_per_second = static_cast<uint32_t>(config->scrub_blobs_per_second);
   storage_options.scrub.interval =
       std::chrono::duration_cast<std::chrono::seconds>(config->scrub_interval);
+  storage_options.stale_upload_expiry =
+      std::chrono::duration_cast<std::chrono::seconds>(config->stale_upload_expiry);
   auto engine = sos::StorageEngine::Open(storage_options);
   if (!engine.ok()) return Fail("opening the store in " + config->data_dir, engine.status());
 
@@ -108,14 +111,21 @@ int main(int argc, char** argv) {
   if (config->metrics != "off")
     service_options.metrics = std::make_shared<sos::s3api::ServiceMetrics>();
   service_options.metrics_root_only = config->metrics == "root";
-  // Filled once the listeners are up; read only by /-/metrics requests, which they serve.
-  std::vector<std::unique_ptr<sos::HttpServer>> servers;
-  service_options.open_connections = [&servers] {
+  // The listeners, for /-/metrics; filled as each starts. Declared before the
+  // service (which outlives the listeners: they are declared after it).
+  struct Listeners {
+    std::mutex mu;
+    std::vector<sos::HttpServer*> all;
+  };
+  auto listeners = std::make_shared<Listeners>();
+  service_options.open_connections = [listeners] {
+    std::lock_guard lock(listeners->mu);
     uint64_t open = 0;
-    for (const auto& server : servers) open += server->open_connections();
+    for (const sos::HttpServer* server : listeners->all) open += server->open_connections();
     return open;
   };
   auto service = std::make_unique<sos::S3Service>(**engine, service_options);
+  std::vector<std::unique_ptr<sos::HttpServer>> servers;
 
   // The certificate first: a bad one stops sosd before anything listens.
   std::shared_ptr<sos::TlsContext> tls;
@@ -124,13 +134,14 @@ int main(int argc, char** argv) {
     if (!loaded.ok()) return Fail("TLS", loaded.status());
     tls = *loaded;
   }
-  const size_t listeners = (config->plain_http ? 1 : 0) + (tls ? 1 : 0);
+  const size_t listener_count = (config->plain_http ? 1 : 0) + (tls ? 1 : 0);
 
   sos::HttpServerOptions http_options;
   http_options.host = config->listen_host;
   http_options.port = config->listen_port;
   // Each listener holds up to max_connections: the descriptors must fit them all.
-  http_options.max_connections = FitOpenFileLimit(config->max_connections * listeners) / listeners;
+  http_options.max_connections =
+      FitOpenFileLimit(config->max_connections * listener_count) / listener_count;
   if (http_options.max_connections < config->max_connections) {
     spdlog::warn("the open-file limit allows {} connections per listener, not {}",
                  http_options.max_connections, config->max_connections);
@@ -160,6 +171,10 @@ int main(int argc, char** argv) {
     const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     urls += (urls.empty() ? "" : " and ") + scheme + "://" + shown + ":" +
             std::to_string((*server)->port());
+    {
+      std::lock_guard lock(listeners->mu);
+      listeners->all.push_back(server->get());
+    }
     servers.push_back(std::move(*server));
     return true;
   };
@@ -189,6 +204,10 @@ int main(int argc, char** argv) {
         "connections cut: header_timeout={} slow_body={} stalled={}; refused: "
         "per_client_limit={}",
         cuts.header_timeout, cuts.slow_body, cuts.stalled, cuts.per_client_limit);
+  }
+  {
+    std::lock_guard lock(listeners->mu);
+    listeners->all.clear();
   }
   servers.clear();
   service.reset();

@@ -24,7 +24,8 @@ constexpr const char* kFooter =
     "SOS_REGION, SOS_FSYNC, SOS_DOMAIN, SOS_MAX_CONNECTIONS, SOS_MAX_CONNECTIONS_PER_CLIENT, "
     "SOS_HEADER_TIMEOUT, SOS_MIN_BODY_RATE, SOS_MIN_BODY_RATE_WINDOW, SOS_LOG_LEVEL, "
     "SOS_LOG_TARGET, SOS_TLS_CERT, SOS_TLS_KEY, SOS_TLS_LISTEN, SOS_METRICS, SOS_SCRUB_RATE, "
-    "SOS_SCRUB_BLOBS_PER_SECOND, SOS_SCRUB_INTERVAL, SOS_CONFIG), then the TOML "
+    "SOS_SCRUB_BLOBS_PER_SECOND, SOS_SCRUB_INTERVAL, SOS_STALE_UPLOAD_EXPIRY, SOS_CONFIG), then "
+    "the TOML "
     "config file (keys: the flags' names with underscores: listen, data, drives, region, fsync, "
     "domain, max_connections, ...), then the defaults.\n"
     "\nSlow clients: a request head must arrive whole within --header-timeout (counted from the "
@@ -94,6 +95,7 @@ struct Raw {
   std::string scrub_rate = "64MiB";
   std::string scrub_blobs_per_second = "500";
   std::string scrub_interval = "7d";
+  std::string stale_upload_expiry = "7d";
 };
 
 // The settings that are numbers, durations or sizes: TOML key and where it goes.
@@ -105,7 +107,8 @@ std::map<std::string, std::string*> NumericKeys(Raw* raw) {
           {"min_body_rate_window", &raw->min_body_rate_window},
           {"scrub_rate", &raw->scrub_rate},
           {"scrub_blobs_per_second", &raw->scrub_blobs_per_second},
-          {"scrub_interval", &raw->scrub_interval}};
+          {"scrub_interval", &raw->scrub_interval},
+          {"stale_upload_expiry", &raw->stale_upload_expiry}};
 }
 
 Result<size_t> ParseCount(const std::string& setting, const std::string& value, size_t min) {
@@ -304,11 +307,14 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
   opt("--scrub-interval", &flags->scrub_interval, "DURATION",
       "a scrub pass starts this long after the last one began (env SOS_SCRUB_INTERVAL; "
       "default 7d)");
+  opt("--stale-upload-expiry", &flags->stale_upload_expiry, "DURATION",
+      "multipart uploads left unfinished this long are aborted and their parts freed (env "
+      "SOS_STALE_UPLOAD_EXPIRY; default 7d; 0: never)");
   opt("--config", &flags->config, "FILE",
       "TOML file with any of: listen, data, drives (array), region, fsync, domain, "
       "max_connections, max_connections_per_client, header_timeout, min_body_rate, "
       "min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen, metrics, "
-      "scrub_rate, scrub_blobs_per_second, scrub_interval (env SOS_CONFIG)");
+      "scrub_rate, scrub_blobs_per_second, scrub_interval, stale_upload_expiry (env SOS_CONFIG)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -351,6 +357,7 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   layer(flags.scrub_rate, "SOS_SCRUB_RATE", &raw.scrub_rate);
   layer(flags.scrub_blobs_per_second, "SOS_SCRUB_BLOBS_PER_SECOND", &raw.scrub_blobs_per_second);
   layer(flags.scrub_interval, "SOS_SCRUB_INTERVAL", &raw.scrub_interval);
+  layer(flags.stale_upload_expiry, "SOS_STALE_UPLOAD_EXPIRY", &raw.stale_upload_expiry);
   std::string drives;
   layer(flags.drives, "SOS_DRIVES", &drives);
   if (!drives.empty() || flags.drives) raw.drives = SplitComma(drives);
@@ -401,6 +408,8 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
                        ParseCount("scrub-blobs-per-second", raw.scrub_blobs_per_second, 0));
   SOS_ASSIGN_OR_RETURN(config.scrub_interval,
                        ParseSosdDuration("scrub-interval", raw.scrub_interval));
+  SOS_ASSIGN_OR_RETURN(config.stale_upload_expiry,
+                       ParseSosdDuration("stale-upload-expiry", raw.stale_upload_expiry));
   if (config.scrub_interval.count() == 0) {
     return Status::InvalidArgument("scrub-interval must not be 0");
   }

@@ -212,6 +212,7 @@ Status StoreInfo(Context& ctx, int status) {
                       {"ok", d.ok},
                       {"error", d.error},
                       {"full", d.full},
+                      {"refilling", d.refilling},
                       {"free_bytes", d.free_bytes},
                       {"total_bytes", d.total_bytes},
                       {"read_faults", d.read_faults},
@@ -302,15 +303,12 @@ Status Dispatch(Context& ctx, const std::function<Status()>& authenticate) {
   }
   if (seg.size() == 1 && seg[0] == "scrub") {
     if (m != "POST") return MethodNotAllowed(m);
-    // ?wait: the whole pass now, answered when done; else it starts in the background.
-    const bool wait = std::any_of(ctx.route.query.begin(), ctx.route.query.end(),
-                                  [](const auto& q) { return q.first == "wait"; });
-    if (!wait) {
-      ctx.engine.StartScrub();
-      return StoreInfo(ctx, 202);
-    }
-    SOS_RETURN_IF_ERROR(ctx.engine.Scrub());
-    return StoreInfo(ctx, 200);
+    // A pass from now, in the background (?now: without the rate caps); the
+    // answer is the state as it starts: callers poll info for the end.
+    const bool now = std::any_of(ctx.route.query.begin(), ctx.route.query.end(),
+                                 [](const auto& q) { return q.first == "now"; });
+    ctx.engine.StartScrub(now);
+    return StoreInfo(ctx, 202);
   }
   if (seg.size() == 1 && seg[0] == "heal") {
     if (m != "POST") return MethodNotAllowed(m);

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "daemon/auth/payload_verifier.h"
 #include "daemon/s3api/http_conditions.h"
 #include "daemon/s3api/s3_error_table.h"
 #include "s3core/crypto.h"
-#include "daemon/auth/payload_verifier.h"
 #include "s3core/time_format.h"
 #include "s3core/uri.h"
 

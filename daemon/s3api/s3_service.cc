@@ -241,6 +241,7 @@ Status Run(Context& ctx, const RouterOptions& router) {
         return Status::PermissionDenied("Only the root organisation may read the metrics.",
                                         "AccessDenied");
       }
+      SOS_RETURN_IF_ERROR(CheckSingleUse(ctx));  // a single-use URL stays single-use here too
     }
     return Execute(ctx);
   }

@@ -8,9 +8,13 @@ StoreHealth EvaluateHealth(const StorageStats& stats) {
   for (const DriveStats& d : stats.drives) {
     if (!d.ok) {
       h.reasons.push_back("drive " + d.path + " failed: " + d.error);
+    } else if (d.full) {
+      h.reasons.push_back("drive " + d.path + " is full");  // takes no new data either
     } else {
       ++up;
-      if (d.full) h.reasons.push_back("drive " + d.path + " is full");
+    }
+    if (d.ok && d.refilling) {
+      h.reasons.push_back("drive " + d.path + " is being refilled by a scrub pass");
     }
   }
   if (stats.under_replicated > 0) {

@@ -1,7 +1,8 @@
 // StoreHealth: what /-/health, /-/ready and `sosctl admin info` say about the
-// store, from its numbers (StorageStats): ok; degraded -- a drive failed or
-// full, or replicas queued for repair -- while writes still reach a quorum;
-// failing -- too few drives take writes, so writes get 503.
+// store, from its numbers (StorageStats): ok; degraded -- a drive failed,
+// full or being refilled, or replicas queued for repair -- while writes still
+// reach a quorum of drives that take them; failing -- too few drives take
+// writes (failed or full), so writes get 503 or 507.
 // Pure function; thread-safe.
 #pragma once
 

@@ -120,7 +120,8 @@ Result<OpenReplica> OpenReplicaFile(DriveSet& drives, size_t drive, const std::s
   if (n < kBlobHeaderSize) return Truncated(id, drive);
   const bool whole = n < head.size();
   head.resize(n);
-  SOS_ASSIGN_OR_RETURN(r.header, DecodeBlobHeader(std::string_view(head).substr(0, kBlobHeaderSize)));
+  SOS_ASSIGN_OR_RETURN(r.header,
+                       DecodeBlobHeader(std::string_view(head).substr(0, kBlobHeaderSize)));
   if (r.header.id != id || r.header.block_size != block_size) {
     return Status::Corruption("replica " + path + " holds another blob");
   }

@@ -18,10 +18,10 @@
 // fsyncs per drive, in parallel across drives. Writeback of each block is started as soon as it is
 // written (sync_file_range), a writer waits for the block a few blocks back (dirty pages per
 // writer stay bounded), and every 16 MiB an fdatasync of the replica runs in the background
-// (so a device's volatile cache drains during the upload): the final fdatasync has little left. A replica that fails is
-// dropped and its drive marked failed (ENOSPC only counts); the blob succeeds if at least quorum()
-// = majority of drives hold it, else the write fails with NoSpace (if any replica ran out of space)
-// or IOError, and every replica is removed.
+// (so a device's volatile cache drains during the upload): the final fdatasync has little left. A
+// replica that fails is dropped and its drive marked failed (ENOSPC only counts); the blob succeeds
+// if at least quorum() = majority of drives hold it, else the write fails with NoSpace (if any
+// replica ran out of space) or IOError, and every replica is removed.
 //
 // Reading (BlobReadSession): replicas are tried in ReadOrder (healthy drives
 // first, starting at a drive chosen by the blob id so reads spread over

@@ -1,7 +1,9 @@
 #include "daemon/storage/drive_set.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "daemon/storage/fs_util.h"
@@ -110,9 +112,16 @@ bool DriveSet::Probe(size_t i) {
   Drive& d = *drives_[i];
   auto uuid = ReadMarker(d.path);
   bool healthy = uuid.ok() && *uuid == d.uuid && PathExists(TmpDir(i)) && PathExists(JournalDir(i));
+  if (healthy) {
+    const std::string probe = JoinPath(TmpDir(i), ".probe");
+    UniqueFd fd(::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode));
+    healthy = (fd.valid() || errno == ENOSPC) && (::unlink(probe.c_str()) == 0 || errno == ENOENT);
+  }
   if (!healthy) {
     std::lock_guard lock(d.error_mu);
-    d.last_error = "its SOSDRIVE marker, tmp/ or journal/ is missing or unreadable";
+    d.last_error =
+        "its SOSDRIVE marker, tmp/ or journal/ is missing or unreadable, or tmp/ "
+        "is not writable";
   }
   bool was = d.ok.exchange(healthy);
   if (was != healthy) {

@@ -45,6 +45,8 @@ class DriveSet {
     std::atomic<uint64_t> write_faults{0};
     std::atomic<uint64_t> repairs{0};
     std::atomic<bool> full{false};  // the last write found no space (cleared by a good one)
+    // When (ms since the epoch) it came back or was found empty; 0: never.
+    std::atomic<int64_t> refill_requested_ms{0};
     // Why it failed, while it is failed.
     std::string error() const {
       std::lock_guard lock(error_mu);
@@ -67,7 +69,9 @@ class DriveSet {
 
   // Marks a drive failed (not for ENOSPC) and logs why.
   void Fail(size_t i, const Status& why);
-  // Re-checks a drive's marker; returns whether it became healthy again.
+  // Re-checks a drive: its marker, and that a file can be made and removed
+  // in tmp/ (a read-only or failing disk cannot; a full one still can).
+  // Returns whether it became healthy again.
   bool Probe(size_t i);
 
   std::string BlobDir(size_t i, std::string_view id) const;  // .../blobs/xx/yy

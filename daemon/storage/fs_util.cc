@@ -190,7 +190,8 @@ Status WriteSmallFileDurably(const std::string& path, std::string_view data, boo
   Status st = WriteAt(fd.get(), data.data(), data.size(), 0, "write " + tmp);
   if (st.ok() && durable) st = SyncFd(fd.get(), false, "fsync " + tmp);
   fd.Reset();
-  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = StatusFromErrno(errno, "rename " + tmp);
+  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
+    st = StatusFromErrno(errno, "rename " + tmp);
   if (!st.ok()) {
     ::unlink(tmp.c_str());
     return st;

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "daemon/storage/index_records.h"
 #include "daemon/storage/lmdb_index.h"
 #include "daemon/storage/ordered_table.h"
-#include "daemon/storage/index_records.h"
 
 namespace sos::storage {
 

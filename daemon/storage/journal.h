@@ -46,8 +46,8 @@
 
 #include "daemon/storage/drive_set.h"
 #include "daemon/storage/fs_util.h"
-#include "daemon/storage/io_pool.h"
 #include "daemon/storage/index_records.h"
+#include "daemon/storage/io_pool.h"
 
 namespace sos::storage {
 

@@ -12,9 +12,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-constexpr size_t kPage = 256;                   // blob ids read per index transaction
-constexpr std::chrono::seconds kSaveEvery{5};   // progress saved at most this often
-constexpr std::chrono::seconds kIdleCheck{60};  // the loop re-checks the schedule
+constexpr size_t kPage = 256;                    // blob ids read per index transaction
+constexpr std::chrono::seconds kSaveEvery{5};    // progress saved at most this often
+constexpr std::chrono::seconds kIdleCheck{60};   // the loop re-checks the schedule
+constexpr std::chrono::seconds kRetryAfter{30};  // after a failed step
 
 int64_t Millis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -48,62 +49,70 @@ void Scrubber::Stop() {
   SaveLocked();
 }
 
-void Scrubber::RequestPass() {
+void Scrubber::RequestPass(bool at_full_speed) {
   {
     std::lock_guard lock(mu_);
     requested_ = true;
+    // A pass under way finishes first; the requested one follows it.
+    if (at_full_speed) full_speed_passes_ = progress_.running ? 2 : 1;
   }
   cv_.notify_all();
 }
 
 ScrubProgress Scrubber::Progress() const {
   std::lock_guard lock(mu_);
-  ScrubProgress p = progress_;
-  if (hooks_.count) p.blobs_total = hooks_.count();
-  return p;
+  return progress_;
 }
 
 Status Scrubber::RunPassNow() {
+  {
+    std::lock_guard lock(mu_);
+    full_speed_passes_ = std::max(full_speed_passes_, 1);  // a paced pass under way hurries
+  }
+  cv_.notify_all();
   std::lock_guard pass(pass_mu_);
   for (;;) {
     SOS_ASSIGN_OR_RETURN(bool more, Step(/*paced=*/false));
     if (!more) return Status::Ok();
+    std::lock_guard lock(mu_);
+    if (stop_) return Status::Cancelled("sosd is stopping");
   }
+}
+
+void Scrubber::BeginPassLocked() {
+  progress_.running = true;
+  progress_.blobs_done = progress_.bytes_done = progress_.faults_found = 0;
+  progress_.pass_started = std::chrono::system_clock::now();
+  cursor_.clear();
+  SaveLocked();
 }
 
 Result<bool> Scrubber::Step(bool paced) {
   std::string after;
   {
     std::lock_guard lock(mu_);
-    if (!progress_.running) {
-      progress_.running = true;
-      progress_.blobs_done = progress_.bytes_done = progress_.faults_found = 0;
-      progress_.pass_started = std::chrono::system_clock::now();
-      cursor_.clear();
-      SaveLocked();
-    }
+    if (!progress_.running) BeginPassLocked();
     after = cursor_;
   }
   SOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, hooks_.list(after, kPage));
   for (const std::string& id : ids) {
-    if (paced && !Pace()) return true;  // stopping: the cursor says where to resume
     BlobResult r = hooks_.verify(id);
-    paced_bytes_ += r.bytes;
-    ++paced_blobs_;
-    std::lock_guard lock(mu_);
-    cursor_ = id;
-    ++progress_.blobs_done;
-    progress_.bytes_done += r.bytes;
-    progress_.faults_found += r.faults;
-    progress_.faults_total += r.faults;
-    if (Clock::now() - last_save_ >= kSaveEvery) SaveLocked();
+    {
+      std::lock_guard lock(mu_);
+      cursor_ = id;
+      ++progress_.blobs_done;
+      progress_.bytes_done += r.bytes;
+      progress_.faults_found += r.faults;
+      progress_.faults_total += r.faults;
+      if (Clock::now() - last_save_ >= kSaveEvery) SaveLocked();
+    }
+    if (paced && !Pace(r.bytes)) return true;  // stopping: the cursor says where to resume
   }
   if (ids.size() == kPage) return true;
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   progress_.running = false;
   progress_.last_pass_started = progress_.pass_started;
   progress_.last_pass_completed = std::chrono::system_clock::now();
-  ++progress_.passes_completed;
   cursor_.clear();
   SaveLocked();
   if (hooks_.log) {
@@ -111,29 +120,34 @@ Result<bool> Scrubber::Step(bool paced) {
                " blobs, " + std::to_string(progress_.bytes_done) + " bytes, " +
                std::to_string(progress_.faults_found) + " bad or missing replicas");
   }
+  lock.unlock();
+  if (hooks_.pass_done) hooks_.pass_done();
+  lock.lock();
+  ++progress_.passes_completed;  // counted once its repairs are done
+  if (full_speed_passes_ > 0) --full_speed_passes_;
+  SaveLocked();
   return false;
 }
 
-bool Scrubber::Pace() {
-  // The pass may not run ahead of either cap since the pacing window began.
-  auto ahead = [&] {
-    std::chrono::duration<double> need{0};
-    if (limits_.bytes_per_second > 0) {
-      need = std::max(need, std::chrono::duration<double>(double(paced_bytes_) /
-                                                          double(limits_.bytes_per_second)));
-    }
-    if (limits_.blobs_per_second > 0) {
-      need = std::max(need, std::chrono::duration<double>(double(paced_blobs_) /
-                                                          double(limits_.blobs_per_second)));
-    }
-    return std::chrono::duration_cast<Clock::duration>(need) - (Clock::now() - paced_since_);
+bool Scrubber::Pace(uint64_t bytes) {
+  using Seconds = std::chrono::duration<double>;
+  const auto now = Clock::now();
+  // Each bucket holds at most a second of allowance: a slow stretch under one
+  // cap does not build up a burst for the other.
+  auto take = [&](Clock::time_point& free_at, double amount, uint64_t per_second) {
+    if (per_second == 0) return;
+    free_at = std::max(free_at, now - std::chrono::seconds(1)) +
+              std::chrono::duration_cast<Clock::duration>(Seconds(amount / double(per_second)));
   };
+  take(bytes_free_at_, double(bytes), limits_.bytes_per_second);
+  take(blobs_free_at_, 1, limits_.blobs_per_second);
   std::unique_lock lock(mu_);
   for (;;) {
     if (stop_) return false;
-    auto wait = ahead();
-    if (wait <= Clock::duration::zero()) return true;
-    cv_.wait_for(lock, wait);
+    if (full_speed_passes_ > 0) return true;
+    const auto until = std::max(bytes_free_at_, blobs_free_at_);
+    if (Clock::now() >= until) return true;
+    cv_.wait_until(lock, until);
   }
 }
 
@@ -147,19 +161,36 @@ void Scrubber::Loop() {
         return last.time_since_epoch().count() == 0 ||
                std::chrono::system_clock::now() - last >= limits_.interval;
       };
-      while (!due()) cv_.wait_for(lock, kIdleCheck);
+      while (!due()) {
+        // Until the next pass is due (or a minute, in case the clock moves).
+        const auto next = progress_.last_pass_started + limits_.interval;
+        const auto wait =
+            std::chrono::duration_cast<Clock::duration>(next - std::chrono::system_clock::now());
+        cv_.wait_for(lock,
+                     std::clamp<Clock::duration>(wait, std::chrono::milliseconds(1), kIdleCheck));
+      }
       if (stop_) return;
-      requested_ = false;
+      // A pass resumed from the state file began before any request: the
+      // request stays for the pass after it. Taking a request and marking the
+      // pass running happen together, so a caller sees either "running: the
+      // next pass is mine" or "not running: the pass starting is mine".
+      if (!progress_.running) {
+        requested_ = false;
+        BeginPassLocked();
+      }
     }
-    paced_since_ = Clock::now();
-    paced_bytes_ = paced_blobs_ = 0;
     std::lock_guard pass(pass_mu_);
+    bytes_free_at_ = blobs_free_at_ = Clock::now();
     for (;;) {
       Result<bool> more = Step(/*paced=*/true);
-      if (!more.ok() && hooks_.log) hooks_.log("sos storage: scrub: " + more.status().ToString());
-      if (!more.ok() || !*more) break;
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
       if (stop_) return;
+      if (!more.ok()) {
+        if (hooks_.log) hooks_.log("sos storage: scrub: " + more.status().ToString());
+        cv_.wait_for(lock, kRetryAfter, [&] { return stop_; });  // not a hot loop on a bad index
+        break;
+      }
+      if (!*more) break;
     }
   }
 }

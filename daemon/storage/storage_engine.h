@@ -81,6 +81,10 @@ struct StorageOptions {
   std::chrono::seconds gc_interval{3600};
   // A finished blob that no commit references within this time is reclaimed.
   std::chrono::seconds abandoned_blob_grace{3600};
+  // Multipart uploads started longer ago than this are aborted (their parts
+  // freed) by the background thread, hourly and after Open; 0: never. An
+  // upload left behind by a client that gave up otherwise holds space forever.
+  std::chrono::seconds stale_upload_expiry{7 * 24 * 3600};
   // A journal generation is checkpointed once its log exceeds this size (and
   // the size of the last snapshot).
   uint64_t checkpoint_bytes = uint64_t{64} << 20;
@@ -207,8 +211,9 @@ struct DriveStats {
   uint64_t repairs = 0;       // replicas rewritten from a good copy
   uint64_t free_bytes = 0;
   uint64_t total_bytes = 0;
-  bool full = false;  // the last write to it found no space
-  std::string error;  // why it failed (when !ok)
+  bool full = false;       // the last write to it found no space
+  bool refilling = false;  // came back or was replaced; no scrub pass has refilled it yet
+  std::string error;       // why it failed (when !ok)
 };
 
 struct StorageStats {
@@ -287,6 +292,11 @@ class StorageEngine {
                                               const WritePrecondition& precondition = {},
                                               uint64_t min_part_size = 5 << 20) = 0;
   virtual Status AbortUpload(const std::string& upload_id) = 0;
+  // Aborts every upload initiated before `cutoff`; returns how many.
+  virtual Result<uint64_t> AbortUploadsInitiatedBefore(TimePoint cutoff) {
+    (void)cutoff;
+    return Status::NotSupported("AbortUploadsInitiatedBefore");
+  }
   virtual Result<std::vector<UploadRecord>> ListUploads(const std::string& bucket,
                                                         const std::string& prefix) = 0;
 
@@ -314,8 +324,10 @@ class StorageEngine {
   // from a good copy (counted in DriveStats), now, on the caller's thread.
   // Reads do the same lazily; the background scrubber does it at its pace.
   virtual Status Scrub() { return Status::NotSupported("Scrub"); }
-  // Starts a background scrub pass now (returns at once).
-  virtual void StartScrub() {}
+  // Asks for a background scrub pass that starts from now (one under way
+  // finishes first); `at_full_speed` lifts the rate caps until it is done.
+  // Returns at once.
+  virtual void StartScrub(bool at_full_speed = false) { (void)at_full_speed; }
   // Re-checks failed drives and repairs every replica known to be bad or
   // missing, now; a drive that came back gets a scrub pass.
   virtual Status Heal() { return Status::NotSupported("Heal"); }

@@ -103,7 +103,7 @@ Status StorageEngineImpl::Init() {
                                                size_t drive, const std::string& id, const Status&) {
                                              if (!drives->ok(drive)) return;
                                              std::lock_guard lock(queue->mu);
-                                             queue->items.emplace(id, drive);
+                                             queue->items.try_emplace({id, drive});
                                            });
   journal_ = std::make_unique<Journal>(drives_, blobs_->pool());
   pipeline_ = std::make_unique<CommitPipeline>(journal_.get());
@@ -119,7 +119,7 @@ Status StorageEngineImpl::Init() {
     bg_thread_ = std::thread([this] { BackgroundLoop(); });
     scrubber_->Start();
     for (size_t d = 0; d < drives_->size(); ++d) {
-      if (drives_->drive(d).fresh) scrubber_->RequestPass();  // a replaced drive is refilled
+      if (drives_->drive(d).fresh) MarkRefilling(d);  // a replaced drive is refilled
     }
   }
   initialized_ = true;
@@ -317,17 +317,24 @@ Status StorageEngineImpl::CollectGarbageLocked() {
 }
 
 Status StorageEngineImpl::ProcessRepairs() {
-  std::set<std::pair<std::string, size_t>> todo;
+  std::lock_guard one_at_a_time(repair_mu_);
+  using Clock = std::chrono::steady_clock;
+  const auto now = Clock::now();
+  std::vector<std::pair<std::pair<std::string, size_t>, RepairQueue::Retry>> todo;
   {
     std::lock_guard lock(repairs_->mu);
-    todo.swap(repairs_->items);
-  }
-  for (const auto& [id, drive] : todo) {
-    if (!drives_->ok(drive)) {  // kept until the drive is back
-      std::lock_guard lock(repairs_->mu);
-      repairs_->items.emplace(id, drive);
-      continue;
+    for (auto it = repairs_->items.begin(); it != repairs_->items.end();) {
+      // Kept while the drive is away, or until the retry is due.
+      if (!drives_->ok(it->first.second) || it->second.next > now) {
+        ++it;
+        continue;
+      }
+      todo.emplace_back(it->first, it->second);
+      it = repairs_->items.erase(it);
     }
+  }
+  for (auto& [item, retry] : todo) {
+    const auto& [id, drive] = item;
     registry_->Pin({id});
     uint64_t refs = 0;
     {
@@ -340,11 +347,18 @@ Status StorageEngineImpl::ProcessRepairs() {
     }
     if (refs > 0) {
       Status st = blobs_->Repair(id, drive);
-      Log("sos storage: repair of blob " + id + " on " + drives_->drive(drive).path + ": " +
-          (st.ok() ? "done" : st.ToString()));
-      if (!st.ok()) {  // still under-replicated: tried again at the next round
+      const std::string where = "repair of blob " + id + " on " + drives_->drive(drive).path;
+      if (st.ok()) {
+        Log("sos storage: " + where + ": done" +
+            (retry.failures > 0 ? " after " + std::to_string(retry.failures) + " failures" : ""));
+      } else {
+        // Still under-replicated: tried again later; said once, not each time.
+        if (retry.failures == 0) Log("sos storage: " + where + ": " + st.ToString());
+        ++retry.failures;
+        const std::chrono::seconds wait(int64_t{1} << std::min(retry.failures, 12));
+        retry.next = Clock::now() + std::min<Clock::duration>(std::chrono::hours(1), wait);
         std::lock_guard lock(repairs_->mu);
-        repairs_->items.emplace(id, drive);
+        repairs_->items.emplace(item, retry);
       }
     }
     ReleaseBlobs(registry_->Unpin({id}));
@@ -353,13 +367,16 @@ Status StorageEngineImpl::ProcessRepairs() {
 }
 
 Status StorageEngineImpl::Scrub() {
-  SOS_RETURN_IF_ERROR(ProcessRepairs());  // known faults first: not counted twice
-  SOS_RETURN_IF_ERROR(scrubber_->RunPassNow());
+  {
+    std::shared_lock world(world_mu_);
+    SOS_RETURN_IF_ERROR(ProcessRepairs());  // known faults first: not counted twice
+  }
+  SOS_RETURN_IF_ERROR(scrubber_->RunPassNow());  // its hooks take world_mu_ themselves
   std::shared_lock world(world_mu_);
   return ProcessRepairs();
 }
 
-void StorageEngineImpl::StartScrub() { scrubber_->RequestPass(); }
+void StorageEngineImpl::StartScrub(bool at_full_speed) { scrubber_->RequestPass(at_full_speed); }
 
 Status StorageEngineImpl::Heal() {
   ProbeDrives();
@@ -369,10 +386,23 @@ Status StorageEngineImpl::Heal() {
 
 bool StorageEngineImpl::ProbeDrives() {
   bool back = false;
-  for (size_t d = 0; d < drives_->size(); ++d) back = drives_->Probe(d) || back;
-  // Whatever was written while a drive was away is missing there: refill it.
-  if (back) scrubber_->RequestPass();
+  for (size_t d = 0; d < drives_->size(); ++d) {
+    if (drives_->Probe(d)) {
+      MarkRefilling(d);
+      back = true;
+    }
+  }
   return back;
+}
+
+void StorageEngineImpl::MarkRefilling(size_t drive) {
+  // Whatever was written while the drive was away is missing there: a whole
+  // pass that starts from now refills it; until one is done it is "refilling".
+  drives_->drive(drive).refill_requested_ms.store(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  scrubber_->RequestPass();
 }
 
 storage::Scrubber::Hooks StorageEngineImpl::ScrubHooks() {
@@ -414,12 +444,9 @@ storage::Scrubber::Hooks StorageEngineImpl::ScrubHooks() {
     ReleaseBlobs(registry_->Unpin({id}));
     return result;
   };
-  hooks.count = [this]() -> uint64_t {
+  hooks.pass_done = [this] {
     std::shared_lock world(world_mu_);
-    auto txn = ReadTxn();
-    if (!txn.ok()) return 0;
-    auto n = txn->Count(Table::kRefs);
-    return n.ok() ? *n : 0;
+    (void)ProcessRepairs();  // what the pass found is repaired before it counts as done
   };
   hooks.log = [this](std::string_view m) { Log(m); };
   return hooks;
@@ -457,10 +484,19 @@ Result<StorageStats> StorageEngineImpl::Stats() {
   }
   stats.quorum = drives_->quorum();
   stats.scrub = scrubber_->Progress();
+  stats.scrub.blobs_total = stats.blobs;
+  const int64_t last_pass_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   stats.scrub.last_pass_started.time_since_epoch())
+                                   .count();
+  for (size_t d = 0; d < drives_->size(); ++d) {
+    const int64_t since = drives_->drive(d).refill_requested_ms.load();
+    stats.drives[d].refilling =
+        since > 0 && !(stats.scrub.passes_completed > 0 && last_pass_ms >= since);
+  }
   std::lock_guard lock(repairs_->mu);
   stats.pending_repairs = repairs_->items.size();
   std::set<std::string_view> blobs;
-  for (const auto& item : repairs_->items) blobs.insert(item.first);
+  for (const auto& [item, retry] : repairs_->items) blobs.insert(item.first);
   stats.under_replicated = blobs.size();
   return stats;
 }
@@ -498,6 +534,17 @@ void StorageEngineImpl::BackgroundLoop() {
       if (std::chrono::steady_clock::now() >= next_gc) {
         st = CollectGarbage();
         if (!st.ok()) Log("sos storage: gc: " + st.ToString());
+        if (options_.stale_upload_expiry.count() > 0) {
+          auto aborted = AbortUploadsInitiatedBefore(std::chrono::system_clock::now() -
+                                                     options_.stale_upload_expiry);
+          if (!aborted.ok()) {
+            Log("sos storage: stale uploads: " + aborted.status().ToString());
+          } else if (*aborted > 0) {
+            Log("sos storage: aborted " + std::to_string(*aborted) +
+                " multipart uploads left unfinished for over " +
+                std::to_string(options_.stale_upload_expiry.count()) + " s");
+          }
+        }
         next_gc = std::chrono::steady_clock::now() + options_.gc_interval;
       }
     } catch (const std::exception& e) {

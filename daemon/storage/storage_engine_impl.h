@@ -31,7 +31,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -100,6 +102,7 @@ class StorageEngineImpl final : public StorageEngine {
                                       const WritePrecondition& precondition = {},
                                       uint64_t min_part_size = 5 << 20) override;
   Status AbortUpload(const std::string& upload_id) override;
+  Result<uint64_t> AbortUploadsInitiatedBefore(TimePoint cutoff) override;
   Result<std::vector<UploadRecord>> ListUploads(const std::string& bucket,
                                                 const std::string& prefix) override;
 
@@ -110,7 +113,7 @@ class StorageEngineImpl final : public StorageEngine {
   Status CollectGarbage() override;
   Result<StorageStats> Stats() override;
   Status Scrub() override;
-  void StartScrub() override;
+  void StartScrub(bool at_full_speed) override;
   Status Heal() override;
 
   // Starts a new journal generation and writes its snapshot now.
@@ -128,6 +131,7 @@ class StorageEngineImpl final : public StorageEngine {
   Status ProcessRepairs();
   // Probes every drive; one that came back gets a scrub pass. True if any did.
   bool ProbeDrives();
+  void MarkRefilling(size_t drive);
   // The scrubber's view of the index and the drives.
   storage::Scrubber::Hooks ScrubHooks();
   void BackgroundLoop();
@@ -162,14 +166,22 @@ class StorageEngineImpl final : public StorageEngine {
   std::unordered_map<std::string, AccessKey> key_cache_;
   uint64_t key_cache_gen_ = 0;  // guarded by key_cache_mu_
 
+  // Replicas known to be bad or missing: (blob id, drive) -> when to try
+  // again. A repair that fails waits longer each time (1 s doubling to an
+  // hour), so a blob with no good copy left does not spin.
   struct RepairQueue {
+    struct Retry {
+      int failures = 0;
+      std::chrono::steady_clock::time_point next{};
+    };
     std::mutex mu;
-    std::set<std::pair<std::string, size_t>> items;  // (blob id, drive)
+    std::map<std::pair<std::string, size_t>, Retry> items;
   };
   std::shared_ptr<RepairQueue> repairs_;
   bool initialized_ = false;
 
-  std::mutex gc_mu_;  // one GC scan at a time
+  std::mutex gc_mu_;      // one GC scan at a time
+  std::mutex repair_mu_;  // one ProcessRepairs at a time (repairs share temp names)
   std::mutex checkpoint_mu_;
 
   std::unique_ptr<storage::Scrubber> scrubber_;

@@ -157,6 +157,28 @@ Result<ObjectRecord> StorageEngineImpl::CompleteUpload(const std::string& upload
   return result;
 }
 
+Result<uint64_t> StorageEngineImpl::AbortUploadsInitiatedBefore(TimePoint cutoff) {
+  std::vector<std::string> stale;
+  {
+    std::shared_lock world(world_mu_);
+    SOS_ASSIGN_OR_RETURN(Txn txn, ReadTxn());
+    IndexTxn itx(txn);
+    SOS_ASSIGN_OR_RETURN(storage::Cursor c, storage::Cursor::Open(txn, storage::Table::kUploads));
+    SOS_ASSIGN_OR_RETURN(bool ok, c.Seek(""));
+    while (ok) {
+      SOS_ASSIGN_OR_RETURN(std::optional<UploadRecord> u, itx.GetUpload(std::string(c.key())));
+      if (u && u->initiated < cutoff) stale.push_back(u->upload_id);
+      SOS_ASSIGN_OR_RETURN(ok, c.Next());
+    }
+  }
+  uint64_t aborted = 0;
+  for (const std::string& id : stale) {
+    Status s = AbortUpload(id);  // one finished meanwhile is NoSuchUpload: fine
+    if (s.ok()) ++aborted;
+  }
+  return aborted;
+}
+
 Status StorageEngineImpl::AbortUpload(const std::string& upload_id) {
   std::shared_lock world(world_mu_);
   return Mutate([&](IndexTxn& itx) -> Status {

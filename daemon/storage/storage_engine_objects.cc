@@ -234,11 +234,10 @@ Result<ListObjectsPage> StorageEngineImpl::ListObjects(const std::string& bucket
   return page;
 }
 
-Result<ObjectRecord> StorageEngineImpl::CopyObject(const std::string& src_bucket,
-                                                   const std::string& src_key,
-                                                   const std::string& dst_bucket, ObjectRecord dst,
-                                                   const WritePrecondition& precondition,
-                                                   const std::optional<ObjectVersion>& source_version) {
+Result<ObjectRecord> StorageEngineImpl::CopyObject(
+    const std::string& src_bucket, const std::string& src_key, const std::string& dst_bucket,
+    ObjectRecord dst, const WritePrecondition& precondition,
+    const std::optional<ObjectVersion>& source_version) {
   SOS_RETURN_IF_ERROR(CheckKey(dst.meta.key));
   std::shared_lock world(world_mu_);
   if (dst.meta.last_modified == TimePoint{}) dst.meta.last_modified = storage::Now();

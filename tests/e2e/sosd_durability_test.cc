@@ -487,6 +487,13 @@ TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
     return std::make_unique<CurlObjectStore>(so);
   };
   std::vector<std::thread> writers;
+  // Joined however the test ends (a failed ASSERT returns early).
+  std::shared_ptr<void> join_writers(nullptr, [&](void*) {
+    stop = true;
+    for (std::thread& t : writers) {
+      if (t.joinable()) t.join();
+    }
+  });
   for (int w = 0; w < 4; ++w) {
     writers.emplace_back([&, w] {
       for (uint64_t i = 0; !stop; ++i) {

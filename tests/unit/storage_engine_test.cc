@@ -517,6 +517,33 @@ TEST_F(StorageEngineTest, ReadersNeverSeeMixedBytes) {
   ExpectBlobFiles(1);
 }
 
+// Uploads a client gave up on are aborted once stale, their parts freed; a
+// recent one stays.
+TEST_F(StorageEngineTest, StaleUploadsAreAbortedAndTheirPartsFreed) {
+  MakeBucket("b");
+  auto old_up = engine_->CreateUpload("b", "old", {});
+  ASSERT_TRUE(old_up.ok());
+  std::string md5;
+  auto seg = WriteBlob(*engine_, Pattern(kBlock, 5), &md5);
+  ASSERT_TRUE(seg.ok());
+  PartRecord part;
+  part.part_number = 1;
+  part.etag = testing::QuotedMd5(md5);
+  part.segment = *seg;
+  ASSERT_TRUE(engine_->PutPart(old_up->upload_id, part).ok());
+  ExpectBlobFiles(1);
+  const TimePoint between = std::chrono::system_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto new_up = engine_->CreateUpload("b", "new", {});
+  ASSERT_TRUE(new_up.ok());
+  auto aborted = engine_->AbortUploadsInitiatedBefore(between);
+  ASSERT_TRUE(aborted.ok()) << aborted.status().ToString();
+  EXPECT_EQ(*aborted, 1u);
+  EXPECT_EQ(engine_->GetUpload("b", "old", old_up->upload_id).status().s3_code(), "NoSuchUpload");
+  EXPECT_TRUE(engine_->GetUpload("b", "new", new_up->upload_id).ok());
+  ExpectBlobFiles(0);
+}
+
 TEST_F(StorageEngineTest, Multipart) {
   MakeBucket("b");
   ObjectRecord meta;
