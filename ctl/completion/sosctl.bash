@@ -9,7 +9,7 @@ _sosctl() {
     words=("${COMP_WORDS[@]}")
     cword=$COMP_CWORD
   }
-  local commands="mb rb ls cp sync mirror put get rm stat cat du headers acl cors mount presign share public-url alias org key"
+  local commands="mb rb ls cp sync mirror put get rm stat cat du headers acl cors mount presign share public-url alias admin org key"
   local globals="--endpoint-url --endpoint --region --profile --json --no-progress --ca-bundle --no-verify-ssl --help --version"
   local transfer="--recursive -r --include --exclude --parallel --no-follow-symlinks --dry-run --acl --content-type --cache-control --content-disposition --content-encoding --content-language --expires --meta"
   local cmd="" i
@@ -43,12 +43,13 @@ _sosctl() {
     alias) opts="set ls rm" ;;
     cors) opts="get set rm" ;;
     mount) opts="status wait --timeout" ;;
+    admin) opts="info scrub heal --now" ;;
     org) opts="create list rm" ;;
     key) opts="create list revoke" ;;
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
-  elif [[ $cmd =~ ^(acl|alias|cors|mount|org|key)$ ]] && [ "$prev" = "$cmd" ]; then
+  elif [[ $cmd =~ ^(acl|alias|cors|mount|admin|org|key)$ ]] && [ "$prev" = "$cmd" ]; then
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
   else
     # Local paths for cp, sync and put; s3:// is typed as it is.
