@@ -74,9 +74,8 @@ Status AdminScrub(Session& session, bool now) {
   SOS_ASSIGN_OR_RETURN(AdminClient * admin, session.Admin());
   SOS_ASSIGN_OR_RETURN(nlohmann::json doc, admin->Scrub(now));
   if (now) {
-    // The pass asked for starts after the one under way, if any: wait for both.
-    const nlohmann::json& scrub = doc["scrub"];
-    const uint64_t done = Num(scrub, "passes_completed") + (scrub.value("running", false) ? 2 : 1);
+    // Done once the scrubber has completed the pass sosd said was ours.
+    const uint64_t done = Num(doc, "scrub_done_at_passes");
     while (Num(doc["scrub"], "passes_completed") < done) {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
       SOS_ASSIGN_OR_RETURN(doc, admin->StoreInfo());

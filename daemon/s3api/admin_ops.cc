@@ -202,8 +202,9 @@ std::string Iso(TimePoint t) {
   return t.time_since_epoch().count() == 0 ? "" : FormatIso8601Extended(t);
 }
 
-// The store: drives, counts, health and the scrubber (sosctl admin info).
-Status StoreInfo(Context& ctx, int status) {
+// The store: drives, counts, health and the scrubber (sosctl admin info);
+// `extra` members are added (e.g. the pass a scrub request waits for).
+Status StoreInfo(Context& ctx, int status, const json& extra = json::object()) {
   SOS_ASSIGN_OR_RETURN(StorageStats stats, ctx.engine.Stats());
   const StoreHealth health = EvaluateHealth(stats);
   json drives = json::array();
@@ -220,28 +221,29 @@ Status StoreInfo(Context& ctx, int status) {
                       {"repairs", d.repairs}});
   }
   const ScrubProgress& sc = stats.scrub;
-  return SendJson(ctx, status,
-                  {{"state", HealthName(health.state)},
-                   {"reasons", health.reasons},
-                   {"drives", drives},
-                   {"quorum", stats.quorum},
-                   {"objects", stats.objects},
-                   {"blobs", stats.blobs},
-                   {"bytes", stats.bytes_logical},
-                   {"uploads", stats.uploads},
-                   {"under_replicated", stats.under_replicated},
-                   {"pending_repairs", stats.pending_repairs},
-                   {"scrub",
-                    {{"running", sc.running},
-                     {"blobs_done", sc.blobs_done},
-                     {"blobs_total", sc.blobs_total},
-                     {"bytes_done", sc.bytes_done},
-                     {"faults_found", sc.faults_found},
-                     {"faults_total", sc.faults_total},
-                     {"passes_completed", sc.passes_completed},
-                     {"pass_started", sc.running ? Iso(sc.pass_started) : ""},
-                     {"last_pass_started", Iso(sc.last_pass_started)},
-                     {"last_pass_completed", Iso(sc.last_pass_completed)}}}});
+  json doc = {{"state", HealthName(health.state)},
+              {"reasons", health.reasons},
+              {"drives", drives},
+              {"quorum", stats.quorum},
+              {"objects", stats.objects},
+              {"blobs", stats.blobs},
+              {"bytes", stats.bytes_logical},
+              {"uploads", stats.uploads},
+              {"under_replicated", stats.under_replicated},
+              {"pending_repairs", stats.pending_repairs},
+              {"scrub",
+               {{"running", sc.running},
+                {"blobs_done", sc.blobs_done},
+                {"blobs_total", sc.blobs_total},
+                {"bytes_done", sc.bytes_done},
+                {"faults_found", sc.faults_found},
+                {"faults_total", sc.faults_total},
+                {"passes_completed", sc.passes_completed},
+                {"pass_started", sc.running ? Iso(sc.pass_started) : ""},
+                {"last_pass_started", Iso(sc.last_pass_started)},
+                {"last_pass_completed", Iso(sc.last_pass_completed)}}}};
+  doc.update(extra);
+  return SendJson(ctx, status, doc);
 }
 
 // Path segments after "/-/admin/", percent-decoded.
@@ -307,8 +309,8 @@ Status Dispatch(Context& ctx, const std::function<Status()>& authenticate) {
     // answer is the state as it starts: callers poll info for the end.
     const bool now = std::any_of(ctx.route.query.begin(), ctx.route.query.end(),
                                  [](const auto& q) { return q.first == "now"; });
-    ctx.engine.StartScrub(now);
-    return StoreInfo(ctx, 202);
+    const uint64_t done_at = ctx.engine.StartScrub(now);
+    return StoreInfo(ctx, 202, {{"scrub_done_at_passes", done_at}});
   }
   if (seg.size() == 1 && seg[0] == "heal") {
     if (m != "POST") return MethodNotAllowed(m);

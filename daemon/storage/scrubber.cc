@@ -49,14 +49,19 @@ void Scrubber::Stop() {
   SaveLocked();
 }
 
-void Scrubber::RequestPass(bool at_full_speed) {
+uint64_t Scrubber::RequestPass(bool at_full_speed) {
+  uint64_t done_at;
   {
     std::lock_guard lock(mu_);
     requested_ = true;
     // A pass under way finishes first; the requested one follows it.
-    if (at_full_speed) full_speed_passes_ = progress_.running ? 2 : 1;
+    const int passes = progress_.running ? 2 : 1;
+    if (at_full_speed) full_speed_passes_ = passes;
+    done_at = progress_.passes_completed + static_cast<uint64_t>(passes);
+    SaveLocked();  // a restart before the pass still owes it
   }
   cv_.notify_all();
+  return done_at;
 }
 
 ScrubProgress Scrubber::Progress() const {
@@ -205,6 +210,7 @@ void Scrubber::Load() {
     return;
   }
   cursor_ = j.value("cursor", "");
+  requested_ = j.value("requested", false);
   progress_.running = j.value("running", false);
   progress_.blobs_done = j.value("blobs_done", uint64_t{0});
   progress_.bytes_done = j.value("bytes_done", uint64_t{0});
@@ -219,6 +225,7 @@ void Scrubber::Load() {
 void Scrubber::SaveLocked() {
   last_save_ = Clock::now();
   json j = {{"cursor", cursor_},
+            {"requested", requested_},
             {"running", progress_.running},
             {"blobs_done", progress_.blobs_done},
             {"bytes_done", progress_.bytes_done},

@@ -54,8 +54,9 @@ class Scrubber {
   // The background thread; Stop saves the progress and joins it.
   void Start();
   void Stop();
-  // Asks for a whole pass that starts after this call (see above).
-  void RequestPass(bool at_full_speed = false);
+  // Asks for a whole pass that starts after this call (see above). Returns
+  // the value passes_completed will have once that pass is done.
+  uint64_t RequestPass(bool at_full_speed = false);
   // One whole pass on the caller's thread, unthrottled (from the current
   // cursor if a pass is under way, else from the start). Cancelled on Stop.
   Status RunPassNow();

@@ -326,8 +326,11 @@ class StorageEngine {
   virtual Status Scrub() { return Status::NotSupported("Scrub"); }
   // Asks for a background scrub pass that starts from now (one under way
   // finishes first); `at_full_speed` lifts the rate caps until it is done.
-  // Returns at once.
-  virtual void StartScrub(bool at_full_speed = false) { (void)at_full_speed; }
+  // Returns at once, with the ScrubProgress::passes_completed that means done.
+  virtual uint64_t StartScrub(bool at_full_speed = false) {
+    (void)at_full_speed;
+    return 0;
+  }
   // Re-checks failed drives and repairs every replica known to be bad or
   // missing, now; a drive that came back gets a scrub pass.
   virtual Status Heal() { return Status::NotSupported("Heal"); }

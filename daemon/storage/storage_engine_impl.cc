@@ -376,7 +376,9 @@ Status StorageEngineImpl::Scrub() {
   return ProcessRepairs();
 }
 
-void StorageEngineImpl::StartScrub(bool at_full_speed) { scrubber_->RequestPass(at_full_speed); }
+uint64_t StorageEngineImpl::StartScrub(bool at_full_speed) {
+  return scrubber_->RequestPass(at_full_speed);
+}
 
 Status StorageEngineImpl::Heal() {
   ProbeDrives();

@@ -113,7 +113,7 @@ class StorageEngineImpl final : public StorageEngine {
   Status CollectGarbage() override;
   Result<StorageStats> Stats() override;
   Status Scrub() override;
-  void StartScrub(bool at_full_speed) override;
+  uint64_t StartScrub(bool at_full_speed) override;
   Status Heal() override;
 
   // Starts a new journal generation and writes its snapshot now.

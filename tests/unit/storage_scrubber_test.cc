@@ -197,6 +197,26 @@ TEST(ScrubberTest, AFullSpeedRequestLiftsTheCaps) {
   scrubber.Stop();
 }
 
+// A pass asked for (a drive came back) and not yet run is still owed after a
+// restart.
+TEST(ScrubberTest, ARequestSurvivesARestart) {
+  testing::TempDir dir;
+  FakeBlobs blobs(5);
+  {
+    Scrubber first(dir / "scrub-state", Unlimited(), blobs.Hooks());  // interval: a day
+    ASSERT_TRUE(first.RunPassNow().ok());
+    first.RequestPass();  // never started: no thread
+  }
+  Scrubber second(dir / "scrub-state", Unlimited(), blobs.Hooks());
+  second.Start();
+  const auto start = Clock::now();
+  while (second.Progress().passes_completed < 2 && Clock::now() - start < 5s) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(second.Progress().passes_completed, 2u);
+  second.Stop();
+}
+
 TEST(ScrubberTest, AnUnreadableStateFileStartsOver) {
   testing::TempDir dir;
   { std::ofstream(dir / "scrub-state") << "{not json"; }
