@@ -217,6 +217,7 @@ Status StoreInfo(Context& ctx, int status, const json& extra = json::object()) {
                       {"free_bytes", d.free_bytes},
                       {"total_bytes", d.total_bytes},
                       {"read_faults", d.read_faults},
+                      {"checksum_failures", d.checksum_failures},
                       {"write_faults", d.write_faults},
                       {"repairs", d.repairs}});
   }

@@ -33,6 +33,7 @@ struct ServiceMetrics::Families {
   Family<Gauge>& drive_total;
   // Totals the engine keeps; exported as counters by adding what is new.
   Family<Counter>& drive_read_faults;
+  Family<Counter>& drive_checksum_failures;
   Family<Counter>& drive_write_faults;
   Family<Counter>& drive_repairs;
   Family<Gauge>& scrub;
@@ -88,6 +89,10 @@ ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Regist
           .Help("Replicas found missing, corrupt or unreadable (served from another drive)")
           .Register(r),
       BuildCounter()
+          .Name("sosd_drive_checksum_failures_total")
+          .Help("Replicas whose bytes failed their checksum (counted in read faults too)")
+          .Register(r),
+      BuildCounter()
           .Name("sosd_drive_write_faults_total")
           .Help("Replica writes that failed (no space included)")
           .Register(r),
@@ -130,6 +135,7 @@ std::string ServiceMetrics::Render(const StorageStats& stats, uint64_t connectio
       f_->drive_free.Add(drive).Set(static_cast<double>(d.free_bytes));
       f_->drive_total.Add(drive).Set(static_cast<double>(d.total_bytes));
       CatchUp(f_->drive_read_faults.Add(drive), d.read_faults);
+      CatchUp(f_->drive_checksum_failures.Add(drive), d.checksum_failures);
       CatchUp(f_->drive_write_faults.Add(drive), d.write_faults);
       CatchUp(f_->drive_repairs.Add(drive), d.repairs);
     }

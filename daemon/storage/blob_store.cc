@@ -103,6 +103,9 @@ Status BlobStore::ListBlobs(size_t drive,
 
 void BlobStore::ReportFault(size_t drive, const std::string& id, const Status& why) {
   drives_->drive(drive).read_faults.fetch_add(1, std::memory_order_relaxed);
+  if (why.code() == StatusCode::kCorruption) {
+    drives_->drive(drive).checksum_failures.fetch_add(1, std::memory_order_relaxed);
+  }
   if (on_fault_) on_fault_(drive, id, why);
 }
 

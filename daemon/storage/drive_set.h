@@ -42,6 +42,7 @@ class DriveSet {
     bool fresh = false;  // created empty at this Open
     std::atomic<bool> ok{true};
     std::atomic<uint64_t> read_faults{0};
+    std::atomic<uint64_t> checksum_failures{0};  // those of read_faults whose bytes were wrong
     std::atomic<uint64_t> write_faults{0};
     std::atomic<uint64_t> repairs{0};
     std::atomic<bool> full{false};  // the last write found no space (cleared by a good one)

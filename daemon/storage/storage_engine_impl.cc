@@ -472,6 +472,7 @@ Result<StorageStats> StorageEngineImpl::Stats() {
     ds.path = drive.path;
     ds.ok = drives_->ok(d);
     ds.read_faults = drive.read_faults.load();
+    ds.checksum_failures = drive.checksum_failures.load();
     ds.write_faults = drive.write_faults.load();
     ds.repairs = drive.repairs.load();
     ds.full = drive.full.load();

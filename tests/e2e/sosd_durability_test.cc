@@ -250,6 +250,7 @@ TEST_F(DurabilityTest, OneReplicasFilesDeleted) {
   const double repaired = Metric("sosd_drive_repairs_total{drive=\"" + drives_[1]);
   EXPECT_GE(found, 1);
   EXPECT_EQ(repaired, static_cast<double>(blobs));
+  EXPECT_EQ(Metric("sosd_drive_checksum_failures_total"), 0);  // missing is not corrupt
   Row("one replica's files deleted", c, heal,
       "scrub_faults_total=" + std::to_string(int(found)) +
           ", repairs_total{drive1}=" + std::to_string(int(repaired)));
@@ -276,11 +277,14 @@ TEST_F(DurabilityTest, BytesFlippedInOneReplica) {
   nlohmann::json again = ScrubNow();  // every replica is good now
   EXPECT_EQ(again["scrub"].value("faults_found", 99), 0u) << again.dump();
   const double faults = Metric("sosd_drive_read_faults_total{drive=\"" + drives_[2]);
+  const double checksums = Metric("sosd_drive_checksum_failures_total{drive=\"" + drives_[2]);
   const double repaired = Metric("sosd_drive_repairs_total{drive=\"" + drives_[2]);
   EXPECT_GE(faults, 1);
+  EXPECT_GE(checksums, 1);  // the flipped bytes were caught by their checksum
   EXPECT_GE(repaired, 1);
   Row("bytes flipped in one replica", c, heal,
       "read_faults_total{drive2}=" + std::to_string(int(faults)) +
+          ", checksum_failures_total{drive2}=" + std::to_string(int(checksums)) +
           ", repairs_total{drive2}=" + std::to_string(int(repaired)));
 }
 
