@@ -371,9 +371,8 @@ Status StorageEngineImpl::Scrub() {
     std::shared_lock world(world_mu_);
     SOS_RETURN_IF_ERROR(ProcessRepairs());  // known faults first: not counted twice
   }
-  SOS_RETURN_IF_ERROR(scrubber_->RunPassNow());  // its hooks take world_mu_ themselves
-  std::shared_lock world(world_mu_);
-  return ProcessRepairs();
+  // Its hooks take world_mu_ themselves, and its pass_done hook repairs what it found.
+  return scrubber_->RunPassNow();
 }
 
 uint64_t StorageEngineImpl::StartScrub(bool at_full_speed) {
