@@ -94,7 +94,7 @@ ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Regist
           .Register(r),
       BuildCounter()
           .Name("sosd_drive_write_faults_total")
-          .Help("Replica writes that failed (no space included)")
+          .Help("Replica writes and health probes that failed (no space included)")
           .Register(r),
       BuildCounter()
           .Name("sosd_drive_repairs_total")

@@ -124,6 +124,8 @@ bool DriveSet::Probe(size_t i) {
         "is not writable";
   }
   bool was = d.ok.exchange(healthy);
+  // A failed probe is a failed write seen before any client's write hits it.
+  if (was && !healthy) d.write_faults.fetch_add(1, std::memory_order_relaxed);
   if (was != healthy) {
     Log("sos storage: drive " + d.path + (healthy ? " is back" : " failed its health check"));
   }

@@ -208,7 +208,7 @@ struct DriveStats {
   bool ok = true;             // false: failed, skipped for writes until it comes back
   uint64_t read_faults = 0;   // replicas found missing/corrupt/unreadable (served elsewhere)
   uint64_t checksum_failures = 0;  // of those, replicas whose bytes failed their checksum
-  uint64_t write_faults = 0;  // failed replica writes (ENOSPC included)
+  uint64_t write_faults = 0;  // failed replica writes and health probes (ENOSPC included)
   uint64_t repairs = 0;       // replicas rewritten from a good copy
   uint64_t free_bytes = 0;
   uint64_t total_bytes = 0;

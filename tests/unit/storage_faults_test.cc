@@ -136,6 +136,18 @@ TEST_F(StorageFaultsTest, TruncatedMissingAndBadHeaderReplicas) {
   EXPECT_TRUE(*got == data);
 }
 
+// A drive that fails its health probe before any write reaches it still
+// shows a write fault, once per failure, not once per probe.
+TEST_F(StorageFaultsTest, FailedProbeCountsOneWriteFault) {
+  std::filesystem::remove_all(Drive(1) + "/tmp");
+  ASSERT_TRUE(engine_->Heal().ok());
+  ASSERT_TRUE(engine_->Heal().ok());
+  StorageStats s = Stats();
+  EXPECT_FALSE(s.drive_ok[1]);
+  EXPECT_EQ(s.drives[1].write_faults, 1u);
+  EXPECT_EQ(s.drives[0].write_faults, 0u);
+}
+
 TEST_F(StorageFaultsTest, LostDriveDirectory) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(PutBytes(*engine_, "b", "k" + std::to_string(i), Pattern(kBlock + i, i)).ok());
