@@ -51,6 +51,12 @@ size_t FitOpenFileLimit(size_t max_connections) {
   return std::max<size_t>(1, static_cast<size_t>(fits));
 }
 
+// "http://127.0.0.1:8000", "https://[::1]:8443".
+std::string UrlOf(const std::string& scheme, const std::string& host, int port) {
+  const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return scheme + "://" + shown + ":" + std::to_string(port);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -168,9 +174,7 @@ int main(int argc, char** argv) {
       Fail("listening on " + host + ":" + std::to_string(port), server.status());
       return false;
     }
-    const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    urls += (urls.empty() ? "" : " and ") + scheme + "://" + shown + ":" +
-            std::to_string((*server)->port());
+    urls += (urls.empty() ? "" : " and ") + UrlOf(scheme, host, (*server)->port());
     {
       std::lock_guard lock(listeners->mu);
       listeners->all.push_back(server->get());
@@ -182,6 +186,23 @@ int main(int argc, char** argv) {
   if (tls) {
     http_options.tls = tls;
     if (!listen("https", config->tls_listen_host, config->tls_listen_port)) return 1;
+  }
+  if (config->metrics_listener) {
+    // Prometheus' own port: a handler that serves /metrics and nothing else.
+    sos::HttpServerOptions metrics_options;
+    metrics_options.host = config->metrics_listen_host;
+    metrics_options.port = config->metrics_listen_port;
+    metrics_options.max_connections = 64;
+    metrics_options.log = log_line;
+    auto server = sos::HttpServer::Start(metrics_options, service->MetricsHandler());
+    if (!server.ok()) {
+      return Fail("listening for metrics on " + config->metrics_listen_host + ":" +
+                      std::to_string(config->metrics_listen_port),
+                  server.status());
+    }
+    spdlog::info("metrics at {}/metrics",
+                 UrlOf("http", config->metrics_listen_host, (*server)->port()));
+    servers.push_back(std::move(*server));
   }
   spdlog::info("listening on {} (data {}, region {}, fsync {}{}{})", urls, config->data_dir,
                config->region, config->fsync, config->domain.empty() ? "" : ", domain ",

@@ -21,6 +21,7 @@
 //   tls_cert, tls_key           none: no HTTPS (both, PEM files: HTTPS on tls_listen)
 //   tls_listen                  127.0.0.1:8443
 //   metrics                     open (anyone who reaches the port), root, or off
+//   metrics_listen              off (HOST:PORT: GET /metrics there, unauthenticated)
 //   scrub_rate                  64MiB (bytes per second; 0: no cap)
 //   scrub_blobs_per_second      500 (0: no cap)
 //   scrub_interval              7d (a pass starts this long after the last began)
@@ -51,6 +52,9 @@ struct SosdConfig {
   std::string tls_listen_host = "127.0.0.1";
   int tls_listen_port = 8443;
   std::string metrics = "open";  // "open" | "root" | "off"
+  bool metrics_listener = false;  // metrics_listen set: a listener for GET /metrics
+  std::string metrics_listen_host;
+  int metrics_listen_port = 0;
   uint64_t scrub_rate = uint64_t{64} << 20;
   uint64_t scrub_blobs_per_second = 500;
   std::chrono::milliseconds scrub_interval{std::chrono::hours(24 * 7)};
@@ -75,7 +79,7 @@ struct SosdFlags {
   std::optional<std::string> listen, data, drives, region, fsync, domain, config;
   std::optional<std::string> max_connections, max_connections_per_client, header_timeout,
       min_body_rate, min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen,
-      metrics, scrub_rate, scrub_blobs_per_second, scrub_interval, stale_upload_expiry;
+      metrics, metrics_listen, scrub_rate, scrub_blobs_per_second, scrub_interval, stale_upload_expiry;
 };
 
 // Parses argv into flags. Returns an exit code when sosd must stop now

@@ -271,6 +271,23 @@ HttpHandler S3Service::Handler() {
   return [this](HttpRequest& request, ResponseWriter& response) { Handle(request, response); };
 }
 
+HttpHandler S3Service::MetricsHandler() {
+  return [this](HttpRequest& request, ResponseWriter& response) {
+    const std::string_view method = request.head.method;
+    if (SplitTarget(request.head.target).first != "/metrics") {
+      (void)response.Send(404, "text/plain", "not found: metrics are at /metrics\n");
+    } else if (method != "GET" && method != "HEAD") {
+      response.AddHeader("Allow", "GET, HEAD");
+      (void)response.Send(405, "text/plain", "GET or HEAD only\n");
+    } else if (auto stats = engine_.Stats(); !stats.ok()) {
+      (void)response.Send(500, "text/plain", stats.status().ToString() + "\n");
+    } else {
+      const uint64_t open = options_.open_connections ? options_.open_connections() : 0;
+      (void)response.Send(200, "text/plain; version=0.0.4", options_.metrics->Render(*stats, open));
+    }
+  };
+}
+
 void S3Service::Handle(HttpRequest& request, ResponseWriter& response) {
   using s3api::Context;
   auto started = std::chrono::steady_clock::now();

@@ -17,7 +17,8 @@
 // "degraded" with 200, or "failing" with 503, a reason per line
 // (store_health.h); `GET /-/ready` answers 200 while writes are taken, else
 // 503; `GET /-/metrics` is Prometheus text (service_metrics.h), open or for
-// the root organisation only. Health and ready need no authentication.
+// the root organisation only (MetricsHandler serves it as `/metrics` on a
+// listener of its own). Health and ready need no authentication.
 // `/-/admin/` is the admin API (admin_ops.cc, s3core/admin_api.h), JSON, root
 // organisation only.
 //
@@ -76,6 +77,10 @@ class S3Service {
   void Handle(HttpRequest& request, ResponseWriter& response);
   // Handle, as the callable HttpServer::Start wants.
   HttpHandler Handler();
+  // For a listener of its own (--metrics-listen): GET or HEAD /metrics is the
+  // Prometheus text of /-/metrics, without authentication; anything else 404.
+  // Requires options.metrics.
+  HttpHandler MetricsHandler();
 
  private:
   StorageEngine& engine_;

@@ -458,9 +458,22 @@ TEST_F(DurabilityTest, ADriveReturningIoErrors) {
 }
 
 TEST_F(DurabilityTest, ReadyAndMetricsAccess) {
-  ASSERT_NO_FATAL_FAILURE(Start({"--metrics", "root"}));
+  const std::string metrics_port = std::to_string(FreePort());
+  ASSERT_NO_FATAL_FAILURE(
+      Start({"--metrics", "root", "--metrics-listen", "127.0.0.1:" + metrics_port}));
   EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/ready", 5000ms), 200);
   EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/metrics", 5000ms), 403);  // anonymous
+  // Prometheus' own port: /metrics without a signature, nothing else.
+  const std::string scrape = "http://127.0.0.1:" + metrics_port;
+  ProgramResult scraped = RunProgram({"/usr/bin/curl", "-s", "-f", scrape + "/metrics"}, {}, 30s);
+  EXPECT_EQ(scraped.exit_code, 0) << scraped.output;
+  EXPECT_NE(scraped.output.find("sosd_drive_free_bytes{drive="), std::string::npos);
+  EXPECT_EQ(HttpGetStatus(scrape + "/-/health", 5000ms), 404);
+  EXPECT_EQ(HttpGetStatus(scrape + "/" + kBucket, 5000ms), 404);
+  ProgramResult put = RunProgram(
+      {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", scrape + "/metrics"},
+      {}, 30s);
+  EXPECT_EQ(put.output, "405");
   ProgramResult signed_get = RunProgram(
       {"/usr/bin/curl", "-s", "-f", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "--aws-sigv4",
        "aws:amz:us-east-1:s3", "--user", sosd_->access_key() + ":" + sosd_->secret_key(),
@@ -470,6 +483,14 @@ TEST_F(DurabilityTest, ReadyAndMetricsAccess) {
   EXPECT_NE(signed_get.output.find("sosd_requests_total"), std::string::npos);
   ASSERT_NO_FATAL_FAILURE(Restart({"--metrics", "off"}));
   EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/metrics", 5000ms), 404);
+  EXPECT_NE(HttpGetStatus(scrape + "/metrics", 2000ms), 200);
+  sosd_.reset();
+  ProgramResult refused = RunProgram({SOSD_PATH, "--data", work_ + "/refused", "--listen",
+                                      "127.0.0.1:0", "--metrics", "off", "--metrics-listen",
+                                      "127.0.0.1:" + metrics_port},
+                                     {}, 20s);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("metrics-listen"), std::string::npos) << refused.output;
 }
 
 // kill -9 of sosd 20 times during an upload storm: every acknowledged object
