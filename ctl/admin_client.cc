@@ -85,6 +85,11 @@ Result<nlohmann::json> AdminClient::Scrub(bool now) {
 
 Result<nlohmann::json> AdminClient::Heal() { return Call("POST", "heal", nullptr); }
 
+Result<nlohmann::json> AdminClient::ObjectReplicas(const std::string& bucket,
+                                                   const std::string& key) {
+  return Call("GET", "object", nullptr, HeaderList{{"bucket", bucket}, {"key", key}});
+}
+
 Result<nlohmann::json> AdminClient::GetOrg(const std::string& org) {
   SOS_ASSIGN_OR_RETURN(std::string o, Segment(org, "organisation"));
   return Call("GET", "orgs/" + o, nullptr);

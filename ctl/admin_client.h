@@ -33,6 +33,8 @@ class AdminClient {
   Result<nlohmann::json> Scrub(bool now);
   // Re-checks failed drives and repairs the known bad or missing replicas now.
   Result<nlohmann::json> Heal();
+  // One object's replicas and when they were last verified (GET /-/admin/object).
+  Result<nlohmann::json> ObjectReplicas(const std::string& bucket, const std::string& key);
 
   // The Status for a non-2xx admin response (JSON error body, else HTTP status).
   static Status StatusFromAdminResponse(long http_status, const std::string& body);

@@ -156,6 +156,7 @@ Status PublicUrl(Session& session, const std::string& path);
 Status AdminInfo(Session& session);
 Status AdminScrub(Session& session, bool now);
 Status AdminHeal(Session& session);
+Status AdminObject(Session& session, const std::string& path);
 Status OrgCreate(Session& session, const std::string& name);
 Status OrgList(Session& session);
 Status OrgRemove(Session& session, const std::string& org);

@@ -92,6 +92,32 @@ Status AdminHeal(Session& session) {
   return Status::Ok();
 }
 
+Status AdminObject(Session& session, const std::string& text) {
+  SOS_ASSIGN_OR_RETURN(S3Path path, ParseObjectPath(session, text));
+  SOS_ASSIGN_OR_RETURN(AdminClient * admin, session.Admin(path.alias));
+  SOS_ASSIGN_OR_RETURN(nlohmann::json doc, admin->ObjectReplicas(path.bucket, path.key));
+  Table t;
+  t.rows.push_back({"object", path.ToString()});
+  t.rows.push_back({"size", std::to_string(Num(doc, "size"))});
+  t.rows.push_back({"copies", std::to_string(Num(doc, "copies"))});
+  const std::string verified = Str(doc, "last_verified");
+  t.rows.push_back({"last verified", verified.empty() ? "not yet" : verified});
+  if (doc.contains("blobs") && doc["blobs"].is_array()) {
+    for (const auto& b : doc["blobs"]) {
+      std::string drives;
+      if (b.contains("drives") && b["drives"].is_array()) {
+        for (const auto& d : b["drives"]) drives += (drives.empty() ? "" : ", ") + d.get<std::string>();
+      }
+      const std::string when = Str(b, "last_verified");
+      t.rows.push_back({"blob " + Str(b, "id"),
+                        "on " + (drives.empty() ? std::string("no drive") : drives) +
+                            "; verified " + (when.empty() ? "not yet" : when)});
+    }
+  }
+  session.out().Print(doc, t);
+  return Status::Ok();
+}
+
 Status OrgCreate(Session& session, const std::string& name) {
   SOS_ASSIGN_OR_RETURN(AdminClient * admin, session.Admin());
   SOS_ASSIGN_OR_RETURN(nlohmann::json org, admin->CreateOrg(name));

@@ -351,6 +351,12 @@ int main(int argc, char** argv) {
   auto* admin_heal = admin_cmd->add_subcommand(
       "heal", "re-check failed drives and repair every replica known to be bad or missing, now");
   admin_heal->callback([&] { run = [&](Session& s) { return AdminHeal(s); }; });
+  std::string admin_object_path;
+  auto* admin_object = admin_cmd->add_subcommand(
+      "object", "where an object's copies are, and when the scrubber last verified them");
+  admin_object->add_option("path", admin_object_path, "BUCKET/KEY")->required();
+  admin_object->callback(
+      [&] { run = [&](Session& s) { return AdminObject(s, admin_object_path); }; });
 
   auto* org_cmd = app.add_subcommand("org", "organisations (sosd, root key)");
   org_cmd->require_subcommand(1);

@@ -102,12 +102,13 @@ Result<S3HttpClient*> Session::Http(const S3Path& path) {
   return client.get();
 }
 
-Result<AdminClient*> Session::Admin() {
-  if (!admin_) {
-    SOS_ASSIGN_OR_RETURN(S3ClientOptions options, ClientOptions(""));
-    admin_ = std::make_unique<AdminClient>(std::move(options));
+Result<AdminClient*> Session::Admin(const std::string& alias) {
+  std::unique_ptr<AdminClient>& admin = admins_[alias];
+  if (!admin) {
+    SOS_ASSIGN_OR_RETURN(S3ClientOptions options, ClientOptions(alias));
+    admin = std::make_unique<AdminClient>(std::move(options));
   }
-  return admin_.get();
+  return admin.get();
 }
 
 bool Session::ShowProgress() const {

@@ -39,7 +39,8 @@ class Session {
   // Plain signed requests to that endpoint, for what the ObjectStore seam
   // does not carry (bucket CORS).
   Result<S3HttpClient*> Http(const S3Path& path);
-  Result<AdminClient*> Admin();
+  // sosd's admin API at the run's endpoint, or at an alias's.
+  Result<AdminClient*> Admin(const std::string& alias = "");
   // A progress bar is drawn only on a terminal, without --json or --no-progress.
   bool ShowProgress() const;
 
@@ -53,7 +54,7 @@ class Session {
   Status alias_error_;
   std::map<std::string, std::unique_ptr<CurlObjectStore>> stores_;  // by alias
   std::map<std::string, std::unique_ptr<S3HttpClient>> http_;       // by alias
-  std::unique_ptr<AdminClient> admin_;
+  std::map<std::string, std::unique_ptr<AdminClient>> admins_;  // by alias
 };
 
 }  // namespace sos::ctl

@@ -21,6 +21,14 @@
 //                                        (secrets are never returned again)
 //   DELETE /-/admin/keys/{access_key_id} 204 (404 NoSuchKey)
 //
+//   GET    /-/admin/info                 200 the store: state, reasons, drives, counts, scrub
+//   POST   /-/admin/scrub[?now]          202 info + {"scrub_done_at_passes": N}
+//   POST   /-/admin/heal                 200 info, once known-bad replicas are repaired
+//   GET    /-/admin/object?bucket=B&key=K
+//          200 {"bucket", "key", "size", "etag", "copies", "last_verified",
+//               "blobs": [{"id", "size", "drives": [...], "last_verified",
+//                          "replicas_verified"}]}   ("" = not verified yet)
+//
 // {org} is an organisation's name or its canonical ID.
 //
 // Single-use pre-signed URLs. A SigV4 pre-signed URL that carries the query

@@ -43,7 +43,7 @@ _sosctl() {
     alias) opts="set ls rm" ;;
     cors) opts="get set rm" ;;
     mount) opts="status wait --timeout" ;;
-    admin) opts="info scrub heal --now" ;;
+    admin) opts="info scrub heal object --now" ;;
     org) opts="create list rm" ;;
     key) opts="create list revoke" ;;
   esac

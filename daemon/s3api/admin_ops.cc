@@ -247,6 +247,54 @@ Status StoreInfo(Context& ctx, int status, const json& extra = json::object()) {
   return SendJson(ctx, status, doc);
 }
 
+// One object's copies: for each of its blobs, the drives holding a replica
+// and when the scrubber last verified them (sosctl admin object).
+Status ObjectReplicasInfo(Context& ctx) {
+  const std::string* bucket = ctx.route.Query("bucket");
+  const std::string* key = ctx.route.Query("key");
+  if (!bucket || !key || bucket->empty() || key->empty()) {
+    return Error(StatusCode::kInvalidArgument, "Name the object: ?bucket=B&key=K.",
+                 "InvalidArgument");
+  }
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, ctx.engine.HeadObject(*bucket, *key));
+  std::vector<std::string> ids;
+  for (const Segment& s : object.segments) {
+    if (std::find(ids.begin(), ids.end(), s.blob_id) == ids.end()) ids.push_back(s.blob_id);
+  }
+  SOS_ASSIGN_OR_RETURN(std::vector<BlobReplicas> blobs, ctx.engine.InspectBlobs(ids));
+  SOS_ASSIGN_OR_RETURN(StorageStats stats, ctx.engine.Stats());
+  json out = json::array();
+  // The object is as safe as its least-copied, least-recently verified blob.
+  size_t copies = blobs.empty() ? 0 : stats.drives.size();
+  std::optional<TimePoint> verified = blobs.empty() ? std::nullopt : std::optional(TimePoint::max());
+  for (const BlobReplicas& b : blobs) {
+    json drives = json::array();
+    size_t present = 0;
+    for (size_t d = 0; d < b.on_drive.size() && d < stats.drives.size(); ++d) {
+      if (b.on_drive[d]) {
+        drives.push_back(stats.drives[d].path);
+        ++present;
+      }
+    }
+    copies = std::min(copies, present);
+    verified = b.last_verified && verified ? std::min(*verified, *b.last_verified)
+                                           : std::optional<TimePoint>();
+    out.push_back({{"id", b.blob_id},
+                   {"size", b.size},
+                   {"drives", drives},
+                   {"last_verified", b.last_verified ? Iso(*b.last_verified) : ""},
+                   {"replicas_verified", b.replicas_verified}});
+  }
+  return SendJson(ctx, 200,
+                  {{"bucket", *bucket},
+                   {"key", *key},
+                   {"size", object.meta.size},
+                   {"etag", object.meta.etag},
+                   {"copies", copies},
+                   {"last_verified", verified ? Iso(*verified) : ""},
+                   {"blobs", out}});
+}
+
 // Path segments after "/-/admin/", percent-decoded.
 Result<std::vector<std::string>> Segments(std::string_view path) {
   std::vector<std::string> out;
@@ -312,6 +360,10 @@ Status Dispatch(Context& ctx, const std::function<Status()>& authenticate) {
                                  [](const auto& q) { return q.first == "now"; });
     const uint64_t done_at = ctx.engine.StartScrub(now);
     return StoreInfo(ctx, 202, {{"scrub_done_at_passes", done_at}});
+  }
+  if (seg.size() == 1 && seg[0] == "object") {
+    if (m == "GET") return ObjectReplicasInfo(ctx);
+    return MethodNotAllowed(m);
   }
   if (seg.size() == 1 && seg[0] == "heal") {
     if (m != "POST") return MethodNotAllowed(m);

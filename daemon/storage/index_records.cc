@@ -228,6 +228,24 @@ Result<PartRecord> DecodePart(std::string_view in) {
   return p;
 }
 
+std::string EncodeVerified(TimePoint at, uint32_t replicas) {
+  Encoder e;
+  e.Byte(kVersion);
+  e.Time(at);
+  e.Varint(replicas);
+  return e.Take();
+}
+
+Status DecodeVerified(std::string_view in, TimePoint* at, uint32_t* replicas) {
+  Decoder d(in);
+  uint64_t n;
+  if (!CheckVersion(d) || !d.Time(at) || !d.Varint(&n) || n > 255) {
+    return CorruptRecord("verification time");
+  }
+  *replicas = static_cast<uint32_t>(n);
+  return Status::Ok();
+}
+
 void EncodeOps(const std::vector<JournalOp>& ops, std::string* out) {
   Encoder e;
   e.Varint(ops.size());

@@ -41,6 +41,9 @@ std::string EncodeUpload(const UploadRecord& u);
 Result<UploadRecord> DecodeUpload(std::string_view in);
 std::string EncodePart(const PartRecord& p);
 Result<PartRecord> DecodePart(std::string_view in);
+// A kVerified value: when the scrubber last found `replicas` replicas good.
+std::string EncodeVerified(TimePoint at, uint32_t replicas);
+Status DecodeVerified(std::string_view in, TimePoint* at, uint32_t* replicas);
 
 enum class OpType : uint8_t {
   kPutAccount = 1,  // a = account id, value = EncodeAccount

@@ -120,6 +120,7 @@ Status IndexTxn::AddRef(const std::string& blob_id, int delta) {
   uint64_t next = delta < 0 ? (n > 0 ? n - 1 : 0) : n + static_cast<uint64_t>(delta);
   if (next == 0) {
     released_.insert(blob_id);
+    SOS_RETURN_IF_ERROR(txn_.Del(Table::kVerified, blob_id));
     return txn_.Del(Table::kRefs, blob_id);
   }
   Encoder e;

@@ -29,6 +29,10 @@ enum class Table : int {
   kParts,   // upload id '\0' big-endian part number -> PartRecord
   kRefs,    // blob id -> varint reference count (objects + parts)
   kNonces,  // single-use nonce -> Fixed64 expiry, ms since epoch (X-Sos-Once URLs)
+  // blob id -> time + varint replicas: when the scrubber last read every
+  // replica of it on the healthy drives and found them good. Not journalled
+  // (a rebuilt index starts without it; the next pass fills it in).
+  kVerified,
   kCount,
 };
 

@@ -100,8 +100,15 @@ Result<bool> Scrubber::Step(bool paced) {
     after = cursor_;
   }
   SOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, hooks_.list(after, kPage));
+  std::vector<Verified> verified;
+  auto record = [&] {
+    if (hooks_.record && !verified.empty()) hooks_.record(verified);
+  };
   for (const std::string& id : ids) {
     BlobResult r = hooks_.verify(id);
+    if (r.faults == 0 && r.good > 0) {
+      verified.push_back({id, r.good, std::chrono::system_clock::now()});
+    }
     {
       std::lock_guard lock(mu_);
       cursor_ = id;
@@ -111,8 +118,12 @@ Result<bool> Scrubber::Step(bool paced) {
       progress_.faults_total += r.faults;
       if (Clock::now() - last_save_ >= kSaveEvery) SaveLocked();
     }
-    if (paced && !Pace(r.bytes)) return true;  // stopping: the cursor says where to resume
+    if (paced && !Pace(r.bytes)) {
+      record();
+      return true;  // stopping: the cursor says where to resume
+    }
   }
+  record();
   if (ids.size() == kPage) return true;
   std::unique_lock lock(mu_);
   progress_.running = false;

@@ -33,8 +33,15 @@ namespace sos::storage {
 class Scrubber {
  public:
   struct BlobResult {
-    uint64_t bytes = 0;   // read from all replicas
-    uint64_t faults = 0;  // replicas found bad or missing (already reported for repair)
+    uint64_t bytes = 0;     // read from all replicas
+    uint64_t faults = 0;    // replicas found bad or missing (already reported for repair)
+    uint32_t good = 0;      // replicas read and found good
+  };
+  // A blob whose every replica read was good, and when.
+  struct Verified {
+    std::string id;
+    uint32_t replicas = 0;
+    TimePoint at;
   };
   struct Hooks {
     // Up to `max` blob ids after `after` ("" = from the first), in id order.
@@ -43,6 +50,9 @@ class Scrubber {
     std::function<BlobResult(const std::string& id)> verify;
     // After each pass (e.g. repair what it found); optional.
     std::function<void()> pass_done;
+    // The blobs of one page found whole (records per-blob verification
+    // times); optional.
+    std::function<void(const std::vector<Verified>&)> record;
     LogFn log;
   };
 

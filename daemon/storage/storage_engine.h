@@ -217,6 +217,15 @@ struct DriveStats {
   std::string error;       // why it failed (when !ok)
 };
 
+// One blob's copies, as InspectBlobs sees them.
+struct BlobReplicas {
+  std::string blob_id;
+  uint64_t size = 0;               // of its replica files (0: none found)
+  std::vector<bool> on_drive;      // a replica file is there (same order as the drives)
+  std::optional<TimePoint> last_verified;  // the scrubber found every replica it read good
+  uint32_t replicas_verified = 0;          // how many it read then
+};
+
 struct StorageStats {
   uint64_t objects = 0;
   uint64_t blobs = 0;
@@ -335,6 +344,12 @@ class StorageEngine {
   // Re-checks failed drives and repairs every replica known to be bad or
   // missing, now; a drive that came back gets a scrub pass.
   virtual Status Heal() { return Status::NotSupported("Heal"); }
+  // Where each blob's replicas are and when the scrubber last verified them
+  // (sosctl admin object). Reads only the index and the drives' directories.
+  virtual Result<std::vector<BlobReplicas>> InspectBlobs(const std::vector<std::string>& blob_ids) {
+    (void)blob_ids;
+    return Status::NotSupported("InspectBlobs");
+  }
 };
 
 }  // namespace sos

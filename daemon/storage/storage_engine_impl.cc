@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 
@@ -385,6 +386,36 @@ Status StorageEngineImpl::Heal() {
   return ProcessRepairs();
 }
 
+Result<std::vector<BlobReplicas>> StorageEngineImpl::InspectBlobs(
+    const std::vector<std::string>& blob_ids) {
+  std::shared_lock world(world_mu_);
+  std::vector<BlobReplicas> out;
+  {
+    SOS_ASSIGN_OR_RETURN(Txn txn, ReadTxn());
+    for (const std::string& id : blob_ids) {
+      BlobReplicas b;
+      b.blob_id = id;
+      std::string_view v;
+      SOS_ASSIGN_OR_RETURN(bool found, txn.Get(Table::kVerified, id, &v));
+      if (found) {
+        TimePoint at;
+        SOS_RETURN_IF_ERROR(storage::DecodeVerified(v, &at, &b.replicas_verified));
+        b.last_verified = at;
+      }
+      out.push_back(std::move(b));
+    }
+  }
+  for (BlobReplicas& b : out) {  // no read txn held across the drives' I/O
+    for (size_t d = 0; d < drives_->size(); ++d) {
+      struct stat st {};
+      const bool there = ::stat(drives_->BlobPath(d, b.blob_id).c_str(), &st) == 0;
+      b.on_drive.push_back(there);
+      if (there) b.size = std::max(b.size, static_cast<uint64_t>(st.st_size));
+    }
+  }
+  return out;
+}
+
 bool StorageEngineImpl::ProbeDrives() {
   bool back = false;
   for (size_t d = 0; d < drives_->size(); ++d) {
@@ -440,6 +471,8 @@ storage::Scrubber::Hooks StorageEngineImpl::ScrubHooks() {
       if (!verified.ok()) {
         blobs_->ReportFault(d, id, verified);
         ++result.faults;
+      } else {
+        ++result.good;
       }
     }
     ReleaseBlobs(registry_->Unpin({id}));
@@ -448,6 +481,20 @@ storage::Scrubber::Hooks StorageEngineImpl::ScrubHooks() {
   hooks.pass_done = [this] {
     std::shared_lock world(world_mu_);
     (void)ProcessRepairs();  // what the pass found is repaired before it counts as done
+  };
+  hooks.record = [this](const std::vector<storage::Scrubber::Verified>& verified) {
+    std::shared_lock world(world_mu_);
+    Status s = pipeline_->Exclusive([&]() -> Status {
+      SOS_ASSIGN_OR_RETURN(Txn txn, Txn::BeginWrite(*env_));
+      IndexTxn itx(txn);
+      for (const storage::Scrubber::Verified& v : verified) {
+        SOS_ASSIGN_OR_RETURN(uint64_t refs, itx.Refcount(v.id));
+        if (refs == 0) continue;  // deleted since: no entry to outlive it
+        SOS_RETURN_IF_ERROR(txn.Put(Table::kVerified, v.id, storage::EncodeVerified(v.at, v.replicas)));
+      }
+      return txn.Commit();
+    });
+    if (!s.ok()) Log("sos storage: recording scrub times: " + s.ToString());
   };
   hooks.log = [this](std::string_view m) { Log(m); };
   return hooks;

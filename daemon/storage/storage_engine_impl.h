@@ -115,6 +115,7 @@ class StorageEngineImpl final : public StorageEngine {
   Status Scrub() override;
   uint64_t StartScrub(bool at_full_speed) override;
   Status Heal() override;
+  Result<std::vector<BlobReplicas>> InspectBlobs(const std::vector<std::string>& blob_ids) override;
 
   // Starts a new journal generation and writes its snapshot now.
   Status Checkpoint();

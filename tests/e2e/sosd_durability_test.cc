@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "s3core/client/curl_object_store.h"
+#include "s3core/time_format.h"
 #include "tests/e2e/sosd_process.h"
 
 namespace sos::testing {
@@ -455,6 +456,51 @@ TEST_F(DurabilityTest, ADriveReturningIoErrors) {
   Row("a drive returning I/O errors (reads, then all), then recovering", c, heal,
       "read_faults_total{drive2}=" + std::to_string(int(read_faults)) +
           ", health=degraded (drive named), then ok");
+}
+
+// sosctl admin object: where each blob of an object has a replica, and when
+// the scrubber last found all of them good (a pass that finds one missing
+// repairs it but does not count as a verification of that blob).
+TEST_F(DurabilityTest, AnObjectsCopiesAndWhenTheyWereVerified) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(WriteDataSet(""));
+  const std::string object = std::string(kBucket) + "/multipart-0";
+  const std::string before = FormatIso8601Extended(std::chrono::system_clock::now());
+  ScrubNow();
+  nlohmann::json doc = Admin({"object", object});
+  EXPECT_EQ(doc.value("copies", 0), 3) << doc.dump();
+  ASSERT_EQ(doc["blobs"].size(), 3u) << doc.dump();  // 11 MiB in 5 MiB parts
+  const std::string first = doc.value("last_verified", "");
+  EXPECT_GE(first, before);
+  for (const auto& blob : doc["blobs"]) {
+    EXPECT_EQ(blob["drives"].size(), 3u);
+    EXPECT_EQ(blob.value("replicas_verified", 0), 3);
+  }
+
+  const std::string lost = doc["blobs"][1].value("id", "");
+  ASSERT_TRUE(fs::remove(drives_[1] + "/blobs/" + lost.substr(0, 2) + "/" + lost.substr(2, 2) +
+                         "/" + lost));
+  doc = Admin({"object", object});
+  EXPECT_EQ(doc.value("copies", 0), 2) << doc.dump();
+  EXPECT_EQ(doc["blobs"][1]["drives"].size(), 2u);
+
+  ScrubNow();  // finds the replica missing and repairs it
+  doc = Admin({"object", object});
+  EXPECT_EQ(doc.value("copies", 0), 3) << doc.dump();
+  EXPECT_EQ(doc.value("last_verified", ""), doc["blobs"][1].value("last_verified", ""));
+  EXPECT_GT(doc["blobs"][0].value("last_verified", ""), doc["blobs"][1].value("last_verified", ""));
+  ScrubNow();  // now every replica of it reads good
+  doc = Admin({"object", object});
+  EXPECT_GT(doc.value("last_verified", ""), first) << doc.dump();
+
+  ProgramResult missing =
+      RunProgram({SOSCTL_PATH, "--endpoint", sosd_->endpoint(), "admin", "object",
+                  std::string(kBucket) + "/no-such-key"},
+                 {"AWS_ACCESS_KEY_ID=" + sosd_->access_key(),
+                  "AWS_SECRET_ACCESS_KEY=" + sosd_->secret_key(), "HOME=" + work_},
+                 60s);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("NoSuchKey"), std::string::npos) << missing.output;
 }
 
 TEST_F(DurabilityTest, ReadyAndMetricsAccess) {
