@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "daemon/storage/index_txn.h"
@@ -116,6 +117,7 @@ Status StorageEngineImpl::Init() {
   }
   scrubber_ = std::make_unique<storage::Scrubber>(JoinPath(options_.data_dir, "scrub-state"),
                                                   options_.scrub, ScrubHooks());
+  LoadRefillMarks();
   if (options_.maintenance_interval.count() > 0) {
     bg_thread_ = std::thread([this] { BackgroundLoop(); });
     scrubber_->Start();
@@ -434,7 +436,33 @@ void StorageEngineImpl::MarkRefilling(size_t drive) {
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch())
           .count());
+  SaveRefillMarks();
   scrubber_->RequestPass();
+}
+
+void StorageEngineImpl::LoadRefillMarks() {
+  auto text = storage::ReadSmallFile(JoinPath(options_.data_dir, "refill-state"));
+  if (!text.ok()) return;  // none: nothing was being refilled
+  nlohmann::json marks = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!marks.is_object()) return;
+  for (size_t d = 0; d < drives_->size(); ++d) {
+    auto it = marks.find(drives_->drive(d).path);
+    if (it != marks.end() && it->is_number_integer()) {
+      drives_->drive(d).refill_requested_ms.store(it->get<int64_t>());
+    }
+  }
+}
+
+void StorageEngineImpl::SaveRefillMarks() {
+  std::lock_guard lock(refill_mu_);
+  nlohmann::json marks = nlohmann::json::object();
+  for (size_t d = 0; d < drives_->size(); ++d) {
+    const int64_t since = drives_->drive(d).refill_requested_ms.load();
+    if (since > 0) marks[drives_->drive(d).path] = since;
+  }
+  Status s = storage::WriteSmallFileDurably(JoinPath(options_.data_dir, "refill-state"),
+                                   marks.dump() + "\n", /*durable=*/true);
+  if (!s.ok()) Log("sos storage: saving refill marks: " + s.ToString());
 }
 
 storage::Scrubber::Hooks StorageEngineImpl::ScrubHooks() {

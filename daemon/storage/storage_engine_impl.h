@@ -133,6 +133,10 @@ class StorageEngineImpl final : public StorageEngine {
   // Probes every drive; one that came back gets a scrub pass. True if any did.
   bool ProbeDrives();
   void MarkRefilling(size_t drive);
+  // DATA/refill-state: each drive's refill_requested_ms, so that a drive still
+  // being refilled shows so after a restart.
+  void LoadRefillMarks();
+  void SaveRefillMarks();
   // The scrubber's view of the index and the drives.
   storage::Scrubber::Hooks ScrubHooks();
   void BackgroundLoop();
@@ -184,6 +188,7 @@ class StorageEngineImpl final : public StorageEngine {
   std::mutex gc_mu_;      // one GC scan at a time
   std::mutex repair_mu_;  // one ProcessRepairs at a time (repairs share temp names)
   std::mutex checkpoint_mu_;
+  std::mutex refill_mu_;  // one writer of DATA/refill-state at a time
 
   std::unique_ptr<storage::Scrubber> scrubber_;
 

@@ -399,6 +399,30 @@ TEST_F(DurabilityTest, DriveReplacedByAnEmptyOne) {
           ", scrub passes=" + std::to_string(int(Metric("sosd_scrub{value=\"passes_completed"))));
 }
 
+// A replaced drive stays "refilling" across restarts until a pass has
+// refilled it, even once its new marker makes it look like any other drive.
+TEST_F(DurabilityTest, RefillingShowsAcrossRestartsUntilAPassIsDone) {
+  const std::vector<std::string> slow = {"--scrub-blobs-per-second", "1"};
+  ASSERT_NO_FATAL_FAILURE(Start(slow));
+  ASSERT_NO_FATAL_FAILURE(WriteDataSet(""));
+  sosd_->Stop();
+  fs::remove_all(drives_[1]);
+  auto refilling = [&] {
+    nlohmann::json info = Admin({"info"});
+    return info["drives"].size() == 3 && info["drives"][1].value("refilling", false);
+  };
+  ASSERT_NO_FATAL_FAILURE(Restart(slow));
+  EXPECT_TRUE(refilling());
+  ASSERT_NO_FATAL_FAILURE(Restart(slow));  // the drive is no longer new
+  EXPECT_TRUE(refilling());
+  ScrubNow();
+  EXPECT_FALSE(refilling());
+  ASSERT_NO_FATAL_FAILURE(Restart(slow));
+  EXPECT_FALSE(refilling());
+  Check c = VerifyAll();
+  EXPECT_EQ(c.lost, 0u);
+}
+
 TEST_F(DurabilityTest, TwoDrivesGoneRefusesWritesAndServesReads) {
   ASSERT_NO_FATAL_FAILURE(Start());
   ASSERT_NO_FATAL_FAILURE(WriteDataSet(""));
