@@ -565,6 +565,55 @@ TEST_F(DurabilityTest, ReadyAndMetricsAccess) {
 
 // kill -9 of sosd 20 times during an upload storm: every acknowledged object
 // is whole after each restart, and nothing partial is ever visible.
+// kill -9 of sosd ten times while a scrub pass and a heal repair a drive
+// that lost half its replicas: nothing is lost, nothing is left half-written,
+// and the pass after the last restart brings every blob back to 3 copies.
+TEST_F(DurabilityTest, KilledTenTimesDuringScrubAndHeal) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(WriteDataSet(""));
+  const size_t blobs = BlobFiles(drives_[0]).size();
+  std::mt19937 rng(7);
+  auto admin_post = [&](const std::string& what) {  // in the background: sosd dies under it
+    RunProgram({"/bin/sh", "-c",
+                "curl -s -o /dev/null -X POST -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "
+                "--aws-sigv4 aws:amz:us-east-1:s3 --user '" +
+                    sosd_->access_key() + ":" + sosd_->secret_key() + "' '" + sosd_->endpoint() +
+                    "/-/admin/" + what + "' >/dev/null 2>&1 </dev/null &"},
+               {}, 30s);
+  };
+  size_t removed = 0;
+  std::string found;  // drive 1's replica files at each round: the repairs between kills
+  for (int kill = 0; kill < 10; ++kill) {
+    // Only drive 1 loses replicas: two good copies of everything remain.
+    std::vector<std::string> files = BlobFiles(drives_[1]);
+    found += (found.empty() ? "" : ",") + std::to_string(files.size());
+    for (size_t i = kill % 2; i < files.size(); i += 2) removed += fs::remove(files[i]) ? 1 : 0;
+    admin_post(kill % 2 == 0 ? "scrub?now=1" : "heal");
+    // Some rounds end before the repairs start, some amid them, some after.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 1200));
+    ::kill(sosd_->pid(), SIGKILL);
+    sosd_->Stop(0s);
+    sosd_.reset();
+    ASSERT_NO_FATAL_FAILURE(Start());
+  }
+  const auto start = Clock::now();
+  ScrubNow();
+  const double heal = std::chrono::duration<double>(Clock::now() - start).count();
+  for (const std::string& drive : drives_) {
+    EXPECT_EQ(BlobFiles(drive).size(), blobs) << drive;
+    std::error_code ec;
+    EXPECT_TRUE(fs::is_empty(drive + "/tmp", ec)) << drive << "/tmp holds leftovers";
+  }
+  EXPECT_GE(WaitForHealth("ok", 60s), 0);
+  Check c = VerifyAll();
+  Row("kill -9 x10 during scrub and heal of a drive (" + std::to_string(removed) +
+          " replica files removed over the rounds; drive 1 held " + found + ")",
+      c, heal,
+      "repairs_total{drive1}=" +
+          std::to_string(int(Metric("sosd_drive_repairs_total{drive=\"" + drives_[1]))) +
+          " after the last restart, state=ok");
+}
+
 TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
   ASSERT_NO_FATAL_FAILURE(Start());
   ASSERT_TRUE(store_->CreateBucket(kBucket).ok());
