@@ -5,8 +5,9 @@
 // version (the remote object `etag`, whose first `base_size` bytes back the
 // file) or written locally; blocks past base_size are valid by definition
 // (zeros or local writes). Reads fetch only the missing blocks they touch,
-// with ranged GETs pinned to the base version (If-Match), plus some
-// read-ahead on sequential reads; writes fetch a block first only when they
+// with ranged GETs pinned to the base version (If-Match), plus a read-ahead
+// window on sequential reads that doubles at each miss (up to
+// max_readahead_blocks), fetched as parallel ranged GETs; writes fetch a block first only when they
 // cover part of a block the base still backs. Every change bumps gen(); the
 // Uploader snapshots a gen, uploads, and the file is clean again only if no
 // change came in meanwhile. The FileRecord (cache/FileIndex) and the block
@@ -162,7 +163,12 @@ class FileState {
   bool MissingLocked(uint64_t b) const;
   // Fetches blocks [first, last] that the base backs (data_mu_ held).
   Status Fetch(uint64_t first, uint64_t last);
-  Status FetchRange(uint64_t first, uint64_t last);
+  // One missing run, in parallel chunks when it is long.
+  Status FetchRun(uint64_t first, uint64_t last);
+  // One ranged GET. With `may_refresh`, a base that changed remotely is
+  // dropped for the new version (a clean file) and the range fetched again;
+  // without, the change is returned as the GET's error.
+  Status FetchRange(uint64_t first, uint64_t last, bool may_refresh = true);
   // Fetches the missing blocks of [offset, offset+size) (data_mu_ held).
   Status FetchMissing(uint64_t offset, uint64_t size, uint64_t readahead_end);
   // Drops the cached bytes for another remote version (data_mu_ held).
@@ -199,6 +205,7 @@ class FileState {
   uint64_t failed_gen_ = 0;
   Status last_error_;
   uint64_t next_sequential_ = 0;  // data_mu_: where a sequential read would continue
+  uint64_t readahead_blocks_ = 0;  // data_mu_: the window now (0: not yet reading)
 };
 
 }  // namespace sos

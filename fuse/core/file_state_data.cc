@@ -8,6 +8,7 @@
 
 #include "fuse/core/file_state.h"
 #include "fuse/core/fs_errors.h"
+#include "s3core/client/parallel.h"
 
 namespace sos {
 namespace {
@@ -58,14 +59,36 @@ Status FileState::Fetch(uint64_t first, uint64_t last) {
       run_start = b;
       in_run = true;
     } else if (!missing && in_run) {
-      SOS_RETURN_IF_ERROR(FetchRange(run_start, b - 1));
+      SOS_RETURN_IF_ERROR(FetchRun(run_start, b - 1));
       in_run = false;
     }
   }
   return Status::Ok();
 }
 
-Status FileState::FetchRange(uint64_t first, uint64_t last) {
+Status FileState::FetchRun(uint64_t first, uint64_t last) {
+  const uint64_t chunk = std::max<uint64_t>(1, ctx_.options.fetch_chunk / BlockSize());
+  const uint64_t chunks = (last - first) / chunk + 1;
+  if (chunks == 1 || ctx_.options.read_concurrency <= 1) return FetchRange(first, last);
+  // Each chunk writes its own blocks of the cache file; data_mu_ (held by the
+  // caller) keeps writes and truncates out meanwhile.
+  std::vector<Status> results(chunks);
+  ParallelFor(chunks, ctx_.options.read_concurrency, [&](size_t i) {
+    const uint64_t from = first + i * chunk;
+    results[i] = FetchRange(from, std::min(last, from + chunk - 1), /*may_refresh=*/false);
+  });
+  for (const Status& r : results) {
+    if (r.ok()) continue;
+    const StatusCode code = r.code();
+    if (code != StatusCode::kPreconditionFailed && code != StatusCode::kNotFound) return r;
+    // The object changed under the chunks: one GET at a time sorts it out
+    // (a clean file moves to the new version; a dirty one fails).
+    return FetchRange(first, last);
+  }
+  return Status::Ok();
+}
+
+Status FileState::FetchRange(uint64_t first, uint64_t last, bool may_refresh) {
   bool refreshed = false;
   for (int attempt = 0;; ++attempt) {
     std::string key, etag;
@@ -109,6 +132,7 @@ Status FileState::FetchRange(uint64_t first, uint64_t last) {
     }
     StatusCode code = got.status().code();
     bool changed = code == StatusCode::kPreconditionFailed || code == StatusCode::kNotFound;
+    if (changed && !may_refresh) return got.status();
     if (!changed) {
       // The store retried already; one more round for a dropped connection.
       if (!got.status().retryable() || attempt >= kFetchAttempts - 1) return got.status();
@@ -182,10 +206,25 @@ Result<size_t> FileState::Read(uint64_t offset, size_t size, char* buf) {
   if (offset >= file_size || size == 0) return size_t{0};
   size_t n = static_cast<size_t>(std::min<uint64_t>(size, file_size - offset));
   uint64_t readahead_end = offset + n;
-  if (offset == next_sequential_ && ctx_.options.readahead_blocks > 0) {
-    readahead_end = std::min(file_size, offset + n + ctx_.options.readahead_blocks * BlockSize());
+  if (offset != next_sequential_ || ctx_.options.readahead_blocks <= 0) {
+    readahead_blocks_ = 0;  // random access: no read-ahead; it starts small again
+  } else {
+    if (readahead_blocks_ == 0) {
+      readahead_blocks_ = static_cast<uint64_t>(ctx_.options.readahead_blocks);
+    }
+    readahead_end = std::min(file_size, offset + n + readahead_blocks_ * BlockSize());
+  }
+  bool missed = false;
+  {
+    std::lock_guard lock(mu_);
+    missed = MissingLocked(offset / BlockSize());
   }
   SOS_RETURN_IF_ERROR(FetchMissing(offset, n, readahead_end));
+  if (missed && readahead_blocks_ > 0) {  // still sequential after a fetch: look further
+    readahead_blocks_ = std::min<uint64_t>(readahead_blocks_ * 2,
+                                           std::max(ctx_.options.max_readahead_blocks,
+                                                    ctx_.options.readahead_blocks));
+  }
   size_t done = 0;
   while (done < n) {
     ssize_t r = ::pread(fd_, buf + done, n - done, static_cast<off_t>(offset + done));

@@ -38,7 +38,14 @@ struct FilesystemOptions {
   uint64_t block_size = uint64_t{1} << 20;           // unit of fetching and of the block index
   uint64_t multipart_threshold = uint64_t{8} << 20;  // single PUT below, multipart from here
   uint64_t part_size = uint64_t{8} << 20;            // grows so that parts <= 10000
-  int readahead_blocks = 8;                          // extra blocks fetched on sequential reads
+  // Sequential reads fetch ahead: readahead_blocks at first, doubling at each
+  // miss while the reads stay sequential, up to max_readahead_blocks; a
+  // fetch is split into ranged GETs of fetch_chunk bytes, read_concurrency
+  // at a time (what hides the round trips of a distant endpoint).
+  int readahead_blocks = 8;
+  int max_readahead_blocks = 64;
+  uint64_t fetch_chunk = uint64_t{4} << 20;
+  int read_concurrency = 8;
   LargeCopyOptions large_copy;                       // server-side copies over 5 GiB go multipart
 
   // Concurrency.

@@ -148,18 +148,48 @@ TEST_F(FsDataTest, ReadsFetchOnlyWhatTheyNeed) {
   EXPECT_EQ(faulty_.Calls("Get"), 1u);
   EXPECT_EQ(ReadAt(*fh, 5 * kMiB + 5000, 4096), data.substr(5 * kMiB + 5000, 4096));
   EXPECT_EQ(faulty_.Calls("Get"), 1u);
-  // A sequential read of everything: read-ahead makes few, large requests.
+  // A sequential read of everything: read-ahead makes few, large requests
+  // (chunks of fetch_chunk, 4 MiB), not one per block (20) or per read (160).
   faulty_.ResetCounters();
   std::string all;
   while (all.size() < data.size()) all += ReadAt(*fh, all.size(), 128 * 1024);
   EXPECT_TRUE(all == data);
-  EXPECT_LE(faulty_.Calls("Get"), 5u);
+  EXPECT_LE(faulty_.Calls("Get"), 8u);
   ASSERT_TRUE(fs_->Release(*fh).ok());
   // The cached blocks serve the next mount (same ETag).
   Remount();
   faulty_.ResetCounters();
   EXPECT_TRUE(*ReadFile("big") == data);
   EXPECT_EQ(faulty_.Calls("Get"), 0u);
+}
+
+// The read-ahead window grows while reads stay sequential and is fetched
+// as parallel ranged GETs; an object replaced between two windows is
+// followed (a clean file moves to the new version) rather than mixed up.
+TEST_F(FsDataTest, SequentialReadAheadGrowsAndFollowsAReplacedObject) {
+  std::string data = Random(40 * kMiB, 5);
+  ASSERT_TRUE(Put("big", data).ok());
+  auto fh = OpenFile("big", O_RDONLY);
+  ASSERT_TRUE(fh.ok());
+  faulty_.ResetCounters();
+  faulty_.SetLatency(20ms, "Get");
+  EXPECT_EQ(ReadAt(*fh, 0, 128 * 1024), data.substr(0, 128 * 1024));
+  const uint64_t first_window = faulty_.Calls("Get");  // 9 MiB in 4 MiB chunks
+  EXPECT_EQ(first_window, 3u);
+  const std::string theirs = Random(40 * kMiB, 6);
+  ASSERT_TRUE(Put("big", theirs).ok());  // another client, while we read
+  std::string rest;
+  for (uint64_t at = 128 * 1024; at < data.size(); at += rest.size()) {
+    rest = ReadAt(*fh, at, 128 * 1024);
+    ASSERT_NE(rest, "<error>") << at;
+    ASSERT_FALSE(rest.empty()) << at;
+    // Bytes already fetched are the old version's; the ones after, the new one's.
+    const std::string& want = at < 9 * kMiB ? data : theirs;
+    ASSERT_EQ(rest, want.substr(at, rest.size())) << "at " << at;
+  }
+  // Windows of 16, 32, 64 blocks: far fewer GETs than 1 MiB blocks (40).
+  EXPECT_LE(faulty_.Calls("Get") - first_window, 14u);
+  ASSERT_TRUE(fs_->Release(*fh).ok());
 }
 
 TEST_F(FsDataTest, UploadFailuresAreRetriedAndNothingIsLost) {
