@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # sosfs against its peers: s3fs and rclone mount (VFS cache "writes", the mode
 # that supports what cp/tar/rsync do), each mounting its own bucket of the
-# same sosd, plus the awscli for the whole-file rows. Every row is timed from
-# the start of the command until the data is on the server (seen by an S3
-# LIST/HEAD), so a write-back cache cannot hide an upload. Reads start cold:
-# each mount is remounted with an empty cache first.
+# same sosd, plus the awscli for the whole-file rows and a local directory.
+# Every row is timed from the start of the command until the data is on the
+# server (seen by an S3 LIST/HEAD), so a write-back cache cannot hide an
+# upload. Reads start cold: each mount is remounted with an empty cache first
+# (and the page cache is dropped for the local directory).
+# Each row runs at loopback and at a realistic distance: bench/delay_proxy.py
+# adds DELAY_MS to each direction (10 ms each way = a 20 ms round trip).
 #
 #   sudo ./bench/sosfs.sh [BIG_MIB] [SMALL_FILES]     (defaults 512 and 2000)
+#   RUNS=3 DELAY_MS=10 WHERE="loopback distant" change the runs (median
+#   reported), the distance and which of the two are measured.
 #
 # Prints a Markdown table: seconds per row and tool, and the speed-up of
 # sosfs over each peer (peer time / sosfs time; above 1 = sosfs faster).
@@ -15,6 +20,9 @@ cd "$(dirname "$0")/.."
 
 big_mib=${1:-512}
 small_files=${2:-2000}
+runs=${RUNS:-1}
+delay_ms=${DELAY_MS:-10}
+where_list=${WHERE:-loopback distant}
 sosd=build/daemon/sosd
 sosfs=build/fuse/sosfs
 for tool in "$sosd" "$sosfs" /usr/bin/s3fs /usr/bin/rclone /usr/bin/aws /usr/bin/python3; do
@@ -35,15 +43,18 @@ trap cleanup EXIT
 
 source bench/common.sh  # (unsets AWS_CA_BUNDLE too: rclone 1.60 fails on a custom CA bundle)
 port=$(free_port)
-endpoint=http://127.0.0.1:$port
-start_sosd "$sosd" "$port"
+start_sosd "$sosd" "$port" --max-connections-per-client 0
+python3 bench/delay_proxy.py --upstream "127.0.0.1:$port" --delay-ms "$delay_ms" >"$work/proxy.port" &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done
+proxy_port=$(cat "$work/proxy.port")
+direct=http://127.0.0.1:$port  # for the checks: never through the delay
 
 aws_() { /usr/bin/aws --endpoint-url "$endpoint" "$@"; }
 tools=(sosfs s3fs rclone)
-for t in "${tools[@]}" awscli; do aws_ s3 mb "s3://b-$t" >/dev/null; done
 printf '%s:%s\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$work/passwd"
 chmod 600 "$work/passwd"
-export RCLONE_CONFIG_SOS_TYPE=s3 RCLONE_CONFIG_SOS_PROVIDER=Other RCLONE_CONFIG_SOS_ENDPOINT=$endpoint
+export RCLONE_CONFIG_SOS_TYPE=s3 RCLONE_CONFIG_SOS_PROVIDER=Other
 export RCLONE_CONFIG_SOS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_SOS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
 
 wait_mounted() {
@@ -51,15 +62,15 @@ wait_mounted() {
   echo "mount of $1 did not appear" >&2
   return 1
 }
-mount_tool() {  # tool: mounts b-TOOL on $work/mnt-TOOL with an empty cache
-  local t=$1 m=$work/mnt-$1
+mount_tool() {  # tool bucket: mounts BUCKET on $work/mnt-TOOL with an empty cache
+  local t=$1 b=$2 m=$work/mnt-$1
   mkdir -p "$m"
   rm -rf "$work/cache-$t"
   case $t in
-    sosfs) "$sosfs" "b-$t" "$m" -o "endpoint=$endpoint,passwd_file=$work/passwd,cache_dir=$work/cache-$t" ;;
-    s3fs) s3fs "b-$t" "$m" -o "url=$endpoint,use_path_request_style,passwd_file=$work/passwd,use_cache=$work/cache-$t" ;;
-    rclone) rclone mount "sos:b-$t" "$m" --daemon --vfs-cache-mode writes --vfs-write-back 100ms \
-      --cache-dir "$work/cache-$t" --dir-cache-time 30s ;;
+    sosfs) "$sosfs" "$b" "$m" -o "endpoint=$endpoint,passwd_file=$work/passwd,cache_dir=$work/cache-$t" ;;
+    s3fs) s3fs "$b" "$m" -o "url=$endpoint,use_path_request_style,passwd_file=$work/passwd,use_cache=$work/cache-$t" ;;
+    rclone) RCLONE_CONFIG_SOS_ENDPOINT=$endpoint rclone mount "sos:$b" "$m" --daemon \
+      --vfs-cache-mode writes --vfs-write-back 100ms --cache-dir "$work/cache-$t" --dir-cache-time 30s ;;
   esac
   mounts+=("$m")
   wait_mounted "$m"
@@ -89,7 +100,7 @@ while time.time() < deadline:
     time.sleep(0.05)
 sys.exit("timed out waiting for %d objects under %s/%s" % (count, bucket, prefix))
 EOF
-wait_objects="/usr/bin/python3 $work/wait_objects.py $endpoint"  # bucket prefix count [min_size]
+wait_objects="/usr/bin/python3 $work/wait_objects.py $direct"  # bucket prefix count [min_size]
 now() { date +%s.%N; }
 declare -A secs
 timed() {  # row tool command...; the command must return only once the data is stored
@@ -98,8 +109,10 @@ timed() {  # row tool command...; the command must return only once the data is 
   local t0
   t0=$(now)
   "$@"
-  secs[$row,$tool]=$(python3 -c "print('%.2f' % ($(now) - $t0))")
+  secs[$row,$tool]+="$(python3 -c "print('%.2f' % ($(now) - $t0))") "
 }
+median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true; }
 
 # Test data: one big file and a tree of small files (1-16 KiB, 40 directories).
 head -c $((big_mib << 20)) /dev/urandom >"$work/big.bin"
@@ -115,37 +128,70 @@ for i in range(n):
 EOF
 tar cf "$work/tree.tar" -C "$work" tree
 big_bytes=$((big_mib << 20))
-
-for t in "${tools[@]}"; do
-  mount_tool "$t"
-  m=$work/mnt-$t
-  timed "write ${big_mib} MiB file (cp)" "$t" \
-    bash -c "cp '$work/big.bin' '$m/big.bin' && $wait_objects b-$t big.bin 1 $big_bytes"
-  timed "untar $small_files small files" "$t" \
-    bash -c "tar xf '$work/tree.tar' -C '$m' && $wait_objects b-$t tree/ $small_files"
-  timed "rsync -a again (no changes)" "$t" rsync -a "$work/tree/" "$m/tree/"
-  unmount_tool "$t"
-  mount_tool "$t"
-  timed "ls -l of 40 dirs, cold" "$t" bash -c "ls -lR '$m/tree' >/dev/null"
-  timed "read ${big_mib} MiB file, cold" "$t" bash -c "cat '$m/big.bin' >/dev/null"
-  cmp "$work/big.bin" "$m/big.bin" || { echo "$t returned different bytes" >&2; exit 1; }
-  timed "rm -r of the tree" "$t" rm -r "$m/tree"
-  unmount_tool "$t"
-done
-timed "write ${big_mib} MiB file (cp)" awscli aws_ s3 cp --quiet "$work/big.bin" s3://b-awscli/big.bin
-timed "read ${big_mib} MiB file, cold" awscli aws_ s3 cp --quiet s3://b-awscli/big.bin "$work/back.bin"
-timed "untar $small_files small files" awscli aws_ s3 cp --quiet --recursive "$work/tree" s3://b-awscli/tree
-
-rows=("write ${big_mib} MiB file (cp)" "read ${big_mib} MiB file, cold" "untar $small_files small files"
+row_names=("write ${big_mib} MiB file (cp)" "read ${big_mib} MiB file, cold" "untar $small_files small files"
   "rsync -a again (no changes)" "ls -l of 40 dirs, cold" "rm -r of the tree")
+
+for where in $where_list; do
+  endpoint=http://127.0.0.1:$port
+  [ "$where" = distant ] && endpoint=http://127.0.0.1:$proxy_port
+  for run in $(seq "$runs"); do
+    for t in "${tools[@]}"; do
+      b=b-$t-$where-$run
+      aws_ s3 mb "s3://$b" >/dev/null
+      mount_tool "$t" "$b"
+      m=$work/mnt-$t
+      timed "$where|${row_names[0]}" "$t" \
+        bash -c "cp '$work/big.bin' '$m/big.bin' && $wait_objects $b big.bin 1 $big_bytes"
+      timed "$where|${row_names[2]}" "$t" \
+        bash -c "tar xf '$work/tree.tar' -C '$m' && $wait_objects $b tree/ $small_files"
+      timed "$where|${row_names[3]}" "$t" rsync -a "$work/tree/" "$m/tree/"
+      unmount_tool "$t"
+      mount_tool "$t" "$b"
+      timed "$where|${row_names[4]}" "$t" bash -c "ls -lR '$m/tree' >/dev/null"
+      timed "$where|${row_names[1]}" "$t" bash -c "cat '$m/big.bin' >/dev/null"
+      cmp "$work/big.bin" "$m/big.bin" || { echo "$t returned different bytes" >&2; exit 1; }
+      timed "$where|${row_names[5]}" "$t" rm -r "$m/tree"
+      unmount_tool "$t"
+      echo "$where run $run: $t done" >&2
+    done
+    b=b-awscli-$where-$run
+    aws_ s3 mb "s3://$b" >/dev/null
+    timed "$where|${row_names[0]}" awscli aws_ s3 cp --quiet "$work/big.bin" "s3://$b/big.bin"
+    timed "$where|${row_names[1]}" awscli aws_ s3 cp --quiet "s3://$b/big.bin" "$work/back.bin"
+    timed "$where|${row_names[2]}" awscli aws_ s3 cp --quiet --recursive "$work/tree" "s3://$b/tree"
+    rm -f "$work/back.bin"
+  done
+done
+# A local directory on the disk that holds the caches (no distance applies).
+for run in $(seq "$runs"); do
+  l=$work/local
+  rm -rf "$l" && mkdir -p "$l"
+  timed "local|${row_names[0]}" local bash -c "cp '$work/big.bin' '$l/big.bin' && sync"
+  timed "local|${row_names[2]}" local bash -c "tar xf '$work/tree.tar' -C '$l' && sync"
+  timed "local|${row_names[3]}" local rsync -a "$work/tree/" "$l/tree/"
+  drop_caches
+  timed "local|${row_names[4]}" local bash -c "ls -lR '$l/tree' >/dev/null"
+  timed "local|${row_names[1]}" local bash -c "cat '$l/big.bin' >/dev/null"
+  timed "local|${row_names[5]}" local bash -c "rm -r '$l/tree' && sync"
+done
+
 echo
-echo "| workload (seconds, until stored) | sosfs | s3fs | rclone mount | awscli | s3fs/sosfs | rclone/sosfs | awscli/sosfs |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-for r in "${rows[@]}"; do
-  s=${secs[$r,sosfs]}
-  ratio() { [ -n "${1:-}" ] && python3 -c "print('%.1fx' % ($1 / max($s, 0.01)))" || echo "-"; }
-  echo "| $r | $s | ${secs[$r,s3fs]} | ${secs[$r,rclone]} | ${secs[$r,awscli]:--} |" \
-    "$(ratio "${secs[$r,s3fs]}") | $(ratio "${secs[$r,rclone]}") | $(ratio "${secs[$r,awscli]:-}") |"
+echo "sosfs vs peers on one sosd: one $big_mib MiB file, $small_files small files (1-16 KiB);"
+echo "median seconds of $runs run(s); distant = ${delay_ms} ms added each way ($((2 * delay_ms)) ms round trip)."
+echo
+echo "| workload (seconds, until stored) | where | sosfs | s3fs | rclone mount | awscli | local dir | s3fs/sosfs | rclone/sosfs | awscli/sosfs |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for where in $where_list; do
+  for r in "${row_names[@]}"; do
+    s=$(median "${secs[$where|$r,sosfs]}")
+    ratio() { [ -n "${1:-}" ] && python3 -c "print('%.1fx' % ($1 / max($s, 0.01)))" || echo "-"; }
+    s3=$(median "${secs[$where|$r,s3fs]}")
+    rc=$(median "${secs[$where|$r,rclone]}")
+    aw=$(median "${secs[$where|$r,awscli]:-}")
+    lo=$(median "${secs[local|$r,local]:-}")
+    echo "| $r | $where | $s | $s3 | $rc | ${aw:--} | ${lo:--} |" \
+      "$(ratio "$s3") | $(ratio "$rc") | $(ratio "$aw") |"
+  done
 done
 echo
 echo "Ratios are peer time / sosfs time: above 1x sosfs is faster. awscli untar = aws s3 cp --recursive of the same tree."

@@ -295,11 +295,14 @@ TEST_F(PresignTest, ExpiredUrls) {
     EXPECT_EQ(r.Code(), "AccessDenied") << url << ": " << r.body;
     EXPECT_NE(r.body.find("expired"), std::string::npos) << r.body;
   }
-  // More than 7 days is refused even when the signature is right.
+  // More than 7 days is refused even when the signature is right: 403
+  // AccessDenied, as AWS answers; exactly 7 days is served.
   const std::string week_and_a_day = Boto3Presign("get_object", "doc.txt", 8 * 24 * 3600);
   Reply too_long = CurlCli("GET", week_and_a_day);
-  EXPECT_EQ(too_long.status, 400) << too_long.body;
-  EXPECT_EQ(too_long.Code(), "AuthorizationQueryParametersError") << too_long.body;
+  EXPECT_EQ(too_long.status, 403) << too_long.body;
+  EXPECT_EQ(too_long.Code(), "AccessDenied") << too_long.body;
+  EXPECT_NE(too_long.body.find("604800"), std::string::npos) << too_long.body;
+  EXPECT_EQ(CurlCli("GET", Boto3Presign("get_object", "doc.txt", 7 * 24 * 3600)).status, 200);
 }
 
 TEST_F(PresignTest, SingleUseUrlUnderConcurrentFetches) {

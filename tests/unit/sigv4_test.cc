@@ -678,13 +678,14 @@ TEST_F(SigV4RoundTripTest, PresignThenVerify) {
   tampered.target.replace(tampered.target.find("text%2Fplain"), 12, "text%2Fhtml_");
   EXPECT_EQ(Verify(tampered, now_).status().s3_code(), "SignatureDoesNotMatch");
 
-  // Extending the expiry breaks the signature; a week and a second is refused outright.
+  // Extending the expiry breaks the signature; a week and a second is refused
+  // outright, 403 AccessDenied as AWS answers.
   auto longer = head;
   longer.target.replace(longer.target.find("X-Amz-Expires=600"), 17, "X-Amz-Expires=900");
   EXPECT_EQ(Verify(longer, now_).status().s3_code(), "SignatureDoesNotMatch");
   auto too_long = head;
   too_long.target.replace(too_long.target.find("X-Amz-Expires=600"), 17, "X-Amz-Expires=604801");
-  EXPECT_EQ(Verify(too_long, now_).status().s3_code(), "AuthorizationQueryParametersError");
+  EXPECT_EQ(Verify(too_long, now_).status().s3_code(), "AccessDenied");
 
   auto missing = head;
   missing.target.replace(missing.target.find("X-Amz-Date="), 11, "X-Amz-Datum=");
@@ -795,8 +796,14 @@ TEST_F(SigV4RoundTripTest, FarAndMalformedDatesAreRefusedWithoutOverflow) {
   EXPECT_EQ(with("X-Amz-Date", "19700101T000000Z").status().message(), "Request has expired");
   EXPECT_EQ(with("X-Amz-Date", "20240230T101500Z").status().s3_code(),
             "AuthorizationQueryParametersError");
+  // Out of range: 403 AccessDenied; not a number: 400.
   for (const char* expires : {"99999999999999999999", "9223372036854775807", "-1",
-                              "-9223372036854775808", "604801", "1e3", ""}) {
+                              "-9223372036854775808", "604801", "0"}) {
+    const Status st = with("X-Amz-Expires", expires).status();
+    EXPECT_EQ(st.s3_code(), "AccessDenied") << expires;
+    EXPECT_EQ(st.code(), StatusCode::kPermissionDenied) << expires;
+  }
+  for (const char* expires : {"1e3", "", "12a", "+5"}) {
     EXPECT_EQ(with("X-Amz-Expires", expires).status().s3_code(),
               "AuthorizationQueryParametersError")
         << expires;
