@@ -53,6 +53,17 @@ Result<UploadRecord> LoadUpload(Context& ctx) {
 
 Status WithUploadCode(Status s) { return WithCode(std::move(s), "NoSuchUpload"); }
 
+Status SendCompleteResult(Context& ctx, const std::string& etag) {
+  CompleteMultipartUploadResultXml doc;
+  std::string host(ctx.Header("host").value_or("localhost"));
+  doc.location = "http://" + host + "/" + ctx.route.bucket + "/" +
+                 UriEncode(ctx.route.key, /*encode_slash=*/false);
+  doc.bucket = ctx.route.bucket;
+  doc.key = ctx.route.key;
+  doc.etag = etag;
+  return SendXml(ctx, 200, EncodeCompleteMultipartUploadResult(doc));
+}
+
 }  // namespace
 
 Status CreateMultipartUpload(Context& ctx) {
@@ -125,7 +136,17 @@ Status UploadPartCopy(Context& ctx) {
 }
 
 Status CompleteMultipartUpload(Context& ctx) {
-  SOS_ASSIGN_OR_RETURN(UploadRecord upload, LoadUpload(ctx));
+  auto loaded = LoadUpload(ctx);
+  const std::string* upload_id = ctx.Query("uploadId");
+  if (!loaded.ok() && loaded.status().code() == StatusCode::kNotFound && upload_id) {
+    // A retry of a completion whose answer was lost: S3 answers it again.
+    auto done = ctx.engine.FindCompletedUpload(ctx.route.bucket, ctx.route.key, *upload_id);
+    if (!done.ok()) return loaded.status();
+    SOS_RETURN_IF_ERROR(AuthorizeUpload(ctx.principal, *ctx.bucket, done->upload));
+    SOS_RETURN_IF_ERROR(ReadSmallBody(ctx, kMaxLargeXmlBytes, false).status());
+    return SendCompleteResult(ctx, done->object.meta.etag);
+  }
+  SOS_ASSIGN_OR_RETURN(UploadRecord upload, std::move(loaded));
   SOS_ASSIGN_OR_RETURN(WritePrecondition precondition, WritePreconditionFromHeaders(ctx));
   SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxLargeXmlBytes, false));
   if (body.empty()) {
@@ -142,14 +163,7 @@ Status CompleteMultipartUpload(Context& ctx) {
   auto committed =
       ctx.engine.CompleteUpload(upload.upload_id, parts, precondition, ctx.options.min_part_size);
   if (!committed.ok()) return WithUploadCode(committed.status());
-  CompleteMultipartUploadResultXml doc;
-  std::string host(ctx.Header("host").value_or("localhost"));
-  doc.location = "http://" + host + "/" + ctx.route.bucket + "/" +
-                 UriEncode(ctx.route.key, /*encode_slash=*/false);
-  doc.bucket = ctx.route.bucket;
-  doc.key = ctx.route.key;
-  doc.etag = committed->meta.etag;
-  return SendXml(ctx, 200, EncodeCompleteMultipartUploadResult(doc));
+  return SendCompleteResult(ctx, committed->meta.etag);
 }
 
 Status AbortMultipartUpload(Context& ctx) {

@@ -104,8 +104,18 @@ Result<bool> IndexTxn::BucketHasObjects(const std::string& bucket) {
   return HasPrefix(txn_, kObjectTable, ObjectIndexKey(bucket, ""));
 }
 
-Result<bool> IndexTxn::BucketHasUploads(const std::string& bucket) {
-  return HasPrefix(txn_, kUploadKeyTable, ObjectIndexKey(bucket, ""));
+Result<std::vector<std::string>> IndexTxn::UploadIds(const std::string& bucket,
+                                                     std::string_view prefix) {
+  const std::string scope = ObjectIndexKey(bucket, prefix);
+  SOS_ASSIGN_OR_RETURN(OrderedIterator it, OrderedIterator::Open(txn_, kUploadKeyTable));
+  SOS_ASSIGN_OR_RETURN(bool ok, it.Seek(scope));
+  std::vector<std::string> ids;
+  while (ok && it.key().substr(0, scope.size()) == scope) {
+    std::string_view k = it.key();  // bucket '\0' key '\0' upload id
+    ids.emplace_back(k.substr(k.rfind('\0') + 1));
+    SOS_ASSIGN_OR_RETURN(ok, it.Next());
+  }
+  return ids;
 }
 
 Status IndexTxn::Apply(JournalOp op) {

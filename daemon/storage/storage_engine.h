@@ -255,7 +255,8 @@ class StorageEngine {
   virtual Status RevokeKey(const std::string& access_key_id) = 0;
 
   // Buckets. CreateBucket: AlreadyExists with s3 code BucketAlreadyOwnedByYou
-  // or BucketAlreadyExists. DeleteBucket: NotEmpty ("BucketNotEmpty").
+  // or BucketAlreadyExists. DeleteBucket: NotEmpty ("BucketNotEmpty") while it holds
+  // objects; its multipart uploads in progress are aborted with it, as S3 does.
   virtual Status CreateBucket(const BucketRecord& bucket) = 0;
   virtual Result<BucketRecord> GetBucket(const std::string& name) = 0;
   virtual Result<std::vector<BucketRecord>> ListBuckets() = 0;
@@ -302,6 +303,19 @@ class StorageEngine {
                                               const WritePrecondition& precondition = {},
                                               uint64_t min_part_size = 5 << 20) = 0;
   virtual Status AbortUpload(const std::string& upload_id) = 0;
+  // An upload this process completed within the last hour, while its object
+  // still holds what the completion made (a client retrying a completion
+  // whose answer it lost gets that answer again, as from S3); else NotFound.
+  struct CompletedUpload {
+    UploadRecord upload;
+    ObjectRecord object;
+  };
+  virtual Result<CompletedUpload> FindCompletedUpload(const std::string& bucket,
+                                                      const std::string& key,
+                                                      const std::string& upload_id) {
+    (void)bucket, (void)key, (void)upload_id;
+    return Status::NotFound("FindCompletedUpload", "NoSuchUpload");
+  }
   // Aborts every upload initiated before `cutoff`; returns how many.
   virtual Result<uint64_t> AbortUploadsInitiatedBefore(TimePoint cutoff) {
     (void)cutoff;

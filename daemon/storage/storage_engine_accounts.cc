@@ -204,10 +204,10 @@ Status StorageEngineImpl::DeleteBucket(const std::string& name) {
     if (!b) return storage::NoSuchBucket(name);
     SOS_ASSIGN_OR_RETURN(bool objects, itx.BucketHasObjects(name));
     if (objects) return Status::NotEmpty("bucket '" + name + "' is not empty", "BucketNotEmpty");
-    SOS_ASSIGN_OR_RETURN(bool uploads, itx.BucketHasUploads(name));
-    if (uploads) {
-      return Status::NotEmpty("bucket '" + name + "' has multipart uploads in progress",
-                              "BucketNotEmpty");
+    // As S3 does: uploads in progress go with the bucket (their parts are freed).
+    SOS_ASSIGN_OR_RETURN(std::vector<std::string> uploads, itx.UploadIds(name));
+    for (std::string& id : uploads) {
+      SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteUpload, std::move(id), {}, {}}));
     }
     return itx.Apply(JournalOp{OpType::kDeleteBucket, name, {}, {}});
   });

@@ -102,6 +102,10 @@ class StorageEngineImpl final : public StorageEngine {
                                       const WritePrecondition& precondition = {},
                                       uint64_t min_part_size = 5 << 20) override;
   Status AbortUpload(const std::string& upload_id) override;
+  Result<CompletedUpload> FindCompletedUpload(const std::string& bucket, const std::string& key,
+                                              const std::string& upload_id) override;
+  static constexpr std::chrono::hours kCompletionMemory{1};
+  void RememberCompletion(UploadRecord upload, const std::string& etag);
   Result<uint64_t> AbortUploadsInitiatedBefore(TimePoint cutoff) override;
   Result<std::vector<UploadRecord>> ListUploads(const std::string& bucket,
                                                 const std::string& prefix) override;
@@ -183,6 +187,16 @@ class StorageEngineImpl final : public StorageEngine {
     std::map<std::pair<std::string, size_t>, Retry> items;
   };
   std::shared_ptr<RepairQueue> repairs_;
+
+  // Uploads completed lately (FindCompletedUpload): id -> the upload and the
+  // ETag its completion made, with when; bounded, the oldest go first.
+  struct RecentCompletion {
+    UploadRecord upload;
+    std::string etag;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::mutex completions_mu_;
+  std::map<std::string, RecentCompletion> completions_;  // guarded by completions_mu_
   bool initialized_ = false;
 
   std::mutex gc_mu_;      // one GC scan at a time

@@ -102,6 +102,7 @@ Result<ObjectRecord> StorageEngineImpl::CompleteUpload(const std::string& upload
                                                        uint64_t min_part_size) {
   std::shared_lock world(world_mu_);
   ObjectRecord result;
+  UploadRecord completed;
   SOS_RETURN_IF_ERROR(Mutate([&](IndexTxn& itx) -> Status {
     SOS_ASSIGN_OR_RETURN(UploadRecord u, RequireUpload(itx, upload_id));
     SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(u.bucket));
@@ -151,10 +152,49 @@ Result<ObjectRecord> StorageEngineImpl::CompleteUpload(const std::string& upload
     SOS_RETURN_IF_ERROR(
         itx.Apply(JournalOp{OpType::kPutObject, u.bucket, u.key, storage::EncodeObject(o)}));
     SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteUpload, upload_id, {}, {}}));
+    completed = std::move(u);
     result = std::move(o);
     return Status::Ok();
   }));
+  RememberCompletion(std::move(completed), result.meta.etag);
   return result;
+}
+
+void StorageEngineImpl::RememberCompletion(UploadRecord upload, const std::string& etag) {
+  constexpr size_t kMaxRemembered = 4096;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(completions_mu_);
+  std::erase_if(completions_, [&](const auto& c) { return now - c.second.at > kCompletionMemory; });
+  if (completions_.size() >= kMaxRemembered) {
+    auto oldest = std::min_element(completions_.begin(), completions_.end(),
+                                   [](const auto& a, const auto& b) { return a.second.at < b.second.at; });
+    completions_.erase(oldest);
+  }
+  const std::string id = upload.upload_id;
+  completions_[id] = RecentCompletion{std::move(upload), etag, now};
+}
+
+Result<StorageEngine::CompletedUpload> StorageEngineImpl::FindCompletedUpload(
+    const std::string& bucket, const std::string& key, const std::string& upload_id) {
+  CompletedUpload done;
+  std::string etag;
+  {
+    std::lock_guard lock(completions_mu_);
+    auto it = completions_.find(upload_id);
+    if (it == completions_.end() || it->second.upload.bucket != bucket ||
+        it->second.upload.key != key ||
+        std::chrono::steady_clock::now() - it->second.at > kCompletionMemory) {
+      return Status::NotFound("no upload " + upload_id + " completed lately", "NoSuchUpload");
+    }
+    done.upload = it->second.upload;
+    etag = it->second.etag;
+  }
+  SOS_ASSIGN_OR_RETURN(done.object, HeadObject(bucket, key));
+  if (done.object.meta.etag != etag) {
+    return Status::NotFound("the object of upload " + upload_id + " was replaced since",
+                            "NoSuchUpload");
+  }
+  return done;
 }
 
 Result<uint64_t> StorageEngineImpl::AbortUploadsInitiatedBefore(TimePoint cutoff) {
@@ -194,15 +234,9 @@ Result<std::vector<UploadRecord>> StorageEngineImpl::ListUploads(const std::stri
   IndexTxn itx(txn);
   SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(bucket));
   if (!b) return storage::NoSuchBucket(bucket);
-  const std::string scope = storage::ObjectIndexKey(bucket, prefix);
-  SOS_ASSIGN_OR_RETURN(storage::OrderedIterator it,
-                       storage::OrderedIterator::Open(txn, storage::kUploadKeyTable));
-  SOS_ASSIGN_OR_RETURN(bool ok, it.Seek(scope));
+  SOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, itx.UploadIds(bucket, prefix));
   std::vector<UploadRecord> out;
-  while (ok && it.key().substr(0, scope.size()) == scope) {
-    std::string_view k = it.key();
-    std::string id(k.substr(k.rfind('\0') + 1));
-    SOS_ASSIGN_OR_RETURN(ok, it.Next());
+  for (const std::string& id : ids) {
     SOS_ASSIGN_OR_RETURN(std::optional<UploadRecord> u, itx.GetUpload(id));
     if (u) out.push_back(std::move(*u));
   }

@@ -155,8 +155,8 @@ TEST_F(SosctlTest, RemoveBucketForce) {
   const std::string bucket = NewBucket("force");
   const std::string f = WriteText("f", "x");
   for (const char* key : {"a", "b/c", "d/e/f"}) CTL_OK({"put", f, bucket + "/" + key});
-  // An abandoned multipart upload, made by another client (boto3): sosd refuses to
-  // delete a bucket that still has one, so --force must abort it.
+  // An abandoned multipart upload, made by another client (boto3): it goes
+  // with the bucket, as on S3 (--force also aborts uploads, for other servers).
   ProgramResult upload = RunProgram(
       {"/usr/bin/python3", "-c",
        "import sys, boto3\n"

@@ -284,5 +284,53 @@ TEST_F(AwsCliTest, S3ApiMultipartAndCopy) {
   AWS_OK({"s3", "rb", "--force", "s3://" + bucket});
 }
 
+// What AWS does and clients rely on: a completion retried after its answer
+// was lost gets the same answer, and `rb --force` removes a bucket whose
+// multipart uploads were abandoned (the uploads go with it).
+TEST_F(AwsCliTest, RetriedCompletionAndAbandonedUploads) {
+  const std::string bucket = "awscli-aws-" + std::to_string(::getpid());
+  AWS_OK({"s3api", "create-bucket", "--bucket", bucket});
+  const std::string part = dir_ + "/part";
+  WriteRandomFile(part, 1000, 41);
+  auto upload = [&](const std::string& key) {
+    ProgramResult create =
+        Aws({"s3api", "create-multipart-upload", "--bucket", bucket, "--key", key});
+    EXPECT_EQ(create.exit_code, 0) << create.output;
+    return nlohmann::json::parse(create.output, nullptr, false).value("UploadId", "");
+  };
+  const std::string id = upload("done.bin");
+  ASSERT_FALSE(id.empty());
+  ProgramResult up = Aws({"s3api", "upload-part", "--bucket", bucket, "--key", "done.bin",
+                          "--upload-id", id, "--part-number", "1", "--body", part});
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  const std::string layout =
+      nlohmann::json{{"Parts",
+                      {{{"ETag", nlohmann::json::parse(up.output, nullptr, false).value("ETag", "")},
+                        {"PartNumber", 1}}}}}
+          .dump();
+  std::vector<std::string> complete = {"s3api", "complete-multipart-upload", "--bucket", bucket,
+                                       "--key", "done.bin", "--upload-id", id,
+                                       "--multipart-upload", layout};
+  ProgramResult first = Aws(complete);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  ProgramResult retried = Aws(complete);
+  ASSERT_EQ(retried.exit_code, 0) << retried.output;
+  const std::string etag = nlohmann::json::parse(first.output, nullptr, false).value("ETag", "");
+  EXPECT_FALSE(etag.empty());
+  EXPECT_EQ(nlohmann::json::parse(retried.output, nullptr, false).value("ETag", ""), etag);
+  AWS_OK({"s3api", "abort-multipart-upload", "--bucket", bucket, "--key", "gone.bin",
+          "--upload-id", upload("gone.bin")});
+  ProgramResult stale = Aws(
+      {"s3api", "complete-multipart-upload", "--bucket", bucket, "--key", "other.bin",
+       "--upload-id", id, "--multipart-upload", layout});  // another key: no such upload
+  EXPECT_NE(stale.exit_code, 0);
+  EXPECT_NE(stale.output.find("NoSuchUpload"), std::string::npos) << stale.output;
+
+  ASSERT_FALSE(upload("abandoned.bin").empty());
+  AWS_OK({"s3", "rb", "--force", "s3://" + bucket});
+  ProgramResult gone = Aws({"s3api", "head-bucket", "--bucket", bucket});
+  EXPECT_NE(gone.exit_code, 0) << gone.output;
+}
+
 }  // namespace
 }  // namespace sos::testing

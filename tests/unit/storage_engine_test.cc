@@ -135,14 +135,18 @@ TEST_F(StorageEngineTest, Buckets) {
   ASSERT_TRUE(PutBytes(*engine_, "b1", "k", "x").ok());
   EXPECT_EQ(engine_->DeleteBucket("b1").s3_code(), "BucketNotEmpty");
   ASSERT_TRUE(engine_->DeleteObject("b1", "k").ok());
-  ASSERT_TRUE(engine_->CreateUpload("b1", "u", {}).ok());
-  Status busy = engine_->DeleteBucket("b1");
-  EXPECT_EQ(busy.code(), StatusCode::kNotEmpty);
-  EXPECT_EQ(busy.s3_code(), "BucketNotEmpty");
-  auto uploads = engine_->ListUploads("b1", "");
-  ASSERT_EQ(uploads->size(), 1u);
-  ASSERT_TRUE(engine_->AbortUpload((*uploads)[0].upload_id).ok());
+  // Uploads in progress go with the bucket, as on S3, and their parts are freed.
+  auto up = engine_->CreateUpload("b1", "u", {});
+  ASSERT_TRUE(up.ok());
+  auto seg = WriteBlob(*engine_, Pattern(kBlock + 7, 3));
+  ASSERT_TRUE(seg.ok());
+  ASSERT_TRUE(engine_->PutPart(up->upload_id, PartRecord{1, "\"x\"", kBlock + 7, {}, *seg}).ok());
+  ExpectBlobFiles(1);
   EXPECT_TRUE(engine_->DeleteBucket("b1").ok());
+  ExpectBlobFiles(0);
+  EXPECT_EQ(engine_->ListParts(up->upload_id).status().s3_code(), "NoSuchUpload");
+  MakeBucket("b1");
+  EXPECT_TRUE(engine_->ListUploads("b1", "")->empty());
 }
 
 TEST_F(StorageEngineTest, RoundTrips) {
@@ -619,6 +623,15 @@ TEST_F(StorageEngineTest, Multipart) {
               (data[0] + data[1] + data[2]).substr(data[0].size() - 10, 20 + data[1].size()));
   EXPECT_EQ(engine_->ListParts(up->upload_id).status().s3_code(), "NoSuchUpload");
   EXPECT_TRUE(engine_->ListUploads("b", "")->empty());
+  // A retried completion finds what the first one made, while it is still there.
+  auto again = engine_->FindCompletedUpload("b", "movie", up->upload_id);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->object.meta.etag, obj->meta.etag);
+  EXPECT_EQ(again->upload.object.owner_id, up->object.owner_id);
+  EXPECT_EQ(engine_->FindCompletedUpload("b", "other", up->upload_id).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(engine_->FindCompletedUpload("b", "movie", "nope").status().code(),
+            StatusCode::kNotFound);
 
   // Completing with a subset releases the parts left out; abort frees them all.
   auto up2 = engine_->CreateUpload("b", "subset", meta);
@@ -650,6 +663,9 @@ TEST_F(StorageEngineTest, Multipart) {
   EXPECT_EQ(engine_->PutPart("nope", PartRecord{1, "\"x\"", 0, {}, {}}).s3_code(), "NoSuchUpload");
   EXPECT_TRUE(*ReadAll(*engine_, "b", "subset") == data[0] + data[2]);
   ExpectBlobFiles(5);
+  ASSERT_TRUE(PutBytes(*engine_, "b", "movie", "replaced").ok());  // the completion is undone
+  EXPECT_EQ(engine_->FindCompletedUpload("b", "movie", up->upload_id).status().s3_code(),
+            "NoSuchUpload");
 }
 
 TEST_F(StorageEngineTest, UncommittedBlobsAreReclaimed) {
