@@ -238,6 +238,9 @@ TEST_F(BootE2eTest, SosdAndMountsStartAtBootAndPowerOffKeepsEveryWrite) {
   const std::string requires_line =
       mount_unit.substr(requires_at, mount_unit.find('\n', requires_at) - requires_at);
   EXPECT_NE((requires_line + " ").find("sosd.service "), std::string::npos) << mount_unit;
+  // The fstab line of the local sosd is tied to it the same way.
+  const std::string fstab_unit = Inside("systemctl show -p Requires,After mnt-backups.mount").output;
+  EXPECT_NE(fstab_unit.find("Requires=sosd.service"), std::string::npos) << fstab_unit;
   const std::string remote_unit = Inside("systemctl show -p Requires sosfs@remote").output;
   EXPECT_EQ(remote_unit.find("sosd.service"), std::string::npos) << remote_unit;
   EXPECT_NE(Inside("systemctl is-enabled sosfs@remote").output.find("disabled"), std::string::npos);
@@ -283,6 +286,36 @@ TEST_F(BootE2eTest, SosdAndMountsStartAtBootAndPowerOffKeepsEveryWrite) {
   EXPECT_FALSE(
       std::filesystem::exists(tree_ + "/etc/systemd/system/multi-user.target.wants/sosd.service"));
   EXPECT_TRUE(std::filesystem::exists(tree_ + "/var/lib/private/sos/drive0"));
+}
+
+// The generator alone (no boot): which mounts it ties to the local sosd.
+TEST(MountGeneratorTest, TiesLocalMountsToSosdAndLeavesRemoteOnes) {
+  char tmpl[] = "/tmp/sos-generator-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  std::filesystem::create_directories(dir + "/mounts");
+  std::ofstream(dir + "/mounts/local.conf") << "BUCKET=a\nENDPOINT=http://127.0.0.1:8000\n";
+  std::ofstream(dir + "/mounts/default.conf") << "BUCKET=b\n";
+  std::ofstream(dir + "/mounts/far.conf") << "BUCKET=c\nENDPOINT=https://sos-ch-gva-2.exo.io\n";
+  std::ofstream(dir + "/fstab")
+      << "# comment\n"
+      << "backups /mnt/backups fuse.sosfs _netdev,endpoint=http://localhost:9000 0 0\n"
+      << "docs /mnt/my\\040docs fuse.sosfs allow_other 0 0\n"
+      << "far /mnt/far fuse.sosfs url=https://sos-ch-gva-2.exo.io 0 0\n"
+      << "/dev/sda1 / ext4 defaults 0 1\n";
+  RunResult r = RunCommand("SOS_MOUNTS_DIR=" + dir + "/mounts SOS_FSTAB=" + dir +
+                           "/fstab sh " SOS_MOUNT_GENERATOR " " + dir + "/out && cd " + dir +
+                           "/out && find . -type f | sort");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "./mnt-backups.mount.d/50-local-sosd.conf\n"
+            "./mnt-my\\x20docs.mount.d/50-local-sosd.conf\n"
+            "./sosfs@default.service.d/50-local-sosd.conf\n"
+            "./sosfs@local.service.d/50-local-sosd.conf\n");
+  std::ifstream in(dir + "/out/mnt-backups.mount.d/50-local-sosd.conf");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "[Unit]\nRequires=sosd.service\nAfter=sosd.service\n");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
