@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -247,6 +248,13 @@ Result<AccessControlPolicy> DecodeAccessControlPolicy(std::string_view xml,
 std::string EncodeCorsConfiguration(const CorsConfiguration& config);
 Result<CorsConfiguration> DecodeCorsConfiguration(std::string_view xml,
                                                   size_t max_bytes = kMaxXmlBytes);
+
+// <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging>, tags by
+// key. A key given twice is "InvalidTag"; limits on counts and lengths are
+// the caller's (they differ between objects and buckets).
+std::string EncodeTagging(const std::map<std::string, std::string>& tags);
+Result<std::map<std::string, std::string>> DecodeTagging(std::string_view xml,
+                                                         size_t max_bytes = kMaxXmlBytes);
 
 // ---- Errors ----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-// AccessControlPolicy, CORSConfiguration and Error documents.
+// AccessControlPolicy, CORSConfiguration, Tagging and Error documents.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -199,6 +199,35 @@ Result<CorsConfiguration> DecodeCorsConfiguration(std::string_view xml, size_t m
   }));
   if (config.rules.empty()) return Malformed("CORSConfiguration has no CORSRule");
   return config;
+}
+
+std::string EncodeTagging(const std::map<std::string, std::string>& tags) {
+  pugi::xml_document d;
+  pugi::xml_node set = NewDocument(d, "Tagging").append_child("TagSet");
+  for (const auto& [key, value] : tags) {
+    pugi::xml_node tag = set.append_child("Tag");
+    AddText(tag, "Key", key);
+    AddText(tag, "Value", value);
+  }
+  return Serialize(d);
+}
+
+Result<std::map<std::string, std::string>> DecodeTagging(std::string_view xml, size_t max_bytes) {
+  pugi::xml_document d;
+  pugi::xml_node root;
+  SOS_RETURN_IF_ERROR(Parse(xml, max_bytes, "Tagging", d, &root));
+  pugi::xml_node set = Child(root, "TagSet");
+  if (!set) return Malformed("Tagging lacks TagSet");
+  std::map<std::string, std::string> tags;
+  SOS_RETURN_IF_ERROR(ForEach(set, "Tag", [&](pugi::xml_node n) -> Status {
+    SOS_ASSIGN_OR_RETURN(std::string key, RequiredText(n, "Key"));
+    if (!Child(n, "Value")) return Malformed("Tag lacks Value");
+    if (!tags.emplace(std::move(key), ChildText(n, "Value")).second) {
+      return Malformed("Cannot provide multiple Tags with the same key", "InvalidTag");
+    }
+    return Status::Ok();
+  }));
+  return tags;
 }
 
 std::string EncodeError(const ErrorResponse& error) {

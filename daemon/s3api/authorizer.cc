@@ -87,8 +87,11 @@ AccessRule AccessRuleFor(S3Op op) {
     case S3Op::kHeadObject:
       return {K::kObject, P::kRead};
     case S3Op::kGetObjectAcl:
+    case S3Op::kGetObjectTagging:  // tags describe the object, as its ACL does
       return {K::kObject, P::kReadAcp};
     case S3Op::kPutObjectAcl:
+    case S3Op::kPutObjectTagging:
+    case S3Op::kDeleteObjectTagging:
       return {K::kObject, P::kWriteAcp};
     case S3Op::kDeleteBucket:
     case S3Op::kGetBucketLocation:

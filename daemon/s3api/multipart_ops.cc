@@ -73,6 +73,7 @@ Status CreateMultipartUpload(Context& ctx) {
   object.meta.last_modified = ctx.now;
   object.owner_id = ctx.principal.account_id;
   SOS_ASSIGN_OR_RETURN(object.acl, AclFromHeaders(ctx));
+  SOS_ASSIGN_OR_RETURN(object.tags, TagsFromHeader(ctx));
   auto upload = ctx.engine.CreateUpload(ctx.route.bucket, ctx.route.key, object);
   if (!upload.ok()) return WithCode(upload.status(), "NoSuchBucket");
   std::string xml =

@@ -74,6 +74,11 @@ Status GetObject(Context& ctx, bool head_only) {
   const int status = partial ? 206 : 200;
   StartResponse(ctx, status);
   AddObjectHeaders(ctx, meta);
+  // As S3: GET shows how many tags there are to callers who may read them.
+  if (!head_only && !object->tags.empty() &&
+      AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kReadAcp).ok()) {
+    ctx.out.AddHeader("x-amz-tagging-count", std::to_string(object->tags.size()));
+  }
   if (partial) ctx.out.AddHeader("Content-Range", ContentRange(range, meta.size));
   SOS_RETURN_IF_ERROR(ctx.out.SendHeaders(range.length));
   if (reader) {
@@ -87,6 +92,7 @@ Status PutObject(Context& ctx) {
   const std::string& bucket = ctx.route.bucket;
   const std::string& key = ctx.route.key;
   SOS_ASSIGN_OR_RETURN(ObjectMeta meta, MetaFromHeaders(ctx, key));
+  SOS_ASSIGN_OR_RETURN(auto tags, TagsFromHeader(ctx));
   SOS_ASSIGN_OR_RETURN(std::string acl, AclFromHeaders(ctx));
   SOS_ASSIGN_OR_RETURN(WritePrecondition precondition, WritePreconditionFromHeaders(ctx));
   if (precondition.if_match || precondition.if_none_match) {
@@ -115,6 +121,7 @@ Status PutObject(Context& ctx) {
   record.meta = std::move(meta);
   record.owner_id = ctx.principal.account_id;
   record.acl = std::move(acl);
+  record.tags = std::move(tags);
   if (!blob.segment.blob_id.empty()) record.segments.push_back(blob.segment);
   SOS_ASSIGN_OR_RETURN(ObjectRecord committed,
                        ctx.engine.CommitObject(bucket, std::move(record), precondition));
@@ -133,6 +140,11 @@ Status CopyObject(Context& ctx) {
     return Status::InvalidArgument("Unknown metadata directive.");
   }
   const bool replace = directive == "REPLACE";
+  std::string tagging_directive(ctx.Header("x-amz-tagging-directive").value_or("COPY"));
+  if (tagging_directive != "COPY" && tagging_directive != "REPLACE") {
+    return Status::InvalidArgument("Unknown tagging directive.");
+  }
+  SOS_ASSIGN_OR_RETURN(auto new_tags, TagsFromHeader(ctx));
   if (source.bucket == bucket && source.key == key && !replace) {
     return Status::InvalidArgument(
         "This copy request is illegal because it is trying to copy an object to itself without "
@@ -161,6 +173,7 @@ Status CopyObject(Context& ctx) {
     dst.meta.owner.reset();
     dst.owner_id = ctx.principal.account_id;
     dst.acl = acl;
+    dst.tags = tagging_directive == "REPLACE" ? new_tags : src.tags;
     copied = ctx.engine.CopyObject(source.bucket, source.key, bucket, std::move(dst), precondition,
                                    ObjectVersion::Of(src.meta));
     if (copied.ok() || copied.status().code() != StatusCode::kCancelled) break;

@@ -39,8 +39,8 @@ constexpr std::array<std::string_view, 14> kUnimplementedBucketSubResources = {
     "policyStatus", "session",      "metadataTable", "versioning",
     "restore",      "select"};
 
-constexpr std::array<std::string_view, 7> kUnimplementedObjectSubResources = {
-    "tagging", "retention", "legal-hold", "attributes", "torrent", "restore", "select"};
+constexpr std::array<std::string_view, 6> kUnimplementedObjectSubResources = {
+    "retention", "legal-hold", "attributes", "torrent", "restore", "select"};
 
 S3Op NotImplemented(RoutedRequest* r, std::string what) {
   r->detail = std::move(what);
@@ -100,18 +100,21 @@ S3Op ObjectOp(const std::string& method, const HttpRequestHead& head, RoutedRequ
   bool copy_source = FindHeader(head, "x-amz-copy-source").has_value();
   if (method == "GET") {
     if (has("acl")) return S3Op::kGetObjectAcl;
+    if (has("tagging")) return S3Op::kGetObjectTagging;
     if (has("uploadId")) return S3Op::kListParts;
     return S3Op::kGetObject;
   }
   if (method == "HEAD") return S3Op::kHeadObject;
   if (method == "PUT") {
     if (has("acl")) return S3Op::kPutObjectAcl;
+    if (has("tagging")) return S3Op::kPutObjectTagging;
     if (has("uploadId") || has("partNumber")) {
       return copy_source ? S3Op::kUploadPartCopy : S3Op::kUploadPart;
     }
     return copy_source ? S3Op::kCopyObject : S3Op::kPutObject;
   }
   if (method == "DELETE") {
+    if (has("tagging")) return S3Op::kDeleteObjectTagging;
     return has("uploadId") ? S3Op::kAbortMultipartUpload : S3Op::kDeleteObject;
   }
   if (method == "POST") {
@@ -196,6 +199,12 @@ std::string_view S3OpName(S3Op op) {
       return "GetObjectAcl";
     case S3Op::kPutObjectAcl:
       return "PutObjectAcl";
+    case S3Op::kGetObjectTagging:
+      return "GetObjectTagging";
+    case S3Op::kPutObjectTagging:
+      return "PutObjectTagging";
+    case S3Op::kDeleteObjectTagging:
+      return "DeleteObjectTagging";
     case S3Op::kCreateMultipartUpload:
       return "CreateMultipartUpload";
     case S3Op::kUploadPart:

@@ -223,7 +223,7 @@ Result<ObjectMeta> MetaFromHeaders(const Context& ctx, const std::string& key) {
   }
   for (std::string_view sse :
        {"x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
-        "x-amz-website-redirect-location", "x-amz-object-lock-mode", "x-amz-tagging"}) {
+        "x-amz-website-redirect-location", "x-amz-object-lock-mode"}) {
     if (ctx.Header(sse)) {
       return Status::NotSupported("The " + std::string(sse) + " header is not supported by sosd.");
     }

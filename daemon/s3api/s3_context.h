@@ -219,6 +219,12 @@ Status DeleteObject(Context& ctx);
 Status DeleteObjects(Context& ctx);
 Status GetObjectAcl(Context& ctx);
 Status PutObjectAcl(Context& ctx);
+// Object tags (tagging_ops.cc, object_tags.h).
+Status GetObjectTagging(Context& ctx);
+Status PutObjectTagging(Context& ctx);
+Status DeleteObjectTagging(Context& ctx);
+// The tags of a new object: its x-amz-tagging header, validated (none: empty).
+Result<std::map<std::string, std::string>> TagsFromHeader(Context& ctx);
 
 // The admin API (admin_ops.cc): authenticates with `authenticate`, allows the
 // root organisation only and answers in JSON, errors included.

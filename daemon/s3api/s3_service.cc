@@ -203,6 +203,12 @@ Status Execute(Context& ctx) {
       return GetObjectAcl(ctx);
     case S3Op::kPutObjectAcl:
       return PutObjectAcl(ctx);
+    case S3Op::kGetObjectTagging:
+      return GetObjectTagging(ctx);
+    case S3Op::kPutObjectTagging:
+      return PutObjectTagging(ctx);
+    case S3Op::kDeleteObjectTagging:
+      return DeleteObjectTagging(ctx);
     case S3Op::kCreateMultipartUpload:
       return CreateMultipartUpload(ctx);
     case S3Op::kUploadPart:

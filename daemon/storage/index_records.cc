@@ -137,6 +137,7 @@ std::string EncodeObject(const ObjectRecord& o) {
   }
   e.String(o.owner_id);
   e.String(o.acl);
+  if (!o.tags.empty()) e.Map(o.tags);  // absent in records from before tags
   return e.Take();
 }
 
@@ -176,6 +177,7 @@ Result<ObjectRecord> DecodeObject(std::string_view in, std::string_view key, boo
     if (ok) m.user_meta.emplace(std::move(k), std::move(v));
   }
   ok = ok && d.String(&o.owner_id) && d.String(&o.acl);
+  if (ok && !d.done()) ok = d.Map(&o.tags) && d.done();
   if (!ok) return CorruptRecord("object");
   return o;
 }

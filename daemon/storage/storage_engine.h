@@ -108,6 +108,7 @@ struct ObjectRecord {
   std::string owner_id;           // canonical ID of the writing organisation
   std::string acl;                // encoded AccessControlPolicy ("" = private to owner)
   std::vector<Segment> segments;  // in order; sizes add up to meta.size
+  std::map<std::string, std::string> tags;  // S3 object tags (key -> value)
 };
 
 struct BucketRecord {
@@ -285,6 +286,12 @@ class StorageEngine {
       const std::string& src_bucket, const std::string& src_key, const std::string& dst_bucket,
       ObjectRecord dst, const WritePrecondition& precondition = {},
       const std::optional<ObjectVersion>& source_version = {}) = 0;
+  // Replaces the object's tags (NoSuchKey when there is no object).
+  virtual Status SetObjectTags(const std::string& bucket, const std::string& key,
+                               const std::map<std::string, std::string>& tags) {
+    (void)bucket, (void)key, (void)tags;
+    return Status::NotSupported("SetObjectTags");
+  }
   virtual Status SetObjectAcl(const std::string& bucket, const std::string& key,
                               const std::string& acl) = 0;
 

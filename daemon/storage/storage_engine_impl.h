@@ -88,6 +88,11 @@ class StorageEngineImpl final : public StorageEngine {
                                   const std::string& dst_bucket, ObjectRecord dst,
                                   const WritePrecondition& precondition = {},
                                   const std::optional<ObjectVersion>& source_version = {}) override;
+  Status SetObjectTags(const std::string& bucket, const std::string& key,
+                       const std::map<std::string, std::string>& tags) override;
+  // The object record with `change` applied, committed (metadata only).
+  Status UpdateObjectRecord(const std::string& bucket, const std::string& key,
+                            const std::function<void(ObjectRecord&)>& change);
   Status SetObjectAcl(const std::string& bucket, const std::string& key,
                       const std::string& acl) override;
 

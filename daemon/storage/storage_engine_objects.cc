@@ -266,12 +266,22 @@ Result<ObjectRecord> StorageEngineImpl::CopyObject(
 
 Status StorageEngineImpl::SetObjectAcl(const std::string& bucket, const std::string& key,
                                        const std::string& acl) {
+  return UpdateObjectRecord(bucket, key, [&](ObjectRecord& o) { o.acl = acl; });
+}
+
+Status StorageEngineImpl::SetObjectTags(const std::string& bucket, const std::string& key,
+                                        const std::map<std::string, std::string>& tags) {
+  return UpdateObjectRecord(bucket, key, [&](ObjectRecord& o) { o.tags = tags; });
+}
+
+Status StorageEngineImpl::UpdateObjectRecord(const std::string& bucket, const std::string& key,
+                                             const std::function<void(ObjectRecord&)>& change) {
   std::shared_lock world(world_mu_);
   return Mutate([&](IndexTxn& itx) -> Status {
     SOS_RETURN_IF_ERROR(RequireBucket(itx, bucket));
     SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> o, itx.GetObject(bucket, key));
     if (!o) return storage::NoSuchKey(bucket, key);
-    o->acl = acl;
+    change(*o);
     return itx.Apply(JournalOp{OpType::kPutObject, bucket, key, storage::EncodeObject(*o)});
   });
 }

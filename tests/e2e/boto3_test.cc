@@ -15,7 +15,19 @@ namespace {
 
 constexpr const char* kPython = "/usr/bin/python3";
 
-class Boto3Test : public ClientTest {};
+class Boto3Test : public ClientTest {
+ protected:
+  // The shared sosd's root key and nothing from the developer's ~/.aws.
+  std::vector<std::string> Boto3Env() {
+    std::vector<std::string> env = BaseEnv();
+    env.insert(env.end(), {"AWS_ACCESS_KEY_ID=" + Sosd().access_key(),
+                           "AWS_SECRET_ACCESS_KEY=" + Sosd().secret_key(),
+                           "AWS_CONFIG_FILE=" + dir_ + "/no-config",
+                           "AWS_SHARED_CREDENTIALS_FILE=" + dir_ + "/no-credentials",
+                           "AWS_EC2_METADATA_DISABLED=true"});
+    return env;
+  }
+};
 
 TEST_F(Boto3Test, PutGetMultipartListDelete) {
   ASSERT_TRUE(Installed(kPython));
@@ -27,12 +39,7 @@ TEST_F(Boto3Test, PutGetMultipartListDelete) {
   const std::string bucket = TrackBucket("boto3");
   WriteRandomFile(dir_ + "/small.bin", 100000, 5);
   WriteRandomFile(dir_ + "/big.bin", (17 << 20) + 3, 6);  // 4 parts of 5 MiB
-  std::vector<std::string> env = BaseEnv();
-  env.insert(env.end(), {"AWS_ACCESS_KEY_ID=" + Sosd().access_key(),
-                         "AWS_SECRET_ACCESS_KEY=" + Sosd().secret_key(),
-                         "AWS_CONFIG_FILE=" + dir_ + "/no-config",
-                         "AWS_SHARED_CREDENTIALS_FILE=" + dir_ + "/no-credentials",
-                         "AWS_EC2_METADATA_DISABLED=true"});
+  std::vector<std::string> env = Boto3Env();
   ProgramResult r = RunProgram({kPython, std::string(SOS_E2E_CLIENTS_DIR) + "/boto3_client.py",
                                 Sosd().endpoint(), bucket, dir_},
                                env, std::chrono::seconds(300));
@@ -47,6 +54,16 @@ TEST_F(Boto3Test, PutGetMultipartListDelete) {
   auto head = store_->Head(bucket, "big.bin");
   ASSERT_TRUE(head.ok());
   EXPECT_NE(head->etag.find("-4\""), std::string::npos) << head->etag;
+}
+
+TEST_F(Boto3Test, ObjectTagging) {
+  ASSERT_TRUE(Installed(kPython));
+  std::vector<std::string> env = Boto3Env();
+  ProgramResult r = RunProgram({kPython, std::string(SOS_E2E_CLIENTS_DIR) + "/boto3_tagging.py",
+                                Sosd().endpoint(), TrackBucket("boto3-tags")},
+                               env, std::chrono::seconds(300));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("DONE"), std::string::npos) << r.output;
 }
 
 }  // namespace

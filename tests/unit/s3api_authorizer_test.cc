@@ -154,6 +154,11 @@ TEST(S3AuthorizerTest, RulesPerOperation) {
   EXPECT_EQ(AccessRuleFor(S3Op::kGetObject).kind, K::kObject);
   EXPECT_EQ(AccessRuleFor(S3Op::kPutObjectAcl).permission, Permission::kWriteAcp);
   EXPECT_EQ(AccessRuleFor(S3Op::kGetBucketAcl).permission, Permission::kReadAcp);
+  // Tags go with the ACL's permissions, not with the bytes'.
+  EXPECT_EQ(AccessRuleFor(S3Op::kGetObjectTagging).kind, K::kObject);
+  EXPECT_EQ(AccessRuleFor(S3Op::kGetObjectTagging).permission, Permission::kReadAcp);
+  EXPECT_EQ(AccessRuleFor(S3Op::kPutObjectTagging).permission, Permission::kWriteAcp);
+  EXPECT_EQ(AccessRuleFor(S3Op::kDeleteObjectTagging).permission, Permission::kWriteAcp);
 }
 
 }  // namespace

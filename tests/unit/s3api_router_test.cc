@@ -80,7 +80,10 @@ TEST(S3RouterTest, EveryOperation) {
       {"POST", "/bucket/key?uploadId=abc", S3Op::kCompleteMultipartUpload, {}},
       {"DELETE", "/bucket/key?uploadId=abc", S3Op::kAbortMultipartUpload, {}},
       {"GET", "/bucket/key?uploadId=abc", S3Op::kListParts, {}},
-      {"GET", "/bucket/key?tagging", S3Op::kNotImplemented, {}},
+      {"GET", "/bucket/key?tagging", S3Op::kGetObjectTagging, {}},
+      {"PUT", "/bucket/key?tagging", S3Op::kPutObjectTagging, {}},
+      {"DELETE", "/bucket/key?tagging", S3Op::kDeleteObjectTagging, {}},
+      {"GET", "/bucket/key?attributes", S3Op::kNotImplemented, {}},
       {"PUT", "/bucket/key?retention", S3Op::kNotImplemented, {}},
       {"POST", "/bucket/key?restore", S3Op::kNotImplemented, {}},
       {"POST", "/bucket/key?select&select-type=2", S3Op::kNotImplemented, {}},
@@ -94,9 +97,9 @@ TEST(S3RouterTest, EveryOperation) {
 }
 
 TEST(S3RouterTest, NotImplementedSaysWhat) {
-  RoutedRequest r = RouteOk(Head("GET", "/bucket/key?tagging"));
+  RoutedRequest r = RouteOk(Head("GET", "/bucket/key?legal-hold"));
   EXPECT_EQ(r.op, S3Op::kNotImplemented);
-  EXPECT_NE(r.detail.find("tagging"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("legal-hold"), std::string::npos) << r.detail;
   RoutedRequest cfg = RouteOk(Head("GET", "/bucket?policy"));
   EXPECT_EQ(cfg.detail, "NoSuchBucketPolicy");
 }

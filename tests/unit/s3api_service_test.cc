@@ -1094,7 +1094,7 @@ TEST_F(S3ServiceTest, HostileInput) {
   Put("bkt", "a/../b", "dots");
   EXPECT_EQ(Call("GET", "/bkt/a/../b").body, "dots");
   EXPECT_EQ(Call("GET", "/bkt/b").status, 404);
-  Response unimplemented = Call("GET", "/bkt/k", {{"tagging", ""}});
+  Response unimplemented = Call("GET", "/bkt/k", {{"retention", ""}});
   EXPECT_EQ(unimplemented.status, 501);
   EXPECT_EQ(unimplemented.Code(), "NotImplemented");
   EXPECT_EQ(Call("PATCH", "/bkt/k").status, 405);

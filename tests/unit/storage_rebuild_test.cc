@@ -30,6 +30,7 @@ std::string Describe(const ObjectRecord& r) {
     << "|" << (m.owner ? m.owner->id + "/" + m.owner->display_name : "-");
   for (const auto& [k, v] : m.user_meta) o << "|" << k << "=" << v;
   o << "|" << r.owner_id << "|" << r.acl;
+  for (const auto& [k, v] : r.tags) o << "|tag " << k << "=" << v;
   for (const Segment& s : r.segments) o << "|" << s.blob_id << ":" << s.offset << "+" << s.length;
   return o.str();
 }
@@ -137,6 +138,7 @@ class StorageRebuildTest : public ::testing::Test {
     rich.meta.user_meta = {{"a", "1"}, {"b", "é"}};
     rich.owner_id = std::string(64, '1');
     rich.acl = std::string("<AccessControlPolicy>\0binary\xff</AccessControlPolicy>", 49);
+    rich.tags = {{"project", "sos"}, {"empty", ""}};
     rich.segments = {*seg};
     ASSERT_TRUE(e.CommitObject("alpha", rich).ok());
     for (int i = 0; i < 10; i += 2) {
@@ -154,6 +156,8 @@ class StorageRebuildTest : public ::testing::Test {
     ASSERT_TRUE(e.CopyObject("alpha", "dir/f5", "beta", dst).ok());
     ASSERT_TRUE(e.DeleteObject("alpha", "dir/f5").ok());
     ASSERT_TRUE(e.SetObjectAcl("alpha", "dir/f7", "object-acl").ok());
+    ASSERT_TRUE(e.SetObjectTags("alpha", "dir/f7", {{"k", "v"}}).ok());
+    EXPECT_EQ(e.SetObjectTags("alpha", "dir/f3", {}).s3_code(), "NoSuchKey");
     // A completed multipart object and one in progress.
     for (const char* key : {"mp-done", "mp-open"}) {
       auto up = e.CreateUpload("beta", key, rich);

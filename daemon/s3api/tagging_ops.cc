@@ -1,0 +1,50 @@
+// Get/Put/DeleteObjectTagging, and the x-amz-tagging header of new objects.
+// Tags are read with the object's READ_ACP and changed with its WRITE_ACP
+// (authorizer.cc): like its ACL, they describe the object, not its bytes.
+#include "daemon/s3api/object_tags.h"
+#include "daemon/s3api/s3_context.h"
+#include "s3core/xml_codec.h"
+
+namespace sos::s3api {
+namespace {
+
+// The object, once the caller may do `wanted` on it.
+Result<ObjectRecord> LoadTaggedObject(Context& ctx, Permission wanted) {
+  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
+  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
+  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
+  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, wanted));
+  return object;
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> TagsFromHeader(Context& ctx) {
+  auto header = ctx.Header("x-amz-tagging");
+  if (!header) return ObjectTags{};
+  return ParseTaggingHeader(*header);
+}
+
+Status GetObjectTagging(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadTaggedObject(ctx, Permission::kReadAcp));
+  return SendXml(ctx, 200, EncodeTagging(object.tags));
+}
+
+Status PutObjectTagging(Context& ctx) {
+  SOS_RETURN_IF_ERROR(LoadTaggedObject(ctx, Permission::kWriteAcp).status());
+  SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/true));
+  SOS_ASSIGN_OR_RETURN(ObjectTags tags, DecodeTagging(body));
+  SOS_RETURN_IF_ERROR(ValidateObjectTags(tags));
+  SOS_RETURN_IF_ERROR(
+      WithCode(ctx.engine.SetObjectTags(ctx.route.bucket, ctx.route.key, tags), "NoSuchKey"));
+  return SendEmpty(ctx, 200);
+}
+
+Status DeleteObjectTagging(Context& ctx) {
+  SOS_RETURN_IF_ERROR(LoadTaggedObject(ctx, Permission::kWriteAcp).status());
+  SOS_RETURN_IF_ERROR(
+      WithCode(ctx.engine.SetObjectTags(ctx.route.bucket, ctx.route.key, {}), "NoSuchKey"));
+  return SendEmpty(ctx, 204);
+}
+
+}  // namespace sos::s3api
