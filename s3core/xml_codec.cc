@@ -77,6 +77,8 @@ std::string EncodeListAllMyBucketsResult(const ListAllMyBucketsXml& doc) {
     AddText(n, "Name", b.name);
     AddText(n, "CreationDate", TimeText(b.creation_date));
   }
+  if (!doc.continuation_token.empty()) AddText(root, "ContinuationToken", doc.continuation_token);
+  if (doc.prefix) AddText(root, "Prefix", *doc.prefix);
   return Serialize(d);
 }
 
@@ -93,6 +95,8 @@ Result<ListAllMyBucketsXml> DecodeListAllMyBucketsResult(std::string_view xml, s
     doc.buckets.push_back(std::move(b));
     return Status::Ok();
   }));
+  doc.continuation_token = ChildText(root, "ContinuationToken");
+  if (Child(root, "Prefix")) doc.prefix = ChildText(root, "Prefix");
   return doc;
 }
 

@@ -51,6 +51,8 @@ inline constexpr size_t kMaxCorsRules = 100;    // per bucket, as in S3
 struct ListAllMyBucketsXml {
   Owner owner;
   std::vector<BucketInfo> buckets;
+  std::string continuation_token;     // "": the last page
+  std::optional<std::string> prefix;  // echoed when the request had one
 };
 std::string EncodeListAllMyBucketsResult(const ListAllMyBucketsXml& doc);
 Result<ListAllMyBucketsXml> DecodeListAllMyBucketsResult(std::string_view xml,

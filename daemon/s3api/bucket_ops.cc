@@ -1,6 +1,7 @@
 // Bucket operations: list, create, head, delete, location, versioning, CORS,
 // ACLs and the CORS preflight.
 #include <algorithm>
+#include <charconv>
 
 #include "daemon/s3api/cors.h"
 #include "daemon/s3api/s3_context.h"
@@ -42,15 +43,36 @@ Result<std::string> AclFromPutAclRequest(Context& ctx, const Owner& resource_own
 
 }  // namespace
 
+// Pages as S3's: max-buckets (1 to 10,000; all when absent), prefix, and a
+// continuation-token that is the last name of the page before.
 Status ListBuckets(Context& ctx) {
+  constexpr int kMaxBuckets = 10000;
+  int max_buckets = kMaxBuckets;
+  if (const std::string* m = ctx.Query("max-buckets")) {
+    auto [end, ec] = std::from_chars(m->data(), m->data() + m->size(), max_buckets);
+    if (ec != std::errc() || end != m->data() + m->size() || max_buckets < 1 ||
+        max_buckets > kMaxBuckets) {
+      return Status::InvalidArgument("max-buckets must be an integer from 1 to 10000.");
+    }
+  }
+  const std::string* prefix = ctx.Query("prefix");
+  const std::string* after = ctx.Query("continuation-token");
   SOS_ASSIGN_OR_RETURN(std::vector<BucketRecord> buckets, ctx.engine.ListBuckets());
   ListAllMyBucketsXml doc;
   doc.owner = ctx.OwnerOf(ctx.principal.account_id);
+  if (prefix) doc.prefix = *prefix;
   for (const auto& b : buckets) {
-    if (b.owner_id == ctx.principal.account_id) doc.buckets.push_back({b.name, b.created});
+    if (b.owner_id != ctx.principal.account_id) continue;
+    if (prefix && b.name.rfind(*prefix, 0) != 0) continue;
+    if (after && b.name <= *after) continue;
+    doc.buckets.push_back({b.name, b.created});
   }
   std::sort(doc.buckets.begin(), doc.buckets.end(),
             [](const BucketInfo& a, const BucketInfo& b) { return a.name < b.name; });
+  if (doc.buckets.size() > static_cast<size_t>(max_buckets)) {
+    doc.buckets.resize(static_cast<size_t>(max_buckets));
+    doc.continuation_token = doc.buckets.back().name;
+  }
   return SendXml(ctx, 200, EncodeListAllMyBucketsResult(doc));
 }
 

@@ -584,6 +584,38 @@ TEST_F(S3ServiceTest, BucketLifecycle) {
   EXPECT_EQ(Call("PUT", "/beta", {{"versioning", ""}}).status, 501);
 }
 
+// ListBuckets pages as S3's: max-buckets, prefix, continuation-token.
+TEST_F(S3ServiceTest, ListBucketsPages) {
+  for (const char* name : {"logs-a", "logs-b", "logs-c", "media"}) MakeBucket(name);
+  auto page = [&](const HeaderList& query) {
+    Response r = Call("GET", "/", query);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto doc = DecodeListAllMyBucketsResult(r.body);
+    EXPECT_TRUE(doc.ok()) << r.body;
+    return doc.ok() ? *doc : ListAllMyBucketsXml{};
+  };
+  auto names = [](const ListAllMyBucketsXml& doc) {
+    std::string out;
+    for (const BucketInfo& b : doc.buckets) out += b.name + " ";
+    return out;
+  };
+  ListAllMyBucketsXml all = page({});
+  EXPECT_EQ(names(all), "logs-a logs-b logs-c media ");
+  EXPECT_EQ(all.continuation_token, "");
+  EXPECT_FALSE(all.prefix.has_value());
+  ListAllMyBucketsXml first = page({{"max-buckets", "2"}, {"prefix", "logs-"}});
+  EXPECT_EQ(names(first), "logs-a logs-b ");
+  EXPECT_EQ(first.prefix.value_or("?"), "logs-");
+  ASSERT_FALSE(first.continuation_token.empty());
+  ListAllMyBucketsXml second = page(
+      {{"max-buckets", "2"}, {"prefix", "logs-"}, {"continuation-token", first.continuation_token}});
+  EXPECT_EQ(names(second), "logs-c ");
+  EXPECT_EQ(second.continuation_token, "");
+  for (const char* bad : {"0", "10001", "-1", "x", ""}) {
+    EXPECT_EQ(Call("GET", "/", {{"max-buckets", bad}}).Code(), "InvalidArgument") << bad;
+  }
+}
+
 TEST_F(S3ServiceTest, PutGetHeadWithMetadata) {
   MakeBucket("bkt");
   std::string data = "hello, sosd";
