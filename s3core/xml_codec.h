@@ -251,6 +251,15 @@ std::string EncodeCorsConfiguration(const CorsConfiguration& config);
 Result<CorsConfiguration> DecodeCorsConfiguration(std::string_view xml,
                                                   size_t max_bytes = kMaxXmlBytes);
 
+// GetObjectAttributes: the attributes asked for (unset ones are left out).
+struct ObjectAttributesXml {
+  std::optional<std::string> etag;  // without quotes, as S3 sends it here
+  std::optional<uint64_t> object_size;
+  std::optional<std::string> storage_class;
+  std::optional<int> total_parts;  // ObjectParts/PartsCount (the SDKs' TotalPartsCount)
+};
+std::string EncodeGetObjectAttributesResponse(const ObjectAttributesXml& doc);
+
 // <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging>, tags by
 // key. A key given twice is "InvalidTag"; limits on counts and lengths are
 // the caller's (they differ between objects and buckets).

@@ -1,4 +1,5 @@
-// AccessControlPolicy, CORSConfiguration, Tagging and Error documents.
+// AccessControlPolicy, CORSConfiguration, Tagging, GetObjectAttributesResponse and Error
+// documents.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -199,6 +200,18 @@ Result<CorsConfiguration> DecodeCorsConfiguration(std::string_view xml, size_t m
   }));
   if (config.rules.empty()) return Malformed("CORSConfiguration has no CORSRule");
   return config;
+}
+
+std::string EncodeGetObjectAttributesResponse(const ObjectAttributesXml& doc) {
+  pugi::xml_document d;
+  pugi::xml_node root = NewDocument(d, "GetObjectAttributesResponse");
+  if (doc.etag) AddText(root, "ETag", *doc.etag);
+  if (doc.total_parts) {
+    AddText(root.append_child("ObjectParts"), "PartsCount", std::to_string(*doc.total_parts));
+  }
+  if (doc.storage_class) AddText(root, "StorageClass", *doc.storage_class);
+  if (doc.object_size) AddText(root, "ObjectSize", std::to_string(*doc.object_size));
+  return Serialize(d);
 }
 
 std::string EncodeTagging(const std::map<std::string, std::string>& tags) {

@@ -85,6 +85,7 @@ AccessRule AccessRuleFor(S3Op op) {
       return {K::kBucket, P::kWrite};
     case S3Op::kGetObject:
     case S3Op::kHeadObject:
+    case S3Op::kGetObjectAttributes:
       return {K::kObject, P::kRead};
     case S3Op::kGetObjectAcl:
     case S3Op::kGetObjectTagging:  // tags describe the object, as its ACL does

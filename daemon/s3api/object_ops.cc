@@ -1,4 +1,6 @@
 // Object operations: GET/HEAD, PUT, copy, delete, multi-delete.
+#include <charconv>
+
 #include "daemon/s3api/http_conditions.h"
 #include "daemon/s3api/s3_context.h"
 #include "daemon/s3api/s3_error_table.h"
@@ -86,6 +88,50 @@ Status GetObject(Context& ctx, bool head_only) {
                                      [&](std::string_view chunk) { return ctx.out.Write(chunk); }));
   }
   return ctx.out.Finish();
+}
+
+Status GetObjectAttributes(Context& ctx) {
+  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
+  auto names = ctx.Header("x-amz-object-attributes");
+  if (!names || names->empty()) {
+    return Status::InvalidArgument("The x-amz-object-attributes header specifying the attributes "
+                                   "to be retrieved is either missing or empty",
+                                   "InvalidRequest");
+  }
+  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
+  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
+  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kRead));
+  const ObjectMeta& meta = object->meta;
+  ObjectAttributesXml doc;
+  std::string_view rest = *names;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view name = TrimSignatureSpace(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (name == "ETag") {
+      doc.etag = meta.etag.size() >= 2 ? meta.etag.substr(1, meta.etag.size() - 2) : meta.etag;
+    } else if (name == "ObjectSize") {
+      doc.object_size = meta.size;
+    } else if (name == "StorageClass") {
+      doc.storage_class = "STANDARD";
+    } else if (name == "ObjectParts") {
+      // A multipart ETag ends in "-N": N parts. A single PUT has no parts.
+      const size_t dash = meta.etag.rfind('-');
+      int parts = 0;
+      if (dash != std::string::npos &&
+          std::from_chars(meta.etag.data() + dash + 1, meta.etag.data() + meta.etag.size() - 1,
+                          parts)
+                  .ec == std::errc() &&
+          parts > 0) {
+        doc.total_parts = parts;
+      }
+    } else if (name != "Checksum") {
+      return Status::InvalidArgument("Invalid attribute name specified.", "InvalidArgument");
+    }
+  }
+  StartResponse(ctx, 200);
+  ctx.out.AddHeader("Last-Modified", FormatHttpDate(meta.last_modified));
+  return ctx.out.Send(200, "application/xml", EncodeGetObjectAttributesResponse(doc));
 }
 
 Status PutObject(Context& ctx) {

@@ -39,8 +39,8 @@ constexpr std::array<std::string_view, 14> kUnimplementedBucketSubResources = {
     "policyStatus", "session",      "metadataTable", "versioning",
     "restore",      "select"};
 
-constexpr std::array<std::string_view, 6> kUnimplementedObjectSubResources = {
-    "retention", "legal-hold", "attributes", "torrent", "restore", "select"};
+constexpr std::array<std::string_view, 5> kUnimplementedObjectSubResources = {
+    "retention", "legal-hold", "torrent", "restore", "select"};
 
 S3Op NotImplemented(RoutedRequest* r, std::string what) {
   r->detail = std::move(what);
@@ -101,6 +101,7 @@ S3Op ObjectOp(const std::string& method, const HttpRequestHead& head, RoutedRequ
   if (method == "GET") {
     if (has("acl")) return S3Op::kGetObjectAcl;
     if (has("tagging")) return S3Op::kGetObjectTagging;
+    if (has("attributes")) return S3Op::kGetObjectAttributes;
     if (has("uploadId")) return S3Op::kListParts;
     return S3Op::kGetObject;
   }
@@ -205,6 +206,8 @@ std::string_view S3OpName(S3Op op) {
       return "PutObjectTagging";
     case S3Op::kDeleteObjectTagging:
       return "DeleteObjectTagging";
+    case S3Op::kGetObjectAttributes:
+      return "GetObjectAttributes";
     case S3Op::kCreateMultipartUpload:
       return "CreateMultipartUpload";
     case S3Op::kUploadPart:

@@ -55,6 +55,7 @@ enum class S3Op {
   kGetObjectTagging,
   kPutObjectTagging,
   kDeleteObjectTagging,
+  kGetObjectAttributes,
   kCreateMultipartUpload,
   kUploadPart,
   kUploadPartCopy,

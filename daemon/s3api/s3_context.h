@@ -213,6 +213,9 @@ Status ListObjectVersions(Context& ctx);
 Status ListMultipartUploads(Context& ctx);
 
 Status GetObject(Context& ctx, bool head_only);
+// The attributes named by x-amz-object-attributes (ETag, ObjectSize,
+// StorageClass, ObjectParts; sosd keeps no whole-object Checksum to show).
+Status GetObjectAttributes(Context& ctx);
 Status PutObject(Context& ctx);
 Status CopyObject(Context& ctx);
 Status DeleteObject(Context& ctx);

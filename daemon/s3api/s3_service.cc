@@ -209,6 +209,8 @@ Status Execute(Context& ctx) {
       return PutObjectTagging(ctx);
     case S3Op::kDeleteObjectTagging:
       return DeleteObjectTagging(ctx);
+    case S3Op::kGetObjectAttributes:
+      return GetObjectAttributes(ctx);
     case S3Op::kCreateMultipartUpload:
       return CreateMultipartUpload(ctx);
     case S3Op::kUploadPart:

@@ -56,10 +56,10 @@ TEST_F(Boto3Test, PutGetMultipartListDelete) {
   EXPECT_NE(head->etag.find("-4\""), std::string::npos) << head->etag;
 }
 
-TEST_F(Boto3Test, ObjectTagging) {
+TEST_F(Boto3Test, ObjectTaggingAndAttributes) {
   ASSERT_TRUE(Installed(kPython));
   std::vector<std::string> env = Boto3Env();
-  ProgramResult r = RunProgram({kPython, std::string(SOS_E2E_CLIENTS_DIR) + "/boto3_tagging.py",
+  ProgramResult r = RunProgram({kPython, std::string(SOS_E2E_CLIENTS_DIR) + "/boto3_tags_attributes.py",
                                 Sosd().endpoint(), TrackBucket("boto3-tags")},
                                env, std::chrono::seconds(300));
   EXPECT_EQ(r.exit_code, 0) << r.output;

@@ -1,8 +1,9 @@
-"""Object tagging with boto3 against sosd: the x-amz-tagging header on
-put_object, create_multipart_upload and copy_object, Get/Put/DeleteObjectTagging,
-the tag count on GET, and S3's limits.
+"""Object tagging and attributes with boto3 against sosd: the x-amz-tagging
+header on put_object, create_multipart_upload and copy_object,
+Get/Put/DeleteObjectTagging, the tag count on GET, S3's limits, and
+get_object_attributes.
 
-Usage: boto3_tagging.py ENDPOINT BUCKET
+Usage: boto3_tags_attributes.py ENDPOINT BUCKET
 Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Prints one
 line per step; exits non-zero on the first mismatch.
 """
@@ -23,6 +24,10 @@ def check(cond, what):
 
 def tags(s3, bucket, key):
     return {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
+
+
+def part_etag_of_mp(s3, bucket):
+    return s3.head_object(Bucket=bucket, Key="mp")["ETag"].strip('"')
 
 
 def error_code(call):
@@ -80,6 +85,18 @@ def main():
     s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up["UploadId"], MultipartUpload={
         "Parts": [{"ETag": part["ETag"], "PartNumber": 1}]})
     check(tags(s3, bucket, "mp") == {"mp": "yes"}, "multipart upload tags")
+
+    attrs = s3.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=[
+        "ETag", "ObjectSize", "StorageClass", "ObjectParts"])
+    check(attrs["ETag"] == part_etag_of_mp(s3, bucket) and attrs["ObjectSize"] == 1
+          and attrs["StorageClass"] == "STANDARD" and attrs["ObjectParts"]["TotalPartsCount"] == 1,
+          "get_object_attributes of a multipart object")
+    attrs = s3.get_object_attributes(Bucket=bucket, Key="plain", ObjectAttributes=["ObjectSize"])
+    check(attrs["ObjectSize"] == 1 and "ETag" not in attrs and "LastModified" in attrs,
+          "only the attributes asked for")
+    check(error_code(lambda: s3.get_object_attributes(Bucket=bucket, Key="nope",
+                                                      ObjectAttributes=["ETag"]))
+          == ("NoSuchKey", 404), "attributes of a missing key: NoSuchKey")
 
     # A public-read object's bytes are anyone's; its tags are not (READ_ACP).
     s3.put_object_acl(Bucket=bucket, Key="a", ACL="public-read")
