@@ -193,6 +193,7 @@ int main(int argc, char** argv) {
     metrics_options.host = config->metrics_listen_host;
     metrics_options.port = config->metrics_listen_port;
     metrics_options.max_connections = 64;
+    metrics_options.max_connections_per_client = 4;  // a scraper needs one
     metrics_options.log = log_line;
     auto server = sos::HttpServer::Start(metrics_options, service->MetricsHandler());
     if (!server.ok()) {
@@ -202,6 +203,10 @@ int main(int argc, char** argv) {
     }
     spdlog::info("metrics at {}/metrics",
                  UrlOf("http", config->metrics_listen_host, (*server)->port()));
+    if (config->metrics == "root") {
+      spdlog::warn("--metrics root covers /-/metrics only: {}/metrics needs no signature",
+                   UrlOf("http", config->metrics_listen_host, (*server)->port()));
+    }
     servers.push_back(std::move(*server));
   }
   spdlog::info("listening on {} (data {}, region {}, fsync {}{}{})", urls, config->data_dir,

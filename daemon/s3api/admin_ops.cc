@@ -5,6 +5,7 @@
 // creation and never logged (the access log carries only the path).
 #include <algorithm>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "daemon/s3api/s3_context.h"
@@ -258,14 +259,16 @@ Status ObjectReplicasInfo(Context& ctx) {
   }
   SOS_ASSIGN_OR_RETURN(ObjectRecord object, ctx.engine.HeadObject(*bucket, *key));
   std::vector<std::string> ids;
+  std::set<std::string_view> seen;
   for (const Segment& s : object.segments) {
-    if (std::find(ids.begin(), ids.end(), s.blob_id) == ids.end()) ids.push_back(s.blob_id);
+    if (seen.insert(s.blob_id).second) ids.push_back(s.blob_id);
   }
   SOS_ASSIGN_OR_RETURN(std::vector<BlobReplicas> blobs, ctx.engine.InspectBlobs(ids));
   SOS_ASSIGN_OR_RETURN(StorageStats stats, ctx.engine.Stats());
   json out = json::array();
-  // The object is as safe as its least-copied, least-recently verified blob.
-  size_t copies = blobs.empty() ? 0 : stats.drives.size();
+  // The object is as safe as its least-copied, least-recently verified blob
+  // (an empty one has no data: it is as safe as the index, on every drive).
+  size_t copies = stats.drives.size();
   std::optional<TimePoint> verified = blobs.empty() ? std::nullopt : std::optional(TimePoint::max());
   for (const BlobReplicas& b : blobs) {
     json drives = json::array();

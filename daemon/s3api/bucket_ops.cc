@@ -199,8 +199,11 @@ Status PutObjectAcl(Context& ctx) {
   Owner owner = ctx.OwnerOf(object->owner_id);
   SOS_ASSIGN_OR_RETURN(std::string acl,
                        AclFromPutAclRequest(ctx, owner, ctx.OwnerOf(ctx.bucket->owner_id)));
-  SOS_RETURN_IF_ERROR(
-      WithCode(ctx.engine.SetObjectAcl(ctx.route.bucket, ctx.route.key, acl), "NoSuchKey"));
+  // Only the version authorized gets the ACL (the body may come much later).
+  SOS_RETURN_IF_ERROR(WithCode(ChangedMeanwhileIsSlowDown(ctx.engine.SetObjectAcl(
+                                   ctx.route.bucket, ctx.route.key, acl,
+                                   ObjectVersion::Of(object->meta))),
+                               "NoSuchKey"));
   return SendEmpty(ctx, 200);
 }
 

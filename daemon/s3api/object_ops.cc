@@ -205,7 +205,8 @@ Status CopyObject(Context& ctx) {
   // source replaced meanwhile is loaded and checked again.
   Result<ObjectRecord> copied = Status::Internal("copy not attempted");
   for (int attempt = 0; attempt < kCopyAttempts; ++attempt) {
-    SOS_ASSIGN_OR_RETURN(ObjectRecord src, LoadCopySource(ctx, source));
+    SOS_ASSIGN_OR_RETURN(ObjectRecord src,
+                         LoadCopySource(ctx, source, tagging_directive == "COPY"));
     ObjectRecord dst;
     if (replace) {
       SOS_ASSIGN_OR_RETURN(dst.meta, MetaFromHeaders(ctx, key));

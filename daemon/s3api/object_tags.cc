@@ -11,6 +11,14 @@ constexpr size_t kMaxValueChars = 256;
 
 Status InvalidTag(const std::string& why) { return Status::InvalidArgument(why, "InvalidTag"); }
 
+// NUL and the other control characters: XML cannot carry them back.
+bool HasControl(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
 // Unicode characters in valid UTF-8: the bytes that do not continue one.
 size_t Utf8Chars(std::string_view s) {
   size_t n = 0;
@@ -26,6 +34,9 @@ Status ValidateObjectTags(const ObjectTags& tags) {
   }
   for (const auto& [key, value] : tags) {
     if (!IsValidUtf8(key) || !IsValidUtf8(value)) return InvalidTag("A tag is not valid UTF-8.");
+    if (HasControl(key) || HasControl(value)) {
+      return InvalidTag("A tag holds a control character.");
+    }
     if (key.empty() || Utf8Chars(key) > kMaxKeyChars) {
       return InvalidTag("The TagKey you have provided is invalid");
     }

@@ -1,6 +1,6 @@
 // Object tags, as S3 has them: at most 10 per object, keys of 1 to 128 and
-// values of up to 256 Unicode characters, UTF-8, keys not starting with the
-// reserved "aws:". They come as a Tagging XML body (PutObjectTagging) or in
+// values of up to 256 Unicode characters, UTF-8 without control characters,
+// keys not starting with the reserved "aws:". They come as a Tagging XML body (PutObjectTagging) or in
 // the x-amz-tagging header of PutObject, CreateMultipartUpload and
 // CopyObject (with x-amz-tagging-directive REPLACE), URL-query encoded:
 // "k1=v1&k2=v2". Errors are 400 InvalidTag. Pure functions; thread-safe.

@@ -337,17 +337,25 @@ Result<CopySource> ParseCopySource(const Context& ctx) {
   return CopySource{std::move(*bucket), std::move(*key)};
 }
 
-Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source) {
+Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source, bool copies_tags) {
   auto bucket = ctx.engine.GetBucket(source.bucket);
   if (!bucket.ok()) return WithCode(bucket.status(), "NoSuchBucket");
   auto object = ctx.engine.HeadObject(source.bucket, source.key);
   if (!object.ok()) return HideAbsence(ctx.principal, *bucket, source.key, object.status());
   SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *bucket, *object, Permission::kRead));
+  if (copies_tags && !object->tags.empty()) {
+    SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *bucket, *object, Permission::kReadAcp));
+  }
   Conditions conditions = ConditionsFromHeaders(ctx.head, "x-amz-copy-source-");
   SOS_RETURN_IF_ERROR(EvaluateReadConditions(conditions, object->meta.etag,
                                              object->meta.last_modified, ctx.now,
                                              /*copy_source=*/true));
   return object;
+}
+
+Status ChangedMeanwhileIsSlowDown(Status status) {
+  if (status.code() != StatusCode::kCancelled) return status;
+  return Status::Unavailable("The object changed during the request; please retry.", "SlowDown");
 }
 
 Status CheckVersionId(const std::string* version_id) {

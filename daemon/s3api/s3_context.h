@@ -175,9 +175,15 @@ struct CopySource {
 };
 Result<CopySource> ParseCopySource(const Context& ctx);
 // Loads the copy source, authorizes READ on it and checks x-amz-copy-source-if-*.
-Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source);
+// With `copies_tags`, a source with tags also needs READ_ACP (what reading its
+// tags needs), so a copy cannot reveal them.
+Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source,
+                                    bool copies_tags = false);
 // A versionId query or XML value: only "null" (or none) exists in sosd.
 Status CheckVersionId(const std::string* version_id);
+// An engine change of "the version checked" that found another (kCancelled)
+// becomes 503 SlowDown: the client retries, and is checked again.
+Status ChangedMeanwhileIsSlowDown(Status status);
 // Adds the response headers describing an object (ETag, Last-Modified,
 // Content-Type, ..., x-amz-meta-*).
 void AddObjectHeaders(Context& ctx, const ObjectMeta& meta);

@@ -17,6 +17,13 @@ Result<ObjectRecord> LoadTaggedObject(Context& ctx, Permission wanted) {
   return object;
 }
 
+// Only the version authorized gets the tags (the body may come much later).
+Status SetTags(Context& ctx, const ObjectRecord& authorized, const ObjectTags& tags) {
+  return WithCode(ChangedMeanwhileIsSlowDown(ctx.engine.SetObjectTags(
+                      ctx.route.bucket, ctx.route.key, tags, ObjectVersion::Of(authorized.meta))),
+                  "NoSuchKey");
+}
+
 }  // namespace
 
 Result<std::map<std::string, std::string>> TagsFromHeader(Context& ctx) {
@@ -31,19 +38,17 @@ Status GetObjectTagging(Context& ctx) {
 }
 
 Status PutObjectTagging(Context& ctx) {
-  SOS_RETURN_IF_ERROR(LoadTaggedObject(ctx, Permission::kWriteAcp).status());
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadTaggedObject(ctx, Permission::kWriteAcp));
   SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/true));
   SOS_ASSIGN_OR_RETURN(ObjectTags tags, DecodeTagging(body));
   SOS_RETURN_IF_ERROR(ValidateObjectTags(tags));
-  SOS_RETURN_IF_ERROR(
-      WithCode(ctx.engine.SetObjectTags(ctx.route.bucket, ctx.route.key, tags), "NoSuchKey"));
+  SOS_RETURN_IF_ERROR(SetTags(ctx, object, tags));
   return SendEmpty(ctx, 200);
 }
 
 Status DeleteObjectTagging(Context& ctx) {
-  SOS_RETURN_IF_ERROR(LoadTaggedObject(ctx, Permission::kWriteAcp).status());
-  SOS_RETURN_IF_ERROR(
-      WithCode(ctx.engine.SetObjectTags(ctx.route.bucket, ctx.route.key, {}), "NoSuchKey"));
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadTaggedObject(ctx, Permission::kWriteAcp));
+  SOS_RETURN_IF_ERROR(SetTags(ctx, object, {}));
   return SendEmpty(ctx, 204);
 }
 

@@ -105,12 +105,12 @@ Result<bool> IndexTxn::BucketHasObjects(const std::string& bucket) {
 }
 
 Result<std::vector<std::string>> IndexTxn::UploadIds(const std::string& bucket,
-                                                     std::string_view prefix) {
+                                                     std::string_view prefix, size_t max) {
   const std::string scope = ObjectIndexKey(bucket, prefix);
   SOS_ASSIGN_OR_RETURN(OrderedIterator it, OrderedIterator::Open(txn_, kUploadKeyTable));
   SOS_ASSIGN_OR_RETURN(bool ok, it.Seek(scope));
   std::vector<std::string> ids;
-  while (ok && it.key().substr(0, scope.size()) == scope) {
+  while (ok && ids.size() < max && it.key().substr(0, scope.size()) == scope) {
     std::string_view k = it.key();  // bucket '\0' key '\0' upload id
     ids.emplace_back(k.substr(k.rfind('\0') + 1));
     SOS_ASSIGN_OR_RETURN(ok, it.Next());

@@ -50,8 +50,10 @@ class IndexTxn {
   Result<std::vector<PartRecord>> ListParts(const std::string& upload_id);
   Result<uint64_t> Refcount(const std::string& blob_id);
   Result<bool> BucketHasObjects(const std::string& bucket);
-  // The ids of the bucket's multipart uploads in progress whose key starts with `prefix`.
-  Result<std::vector<std::string>> UploadIds(const std::string& bucket, std::string_view prefix = "");
+  // The ids of the bucket's multipart uploads in progress whose key starts
+  // with `prefix`, at most `max`.
+  Result<std::vector<std::string>> UploadIds(const std::string& bucket, std::string_view prefix = "",
+                                             size_t max = SIZE_MAX);
 
   // Applies one change and records it for the journal.
   Status Apply(JournalOp op);

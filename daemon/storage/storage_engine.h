@@ -286,14 +286,18 @@ class StorageEngine {
       const std::string& src_bucket, const std::string& src_key, const std::string& dst_bucket,
       ObjectRecord dst, const WritePrecondition& precondition = {},
       const std::optional<ObjectVersion>& source_version = {}) = 0;
-  // Replaces the object's tags (NoSuchKey when there is no object).
+  // Replace the object's tags or ACL (NoSuchKey when there is no object).
+  // With `version` (the one the caller authorized), an object that is no
+  // longer that version fails with kCancelled and nothing changes.
   virtual Status SetObjectTags(const std::string& bucket, const std::string& key,
-                               const std::map<std::string, std::string>& tags) {
-    (void)bucket, (void)key, (void)tags;
+                               const std::map<std::string, std::string>& tags,
+                               const std::optional<ObjectVersion>& version = {}) {
+    (void)bucket, (void)key, (void)tags, (void)version;
     return Status::NotSupported("SetObjectTags");
   }
   virtual Status SetObjectAcl(const std::string& bucket, const std::string& key,
-                              const std::string& acl) = 0;
+                              const std::string& acl,
+                              const std::optional<ObjectVersion>& version = {}) = 0;
 
   // Multipart uploads (NoSuchUpload when the id is unknown).
   virtual Result<UploadRecord> CreateUpload(const std::string& bucket, const std::string& key,

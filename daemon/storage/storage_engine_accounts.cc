@@ -198,19 +198,28 @@ Result<std::vector<BucketRecord>> StorageEngineImpl::ListBuckets() {
 }
 
 Status StorageEngineImpl::DeleteBucket(const std::string& name) {
+  // As S3 does: uploads in progress go with the bucket (their parts are
+  // freed), a batch per commit, so that many of them make no huge record.
+  constexpr size_t kUploadsPerCommit = 1000;
   std::shared_lock world(world_mu_);
-  return Mutate([&](IndexTxn& itx) -> Status {
-    SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(name));
-    if (!b) return storage::NoSuchBucket(name);
-    SOS_ASSIGN_OR_RETURN(bool objects, itx.BucketHasObjects(name));
-    if (objects) return Status::NotEmpty("bucket '" + name + "' is not empty", "BucketNotEmpty");
-    // As S3 does: uploads in progress go with the bucket (their parts are freed).
-    SOS_ASSIGN_OR_RETURN(std::vector<std::string> uploads, itx.UploadIds(name));
-    for (std::string& id : uploads) {
-      SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteUpload, std::move(id), {}, {}}));
-    }
-    return itx.Apply(JournalOp{OpType::kDeleteBucket, name, {}, {}});
-  });
+  for (bool more = true; more;) {
+    SOS_RETURN_IF_ERROR(Mutate([&](IndexTxn& itx) -> Status {
+      SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(name));
+      if (!b) return storage::NoSuchBucket(name);
+      SOS_ASSIGN_OR_RETURN(bool objects, itx.BucketHasObjects(name));
+      if (objects) return Status::NotEmpty("bucket '" + name + "' is not empty", "BucketNotEmpty");
+      SOS_ASSIGN_OR_RETURN(std::vector<std::string> uploads,
+                           itx.UploadIds(name, "", kUploadsPerCommit + 1));
+      more = uploads.size() > kUploadsPerCommit;
+      if (more) uploads.resize(kUploadsPerCommit);
+      for (std::string& id : uploads) {
+        SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteUpload, std::move(id), {}, {}}));
+      }
+      if (more) return Status::Ok();
+      return itx.Apply(JournalOp{OpType::kDeleteBucket, name, {}, {}});
+    }));
+  }
+  return Status::Ok();
 }
 
 Status StorageEngineImpl::SetBucketAcl(const std::string& name, const std::string& acl) {

@@ -410,7 +410,9 @@ Result<std::vector<BlobReplicas>> StorageEngineImpl::InspectBlobs(
   for (BlobReplicas& b : out) {  // no read txn held across the drives' I/O
     for (size_t d = 0; d < drives_->size(); ++d) {
       struct stat st {};
-      const bool there = ::stat(drives_->BlobPath(d, b.blob_id).c_str(), &st) == 0;
+      // A failed drive's files are no copies to count on (nor to touch).
+      const bool there =
+          drives_->ok(d) && ::stat(drives_->BlobPath(d, b.blob_id).c_str(), &st) == 0;
       b.on_drive.push_back(there);
       if (there) b.size = std::max(b.size, static_cast<uint64_t>(st.st_size));
     }

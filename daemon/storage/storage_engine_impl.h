@@ -89,12 +89,15 @@ class StorageEngineImpl final : public StorageEngine {
                                   const WritePrecondition& precondition = {},
                                   const std::optional<ObjectVersion>& source_version = {}) override;
   Status SetObjectTags(const std::string& bucket, const std::string& key,
-                       const std::map<std::string, std::string>& tags) override;
-  // The object record with `change` applied, committed (metadata only).
+                       const std::map<std::string, std::string>& tags,
+                       const std::optional<ObjectVersion>& version = {}) override;
+  Status SetObjectAcl(const std::string& bucket, const std::string& key, const std::string& acl,
+                      const std::optional<ObjectVersion>& version = {}) override;
+  // The object record (of `version`, if given) with `change` applied,
+  // committed (metadata only).
   Status UpdateObjectRecord(const std::string& bucket, const std::string& key,
+                            const std::optional<ObjectVersion>& version,
                             const std::function<void(ObjectRecord&)>& change);
-  Status SetObjectAcl(const std::string& bucket, const std::string& key,
-                      const std::string& acl) override;
 
   Result<UploadRecord> CreateUpload(const std::string& bucket, const std::string& key,
                                     const ObjectRecord& object) override;

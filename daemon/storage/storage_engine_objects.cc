@@ -265,22 +265,28 @@ Result<ObjectRecord> StorageEngineImpl::CopyObject(
 }
 
 Status StorageEngineImpl::SetObjectAcl(const std::string& bucket, const std::string& key,
-                                       const std::string& acl) {
-  return UpdateObjectRecord(bucket, key, [&](ObjectRecord& o) { o.acl = acl; });
+                                       const std::string& acl,
+                                       const std::optional<ObjectVersion>& version) {
+  return UpdateObjectRecord(bucket, key, version, [&](ObjectRecord& o) { o.acl = acl; });
 }
 
 Status StorageEngineImpl::SetObjectTags(const std::string& bucket, const std::string& key,
-                                        const std::map<std::string, std::string>& tags) {
-  return UpdateObjectRecord(bucket, key, [&](ObjectRecord& o) { o.tags = tags; });
+                                        const std::map<std::string, std::string>& tags,
+                                        const std::optional<ObjectVersion>& version) {
+  return UpdateObjectRecord(bucket, key, version, [&](ObjectRecord& o) { o.tags = tags; });
 }
 
 Status StorageEngineImpl::UpdateObjectRecord(const std::string& bucket, const std::string& key,
+                                             const std::optional<ObjectVersion>& version,
                                              const std::function<void(ObjectRecord&)>& change) {
   std::shared_lock world(world_mu_);
   return Mutate([&](IndexTxn& itx) -> Status {
     SOS_RETURN_IF_ERROR(RequireBucket(itx, bucket));
     SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> o, itx.GetObject(bucket, key));
     if (!o) return storage::NoSuchKey(bucket, key);
+    if (version && !version->Matches(o->meta)) {
+      return Status::Cancelled("the object was replaced during the request");
+    }
     change(*o);
     return itx.Apply(JournalOp{OpType::kPutObject, bucket, key, storage::EncodeObject(*o)});
   });

@@ -300,9 +300,11 @@ TEST(MountGeneratorTest, TiesLocalMountsToSosdAndLeavesRemoteOnes) {
   std::ofstream(dir + "/fstab")
       << "# comment\n"
       << "backups /mnt/backups fuse.sosfs _netdev,endpoint=http://localhost:9000 0 0\n"
-      << "docs /mnt/my\\040docs fuse.sosfs allow_other 0 0\n"
-      << "far /mnt/far fuse.sosfs url=https://sos-ch-gva-2.exo.io 0 0\n"
-      << "/dev/sda1 / ext4 defaults 0 1\n";
+      << "far /mnt/far fuse.sosfs _netdev,url=https://sos-ch-gva-2.exo.io 0 0\n"
+      << "early /mnt/early fuse.sosfs allow_other 0 0\n"  // no _netdev: not ordered after sosd
+      << "/dev/sda1 / ext4 defaults 0 1\n"
+      // endpoint= naming a region, s3fs-style: the local sosd; no newline at the end.
+      << "docs /mnt/my\\040docs fuse.sosfs allow_other,_netdev,endpoint=us-east-1 0 0";
   RunResult r = RunCommand("SOS_MOUNTS_DIR=" + dir + "/mounts SOS_FSTAB=" + dir +
                            "/fstab sh " SOS_MOUNT_GENERATOR " " + dir + "/out && cd " + dir +
                            "/out && find . -type f | sort");

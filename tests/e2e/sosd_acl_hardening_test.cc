@@ -140,6 +140,33 @@ TEST_F(AclHardeningTest, MultipartUploadsBelongToTheirInitiator) {
   EXPECT_EQ(Send(owner_, "DELETE", bucket_, "own.bin", {{"uploadId", abandoned}}).status, 204);
 }
 
+// A public-read object's tags stay the owner's: neither GetObjectTagging nor
+// a CopyObject that would carry them into the copier's bucket reveals them.
+TEST_F(AclHardeningTest, TagsDoNotLeakThroughACopy) {
+  ASSERT_EQ(Send(owner_, "PUT", bucket_, "later.txt", {},
+                 {{"x-amz-acl", "public-read"}, {"x-amz-tagging", "secret=yes"}}, "public bytes")
+                .status,
+            200);
+  EXPECT_EQ(Send(stranger_, "GET", bucket_, "later.txt").status, 200);
+  EXPECT_EQ(Send(stranger_, "GET", bucket_, "later.txt", {{"tagging", ""}}).status, 403);
+  const std::string theirs = Unique("hard-theirs");
+  ASSERT_EQ(Send(stranger_, "PUT", theirs, "").status, 200);
+  const HeaderList source = {{"x-amz-copy-source", "/" + bucket_ + "/later.txt"}};
+  Reply copy = Send(stranger_, "PUT", theirs, "copy.txt", {}, source);
+  EXPECT_EQ(copy.status, 403) << copy.body;
+  EXPECT_EQ(Send(stranger_, "GET", theirs, "copy.txt", {{"tagging", ""}}).status, 404);
+  // Replacing the tags needs no permission on them: the bytes are readable.
+  HeaderList replace = source;
+  replace.emplace_back("x-amz-tagging-directive", "REPLACE");
+  Reply replaced = Send(stranger_, "PUT", theirs, "copy.txt", {}, replace);
+  EXPECT_EQ(replaced.status, 200) << replaced.body;
+  Reply tags = Send(stranger_, "GET", theirs, "copy.txt", {{"tagging", ""}});
+  EXPECT_EQ(tags.status, 200);
+  EXPECT_EQ(tags.body.find("secret"), std::string::npos) << tags.body;
+  Send(stranger_, "DELETE", theirs, "copy.txt");
+  Send(stranger_, "DELETE", theirs, "");
+}
+
 TEST_F(AclHardeningTest, AdminApiHonoursSingleUseUrls) {
   const std::string nonce = "admin-once-" + std::to_string(::getpid()) + "-abcdefghij";
   Principal root = Root();

@@ -35,6 +35,9 @@ TEST(ObjectTagsTest, LimitsAreS3s) {
   EXPECT_EQ(ValidateObjectTags({{"k", std::string(257, 'v')}}).s3_code(), "InvalidTag");
   EXPECT_EQ(ValidateObjectTags({{"aws:owner", "v"}}).s3_code(), "InvalidTag");
   EXPECT_EQ(ValidateObjectTags({{"k", "\xFF"}}).s3_code(), "InvalidTag");
+  EXPECT_EQ(ParseTaggingHeader("k=a%00b").status().s3_code(), "InvalidTag");
+  EXPECT_EQ(ParseTaggingHeader("k%01=v").status().s3_code(), "InvalidTag");
+  EXPECT_EQ(ParseTaggingHeader("k=tab%09").status().s3_code(), "InvalidTag");
 }
 
 TEST(ObjectTagsTest, TaggingDocumentRoundTrips) {

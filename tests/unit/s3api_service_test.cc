@@ -244,7 +244,8 @@ class FakeEngine : public StorageEngine {
     objects_[db][dst.meta.key] = dst;
     return dst;
   }
-  Status SetObjectAcl(const std::string& b, const std::string& k, const std::string& acl) override {
+  Status SetObjectAcl(const std::string& b, const std::string& k, const std::string& acl,
+                      const std::optional<ObjectVersion>& /*version*/) override {
     std::lock_guard lock(mu_);
     auto it = objects_[b].find(k);
     if (it == objects_[b].end()) return Status::NotFound("no key", "NoSuchKey");

@@ -149,6 +149,34 @@ TEST_F(StorageEngineTest, Buckets) {
   EXPECT_TRUE(engine_->ListUploads("b1", "")->empty());
 }
 
+// More uploads than one commit takes: the bucket goes with all of them.
+TEST_F(StorageEngineTest, DeleteBucketWithManyUploads) {
+  MakeBucket("many");
+  for (int i = 0; i < 1201; ++i) {
+    ASSERT_TRUE(engine_->CreateUpload("many", "k" + std::to_string(i), {}).ok());
+  }
+  EXPECT_TRUE(engine_->DeleteBucket("many").ok());
+  EXPECT_EQ(engine_->GetBucket("many").status().s3_code(), "NoSuchBucket");
+  EXPECT_EQ(engine_->Stats()->uploads, 0u);
+}
+
+// Tags and ACLs go only to the version the caller authorized.
+TEST_F(StorageEngineTest, MetadataChangesOfAReplacedVersionAreCancelled) {
+  MakeBucket("b");
+  ASSERT_TRUE(PutBytes(*engine_, "b", "k", "first").ok());
+  const ObjectVersion first = ObjectVersion::Of(engine_->HeadObject("b", "k")->meta);
+  ASSERT_TRUE(engine_->SetObjectTags("b", "k", {{"a", "1"}}, first).ok());
+  ASSERT_TRUE(PutBytes(*engine_, "b", "k", "second").ok());  // another writer
+  EXPECT_EQ(engine_->SetObjectTags("b", "k", {{"a", "2"}}, first).code(), StatusCode::kCancelled);
+  EXPECT_EQ(engine_->SetObjectAcl("b", "k", "acl", first).code(), StatusCode::kCancelled);
+  auto now = engine_->HeadObject("b", "k");
+  ASSERT_TRUE(now.ok());
+  EXPECT_TRUE(now->tags.empty());
+  EXPECT_EQ(now->acl, "");
+  EXPECT_TRUE(engine_->SetObjectTags("b", "k", {{"a", "3"}}).ok());  // no version: the current
+  EXPECT_EQ(engine_->HeadObject("b", "k")->tags.at("a"), "3");
+}
+
 TEST_F(StorageEngineTest, RoundTrips) {
   MakeBucket("b");
   for (size_t size : {size_t{0}, size_t{1}, size_t{kBlock - 1}, size_t{kBlock}, size_t{kBlock + 1},
