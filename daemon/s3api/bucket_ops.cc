@@ -183,26 +183,20 @@ Status PutBucketAcl(Context& ctx) {
 }
 
 Status GetObjectAcl(Context& ctx) {
-  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
-  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
-  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
-  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kReadAcp));
-  Owner owner = ctx.OwnerOf(object->owner_id);
-  return SendXml(ctx, 200, EncodeAccessControlPolicy(EffectivePolicy(object->acl, owner)));
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadObjectFor(ctx, Permission::kReadAcp));
+  Owner owner = ctx.OwnerOf(object.owner_id);
+  return SendXml(ctx, 200, EncodeAccessControlPolicy(EffectivePolicy(object.acl, owner)));
 }
 
 Status PutObjectAcl(Context& ctx) {
-  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
-  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
-  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
-  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kWriteAcp));
-  Owner owner = ctx.OwnerOf(object->owner_id);
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadObjectFor(ctx, Permission::kWriteAcp));
+  Owner owner = ctx.OwnerOf(object.owner_id);
   SOS_ASSIGN_OR_RETURN(std::string acl,
                        AclFromPutAclRequest(ctx, owner, ctx.OwnerOf(ctx.bucket->owner_id)));
   // Only the version authorized gets the ACL (the body may come much later).
   SOS_RETURN_IF_ERROR(WithCode(ChangedMeanwhileIsSlowDown(ctx.engine.SetObjectAcl(
                                    ctx.route.bucket, ctx.route.key, acl,
-                                   ObjectVersion::Of(object->meta))),
+                                   ObjectVersion::Of(object.meta))),
                                "NoSuchKey"));
   return SendEmpty(ctx, 200);
 }

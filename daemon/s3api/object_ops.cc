@@ -38,10 +38,8 @@ Status GetObject(Context& ctx, bool head_only) {
         "Request specific response headers cannot be used for anonymous GET requests.",
         "InvalidRequest");
   }
-  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
-  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
-  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kRead));
-  const ObjectMeta& meta = object->meta;
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadObjectFor(ctx, Permission::kRead));
+  const ObjectMeta& meta = object.meta;
 
   Status condition = EvaluateReadConditions(ConditionsFromHeaders(ctx.head), meta.etag,
                                             meta.last_modified, ctx.now);
@@ -71,15 +69,15 @@ Status GetObject(Context& ctx, bool head_only) {
   // Opened before the headers go out, so a failure is still a proper error.
   std::unique_ptr<ObjectReader> reader;
   if (!head_only && range.length > 0) {
-    SOS_ASSIGN_OR_RETURN(reader, ctx.engine.OpenObject(*object));
+    SOS_ASSIGN_OR_RETURN(reader, ctx.engine.OpenObject(object));
   }
   const int status = partial ? 206 : 200;
   StartResponse(ctx, status);
   AddObjectHeaders(ctx, meta);
   // As S3: GET shows how many tags there are to callers who may read them.
-  if (!head_only && !object->tags.empty() &&
-      AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kReadAcp).ok()) {
-    ctx.out.AddHeader("x-amz-tagging-count", std::to_string(object->tags.size()));
+  if (!head_only && !object.tags.empty() &&
+      AuthorizeObject(ctx.principal, *ctx.bucket, object, Permission::kReadAcp).ok()) {
+    ctx.out.AddHeader("x-amz-tagging-count", std::to_string(object.tags.size()));
   }
   if (partial) ctx.out.AddHeader("Content-Range", ContentRange(range, meta.size));
   SOS_RETURN_IF_ERROR(ctx.out.SendHeaders(range.length));
@@ -91,17 +89,14 @@ Status GetObject(Context& ctx, bool head_only) {
 }
 
 Status GetObjectAttributes(Context& ctx) {
-  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
   auto names = ctx.Header("x-amz-object-attributes");
   if (!names || names->empty()) {
     return Status::InvalidArgument("The x-amz-object-attributes header specifying the attributes "
                                    "to be retrieved is either missing or empty",
                                    "InvalidRequest");
   }
-  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
-  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
-  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, Permission::kRead));
-  const ObjectMeta& meta = object->meta;
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadObjectFor(ctx, Permission::kRead));
+  const ObjectMeta& meta = object.meta;
   ObjectAttributesXml doc;
   std::string_view rest = *names;
   while (!rest.empty()) {

@@ -353,6 +353,14 @@ Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source, bool
   return object;
 }
 
+Result<ObjectRecord> LoadObjectFor(Context& ctx, Permission wanted) {
+  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
+  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
+  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
+  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, wanted));
+  return object;
+}
+
 Status ChangedMeanwhileIsSlowDown(Status status) {
   if (status.code() != StatusCode::kCancelled) return status;
   return Status::Unavailable("The object changed during the request; please retry.", "SlowDown");

@@ -181,6 +181,9 @@ Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source,
                                     bool copies_tags = false);
 // A versionId query or XML value: only "null" (or none) exists in sosd.
 Status CheckVersionId(const std::string* version_id);
+// The object of the request, once the caller may do `wanted` on it (an
+// absent key the caller may not know of is 403, see HideAbsence).
+Result<ObjectRecord> LoadObjectFor(Context& ctx, Permission wanted);
 // An engine change of "the version checked" that found another (kCancelled)
 // becomes 503 SlowDown: the client retries, and is checked again.
 Status ChangedMeanwhileIsSlowDown(Status status);

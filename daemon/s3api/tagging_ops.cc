@@ -8,15 +8,6 @@
 namespace sos::s3api {
 namespace {
 
-// The object, once the caller may do `wanted` on it.
-Result<ObjectRecord> LoadTaggedObject(Context& ctx, Permission wanted) {
-  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
-  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
-  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
-  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, wanted));
-  return object;
-}
-
 // Only the version authorized gets the tags (the body may come much later).
 Status SetTags(Context& ctx, const ObjectRecord& authorized, const ObjectTags& tags) {
   return WithCode(ChangedMeanwhileIsSlowDown(ctx.engine.SetObjectTags(
@@ -33,12 +24,12 @@ Result<std::map<std::string, std::string>> TagsFromHeader(Context& ctx) {
 }
 
 Status GetObjectTagging(Context& ctx) {
-  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadTaggedObject(ctx, Permission::kReadAcp));
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadObjectFor(ctx, Permission::kReadAcp));
   return SendXml(ctx, 200, EncodeTagging(object.tags));
 }
 
 Status PutObjectTagging(Context& ctx) {
-  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadTaggedObject(ctx, Permission::kWriteAcp));
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadObjectFor(ctx, Permission::kWriteAcp));
   SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/true));
   SOS_ASSIGN_OR_RETURN(ObjectTags tags, DecodeTagging(body));
   SOS_RETURN_IF_ERROR(ValidateObjectTags(tags));
@@ -47,7 +38,7 @@ Status PutObjectTagging(Context& ctx) {
 }
 
 Status DeleteObjectTagging(Context& ctx) {
-  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadTaggedObject(ctx, Permission::kWriteAcp));
+  SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadObjectFor(ctx, Permission::kWriteAcp));
   SOS_RETURN_IF_ERROR(SetTags(ctx, object, {}));
   return SendEmpty(ctx, 204);
 }

@@ -27,12 +27,7 @@ TEST_F(AwsSdkJsTest, DefaultChecksumsAndTrailers) {
   WriteRandomFile(dir_ + "/small.bin", 70000, 7);
   WriteRandomFile(dir_ + "/stream.bin", (1 << 20) + 17, 8);
   WriteRandomFile(dir_ + "/big.bin", (11 << 20) + 5, 9);  // 3 parts of 5 MiB
-  std::vector<std::string> env = BaseEnv();
-  env.insert(env.end(), {"AWS_ACCESS_KEY_ID=" + Sosd().access_key(),
-                         "AWS_SECRET_ACCESS_KEY=" + Sosd().secret_key(),
-                         "AWS_CONFIG_FILE=" + dir_ + "/no-config",
-                         "AWS_SHARED_CREDENTIALS_FILE=" + dir_ + "/no-credentials",
-                         "AWS_EC2_METADATA_DISABLED=true"});
+  std::vector<std::string> env = AwsSdkEnv();
   ProgramResult r = RunProgram({kNode, js + "/s3_client.mjs", Sosd().endpoint(), bucket, dir_}, env,
                                std::chrono::seconds(300));
   ASSERT_EQ(r.exit_code, 0) << r.output;

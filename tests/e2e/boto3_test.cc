@@ -15,19 +15,7 @@ namespace {
 
 constexpr const char* kPython = "/usr/bin/python3";
 
-class Boto3Test : public ClientTest {
- protected:
-  // The shared sosd's root key and nothing from the developer's ~/.aws.
-  std::vector<std::string> Boto3Env() {
-    std::vector<std::string> env = BaseEnv();
-    env.insert(env.end(), {"AWS_ACCESS_KEY_ID=" + Sosd().access_key(),
-                           "AWS_SECRET_ACCESS_KEY=" + Sosd().secret_key(),
-                           "AWS_CONFIG_FILE=" + dir_ + "/no-config",
-                           "AWS_SHARED_CREDENTIALS_FILE=" + dir_ + "/no-credentials",
-                           "AWS_EC2_METADATA_DISABLED=true"});
-    return env;
-  }
-};
+class Boto3Test : public ClientTest {};
 
 TEST_F(Boto3Test, PutGetMultipartListDelete) {
   ASSERT_TRUE(Installed(kPython));
@@ -39,7 +27,7 @@ TEST_F(Boto3Test, PutGetMultipartListDelete) {
   const std::string bucket = TrackBucket("boto3");
   WriteRandomFile(dir_ + "/small.bin", 100000, 5);
   WriteRandomFile(dir_ + "/big.bin", (17 << 20) + 3, 6);  // 4 parts of 5 MiB
-  std::vector<std::string> env = Boto3Env();
+  std::vector<std::string> env = AwsSdkEnv();
   ProgramResult r = RunProgram({kPython, std::string(SOS_E2E_CLIENTS_DIR) + "/boto3_client.py",
                                 Sosd().endpoint(), bucket, dir_},
                                env, std::chrono::seconds(300));
@@ -58,7 +46,7 @@ TEST_F(Boto3Test, PutGetMultipartListDelete) {
 
 TEST_F(Boto3Test, ObjectTaggingAndAttributes) {
   ASSERT_TRUE(Installed(kPython));
-  std::vector<std::string> env = Boto3Env();
+  std::vector<std::string> env = AwsSdkEnv();
   ProgramResult r = RunProgram({kPython, std::string(SOS_E2E_CLIENTS_DIR) + "/boto3_tags_attributes.py",
                                 Sosd().endpoint(), TrackBucket("boto3-tags")},
                                env, std::chrono::seconds(300));

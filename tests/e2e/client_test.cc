@@ -186,4 +186,14 @@ std::vector<std::string> ClientTest::BaseEnv() const {
   return {"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "HOME=" + dir_, "LANG=C.UTF-8", "TMPDIR=" + dir_};
 }
 
+std::vector<std::string> ClientTest::AwsSdkEnv() const {
+  std::vector<std::string> env = BaseEnv();
+  env.insert(env.end(), {"AWS_ACCESS_KEY_ID=" + Sosd().access_key(),
+                         "AWS_SECRET_ACCESS_KEY=" + Sosd().secret_key(),
+                         "AWS_CONFIG_FILE=" + dir_ + "/no-config",
+                         "AWS_SHARED_CREDENTIALS_FILE=" + dir_ + "/no-credentials",
+                         "AWS_EC2_METADATA_DISABLED=true"});
+  return env;
+}
+
 }  // namespace sos::testing

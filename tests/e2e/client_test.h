@@ -50,6 +50,8 @@ class ClientTest : public ::testing::Test {
 
   // PATH, HOME (the temp dir), a UTF-8 locale: nothing from the developer's setup.
   std::vector<std::string> BaseEnv() const;
+  // BaseEnv with the shared sosd's root key, for the AWS SDKs.
+  std::vector<std::string> AwsSdkEnv() const;
 
   std::string dir_;
   std::unique_ptr<CurlObjectStore> store_;
