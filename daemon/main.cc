@@ -17,6 +17,7 @@
 #include "daemon/http/http_server.h"
 #include "daemon/http/tls_context.h"
 #include "daemon/root_account.h"
+#include "daemon/s3api/lifecycle_worker.h"
 #include "daemon/s3api/s3_error_table.h"
 #include "daemon/s3api/s3_service.h"
 #include "daemon/sosd_config.h"
@@ -131,6 +132,15 @@ int main(int argc, char** argv) {
     return open;
   };
   auto service = std::make_unique<sos::S3Service>(**engine, service_options);
+  sos::s3api::LifecycleWorker::Options lifecycle_options;
+  lifecycle_options.interval = config->lifecycle_interval;
+  lifecycle_options.log = [](std::string_view line) { spdlog::info("{}", line); };
+  lifecycle_options.on_counts = [metrics = service_options.metrics](
+                                    const sos::s3api::LifecycleWorker::Counts& run) {
+    if (metrics) metrics->RecordLifecycle(run.expired, run.aborted);
+  };
+  sos::s3api::LifecycleWorker lifecycle(**engine, lifecycle_options);
+  lifecycle.Start();
   std::vector<std::unique_ptr<sos::HttpServer>> servers;
 
   // The certificate first: a bad one stops sosd before anything listens.
@@ -236,6 +246,7 @@ int main(int argc, char** argv) {
     listeners->all.clear();
   }
   servers.clear();
+  lifecycle.Stop();
   service.reset();
   engine->reset();  // closes the index after every request is done
   spdlog::info("stopped");

@@ -98,6 +98,7 @@ struct Raw {
   std::string scrub_blobs_per_second = "500";
   std::string scrub_interval = "7d";
   std::string stale_upload_expiry = "7d";
+  std::string lifecycle_interval = "1h";
 };
 
 // The settings that are numbers, durations or sizes: TOML key and where it goes.
@@ -110,7 +111,8 @@ std::map<std::string, std::string*> NumericKeys(Raw* raw) {
           {"scrub_rate", &raw->scrub_rate},
           {"scrub_blobs_per_second", &raw->scrub_blobs_per_second},
           {"scrub_interval", &raw->scrub_interval},
-          {"stale_upload_expiry", &raw->stale_upload_expiry}};
+          {"stale_upload_expiry", &raw->stale_upload_expiry},
+          {"lifecycle_interval", &raw->lifecycle_interval}};
 }
 
 Result<size_t> ParseCount(const std::string& setting, const std::string& value, size_t min) {
@@ -317,11 +319,15 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
   opt("--stale-upload-expiry", &flags->stale_upload_expiry, "DURATION",
       "multipart uploads left unfinished this long are aborted and their parts freed (env "
       "SOS_STALE_UPLOAD_EXPIRY; default 7d; 0: never)");
+  opt("--lifecycle-interval", &flags->lifecycle_interval, "DURATION",
+      "how often the buckets' lifecycle rules are applied (env SOS_LIFECYCLE_INTERVAL; default "
+      "1h)");
   opt("--config", &flags->config, "FILE",
       "TOML file with any of: listen, data, drives (array), region, fsync, domain, "
       "max_connections, max_connections_per_client, header_timeout, min_body_rate, "
       "min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen, metrics, "
-      "metrics_listen, scrub_rate, scrub_blobs_per_second, scrub_interval, stale_upload_expiry (env SOS_CONFIG)");
+      "metrics_listen, scrub_rate, scrub_blobs_per_second, scrub_interval, stale_upload_expiry, lifecycle_interval "
+      "(env SOS_CONFIG)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -366,6 +372,7 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   layer(flags.scrub_blobs_per_second, "SOS_SCRUB_BLOBS_PER_SECOND", &raw.scrub_blobs_per_second);
   layer(flags.scrub_interval, "SOS_SCRUB_INTERVAL", &raw.scrub_interval);
   layer(flags.stale_upload_expiry, "SOS_STALE_UPLOAD_EXPIRY", &raw.stale_upload_expiry);
+  layer(flags.lifecycle_interval, "SOS_LIFECYCLE_INTERVAL", &raw.lifecycle_interval);
   std::string drives;
   layer(flags.drives, "SOS_DRIVES", &drives);
   if (!drives.empty() || flags.drives) raw.drives = SplitComma(drives);
@@ -428,6 +435,11 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
                        ParseSosdDuration("stale-upload-expiry", raw.stale_upload_expiry));
   if (config.scrub_interval.count() == 0) {
     return Status::InvalidArgument("scrub-interval must not be 0");
+  }
+  SOS_ASSIGN_OR_RETURN(config.lifecycle_interval,
+                       ParseSosdDuration("lifecycle-interval", raw.lifecycle_interval));
+  if (config.lifecycle_interval.count() == 0) {
+    return Status::InvalidArgument("lifecycle-interval must not be 0");
   }
   SOS_RETURN_IF_ERROR(ValidateLogLevel(raw.log_level));
   config.log_level = raw.log_level;

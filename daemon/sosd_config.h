@@ -26,6 +26,7 @@
 //   scrub_blobs_per_second      500 (0: no cap)
 //   scrub_interval              7d (a pass starts this long after the last began)
 //   stale_upload_expiry         7d (unfinished multipart uploads older than this are aborted; 0: never)
+//   lifecycle_interval          1h (how often the buckets' lifecycle rules are applied)
 // listen = "off" turns plain HTTP off (only with TLS set).
 // max_connections .. min_body_rate_window are HttpServerOptions' slow-client
 // limits; durations and sizes take s3core/units.h's syntax.
@@ -59,6 +60,7 @@ struct SosdConfig {
   uint64_t scrub_blobs_per_second = 500;
   std::chrono::milliseconds scrub_interval{std::chrono::hours(24 * 7)};
   std::chrono::milliseconds stale_upload_expiry{std::chrono::hours(24 * 7)};
+  std::chrono::milliseconds lifecycle_interval{std::chrono::hours(1)};
   std::string data_dir;
   std::vector<std::string> drives;  // empty: three under data_dir
   std::string region = "us-east-1";
@@ -79,7 +81,8 @@ struct SosdFlags {
   std::optional<std::string> listen, data, drives, region, fsync, domain, config;
   std::optional<std::string> max_connections, max_connections_per_client, header_timeout,
       min_body_rate, min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen,
-      metrics, metrics_listen, scrub_rate, scrub_blobs_per_second, scrub_interval, stale_upload_expiry;
+      metrics, metrics_listen, scrub_rate, scrub_blobs_per_second, scrub_interval, stale_upload_expiry,
+      lifecycle_interval;
 };
 
 // Parses argv into flags. Returns an exit code when sosd must stop now

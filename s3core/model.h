@@ -200,6 +200,25 @@ struct CorsConfiguration {
   std::vector<CorsRule> rules;
 };
 
+// A bucket's lifecycle rule (PutBucketLifecycleConfiguration). The filter
+// is a key prefix and tags that must all match; the actions are optional but
+// at least one is set.
+struct LifecycleRule {
+  std::string id;
+  bool enabled = true;
+  std::string prefix;
+  std::map<std::string, std::string> tags;
+  std::optional<int> expiration_days;        // objects this many days after their last change
+  std::optional<TimePoint> expiration_date;  // objects, from this (midnight UTC) on
+  std::optional<bool> expired_object_delete_marker;
+  std::optional<int> noncurrent_days;        // NoncurrentVersionExpiration/NoncurrentDays
+  std::optional<int> abort_incomplete_days;  // AbortIncompleteMultipartUpload/DaysAfterInitiation
+};
+
+struct LifecycleConfiguration {
+  std::vector<LifecycleRule> rules;
+};
+
 // An S3 error response body.
 struct ErrorResponse {
   std::string code;

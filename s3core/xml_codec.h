@@ -251,6 +251,14 @@ std::string EncodeCorsConfiguration(const CorsConfiguration& config);
 Result<CorsConfiguration> DecodeCorsConfiguration(std::string_view xml,
                                                   size_t max_bytes = kMaxXmlBytes);
 
+// At most kMaxLifecycleRules rules, each with Status Enabled or Disabled and
+// at least one action; Days and DaysAfterInitiation above 0, Date at midnight
+// UTC. Transitions answer NotImplemented (sosd has one storage class).
+inline constexpr size_t kMaxLifecycleRules = 1000;
+std::string EncodeLifecycleConfiguration(const LifecycleConfiguration& config);
+Result<LifecycleConfiguration> DecodeLifecycleConfiguration(std::string_view xml,
+                                                            size_t max_bytes = kMaxLargeXmlBytes);
+
 // GetObjectAttributes: the attributes asked for (unset ones are left out).
 struct ObjectAttributesXml {
   std::optional<std::string> etag;  // without quotes, as S3 sends it here

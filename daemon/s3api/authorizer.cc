@@ -100,6 +100,9 @@ AccessRule AccessRuleFor(S3Op op) {
     case S3Op::kGetBucketCors:
     case S3Op::kPutBucketCors:
     case S3Op::kDeleteBucketCors:
+    case S3Op::kGetBucketLifecycle:
+    case S3Op::kPutBucketLifecycle:
+    case S3Op::kDeleteBucketLifecycle:
     case S3Op::kGetBucketEmptyConfig:
       return {K::kBucketOwner, P::kFullControl};
   }

@@ -170,6 +170,30 @@ Status DeleteBucketCors(Context& ctx) {
   return SendEmpty(ctx, 204);
 }
 
+Status GetBucketLifecycle(Context& ctx) {
+  if (ctx.bucket->lifecycle.empty()) {
+    return Status::NotFound("The lifecycle configuration does not exist",
+                            "NoSuchLifecycleConfiguration");
+  }
+  return SendXml(ctx, 200, ctx.bucket->lifecycle);
+}
+
+// Stored re-encoded, after every rule was checked (lifecycle_worker.h applies it).
+Status PutBucketLifecycle(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxLargeXmlBytes, /*required=*/true));
+  SOS_ASSIGN_OR_RETURN(LifecycleConfiguration config, DecodeLifecycleConfiguration(body));
+  SOS_RETURN_IF_ERROR(WithCode(ctx.engine.SetBucketLifecycle(
+                                   ctx.route.bucket, EncodeLifecycleConfiguration(config)),
+                               "NoSuchBucket"));
+  return SendEmpty(ctx, 200);
+}
+
+Status DeleteBucketLifecycle(Context& ctx) {
+  SOS_RETURN_IF_ERROR(
+      WithCode(ctx.engine.SetBucketLifecycle(ctx.route.bucket, ""), "NoSuchBucket"));
+  return SendEmpty(ctx, 204);
+}
+
 Status GetBucketAcl(Context& ctx) {
   Owner owner = ctx.OwnerOf(ctx.bucket->owner_id);
   return SendXml(ctx, 200, EncodeAccessControlPolicy(EffectivePolicy(ctx.bucket->acl, owner)));

@@ -21,10 +21,9 @@ struct EmptyConfig {
   std::string_view sub_resource;
   std::string_view s3_code;  // the "not configured" error of GET
 };
-constexpr std::array<EmptyConfig, 9> kEmptyConfigs = {{
+constexpr std::array<EmptyConfig, 8> kEmptyConfigs = {{
     {"policy", "NoSuchBucketPolicy"},
     {"tagging", "NoSuchTagSet"},
-    {"lifecycle", "NoSuchLifecycleConfiguration"},
     {"website", "NoSuchWebsiteConfiguration"},
     {"encryption", "ServerSideEncryptionConfigurationNotFoundError"},
     {"object-lock", "ObjectLockConfigurationNotFoundError"},
@@ -70,13 +69,16 @@ S3Op BucketOp(const std::string& method, RoutedRequest* r) {
     if (has("versions")) return S3Op::kListObjectVersions;
     if (has("cors")) return S3Op::kGetBucketCors;
     if (has("acl")) return S3Op::kGetBucketAcl;
+    if (has("lifecycle")) return S3Op::kGetBucketLifecycle;
     if (has("uploads")) return S3Op::kListMultipartUploads;
   }
   if (method == "PUT") {
     if (has("cors")) return S3Op::kPutBucketCors;
     if (has("acl")) return S3Op::kPutBucketAcl;
+    if (has("lifecycle")) return S3Op::kPutBucketLifecycle;
   }
   if (method == "DELETE" && has("cors")) return S3Op::kDeleteBucketCors;
+  if (method == "DELETE" && has("lifecycle")) return S3Op::kDeleteBucketLifecycle;
   if (method == "POST" && has("delete")) return S3Op::kDeleteObjects;
   for (std::string_view sub : kUnimplementedBucketSubResources) {
     if (has(sub)) return NotImplemented(r, method + " bucket ?" + std::string(sub));
@@ -172,6 +174,12 @@ std::string_view S3OpName(S3Op op) {
       return "DeleteBucketCors";
     case S3Op::kGetBucketAcl:
       return "GetBucketAcl";
+    case S3Op::kGetBucketLifecycle:
+      return "GetBucketLifecycleConfiguration";
+    case S3Op::kPutBucketLifecycle:
+      return "PutBucketLifecycleConfiguration";
+    case S3Op::kDeleteBucketLifecycle:
+      return "DeleteBucketLifecycle";
     case S3Op::kPutBucketAcl:
       return "PutBucketAcl";
     case S3Op::kGetBucketEmptyConfig:

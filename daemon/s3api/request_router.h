@@ -39,6 +39,9 @@ enum class S3Op {
   kDeleteBucketCors,
   kGetBucketAcl,
   kPutBucketAcl,
+  kGetBucketLifecycle,
+  kPutBucketLifecycle,
+  kDeleteBucketLifecycle,
   kGetBucketEmptyConfig,  // GET ?policy, ?tagging, ...: "none configured" (404)
   kListObjects,
   kListObjectsV2,

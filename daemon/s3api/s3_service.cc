@@ -175,6 +175,12 @@ Status Execute(Context& ctx) {
       return PutBucketCors(ctx);
     case S3Op::kDeleteBucketCors:
       return DeleteBucketCors(ctx);
+    case S3Op::kGetBucketLifecycle:
+      return GetBucketLifecycle(ctx);
+    case S3Op::kPutBucketLifecycle:
+      return PutBucketLifecycle(ctx);
+    case S3Op::kDeleteBucketLifecycle:
+      return DeleteBucketLifecycle(ctx);
     case S3Op::kGetBucketAcl:
       return GetBucketAcl(ctx);
     case S3Op::kPutBucketAcl:

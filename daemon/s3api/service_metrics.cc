@@ -38,6 +38,7 @@ struct ServiceMetrics::Families {
   Family<Counter>& drive_repairs;
   Family<Gauge>& scrub;
   Family<Counter>& scrub_faults;
+  Family<Counter>& lifecycle;
   std::mutex render_mu;  // one scrape at a time brings the engine's totals in
 };
 
@@ -109,7 +110,16 @@ ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Regist
           .Name("sosd_scrub_faults_total")
           .Help("Bad or missing replicas found by scrubbing")
           .Register(r),
+      BuildCounter()
+          .Name("sosd_lifecycle_actions_total")
+          .Help("Lifecycle rules applied: objects expired, multipart uploads aborted")
+          .Register(r),
   });
+}
+
+void ServiceMetrics::RecordLifecycle(uint64_t expired, uint64_t aborted) {
+  f_->lifecycle.Add({{"action", "expired"}}).Increment(static_cast<double>(expired));
+  f_->lifecycle.Add({{"action", "aborted"}}).Increment(static_cast<double>(aborted));
 }
 
 ServiceMetrics::~ServiceMetrics() = default;

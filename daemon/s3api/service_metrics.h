@@ -33,6 +33,8 @@ class ServiceMetrics {
 
   void RecordRequest(std::string_view operation, int status, double seconds, uint64_t bytes_in,
                      uint64_t bytes_out);
+  // What a lifecycle run did (lifecycle_worker.h).
+  void RecordLifecycle(uint64_t expired, uint64_t aborted);
   // The exposition, with the store's state and `connections_open` as of now.
   std::string Render(const StorageStats& stats, uint64_t connections_open);
 

@@ -99,6 +99,7 @@ std::string EncodeBucket(const BucketRecord& b) {
   e.Time(b.created);
   e.String(b.acl);
   e.String(b.cors);
+  if (!b.lifecycle.empty()) e.String(b.lifecycle);  // absent in records from before lifecycles
   return e.Take();
 }
 
@@ -106,7 +107,8 @@ Result<BucketRecord> DecodeBucket(std::string_view in) {
   Decoder d(in);
   BucketRecord b;
   if (!CheckVersion(d) || !d.String(&b.name) || !d.String(&b.owner_id) || !d.Time(&b.created) ||
-      !d.String(&b.acl) || !d.String(&b.cors)) {
+      !d.String(&b.acl) || !d.String(&b.cors) ||
+      (!d.done() && (!d.String(&b.lifecycle) || !d.done()))) {
     return CorruptRecord("bucket");
   }
   return b;

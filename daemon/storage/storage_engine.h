@@ -117,6 +117,7 @@ struct BucketRecord {
   TimePoint created{};
   std::string acl;   // encoded AccessControlPolicy ("" = private to owner)
   std::string cors;  // CORSConfiguration XML, "" = none
+  std::string lifecycle;  // LifecycleConfiguration XML, "" = none
 };
 
 struct Account {
@@ -264,6 +265,10 @@ class StorageEngine {
   virtual Status DeleteBucket(const std::string& name) = 0;
   virtual Status SetBucketAcl(const std::string& name, const std::string& acl) = 0;
   virtual Status SetBucketCors(const std::string& name, const std::string& cors) = 0;
+  virtual Status SetBucketLifecycle(const std::string& name, const std::string& lifecycle) {
+    (void)name, (void)lifecycle;
+    return Status::NotSupported("SetBucketLifecycle");
+  }
 
   // Objects.
   virtual Result<std::unique_ptr<BlobWriter>> NewBlob() = 0;

@@ -223,21 +223,25 @@ Status StorageEngineImpl::DeleteBucket(const std::string& name) {
 }
 
 Status StorageEngineImpl::SetBucketAcl(const std::string& name, const std::string& acl) {
-  std::shared_lock world(world_mu_);
-  return Mutate([&](IndexTxn& itx) -> Status {
-    SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(name));
-    if (!b) return storage::NoSuchBucket(name);
-    b->acl = acl;
-    return itx.Apply(JournalOp{OpType::kPutBucket, name, {}, storage::EncodeBucket(*b)});
-  });
+  return UpdateBucketRecord(name, [&](BucketRecord& b) { b.acl = acl; });
 }
 
 Status StorageEngineImpl::SetBucketCors(const std::string& name, const std::string& cors) {
+  return UpdateBucketRecord(name, [&](BucketRecord& b) { b.cors = cors; });
+}
+
+Status StorageEngineImpl::SetBucketLifecycle(const std::string& name,
+                                             const std::string& lifecycle) {
+  return UpdateBucketRecord(name, [&](BucketRecord& b) { b.lifecycle = lifecycle; });
+}
+
+Status StorageEngineImpl::UpdateBucketRecord(const std::string& name,
+                                             const std::function<void(BucketRecord&)>& change) {
   std::shared_lock world(world_mu_);
   return Mutate([&](IndexTxn& itx) -> Status {
     SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(name));
     if (!b) return storage::NoSuchBucket(name);
-    b->cors = cors;
+    change(*b);
     return itx.Apply(JournalOp{OpType::kPutBucket, name, {}, storage::EncodeBucket(*b)});
   });
 }

@@ -75,6 +75,10 @@ class StorageEngineImpl final : public StorageEngine {
   Status DeleteBucket(const std::string& name) override;
   Status SetBucketAcl(const std::string& name, const std::string& acl) override;
   Status SetBucketCors(const std::string& name, const std::string& cors) override;
+  Status SetBucketLifecycle(const std::string& name, const std::string& lifecycle) override;
+  // The bucket record with `change` applied, committed.
+  Status UpdateBucketRecord(const std::string& name,
+                            const std::function<void(BucketRecord&)>& change);
 
   Result<std::unique_ptr<BlobWriter>> NewBlob() override;
   Result<ObjectRecord> CommitObject(const std::string& bucket, ObjectRecord record,

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "tests/e2e/sosd_environment.h"
 
@@ -30,13 +31,14 @@ class AwsCliTest : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
-  ProgramResult Aws(std::vector<std::string> args) {
-    std::vector<std::string> argv = {kAws, "--endpoint-url", Sosd().endpoint()};
+  ProgramResult Aws(std::vector<std::string> args) { return AwsAt(Sosd(), std::move(args)); }
+  ProgramResult AwsAt(const SosdProcess& sosd, std::vector<std::string> args) {
+    std::vector<std::string> argv = {kAws, "--endpoint-url", sosd.endpoint()};
     argv.insert(argv.end(), args.begin(), args.end());
     // Only these credentials and settings: nothing from the developer's ~/.aws.
     std::vector<std::string> env = {
-        "AWS_ACCESS_KEY_ID=" + Sosd().access_key(),
-        "AWS_SECRET_ACCESS_KEY=" + Sosd().secret_key(),
+        "AWS_ACCESS_KEY_ID=" + sosd.access_key(),
+        "AWS_SECRET_ACCESS_KEY=" + sosd.secret_key(),
         "AWS_CONFIG_FILE=" + dir_ + "/no-config",
         "AWS_SHARED_CREDENTIALS_FILE=" + dir_ + "/no-credentials",
         "AWS_DEFAULT_REGION=us-east-1",
@@ -330,6 +332,65 @@ TEST_F(AwsCliTest, RetriedCompletionAndAbandonedUploads) {
   AWS_OK({"s3", "rb", "--force", "s3://" + bucket});
   ProgramResult gone = Aws({"s3api", "head-bucket", "--bucket", bucket});
   EXPECT_NE(gone.exit_code, 0) << gone.output;
+}
+
+// Bucket lifecycle rules through the awscli, applied by a sosd of its own
+// that runs them every second: a rule dated in the past expires what is
+// under its prefix, and nothing else.
+TEST_F(AwsCliTest, LifecycleRulesExpireObjects) {
+  SosdProcess::Options options;
+  options.extra_args = {"--lifecycle-interval", "1s"};
+  auto sosd = SosdProcess::Start(options);
+  ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
+  auto aws = [&](std::vector<std::string> args) { return AwsAt(**sosd, std::move(args)); };
+  ASSERT_EQ(aws({"s3api", "create-bucket", "--bucket", "rules"}).exit_code, 0);
+  const std::string file = dir_ + "/f";
+  WriteRandomFile(file, 100, 51);
+  for (const char* key : {"old/1", "old/2", "new/1"}) {
+    ASSERT_EQ(aws({"s3api", "put-object", "--bucket", "rules", "--key", key, "--body", file})
+                  .exit_code,
+              0);
+  }
+  ProgramResult none = aws({"s3api", "get-bucket-lifecycle-configuration", "--bucket", "rules"});
+  EXPECT_NE(none.output.find("NoSuchLifecycleConfiguration"), std::string::npos) << none.output;
+  const std::string rules = R"({"Rules": [
+      {"ID": "old", "Filter": {"Prefix": "old/"}, "Status": "Enabled",
+       "Expiration": {"Date": "2020-01-01T00:00:00Z"}},
+      {"ID": "stale-uploads", "Filter": {"Prefix": ""}, "Status": "Enabled",
+       "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}]})";
+  ProgramResult put = aws({"s3api", "put-bucket-lifecycle-configuration", "--bucket", "rules",
+                           "--lifecycle-configuration", rules});
+  ASSERT_EQ(put.exit_code, 0) << put.output;
+  ProgramResult got = aws({"s3api", "get-bucket-lifecycle-configuration", "--bucket", "rules"});
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  nlohmann::json doc = nlohmann::json::parse(got.output, nullptr, false);
+  ASSERT_EQ(doc["Rules"].size(), 2u) << got.output;
+  EXPECT_EQ(doc["Rules"][1]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"], 7);
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string listed;
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    listed = aws({"s3api", "list-objects-v2", "--bucket", "rules"}).output;
+  } while (listed.find("old/") != std::string::npos && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(listed.find("old/"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("new/1"), std::string::npos) << listed;
+  ProgramResult metrics = RunProgram({"/usr/bin/curl", "-s", (*sosd)->endpoint() + "/-/metrics"},
+                                     {}, std::chrono::seconds(30));
+  EXPECT_NE(metrics.output.find("sosd_lifecycle_actions_total{action=\"expired\"} 2"),
+            std::string::npos)
+      << metrics.output.substr(0, 2000);
+
+  // A transition has nothing to move to; removing the rules stops them.
+  ProgramResult transition = aws(
+      {"s3api", "put-bucket-lifecycle-configuration", "--bucket", "rules",
+       "--lifecycle-configuration",
+       R"({"Rules": [{"Filter": {"Prefix": ""}, "Status": "Enabled",
+           "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}]}]})"});
+  EXPECT_NE(transition.output.find("NotImplemented"), std::string::npos) << transition.output;
+  ASSERT_EQ(aws({"s3api", "delete-bucket-lifecycle", "--bucket", "rules"}).exit_code, 0);
+  none = aws({"s3api", "get-bucket-lifecycle-configuration", "--bucket", "rules"});
+  EXPECT_NE(none.output.find("NoSuchLifecycleConfiguration"), std::string::npos) << none.output;
 }
 
 }  // namespace
