@@ -423,8 +423,9 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
       return Status::InvalidArgument("metrics-listen needs metrics on, not 'off'");
     }
     config.metrics_listener = true;
-    SOS_RETURN_IF_ERROR(
-        ParseListen(raw.metrics_listen, &config.metrics_listen_host, &config.metrics_listen_port));
+    Status parsed =
+        ParseListen(raw.metrics_listen, &config.metrics_listen_host, &config.metrics_listen_port);
+    if (!parsed.ok()) return Status::InvalidArgument("metrics-listen: " + parsed.message());
   }
   SOS_ASSIGN_OR_RETURN(config.scrub_rate, ParseSosdSize("scrub-rate", raw.scrub_rate));
   SOS_ASSIGN_OR_RETURN(config.scrub_blobs_per_second,
