@@ -372,11 +372,11 @@ TEST_F(SosdBadInputTest, HealthAndUnimplemented) {
   HttpReply health = CurlRaw({Sosd().endpoint() + "/-/health"});
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok\n");
-  S3Request tagging;
-  tagging.bucket = bucket_;
-  tagging.key = "k";
-  tagging.query = {{"tagging", ""}};
-  auto r = client_->Execute(tagging);
+  S3Request retention;  // object lock: not there yet
+  retention.bucket = bucket_;
+  retention.key = "k";
+  retention.query = {{"retention", ""}};
+  auto r = client_->Execute(retention);
   EXPECT_EQ(r.status().s3_code(), "NotImplemented") << r.status().ToString();
 }
 
