@@ -348,7 +348,9 @@ Status StorageEngineImpl::ProcessRepairs() {
         refs = r.ok() ? *r : 0;
       }
     }
-    if (refs > 0) {
+    // Queued twice (a read and a scrub both found it) and repaired since:
+    // nothing to rewrite, and no repair to count.
+    if (refs > 0 && !blobs_->VerifyReplica(drive, id).ok()) {
       Status st = blobs_->Repair(id, drive);
       const std::string where = "repair of blob " + id + " on " + drives_->drive(drive).path;
       if (st.ok()) {
