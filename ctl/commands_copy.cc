@@ -359,21 +359,13 @@ Result<std::string> LocalEtag(const std::string& file, uint64_t part_size) {
   return "\"" + HexEncode(Md5(part_md5s)) + "-" + std::to_string(parts) + "\"";
 }
 
-// The part count of a multipart ETag ("...-N"), or 0 for a plain MD5.
-int EtagParts(const std::string& etag) {
-  size_t dash = etag.rfind('-');
-  if (dash == std::string::npos) return 0;
-  int n = std::atoi(etag.c_str() + dash + 1);
-  return n > 0 ? n : 0;
-}
-
 // Whether a local file holds what an object holds, by its ETag: nullopt when
 // the ETag cannot tell (a multipart layout no known part size reproduces).
 // Part sizes tried: sosctl's and sosfs's rule, and what the aws CLI (8 MiB),
 // rclone (5 MiB), s3cmd (15 MiB) and others (16 MiB) use, and the even split.
 std::optional<bool> LocalMatchesEtag(const std::string& file, uint64_t size,
                                      const std::string& etag) {
-  const int parts = EtagParts(etag);
+  const int parts = MultipartEtagParts(etag);
   if (parts == 0) {
     auto local = LocalEtag(file, 0);
     return local.ok() && *local == etag;
@@ -403,7 +395,7 @@ std::optional<bool> SameContent(const End& src, const End& dst, const TreeEntry&
   if (src.remote && dst.remote) {
     if (s.etag == d.etag) return true;
     // Plain MD5s differ: different bytes. A multipart ETag depends on the part layout.
-    if (EtagParts(s.etag) == 0 && EtagParts(d.etag) == 0) return false;
+    if (MultipartEtagParts(s.etag) == 0 && MultipartEtagParts(d.etag) == 0) return false;
     return std::nullopt;
   }
   return src.remote ? LocalMatchesEtag(dst_name, d.size, s.etag)

@@ -1,6 +1,15 @@
 #include "s3core/model.h"
 
+#include <cstdlib>
+
 namespace sos {
+
+int MultipartEtagParts(const std::string& etag) {
+  const size_t dash = etag.rfind('-');
+  if (dash == std::string::npos) return 0;
+  const int n = std::atoi(etag.c_str() + dash + 1);
+  return n > 0 ? n : 0;
+}
 
 std::string ByteRange::ToHeader() const {
   if (suffix_length) return "bytes=-" + std::to_string(*suffix_length);

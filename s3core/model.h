@@ -44,6 +44,10 @@ struct ObjectMeta {
   std::map<std::string, std::string> user_meta;
 };
 
+// The part count of a multipart ETag ("...-N", quoted or not), or 0 for a
+// plain MD5.
+int MultipartEtagParts(const std::string& etag);
+
 // An HTTP byte range. first/last are inclusive; a suffix range ("bytes=-N")
 // has suffix_length set and no first.
 struct ByteRange {

@@ -1,6 +1,4 @@
 // Object operations: GET/HEAD, PUT, copy, delete, multi-delete.
-#include <charconv>
-
 #include "daemon/s3api/http_conditions.h"
 #include "daemon/s3api/s3_context.h"
 #include "daemon/s3api/s3_error_table.h"
@@ -111,15 +109,7 @@ Status GetObjectAttributes(Context& ctx) {
       doc.storage_class = "STANDARD";
     } else if (name == "ObjectParts") {
       // A multipart ETag ends in "-N": N parts. A single PUT has no parts.
-      const size_t dash = meta.etag.rfind('-');
-      int parts = 0;
-      if (dash != std::string::npos &&
-          std::from_chars(meta.etag.data() + dash + 1, meta.etag.data() + meta.etag.size() - 1,
-                          parts)
-                  .ec == std::errc() &&
-          parts > 0) {
-        doc.total_parts = parts;
-      }
+      if (const int parts = MultipartEtagParts(meta.etag); parts > 0) doc.total_parts = parts;
     } else if (name != "Checksum") {
       return Status::InvalidArgument("Invalid attribute name specified.", "InvalidArgument");
     }
