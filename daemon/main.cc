@@ -115,6 +115,7 @@ int main(int argc, char** argv) {
   service_options.root_account_id = *root_id;
   service_options.region = config->region;
   service_options.domain = config->domain;
+  service_options.console = config->console;
   if (config->metrics != "off")
     service_options.metrics = std::make_shared<sos::s3api::ServiceMetrics>();
   service_options.metrics_root_only = config->metrics == "root";

@@ -25,8 +25,9 @@
 //   scrub_rate                  64MiB (bytes per second; 0: no cap)
 //   scrub_blobs_per_second      500 (0: no cap)
 //   scrub_interval              7d (a pass starts this long after the last began)
-//   stale_upload_expiry         7d (unfinished multipart uploads older than this are aborted; 0: never)
-//   lifecycle_interval          1h (how often the buckets' lifecycle rules are applied)
+//   stale_upload_expiry         7d (unfinished multipart uploads older than this are aborted; 0:
+//   never) lifecycle_interval          1h (how often the buckets' lifecycle rules are applied)
+//   console                     on (the web console under /-/console/), or off
 // listen = "off" turns plain HTTP off (only with TLS set).
 // max_connections .. min_body_rate_window are HttpServerOptions' slow-client
 // limits; durations and sizes take s3core/units.h's syntax.
@@ -52,10 +53,11 @@ struct SosdConfig {
   std::string tls_cert, tls_key;  // both or neither
   std::string tls_listen_host = "127.0.0.1";
   int tls_listen_port = 8443;
-  std::string metrics = "open";  // "open" | "root" | "off"
+  std::string metrics = "open";   // "open" | "root" | "off"
   bool metrics_listener = false;  // metrics_listen set: a listener for GET /metrics
   std::string metrics_listen_host;
   int metrics_listen_port = 0;
+  bool console = true;
   uint64_t scrub_rate = uint64_t{64} << 20;
   uint64_t scrub_blobs_per_second = 500;
   std::chrono::milliseconds scrub_interval{std::chrono::hours(24 * 7)};
@@ -81,8 +83,8 @@ struct SosdFlags {
   std::optional<std::string> listen, data, drives, region, fsync, domain, config;
   std::optional<std::string> max_connections, max_connections_per_client, header_timeout,
       min_body_rate, min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen,
-      metrics, metrics_listen, scrub_rate, scrub_blobs_per_second, scrub_interval, stale_upload_expiry,
-      lifecycle_interval;
+      metrics, metrics_listen, scrub_rate, scrub_blobs_per_second, scrub_interval,
+      stale_upload_expiry, console, lifecycle_interval;
 };
 
 // Parses argv into flags. Returns an exit code when sosd must stop now

@@ -27,6 +27,7 @@ test_packages=(
   ceph-mon ceph-osd radosgw ceph-common
   attr rsync tar procps psmisc util-linux zsh bash-completion systemd
   debootstrap systemd-container
+  chromium fonts-dejavu-core
 )
 # Peers and load tools the benchmarks compare against.
 bench_packages=(nginx-light fio wrk hyperfine)
@@ -49,16 +50,20 @@ if [ "${1:-}" = "--run" ]; then
   exit 0
 fi
 
-# Node.js and npm run the AWS JavaScript SDK tests; keep a preinstalled Node.
+# Node.js and npm run the AWS JavaScript SDK and web console tests; keep a preinstalled Node.
 if ! command -v npm >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-# The SDK itself, exactly as pinned by its package-lock.json (skipped when already in place).
-js_client="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e/clients/js"
-if ! cmp -s "$js_client/package-lock.json" "$js_client/node_modules/.sos-installed-lock" 2>/dev/null; then
-  (cd "$js_client" && npm ci --no-audit --no-fund --loglevel=error &&
-    cp package-lock.json node_modules/.sos-installed-lock)
-fi
+# The npm packages the tests run, exactly as pinned by their package-lock.json
+# (skipped when already in place): the AWS SDK, and playwright-core, which
+# drives Debian's Chromium through the web console.
+clients="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e/clients"
+for package in "$clients/js" "$clients/browser"; do
+  if ! cmp -s "$package/package-lock.json" "$package/node_modules/.sos-installed-lock" 2>/dev/null; then
+    (cd "$package" && npm ci --no-audit --no-fund --loglevel=error &&
+      cp package-lock.json node_modules/.sos-installed-lock)
+  fi
+done
 
 echo "install-deps: all packages present"

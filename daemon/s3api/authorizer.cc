@@ -55,6 +55,7 @@ AccessRule AccessRuleFor(S3Op op) {
     case S3Op::kReady:
     case S3Op::kMetrics:  // S3Service checks its own rule (S3ServiceOptions::metrics_root_only)
     case S3Op::kAdmin:    // the admin API authorizes (root only) itself
+    case S3Op::kConsole:  // static files; the browser signs every S3 call itself
     case S3Op::kPreflight:
     case S3Op::kNotImplemented:
     case S3Op::kMethodNotAllowed:

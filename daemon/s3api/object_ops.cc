@@ -8,6 +8,9 @@
 namespace sos::s3api {
 namespace {
 
+constexpr std::string_view kObjectSandbox =
+    "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
+
 // Loads of a copy source before CopyObject gives up on one that keeps changing.
 constexpr int kCopyAttempts = 3;
 
@@ -72,6 +75,10 @@ Status GetObject(Context& ctx, bool head_only) {
   const int status = partial ? 206 : 200;
   StartResponse(ctx, status);
   AddObjectHeaders(ctx, meta);
+  // An object a browser renders (an uploaded HTML page) runs in an origin of
+  // its own, never in sosd's: it can reach neither the console's session
+  // (console_ops.cc) nor anything else this origin holds.
+  ctx.out.AddHeader("Content-Security-Policy", kObjectSandbox);
   // As S3: GET shows how many tags there are to callers who may read them.
   if (!head_only && !object.tags.empty() &&
       AuthorizeObject(ctx.principal, *ctx.bucket, object, Permission::kReadAcp).ok()) {
@@ -89,9 +96,10 @@ Status GetObject(Context& ctx, bool head_only) {
 Status GetObjectAttributes(Context& ctx) {
   auto names = ctx.Header("x-amz-object-attributes");
   if (!names || names->empty()) {
-    return Status::InvalidArgument("The x-amz-object-attributes header specifying the attributes "
-                                   "to be retrieved is either missing or empty",
-                                   "InvalidRequest");
+    return Status::InvalidArgument(
+        "The x-amz-object-attributes header specifying the attributes "
+        "to be retrieved is either missing or empty",
+        "InvalidRequest");
   }
   SOS_ASSIGN_OR_RETURN(ObjectRecord object, LoadObjectFor(ctx, Permission::kRead));
   const ObjectMeta& meta = object.meta;

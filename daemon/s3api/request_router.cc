@@ -154,6 +154,8 @@ std::string_view S3OpName(S3Op op) {
       return "Metrics";
     case S3Op::kAdmin:
       return "Admin";
+    case S3Op::kConsole:
+      return "Console";
     case S3Op::kListBuckets:
       return "ListBuckets";
     case S3Op::kCreateBucket:
@@ -375,6 +377,11 @@ Result<RoutedRequest> Route(const HttpRequestHead& head, const RouterOptions& op
         r.op = head.method == "GET" || head.method == "HEAD" ? op : S3Op::kMethodNotAllowed;
         return r;
       }
+    }
+    if (path == "/-/console" || path.rfind("/-/console/", 0) == 0) {
+      r.op =
+          head.method == "GET" || head.method == "HEAD" ? S3Op::kConsole : S3Op::kMethodNotAllowed;
+      return r;
     }
     if (path.rfind("/-/admin/", 0) == 0) {
       r.op = S3Op::kAdmin;  // admin_ops.cc parses the rest

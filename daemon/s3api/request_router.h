@@ -28,6 +28,7 @@ enum class S3Op {
   kReady,    // GET /-/ready: whether writes are taken (no auth)
   kMetrics,  // GET /-/metrics: Prometheus text (auth as configured)
   kAdmin,    // /-/admin/... (organisations and keys, JSON; s3core/admin_api.h)
+  kConsole,  // GET /-/console/...: the web console's files (no auth; console_ops.cc)
   kListBuckets,
   kCreateBucket,
   kHeadBucket,

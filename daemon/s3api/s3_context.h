@@ -244,6 +244,8 @@ Result<std::map<std::string, std::string>> TagsFromHeader(Context& ctx);
 // The admin API (admin_ops.cc): authenticates with `authenticate`, allows the
 // root organisation only and answers in JSON, errors included.
 Status AdminApi(Context& ctx, const std::function<Status()>& authenticate);
+// The web console's files and config.json (console_ops.cc); 404 when off.
+Status ServeConsole(Context& ctx);
 // X-Sos-Once (single_use.cc): only on SigV4 pre-signed requests (else 400
 // InvalidArgument); consumes the nonce once the ACL checks passed (for object
 // reads it loads the object and checks READ first); a used nonce is 403.

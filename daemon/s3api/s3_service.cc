@@ -150,6 +150,8 @@ Status Execute(Context& ctx) {
   switch (ctx.route.op) {
     case S3Op::kAdmin:
       return AdminApi(ctx, [&] { return AuthenticateRequest(ctx); });
+    case S3Op::kConsole:
+      return ServeConsole(ctx);
     case S3Op::kHealth:
     case S3Op::kReady:
       return HealthOrReady(ctx);
@@ -244,8 +246,8 @@ Status Run(Context& ctx, const RouterOptions& router) {
   // parse
   SOS_ASSIGN_OR_RETURN(ctx.route, Route(ctx.head, router));
   S3Op op = ctx.route.op;
-  if (op == S3Op::kHealth || op == S3Op::kReady || op == S3Op::kNotImplemented ||
-      op == S3Op::kMethodNotAllowed) {
+  if (op == S3Op::kHealth || op == S3Op::kReady || op == S3Op::kConsole ||
+      op == S3Op::kNotImplemented || op == S3Op::kMethodNotAllowed) {
     return Execute(ctx);
   }
   if (op == S3Op::kMetrics) {

@@ -20,7 +20,8 @@
 // the root organisation only (MetricsHandler serves it as `/metrics` on a
 // listener of its own). Health and ready need no authentication.
 // `/-/admin/` is the admin API (admin_ops.cc, s3core/admin_api.h), JSON, root
-// organisation only.
+// organisation only. `/-/console/` is the web console (console_ops.cc):
+// static files, no authentication; the browser signs its S3 calls itself.
 //
 // One log line per request (method, path, status, bytes in/out, ms, request
 // id) goes to options.log; queries and headers are never logged, so neither
@@ -65,6 +66,8 @@ struct S3ServiceOptions {
   std::shared_ptr<s3api::ServiceMetrics> metrics;
   // /-/metrics only for requests signed by the root organisation.
   bool metrics_root_only = false;
+  // Serve the web console under /-/console/ (console_ops.cc); false: 404.
+  bool console = true;
   // Connections open on sosd's listeners, for /-/metrics.
   std::function<uint64_t()> open_connections;
 };

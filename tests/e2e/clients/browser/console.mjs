@@ -1,0 +1,236 @@
+// Drives sosd's web console in Debian's Chromium (headless, through
+// playwright-core) as a person would: log in, create a bucket, upload a file
+// and a folder, make an object public-read and fetch it anonymously with
+// curl, make pre-signed URLs (one single-use) and fetch them, change
+// metadata, see the public-read-write warning, delete many at once, the root
+// organisation's views, phone width and keyboard order, log out and find no
+// secret left in the browser. Saves a screenshot of every main view.
+//
+// usage: node console.mjs ENDPOINT BUCKET WORKDIR SCREENSHOTS
+// (the root key in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; never printed)
+// WORKDIR holds small.txt, big.bin and folder/ (uploaded), and receives
+// curl's downloads. Prints one line per step and DONE; exits 1 on a failure.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [endpoint, bucket, work, shots] = process.argv.slice(2);
+const accessKey = process.env.AWS_ACCESS_KEY_ID;
+const secret = process.env.AWS_SECRET_ACCESS_KEY;
+const TIMEOUT = 30000;
+
+function check(condition, what) {
+  if (!condition) throw new Error(`check failed: ${what}`);
+}
+
+// curl, anonymous: [status, body bytes]
+function curl(url, extra = []) {
+  const out = join(work, 'curl.out');
+  const status = execFileSync('curl', ['-s', '-o', out, '-w', '%{http_code}', ...extra, url],
+    { encoding: 'utf8', timeout: TIMEOUT });
+  return [Number(status), readFileSync(out)];
+}
+
+function step(text) {
+  console.log(`step: ${text}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const errors = [];
+let failed = false;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Nothing but sosd: any other origin the page asks for is an error.
+  const origin = new URL(endpoint).origin;
+  await context.route('**/*', (route) => (route.request().url().startsWith(origin)
+    ? route.continue() : (errors.push(`request outside sosd: ${route.request().url()}`), route.abort())));
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
+  const heading = (name) => page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+  step('login page, keyboard order');
+  const response = await page.goto(`${endpoint}/-/console/`);
+  const csp = response.headers()['content-security-policy'] || '';
+  check(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), `CSP: ${csp}`);
+  await heading('Log in to sos');
+  check(await page.evaluate(() => document.activeElement.id) ===
+    await page.getByLabel('Access key ID', { exact: true }).getAttribute('id'), 'focus starts on the access key');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.type) === 'password', 'Tab: the secret');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.textContent) === 'Log in', 'Tab: Log in');
+  await shot('login');
+
+  step('a wrong secret is refused');
+  await page.getByLabel('Access key ID', { exact: true }).fill(accessKey);
+  await page.getByLabel('Secret access key', { exact: true }).fill('not-the-secret');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText('The access key ID or the secret is wrong.').waitFor();
+  const before = errors.length;
+
+  step('login');
+  await page.getByLabel('Secret access key', { exact: true }).fill(secret);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await heading('Buckets');
+  // The failed login's 403 is the browser's console error, expected: drop it.
+  errors.splice(0, errors.length, ...errors.slice(0, before).filter((e) => !e.includes('403')),
+    ...errors.slice(before));
+  const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }));
+  check(!stored.includes(secret), 'the secret is not in web storage while logged in');
+  check(stored.includes('signingKey'), 'the session is in sessionStorage');
+
+  step('create a bucket');
+  await page.getByLabel('New bucket name', { exact: true }).fill(bucket);
+  await page.getByRole('button', { name: 'Create bucket' }).click();
+  await page.getByRole('link', { name: bucket, exact: true }).click();
+  await heading(bucket);
+
+  step('upload a file, a large file (multipart) and a folder');
+  await page.setInputFiles('#upload-files', [join(work, 'small.txt'), join(work, 'big.bin')]);
+  await page.getByRole('link', { name: 'big.bin', exact: true }).waitFor({ timeout: 120000 });
+  await page.getByRole('link', { name: 'small.txt', exact: true }).waitFor();
+  await page.setInputFiles('#upload-folder', join(work, 'folder'));
+  await page.getByRole('link', { name: 'folder/', exact: true }).waitFor({ timeout: 60000 });
+  check(await page.locator('#uploads li').count() >= 5, 'every upload has a row');
+  check(await page.locator('#uploads progress').evaluateAll((bars) =>
+    bars.every((b) => Number(b.value) === Number(b.max))), 'every progress bar is full');
+  await shot('browse');
+  await page.getByRole('link', { name: 'folder/', exact: true }).click();
+  await page.getByRole('link', { name: 'a/', exact: true }).click();
+  await page.getByRole('link', { name: 'one.txt', exact: true }).waitFor();
+  await page.getByRole('link', { name: bucket, exact: true }).click();
+  await heading(bucket);
+
+  step('sort by size, search by prefix, new folder');
+  await page.getByRole('button', { name: 'Size' }).click();
+  await page.getByRole('button', { name: 'Size ↑' }).waitFor();
+  const names = await page.locator('table.listing a.file').allTextContents();
+  check(names.join() === 'small.txt,big.bin', `sorted by size: ${names}`);
+  await page.getByLabel('Search by prefix', { exact: true }).fill('sm');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText('0 folder(s), 1 file(s)').waitFor();
+  await page.getByLabel('Search by prefix', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText('1 folder(s), 2 file(s)').waitFor();
+  await page.getByLabel('New folder', { exact: true }).fill('made-here');
+  await page.getByRole('button', { name: 'Create folder' }).click();
+  await page.getByRole('link', { name: 'made-here/', exact: true }).waitFor();
+
+  step('make small.txt public-read; fetch it anonymously with curl');
+  await page.getByRole('link', { name: 'small.txt', exact: true }).click();
+  await heading('small.txt');
+  const publicUrl = await page.getByLabel('Public URL', { exact: true }).inputValue();
+  check(curl(publicUrl)[0] === 403, 'private before the ACL change');
+  await page.getByLabel('Canned ACL', { exact: true }).selectOption('public-read');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('cell', { name: 'Everyone (anonymous)', exact: true }).waitFor();
+  const small = readFileSync(join(work, 'small.txt'));
+  let [status, body] = curl(publicUrl);
+  check(status === 200 && body.equals(small), `public URL: HTTP ${status}, same bytes`);
+
+  step('pre-signed URLs, plain and single-use');
+  await page.getByLabel('Link expires after', { exact: true }).selectOption('900');
+  await page.getByRole('button', { name: 'Make pre-signed URL' }).click();
+  const presigned = await page.getByLabel('Pre-signed URL', { exact: true }).inputValue();
+  check(!presigned.includes(secret), 'no secret in the URL');
+  [status, body] = curl(presigned);
+  check(status === 200 && body.equals(small), `pre-signed URL: HTTP ${status}`);
+  await page.getByLabel('Single use', { exact: true }).check();
+  await page.getByRole('button', { name: 'Make pre-signed URL' }).click();
+  await page.waitForFunction((old) => document.querySelector('.link-out input').value !== old, presigned);
+  const once = await page.getByLabel('Pre-signed URL', { exact: true }).inputValue();
+  check(once.includes('X-Sos-Once='), 'single-use URL');
+  [status, body] = curl(once);
+  check(status === 200 && body.equals(small), `single-use URL, first: HTTP ${status}`);
+  check(curl(once)[0] === 403, 'single-use URL, second: 403');
+  await shot('object');
+
+  step('change Content-Type and Cache-Control; the ACL stays');
+  await page.getByLabel('Content-Type', { exact: true }).fill('text/x-sos-note');
+  await page.getByLabel('Cache-Control', { exact: true }).fill('max-age=60');
+  await page.getByRole('button', { name: 'Save headers' }).click();
+  await page.getByText('Headers saved.').waitFor();
+  const headers = execFileSync('curl', ['-s', '-D', '-', '-o', '/dev/null', publicUrl],
+    { encoding: 'utf8', timeout: TIMEOUT }).toLowerCase();
+  check(headers.startsWith('http/1.1 200'), 'still public after the metadata change');
+  check(headers.includes('content-type: text/x-sos-note'), 'new Content-Type');
+  check(headers.includes('cache-control: max-age=60'), 'new Cache-Control');
+
+  step('rename small.txt to renamed.txt');
+  await page.getByLabel('New key', { exact: true }).fill('renamed.txt');
+  await page.getByRole('button', { name: 'Rename / move' }).click();
+  await heading('renamed.txt');
+  [status, body] = curl(`${endpoint}/${bucket}/renamed.txt`);
+  check(status === 200 && body.equals(small), 'the renamed object keeps bytes and ACL');
+  check(curl(publicUrl)[0] === 404 || curl(publicUrl)[0] === 403, 'the old key is gone');
+
+  step('bucket access: the public-read-write warning');
+  await page.goto(`${endpoint}/-/console/#/settings/${bucket}`);
+  await heading(`Access to bucket ${bucket}`);
+  check(await page.getByRole('alert').filter({ hasText: 'public-read-write' }).isHidden(),
+    'no warning while private');
+  await page.getByLabel('Canned ACL', { exact: true }).selectOption('public-read-write');
+  await page.getByText('anyone on the network may add, overwrite and delete').waitFor();
+  await shot('bucket-access');
+
+  step('delete a folder and a file at once, with confirmation');
+  await page.goto(`${endpoint}/-/console/#/b/${bucket}/`);
+  await heading(bucket);
+  await page.getByLabel('Select folder/', { exact: true }).check();
+  await page.getByLabel('Select renamed.txt', { exact: true }).check();
+  await page.getByRole('button', { name: 'Delete selected (2)' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('Deleted 4 object(s).').waitFor();
+  check(await page.getByRole('link', { name: 'folder/', exact: true }).count() === 0, 'folder gone');
+
+  step('phone width');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await heading(bucket);
+  check(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    'no horizontal scrolling at 390 px');
+  await shot('phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  step('root views: organisations and store health');
+  await page.getByRole('link', { name: 'Organisations' }).click();
+  await heading('Organisations');
+  await page.getByLabel('New organisation name', { exact: true }).fill(`${bucket}-org`);
+  await page.getByRole('button', { name: 'Create organisation' }).click();
+  await page.getByText('The secret is shown this once and never again.').waitFor();
+  await shot('organisations');
+  await page.getByRole('link', { name: 'Store health' }).click();
+  await heading('Store health');
+  await page.getByRole('cell', { name: 'ok', exact: true }).first().waitFor();
+  await shot('health');
+
+  step('log out: nothing left');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await heading('Log in to sos');
+  const left = await page.evaluate(() => ({ session: sessionStorage.length,
+    local: localStorage.length, cookie: document.cookie, html: document.documentElement.outerHTML }));
+  check(left.session === 0 && left.local === 0 && left.cookie === '', 'storage empty after logout');
+  check(!left.html.includes(secret), 'no secret in the page');
+  check((await context.cookies()).length === 0, 'no cookies');
+  await page.goto(`${endpoint}/-/console/#/buckets`);
+  await heading('Log in to sos');
+
+  check(errors.length === 0, `no console errors: ${errors.join(' | ')}`);
+  console.log('DONE');
+} catch (error) {
+  failed = true;
+  console.log(`FAILED: ${error.message}`);
+  for (const e of errors) console.log(`browser: ${e}`);
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,74 @@
+// The web console (sosd's /-/console/) in a real browser: Debian's Chromium,
+// headless, driven by playwright-core from npm (clients/browser/console.mjs,
+// installed by scripts/install-deps.sh). The script logs in with the root
+// key, uploads a file, a multipart-sized file and a folder, shares, edits,
+// renames and deletes through the UI, checking public and pre-signed URLs
+// with curl; this test then checks what the store holds. Screenshots of every
+// main view go to SOS_CONSOLE_SCREENSHOTS.
+#include <filesystem>
+
+#include "tests/e2e/client_test.h"
+
+#ifndef SOS_E2E_CLIENTS_DIR
+#error "SOS_E2E_CLIENTS_DIR must name tests/e2e/clients"
+#endif
+#ifndef SOS_CONSOLE_SCREENSHOTS
+#error "SOS_CONSOLE_SCREENSHOTS must name the screenshot directory"
+#endif
+
+namespace sos::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ConsoleTest : public ClientTest {};
+
+TEST_F(ConsoleTest, APersonUsesTheConsoleInChromium) {
+  ASSERT_TRUE(Installed("/usr/bin/node"));
+  ASSERT_TRUE(Installed("/usr/bin/chromium"));
+  const std::string driver = std::string(SOS_E2E_CLIENTS_DIR) + "/browser";
+  ASSERT_TRUE(fs::exists(driver + "/node_modules/playwright-core/package.json"))
+      << "playwright-core is not installed in " << driver
+      << ": scripts/install-deps.sh should have run `npm ci` there";
+
+  const std::string work = dir_ + "/work";
+  fs::create_directories(work + "/folder/a/b");
+  WriteRandomFile(work + "/small.txt", 3000, 1);
+  WriteRandomFile(work + "/big.bin", (20 << 20) + 7, 2);  // 3 parts of 8 MiB
+  WriteRandomFile(work + "/folder/three.bin", 5000, 3);
+  WriteRandomFile(work + "/folder/a/one.txt", 10, 4);
+  WriteRandomFile(work + "/folder/a/b/two.txt", 20, 5);
+  const std::string shots = SOS_CONSOLE_SCREENSHOTS;
+  fs::create_directories(shots);
+  for (const char* view :
+       {"login", "browse", "object", "bucket-access", "phone", "organisations", "health"}) {
+    fs::remove(shots + "/" + view + ".png");
+  }
+
+  const std::string bucket = TrackBucket("console");
+  ProgramResult r =
+      RunProgram({"/usr/bin/node", driver + "/console.mjs", Sosd().endpoint(), bucket, work, shots},
+                 AwsSdkEnv(), std::chrono::seconds(300));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_NE(r.output.find("DONE"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(Sosd().secret_key()), std::string::npos) << "the secret was printed";
+
+  // What the clicks left in the store: the multipart upload byte for byte,
+  // the folder made in the UI; the deleted folder and the moved file gone.
+  EXPECT_TRUE(ObjectEqualsFile(bucket, "big.bin", work + "/big.bin"));
+  auto big = store_->Head(bucket, "big.bin");
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  EXPECT_NE(big->etag.find("-3\""), std::string::npos) << big->etag;
+  EXPECT_TRUE(store_->Head(bucket, "made-here/").ok());
+  for (const char* gone :
+       {"small.txt", "renamed.txt", "folder/three.bin", "folder/a/one.txt", "folder/a/b/two.txt"}) {
+    EXPECT_EQ(store_->Head(bucket, gone).status().code(), StatusCode::kNotFound) << gone;
+  }
+  for (const char* view :
+       {"login", "browse", "object", "bucket-access", "phone", "organisations", "health"}) {
+    EXPECT_GT(fs::file_size(shots + "/" + view + ".png"), 1000u) << view;
+  }
+}
+
+}  // namespace
+}  // namespace sos::testing
