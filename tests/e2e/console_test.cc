@@ -5,7 +5,11 @@
 // renames and deletes through the UI, checking public and pre-signed URLs
 // with curl; this test then checks what the store holds. Screenshots of every
 // main view go to SOS_CONSOLE_SCREENSHOTS.
+#include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
 
 #include "tests/e2e/client_test.h"
 
@@ -21,7 +25,32 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ConsoleTest : public ClientTest {};
+class ConsoleTest : public ClientTest {
+ protected:
+  // A bucket of 10,001 one-byte objects k00000..k10000, written 8 at a time.
+  std::string BucketOfManyKeys() {
+    const std::string bucket = CreateBucket("console-many");
+    std::atomic<int> next{0}, failures{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 8; ++w) {
+      writers.emplace_back([&] {
+        CurlObjectStore::Options options;
+        options.endpoint = Sosd().endpoint();
+        options.credentials = {Sosd().access_key(), Sosd().secret_key(), ""};
+        CurlObjectStore store(options);
+        for (int i = next++; i <= 10000; i = next++) {
+          char key[16];
+          std::snprintf(key, sizeof key, "k%05d", i);
+          StringViewSource body("x");
+          if (!store.Put(bucket, key, body).ok()) ++failures;
+        }
+      });
+    }
+    for (std::thread& t : writers) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    return bucket;
+  }
+};
 
 TEST_F(ConsoleTest, APersonUsesTheConsoleInChromium) {
   ASSERT_TRUE(Installed("/usr/bin/node"));
@@ -35,6 +64,8 @@ TEST_F(ConsoleTest, APersonUsesTheConsoleInChromium) {
   fs::create_directories(work + "/folder/a/b");
   WriteRandomFile(work + "/small.txt", 3000, 1);
   WriteRandomFile(work + "/big.bin", (20 << 20) + 7, 2);  // 3 parts of 8 MiB
+  WriteRandomFile(work + "/resume.bin", (17 << 20) + 1, 6);
+  WriteRandomFile(work + "/cancel.bin", (17 << 20) + 2, 7);
   WriteRandomFile(work + "/folder/three.bin", 5000, 3);
   WriteRandomFile(work + "/folder/a/one.txt", 10, 4);
   WriteRandomFile(work + "/folder/a/b/two.txt", 20, 5);
@@ -45,17 +76,26 @@ TEST_F(ConsoleTest, APersonUsesTheConsoleInChromium) {
     fs::remove(shots + "/" + view + ".png");
   }
 
+  const std::string many = BucketOfManyKeys();
   const std::string bucket = TrackBucket("console");
-  ProgramResult r =
-      RunProgram({"/usr/bin/node", driver + "/console.mjs", Sosd().endpoint(), bucket, work, shots},
-                 AwsSdkEnv(), std::chrono::seconds(300));
+  ProgramResult r = RunProgram(
+      {"/usr/bin/node", driver + "/console.mjs", Sosd().endpoint(), bucket, work, shots, many},
+      AwsSdkEnv(), std::chrono::seconds(300));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_NE(r.output.find("DONE"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find(Sosd().secret_key()), std::string::npos) << "the secret was printed";
+  if (size_t at = r.output.find("paging:"); at != std::string::npos) {
+    std::cout << r.output.substr(at, r.output.find('\n', at) - at) << "\n";
+  }
 
-  // What the clicks left in the store: the multipart upload byte for byte,
-  // the folder made in the UI; the deleted folder and the moved file gone.
+  // What the clicks left in the store: the multipart uploads byte for byte
+  // (one resumed after a failing part), the dropped file, the folder made in
+  // the UI; the cancelled upload, the deleted folder and the moved file gone.
   EXPECT_TRUE(ObjectEqualsFile(bucket, "big.bin", work + "/big.bin"));
+  EXPECT_TRUE(ObjectEqualsFile(bucket, "resume.bin", work + "/resume.bin"));
+  EXPECT_EQ(store_->Head(bucket, "cancel.bin").status().code(), StatusCode::kNotFound);
+  std::ofstream(work + "/dropped.txt") << "dropped!";
+  EXPECT_TRUE(ObjectEqualsFile(bucket, "dropped.txt", work + "/dropped.txt"));
   auto big = store_->Head(bucket, "big.bin");
   ASSERT_TRUE(big.ok()) << big.status().ToString();
   EXPECT_NE(big->etag.find("-3\""), std::string::npos) << big->etag;

@@ -26,8 +26,8 @@ export async function aclSection(client, bucket, key = '') {
     const publicRead = acl.grants.some((g) => g.uri === ALL_USERS && g.permission === 'READ');
     const save = async (grants, message) => {
       if (await attempt(() => client.putAcl(bucket, key, { ownerId: acl.ownerId, grants }))) {
-        say(message);
         await render();
+        say(message);
       }
     };
     const canned = field('Canned ACL', { tag: 'select', value: publicWrite ? 'public-read-write'
@@ -45,8 +45,8 @@ export async function aclSection(client, bucket, key = '') {
     cannedForm.addEventListener('submit', async (event) => {
       event.preventDefault();
       if (await attempt(() => client.putCannedAcl(bucket, key, canned.input.value))) {
-        say(`ACL set to ${canned.input.value}.`);
         await render();
+        say(`ACL set to ${canned.input.value}.`);
       }
     });
     const org = field('Organisation ID', { spellcheck: 'false', required: true,

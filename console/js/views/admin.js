@@ -65,8 +65,8 @@ export async function orgsView(client) {
           if (!await confirmDialog(`Delete organisation ${org.name}?`,
             'Its keys stop working. An organisation that owns buckets cannot be deleted.')) return;
           if (await attempt(() => client.json('DELETE', `/-/admin/orgs/${encodeURIComponent(org.id)}`))) {
-            say(`Organisation ${org.name} deleted.`);
             await orgsView(client);
+            say(`Organisation ${org.name} deleted.`);
           }
         } }, 'Delete organisation')));
   }

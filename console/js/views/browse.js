@@ -55,9 +55,9 @@ async function deleteSelected(client, bucket, folders, keys, refresh) {
     if (!errors) return;
     failed = failed.concat(errors);
   }
+  await refresh();
   if (failed.length) say(`${failed.length} could not be deleted: ${failed[0].key}: ${failed[0].message}`);
   else say(`Deleted ${all.length} object(s).`);
-  await refresh();
 }
 
 function sortRows(items, sort, descending) {
@@ -102,8 +102,8 @@ export async function browseView(client, bucket, prefix) {
     const name = newFolder.input.value.trim().replace(/^\/+|\/+$/g, '');
     if (!name) return;
     if (await attempt(() => client.putEmpty(bucket, `${prefix}${name}/`))) {
-      say(`Folder ${name} created.`);
       await refresh();
+      say(`Folder ${name} created.`);
     }
   });
   const search = field('Search by prefix', { type: 'search', value: state.filter,

@@ -17,8 +17,8 @@ export async function bucketsView(client) {
     event.preventDefault();
     const bucket = name.input.value.trim();
     if (await attempt(() => client.createBucket(bucket))) {
-      say(`Bucket ${bucket} created.`);
       await bucketsView(client);
+      say(`Bucket ${bucket} created.`);
     }
   });
   const rows = buckets.map((b) => h('tr', {},
@@ -31,8 +31,8 @@ export async function bucketsView(client) {
           if (!await confirmDialog(`Delete bucket ${b.name}?`,
             'Only an empty bucket can be deleted. This cannot be undone.')) return;
           if (await attempt(() => client.deleteBucket(b.name))) {
-            say(`Bucket ${b.name} deleted.`);
             await bucketsView(client);
+            say(`Bucket ${b.name} deleted.`);
           }
         } }, 'Delete'))));
   const table = buckets.length

@@ -6,16 +6,18 @@
 // organisation's views, phone width and keyboard order, log out and find no
 // secret left in the browser. Saves a screenshot of every main view.
 //
-// usage: node console.mjs ENDPOINT BUCKET WORKDIR SCREENSHOTS
+// usage: node console.mjs ENDPOINT BUCKET WORKDIR SCREENSHOTS MANY
+// (MANY: a bucket of 10,001 keys k00000..k10000, for paging)
 // (the root key in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; never printed)
-// WORKDIR holds small.txt, big.bin and folder/ (uploaded), and receives
+// WORKDIR holds small.txt, big.bin, resume.bin, cancel.bin and folder/
+// (uploaded), and receives
 // curl's downloads. Prints one line per step and DONE; exits 1 on a failure.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [endpoint, bucket, work, shots] = process.argv.slice(2);
+const [endpoint, bucket, work, shots, many] = process.argv.slice(2);
 const accessKey = process.env.AWS_ACCESS_KEY_ID;
 const secret = process.env.AWS_SECRET_ACCESS_KEY;
 const TIMEOUT = 30000;
@@ -110,17 +112,55 @@ try {
   await page.getByRole('link', { name: bucket, exact: true }).click();
   await heading(bucket);
 
+  step('a part that keeps failing: the upload fails, Resume finishes it');
+  const failing = /partNumber=2&uploadId=/;
+  await page.route(failing, (route) => route.abort());
+  await page.setInputFiles('#upload-files', join(work, 'resume.bin'));
+  const resumeRow = page.locator('#uploads li[data-key="resume.bin"]');
+  await resumeRow.getByText('failed').waitFor({ timeout: 60000 });
+  await page.unroute(failing);
+  await resumeRow.getByRole('button', { name: 'Resume' }).click();
+  await resumeRow.getByText('done').waitFor({ timeout: 60000 });
+  // The aborted part requests are the browser's console errors, expected.
+  for (let i = errors.length - 1; i >= 0; i--) if (errors[i].includes('ERR_FAILED')) errors.splice(i, 1);
+
+  step('cancel an upload in flight: aborted on the server');
+  const held = [];
+  const parts = /partNumber=\d+&uploadId=/;
+  await page.route(parts, (route) => held.push(route));
+  await page.setInputFiles('#upload-files', join(work, 'cancel.bin'));
+  const cancelRow = page.locator('#uploads li[data-key="cancel.bin"]');
+  await page.waitForFunction(() => document.querySelector('#uploads li[data-key="cancel.bin"] .state')
+    .textContent === 'uploading');
+  while (held.length === 0) await new Promise((ok) => setTimeout(ok, 50));
+  const abort = page.waitForResponse((r) => r.request().method() === 'DELETE' &&
+    r.url().includes('uploadId='));
+  await cancelRow.getByRole('button', { name: 'Cancel' }).click();
+  check((await abort).status() === 204, 'AbortMultipartUpload answered 204');
+  await cancelRow.getByText('cancelled').waitFor();
+  await page.unroute(parts);
+  for (const route of held) await route.abort().catch(() => {});
+
+  step('drop a file on the list');
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['dropped!'], 'dropped.txt', { type: 'text/plain' }));
+    document.querySelector('.dropzone').dispatchEvent(new DragEvent('drop',
+      { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await page.getByRole('link', { name: 'dropped.txt', exact: true }).waitFor();
+
   step('sort by size, search by prefix, new folder');
   await page.getByRole('button', { name: 'Size' }).click();
   await page.getByRole('button', { name: 'Size ↑' }).waitFor();
   const names = await page.locator('table.listing a.file').allTextContents();
-  check(names.join() === 'small.txt,big.bin', `sorted by size: ${names}`);
+  check(names.join() === 'dropped.txt,small.txt,resume.bin,big.bin', `sorted by size: ${names}`);
   await page.getByLabel('Search by prefix', { exact: true }).fill('sm');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByText('0 folder(s), 1 file(s)').waitFor();
   await page.getByLabel('Search by prefix', { exact: true }).fill('');
   await page.getByRole('button', { name: 'Search' }).click();
-  await page.getByText('1 folder(s), 2 file(s)').waitFor();
+  await page.getByText('1 folder(s), 4 file(s)').waitFor();
   await page.getByLabel('New folder', { exact: true }).fill('made-here');
   await page.getByRole('button', { name: 'Create folder' }).click();
   await page.getByRole('link', { name: 'made-here/', exact: true }).waitFor();
@@ -192,9 +232,30 @@ try {
   await page.getByText('Deleted 4 object(s).').waitFor();
   check(await page.getByRole('link', { name: 'folder/', exact: true }).count() === 0, 'folder gone');
 
+  step('10,001 keys: pages of 1,000, each one listing request');
+  await page.goto(`${endpoint}/-/console/#/b/${many}/`);
+  await heading(many);
+  await page.getByText('0 folder(s), 1000 file(s) on page 1').waitFor();
+  let slowest = 0;
+  for (let n = 2; n <= 11; n++) {
+    const start = Date.now();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText(`on page ${n}`).waitFor();
+    slowest = Math.max(slowest, Date.now() - start);
+  }
+  await page.getByRole('link', { name: 'k10000', exact: true }).waitFor();
+  check(await page.getByRole('button', { name: 'Next page' }).isDisabled(), 'the last page');
+  console.log(`paging: slowest page of 1,000 keys took ${slowest} ms`);
+  check(slowest < 3000, `a page within 3 s (${slowest} ms)`);
+  await page.getByRole('button', { name: 'Previous page' }).click();
+  await page.getByText('on page 10').waitFor();
+  await page.getByLabel('Search by prefix', { exact: true }).fill('k0999');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText('0 folder(s), 10 file(s)').waitFor();
+
   step('phone width');
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.reload();
+  await page.goto(`${endpoint}/-/console/#/b/${bucket}/`);
   await heading(bucket);
   check(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
     'no horizontal scrolling at 390 px');
