@@ -37,6 +37,10 @@ TEST(S3RouterTest, EveryOperation) {
   const std::vector<Case> cases = {
       {"GET", "/-/health", S3Op::kHealth, {}},
       {"HEAD", "/-/health", S3Op::kHealth, {}},
+      {"GET", "/-/console", S3Op::kConsole, {}},
+      {"GET", "/-/console/js/app.js", S3Op::kConsole, {}},
+      {"HEAD", "/-/console/", S3Op::kConsole, {}},
+      {"POST", "/-/console/", S3Op::kMethodNotAllowed, {}},
       {"GET", "/", S3Op::kListBuckets, {}},
       {"PUT", "/", S3Op::kMethodNotAllowed, {}},
       {"PUT", "/bucket", S3Op::kCreateBucket, {}},

@@ -1133,5 +1133,63 @@ TEST_F(S3ServiceTest, HostileInput) {
   EXPECT_EQ(Call("PATCH", "/bkt/k").status, 405);
 }
 
+// ---- The web console ------------------------------------------------------------
+
+TEST_F(S3ServiceTest, ConsoleFilesNeedNoAuthAndCarryTheirPolicy) {
+  Response page = Call("GET", "/-/console/", {}, "", {}, nullptr);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("js/app.js"), std::string::npos);
+  const std::string policy = page.Header("Content-Security-Policy");
+  EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << policy;
+  EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos) << policy;
+  EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << policy;
+  EXPECT_EQ(page.Header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(page.Header("Referrer-Policy"), "no-referrer");
+
+  Response script = Call("GET", "/-/console/js/sigv4.js", {}, "", {}, nullptr);
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.Header("Content-Type"), "text/javascript; charset=utf-8");
+
+  Response moved = Call("GET", "/-/console", {}, "", {}, nullptr);
+  EXPECT_EQ(moved.status, 301);
+  EXPECT_EQ(moved.Header("Location"), "/-/console/");
+  for (const char* missing : {"/-/console/nope.js", "/-/console/../index.html",
+                              "/-/console/js/", "/-/console//index.html"}) {
+    EXPECT_EQ(Call("GET", missing, {}, "", {}, nullptr).status, 404) << missing;
+  }
+  EXPECT_EQ(Call("PUT", "/-/console/index.html", {}, "x", {}, nullptr).status, 405);
+}
+
+TEST_F(S3ServiceTest, ConsoleConfigNamesTheRegionAndWhetherAdminIsOn) {
+  Response config = Call("GET", "/-/console/config.json", {}, "", {}, nullptr);
+  ASSERT_EQ(config.status, 200);
+  EXPECT_EQ(config.body, R"({"admin":false,"region":"us-east-1"})");
+}
+
+TEST_F(S3ServiceTest, ConsoleOffIsNotFound) {
+  S3ServiceOptions options;
+  options.clock = [this] { return now_; };
+  options.log = [](std::string_view) {};
+  options.console = false;
+  service_ = std::make_unique<S3Service>(engine_, options);
+  EXPECT_EQ(Call("GET", "/-/console/", {}, "", {}, nullptr).status, 404);
+  EXPECT_EQ(Call("GET", "/-/console/index.html").status, 404);
+}
+
+// An uploaded page runs in an opaque origin: it cannot read what the console
+// keeps in this origin's storage.
+TEST_F(S3ServiceTest, ObjectsAreServedInASandbox) {
+  MakeBucket("bkt");
+  Put("bkt", "page.html", "<script>alert(1)</script>", {{"Content-Type", "text/html"}});
+  for (const char* method : {"GET", "HEAD"}) {
+    Response r = Call(method, "/bkt/page.html");
+    ASSERT_EQ(r.status, 200);
+    const std::string policy = r.Header("Content-Security-Policy");
+    EXPECT_EQ(policy.rfind("sandbox", 0), 0u) << policy;
+    EXPECT_EQ(policy.find("allow-same-origin"), std::string::npos) << policy;
+  }
+}
+
 }  // namespace
 }  // namespace sos

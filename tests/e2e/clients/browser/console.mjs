@@ -232,6 +232,28 @@ try {
   await page.getByText('Deleted 4 object(s).').waitFor();
   check(await page.getByRole('link', { name: 'folder/', exact: true }).count() === 0, 'folder gone');
 
+  step('a page uploaded to the store cannot read the console\'s session');
+  await page.goto(`${endpoint}/-/console/#/b/${bucket}/`);
+  await heading(bucket);
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['<title>evil</title><script>try { document.title = "read:" + ' +
+      'sessionStorage.length } catch (e) { document.title = "blocked:" + e.name }</script>'],
+    'evil.html', { type: 'text/html' }));
+    document.querySelector('.dropzone').dispatchEvent(new DragEvent('drop',
+      { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await page.getByRole('link', { name: 'evil.html', exact: true }).click();
+  await heading('evil.html');
+  await page.getByRole('button', { name: 'Make pre-signed URL' }).click();
+  const evilUrl = await page.getByLabel('Pre-signed URL', { exact: true }).inputValue();
+  const evil = await context.newPage();
+  await evil.goto(evilUrl);
+  await evil.waitForFunction(() => document.title !== 'evil');
+  const title = await evil.title();
+  check(title === 'blocked:SecurityError', `the uploaded page ran sandboxed: ${title}`);
+  await evil.close();
+
   step('10,001 keys: pages of 1,000, each one listing request');
   await page.goto(`${endpoint}/-/console/#/b/${many}/`);
   await heading(many);
