@@ -110,5 +110,23 @@ TEST_F(ConsoleTest, APersonUsesTheConsoleInChromium) {
   }
 }
 
+// --console off: nothing under /-/console/, the S3 API unchanged.
+TEST_F(ConsoleTest, OffServesNothing) {
+  const auto status_of = [&](const std::string& url) {
+    ProgramResult r =
+        RunProgram({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url}, BaseEnv(),
+                   std::chrono::seconds(20));
+    return r.output;
+  };
+  EXPECT_EQ(status_of(Sosd().endpoint() + "/-/console/"), "200");
+  SosdProcess::Options options;
+  options.extra_args = {"--console", "off"};
+  auto sosd = SosdProcess::Start(options);
+  ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
+  EXPECT_EQ(status_of((*sosd)->endpoint() + "/-/console/"), "404");
+  EXPECT_EQ(status_of((*sosd)->endpoint() + "/-/console/js/app.js"), "404");
+  EXPECT_EQ(status_of((*sosd)->endpoint() + "/-/health"), "200");
+}
+
 }  // namespace
 }  // namespace sos::testing
