@@ -85,7 +85,7 @@ export function formatDate(iso) {
 export function page(title, ...content) {
   const main = document.getElementById('main');
   const heading = h('h1', { tabindex: '-1' }, title);
-  main.replaceChildren(heading, ...content);
+  main.replaceChildren(heading, ...content.filter((part) => part !== null && part !== undefined));
   document.title = `${title} · sos console`;
   heading.focus();
   return main;

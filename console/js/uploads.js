@@ -22,6 +22,15 @@ export function clearUploads() {
   document.getElementById('uploads').hidden = true;
 }
 
+// Drops the rows of finished and cancelled uploads.
+function clearFinished() {
+  for (const row of document.querySelectorAll('#upload-list li')) {
+    if (row.dataset.finished) row.remove();
+  }
+  if (!document.querySelector('#upload-list li')) document.getElementById('uploads').hidden = true;
+}
+document.getElementById('clear-uploads').addEventListener('click', clearFinished);
+
 class Upload {
   constructor(client, bucket, key, file, onDone) {
     Object.assign(this, { client, bucket, key, file, onDone });
@@ -74,6 +83,7 @@ class Upload {
       }
       this.track(this.file.size);
       this.show('done');
+      this.item.dataset.finished = '1';
       this.cancelButton.hidden = true;
       uploads.delete(this);
       this.onDone(this);
@@ -133,6 +143,7 @@ class Upload {
     this.cancelled = true;
     for (const xhr of this.requests) xhr.abort();
     this.show('cancelled');
+    this.item.dataset.finished = '1';
     this.cancelButton.hidden = true;
     this.resumeButton.hidden = true;
     uploads.delete(this);

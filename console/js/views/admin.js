@@ -16,17 +16,20 @@ async function keysSection(client, org) {
   const path = `/-/admin/orgs/${encodeURIComponent(org.id)}/keys`;
   const list = await client.json('GET', path);
   const section = h('section', { class: 'keys', 'aria-label': `Keys of ${org.name}` });
+  const revoke = (k) => h('button', { type: 'button', class: 'danger',
+    'aria-label': `Revoke key ${k.access_key_id}`, onclick: async () => {
+      if (!await confirmDialog(`Revoke key ${k.access_key_id}?`,
+        'Requests signed with it fail from now on.', 'Revoke')) return;
+      const path = `/-/admin/keys/${encodeURIComponent(k.access_key_id)}`;
+      if (await attempt(() => client.json('DELETE', path))) {
+        section.replaceWith(await keysSection(client, org));
+        say(`Key ${k.access_key_id} revoked.`);
+      }
+    } }, 'Revoke');
+  // Revoking the key this session signs with would lock the console out.
   const rows = list.keys.map((k) => h('li', {}, h('span', { class: 'mono' }, k.access_key_id),
     ` created ${formatDate(k.created)} `,
-    h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke key ${k.access_key_id}`,
-      onclick: async () => {
-        if (!await confirmDialog(`Revoke key ${k.access_key_id}?`,
-          'Requests signed with it fail from now on.', 'Revoke')) return;
-        if (await attempt(() => client.json('DELETE', `/-/admin/keys/${encodeURIComponent(k.access_key_id)}`))) {
-          say(`Key ${k.access_key_id} revoked.`);
-          section.replaceWith(await keysSection(client, org));
-        }
-      } }, 'Revoke')));
+    k.access_key_id === client.session.accessKeyId ? '(this session\'s key)' : revoke(k)));
   section.append(h('ul', {}, rows), h('button', { type: 'button', onclick: async () => {
     const created = await attempt(() => client.json('POST', path));
     if (created) {

@@ -42,7 +42,9 @@ const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+    // A name that is not localhost, for the page as seen over plain HTTP from afar.
+    '--host-resolver-rules=MAP sos-console.test 127.0.0.1'],
 });
 const errors = [];
 let failed = false;
@@ -89,6 +91,16 @@ try {
   const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }));
   check(!stored.includes(secret), 'the secret is not in web storage while logged in');
   check(stored.includes('signingKey'), 'the session is in sessionStorage');
+
+  step('create a bucket and delete it');
+  await page.getByLabel('New bucket name', { exact: true }).fill(`${bucket}-gone`);
+  await page.getByRole('button', { name: 'Create bucket' }).click();
+  await page.getByRole('link', { name: `${bucket}-gone`, exact: true }).waitFor();
+  await page.getByRole('button', { name: `Delete bucket ${bucket}-gone` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByText(`Bucket ${bucket}-gone deleted.`).waitFor();
+  check(await page.getByRole('link', { name: `${bucket}-gone`, exact: true }).count() === 0,
+    'the deleted bucket is gone');
 
   step('create a bucket');
   await page.getByLabel('New bucket name', { exact: true }).fill(bucket);
@@ -290,11 +302,70 @@ try {
   await page.getByLabel('New organisation name', { exact: true }).fill(`${bucket}-org`);
   await page.getByRole('button', { name: 'Create organisation' }).click();
   await page.getByText('The secret is shown this once and never again.').waitFor();
+  const orgKeys = page.getByRole('region', { name: `Keys of ${bucket}-org` });
+  await orgKeys.getByRole('button', { name: `New key for ${bucket}-org` }).click();
+  await orgKeys.getByRole('listitem').nth(1).waitFor();
+  await orgKeys.getByText('The secret is shown this once and never again.').waitFor();
+  await orgKeys.getByRole('button', { name: /^Revoke key / }).first().click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await page.getByText(/^Key \S+ revoked\.$/).waitFor();
+  check(await orgKeys.getByRole('listitem').count() === 1, 'one key left after revoking');
+  check(await orgKeys.getByText('The secret is shown').count() === 0, 'the secret is shown once');
+  const orgId = (await page.getByRole('listitem').filter({ hasText: `${bucket}-org` })
+    .locator('p .mono').first().textContent()).trim();
+
+  step('grant READ on the bucket to that organisation, then remove it');
+  await page.goto(`${endpoint}/-/console/#/settings/${bucket}`);
+  await heading(`Access to bucket ${bucket}`);
+  await page.getByLabel('Organisation ID', { exact: true }).fill(orgId);
+  await page.getByLabel('Permission', { exact: true }).selectOption('READ');
+  await page.getByRole('button', { name: 'Grant', exact: true }).click();
+  const granted = page.getByRole('row').filter({ hasText: orgId });
+  await granted.waitFor();
+  check((await granted.textContent()).includes('READ'), 'the grant is listed');
+  await granted.getByRole('button', { name: /^Remove / }).click();
+  await page.getByText('Grant removed.').waitFor();
+  check(await page.getByRole('row').filter({ hasText: orgId }).count() === 0, 'grant removed');
+  await page.goto(`${endpoint}/-/console/#/orgs`);
+  await heading('Organisations');
+  // secrets are shown once: not after a reload, nor on the screenshot
+  await heading('Organisations');
+  check(await page.getByText('The secret is shown').count() === 0, 'no secret after a reload');
   await shot('organisations');
+  check(await page.getByText('(this session\'s key)').count() === 1, 'own key cannot be revoked');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  check(await page.locator('#uploads').isHidden(), 'finished uploads cleared');
   await page.getByRole('link', { name: 'Store health' }).click();
   await heading('Store health');
   await page.getByRole('cell', { name: 'ok', exact: true }).first().waitFor();
   await shot('health');
+
+  step('over plain HTTP from another name, login is off and says why');
+  const port = new URL(endpoint).port;
+  const far = await context.newPage();
+  await context.route(`http://sos-console.test:${port}/**`, (route) => route.continue());
+  await far.goto(`http://sos-console.test:${port}/-/console/`);
+  await far.getByText('open it over HTTPS').waitFor();
+  check(await far.getByRole('button', { name: 'Log in' }).isDisabled(), 'login disabled');
+  await far.close();
+
+  step('a session of an earlier UTC day is over');
+  const dated = await context.newPage();
+  await dated.goto(`${endpoint}/-/console/`);
+  await dated.getByLabel('Access key ID', { exact: true }).fill(accessKey);
+  await dated.getByLabel('Secret access key', { exact: true }).fill(secret);
+  await dated.getByRole('button', { name: 'Log in' }).click();
+  await dated.getByRole('heading', { level: 1, name: 'Buckets', exact: true }).waitFor();
+  await dated.evaluate(() => {  // as if logged in yesterday: its signing key is for that day
+    const key = 'sos.console.session';
+    const session = JSON.parse(sessionStorage.getItem(key));
+    const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10).replace(/-/g, '');
+    sessionStorage.setItem(key, JSON.stringify({ ...session, day: yesterday }));
+    location.hash = '#/health';
+  });
+  await dated.getByRole('heading', { level: 1, name: 'Log in to sos', exact: true }).waitFor();
+  check(await dated.evaluate(() => sessionStorage.length) === 0, 'the stale session is dropped');
+  await dated.close();
 
   step('log out: nothing left');
   await page.getByRole('button', { name: 'Log out' }).click();
