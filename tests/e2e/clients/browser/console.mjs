@@ -15,7 +15,8 @@
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
+import { createRequire } from 'node:module';
 
 const [endpoint, bucket, work, shots, many] = process.argv.slice(2);
 const accessKey = process.env.AWS_ACCESS_KEY_ID;
@@ -32,6 +33,25 @@ function curl(url, extra = []) {
   const status = execFileSync('curl', ['-s', '-o', out, '-w', '%{http_code}', ...extra, url],
     { encoding: 'utf8', timeout: TIMEOUT });
   return [Number(status), readFileSync(out)];
+}
+
+// axe-core (npm) audits the page as it is: evaluated through the DevTools
+// protocol, so the page's own CSP stays in force.
+const axeSource = readFileSync(join(dirname(createRequire(import.meta.url)
+  .resolve('axe-core')), 'axe.min.js'), 'utf8');
+async function audit(page, view) {
+  await page.evaluate(axeSource);
+  const { violations, rules } = await page.evaluate(async () => {
+    const results = await window.axe.run(document);
+    return {
+      rules: results.passes.length,
+      violations: results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`),
+    };
+  });
+  check(rules > 10, `axe ran its rules on ${view} (${rules} passed)`);
+  check(violations.length === 0, `accessibility of ${view}: ${violations.join('; ')}`);
+  console.log(`axe: ${view}: ${rules} rules pass, no serious violation`);
 }
 
 function step(text) {
@@ -59,7 +79,10 @@ try {
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
   page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
   const heading = (name) => page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
-  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const shot = async (name) => {
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+    await audit(page, name);
+  };
 
   step('login page, keyboard order');
   const response = await page.goto(`${endpoint}/-/console/`);
@@ -205,6 +228,14 @@ try {
   check(status === 200 && body.equals(small), `single-use URL, first: HTTP ${status}`);
   check(curl(once)[0] === 403, 'single-use URL, second: 403');
   await shot('object');
+
+  step('download');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download' }).click();
+  const saved = join(work, 'downloaded.txt');
+  await (await download).saveAs(saved);
+  check(readFileSync(saved).equals(small), 'the download has the same bytes');
+  check((await download).suggestedFilename() === 'small.txt', 'the download keeps the name');
 
   step('change Content-Type and Cache-Control; the ACL stays');
   await page.getByLabel('Content-Type', { exact: true }).fill('text/x-sos-note');
