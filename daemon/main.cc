@@ -115,7 +115,6 @@ int main(int argc, char** argv) {
   service_options.root_account_id = *root_id;
   service_options.region = config->region;
   service_options.domain = config->domain;
-  service_options.console = config->console;
   if (config->metrics != "off")
     service_options.metrics = std::make_shared<sos::s3api::ServiceMetrics>();
   service_options.metrics_root_only = config->metrics == "root";
@@ -136,10 +135,10 @@ int main(int argc, char** argv) {
   sos::s3api::LifecycleWorker::Options lifecycle_options;
   lifecycle_options.interval = config->lifecycle_interval;
   lifecycle_options.log = [](std::string_view line) { spdlog::info("{}", line); };
-  lifecycle_options.on_counts = [metrics = service_options.metrics](
-                                    const sos::s3api::LifecycleWorker::Counts& run) {
-    if (metrics) metrics->RecordLifecycle(run.expired, run.aborted);
-  };
+  lifecycle_options.on_counts =
+      [metrics = service_options.metrics](const sos::s3api::LifecycleWorker::Counts& run) {
+        if (metrics) metrics->RecordLifecycle(run.expired, run.aborted);
+      };
   sos::s3api::LifecycleWorker lifecycle(**engine, lifecycle_options);
   lifecycle.Start();
   std::vector<std::unique_ptr<sos::HttpServer>> servers;
@@ -151,7 +150,8 @@ int main(int argc, char** argv) {
     if (!loaded.ok()) return Fail("TLS", loaded.status());
     tls = *loaded;
   }
-  const size_t listener_count = (config->plain_http ? 1 : 0) + (tls ? 1 : 0);
+  const size_t listener_count =
+      (config->plain_http ? 1 : 0) + (tls ? 1 : 0) + (config->console_listener ? 1 : 0);
 
   sos::HttpServerOptions http_options;
   http_options.host = config->listen_host;
@@ -177,15 +177,24 @@ int main(int argc, char** argv) {
   // One listener per scheme, sharing the handler and the limits (each
   // listener counts its own connections).
   std::string urls;
-  auto listen = [&](const std::string& scheme, const std::string& host, int port) -> bool {
+  std::string last_url;   // of the listener started last
+  std::string s3_scheme;  // the S3 API's own listener, for the console's links
+  int s3_port = 0;
+  auto listen = [&](const std::string& scheme, const std::string& host, int port,
+                    sos::S3Service& handler) -> bool {
     http_options.host = host;
     http_options.port = port;
-    auto server = sos::HttpServer::Start(http_options, service->Handler());
+    auto server = sos::HttpServer::Start(http_options, handler.Handler());
     if (!server.ok()) {
       Fail("listening on " + host + ":" + std::to_string(port), server.status());
       return false;
     }
-    urls += (urls.empty() ? "" : " and ") + UrlOf(scheme, host, (*server)->port());
+    last_url = UrlOf(scheme, host, (*server)->port());
+    if (&handler == service.get()) {
+      urls += (urls.empty() ? "" : " and ") + last_url;
+      s3_scheme = scheme;
+      s3_port = (*server)->port();
+    }
     {
       std::lock_guard lock(listeners->mu);
       listeners->all.push_back(server->get());
@@ -193,10 +202,29 @@ int main(int argc, char** argv) {
     servers.push_back(std::move(*server));
     return true;
   };
-  if (config->plain_http && !listen("http", config->listen_host, config->listen_port)) return 1;
+  if (config->plain_http && !listen("http", config->listen_host, config->listen_port, *service)) {
+    return 1;
+  }
   if (tls) {
     http_options.tls = tls;
-    if (!listen("https", config->tls_listen_host, config->tls_listen_port)) return 1;
+    if (!listen("https", config->tls_listen_host, config->tls_listen_port, *service)) return 1;
+  }
+  // The web console: the same S3 API on a port of its own, whose origin
+  // renders nothing but the console (S3ServiceOptions::console); HTTPS
+  // whenever sosd has a certificate, since browsers sign only in secure
+  // contexts.
+  std::unique_ptr<sos::S3Service> console_service;
+  if (config->console_listener) {
+    sos::S3ServiceOptions console_options = service_options;
+    console_options.console = true;
+    console_options.console_s3_scheme = s3_scheme;
+    console_options.console_s3_port = s3_port;
+    console_service = std::make_unique<sos::S3Service>(**engine, console_options);
+    if (!listen(tls ? "https" : "http", config->console_listen_host, config->console_listen_port,
+                *console_service)) {
+      return 1;
+    }
+    spdlog::info("web console at {}/-/console/", last_url);
   }
   if (config->metrics_listener) {
     // Prometheus' own port: a handler that serves /metrics and nothing else.
@@ -248,6 +276,7 @@ int main(int argc, char** argv) {
   }
   servers.clear();
   lifecycle.Stop();
+  console_service.reset();
   service.reset();
   engine->reset();  // closes the index after every request is done
   spdlog::info("stopped");

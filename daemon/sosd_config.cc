@@ -95,7 +95,7 @@ struct Raw {
   std::string tls_listen = "127.0.0.1:8443";
   std::string metrics = "open";
   std::string metrics_listen = "off";
-  std::string console = "on";
+  std::string console_listen = "off";
   std::string scrub_rate = "64MiB";
   std::string scrub_blobs_per_second = "500";
   std::string scrub_interval = "7d";
@@ -168,8 +168,8 @@ Status ApplyConfigFile(const std::string& path, Raw* raw) {
       SOS_RETURN_IF_ERROR(text(&raw->metrics));
     } else if (name == "metrics_listen") {
       SOS_RETURN_IF_ERROR(text(&raw->metrics_listen));
-    } else if (name == "console") {
-      SOS_RETURN_IF_ERROR(text(&raw->console));
+    } else if (name == "console_listen") {
+      SOS_RETURN_IF_ERROR(text(&raw->console_listen));
     } else if (auto numeric = NumericKeys(raw); numeric.count(name) > 0) {
       // A number (4096), or a string with a unit ("30s", "1KiB").
       if (auto n = node.value<int64_t>(); n && node.is_integer()) {
@@ -311,8 +311,9 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
   opt("--metrics-listen", &flags->metrics_listen, "HOST:PORT",
       "also serve GET /metrics, unauthenticated, on a port of its own for Prometheus (env "
       "SOS_METRICS_LISTEN; default off)");
-  opt("--console", &flags->console, "on|off",
-      "serve the web console at /-/console/ on the S3 listeners (env SOS_CONSOLE; default on)");
+  opt("--console-listen", &flags->console_listen, "HOST:PORT",
+      "serve the web console at /-/console/ on a port of its own, HTTPS when tls-cert is set "
+      "(env SOS_CONSOLE_LISTEN; default off)");
   opt("--scrub-rate", &flags->scrub_rate, "BYTES",
       "the background scrub reads at most this many bytes per second (env SOS_SCRUB_RATE; "
       "default 64MiB; 0: no cap)");
@@ -332,7 +333,7 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
       "TOML file with any of: listen, data, drives (array), region, fsync, domain, "
       "max_connections, max_connections_per_client, header_timeout, min_body_rate, "
       "min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen, metrics, "
-      "metrics_listen, console, scrub_rate, scrub_blobs_per_second, scrub_interval, "
+      "metrics_listen, console_listen, scrub_rate, scrub_blobs_per_second, scrub_interval, "
       "stale_upload_expiry, lifecycle_interval "
       "(env SOS_CONFIG)");
   try {
@@ -375,7 +376,7 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
   layer(flags.tls_listen, "SOS_TLS_LISTEN", &raw.tls_listen);
   layer(flags.metrics, "SOS_METRICS", &raw.metrics);
   layer(flags.metrics_listen, "SOS_METRICS_LISTEN", &raw.metrics_listen);
-  layer(flags.console, "SOS_CONSOLE", &raw.console);
+  layer(flags.console_listen, "SOS_CONSOLE_LISTEN", &raw.console_listen);
   layer(flags.scrub_rate, "SOS_SCRUB_RATE", &raw.scrub_rate);
   layer(flags.scrub_blobs_per_second, "SOS_SCRUB_BLOBS_PER_SECOND", &raw.scrub_blobs_per_second);
   layer(flags.scrub_interval, "SOS_SCRUB_INTERVAL", &raw.scrub_interval);
@@ -435,10 +436,12 @@ Result<SosdConfig> ResolveSosdConfig(const SosdFlags& flags, const EnvLookup& en
         ParseListen(raw.metrics_listen, &config.metrics_listen_host, &config.metrics_listen_port);
     if (!parsed.ok()) return Status::InvalidArgument("metrics-listen: " + parsed.message());
   }
-  if (raw.console != "on" && raw.console != "off") {
-    return Status::InvalidArgument("console must be 'on' or 'off', not '" + raw.console + "'");
+  if (raw.console_listen != "off") {
+    config.console_listener = true;
+    Status parsed =
+        ParseListen(raw.console_listen, &config.console_listen_host, &config.console_listen_port);
+    if (!parsed.ok()) return Status::InvalidArgument("console-listen: " + parsed.message());
   }
-  config.console = raw.console == "on";
   SOS_ASSIGN_OR_RETURN(config.scrub_rate, ParseSosdSize("scrub-rate", raw.scrub_rate));
   SOS_ASSIGN_OR_RETURN(config.scrub_blobs_per_second,
                        ParseCount("scrub-blobs-per-second", raw.scrub_blobs_per_second, 0));

@@ -27,7 +27,7 @@
 //   scrub_interval              7d (a pass starts this long after the last began)
 //   stale_upload_expiry         7d (unfinished multipart uploads older than this are aborted; 0:
 //   never) lifecycle_interval          1h (how often the buckets' lifecycle rules are applied)
-//   console                     on (the web console under /-/console/), or off
+//   console_listen              off (HOST:PORT: the web console there, HTTPS with tls_cert)
 // listen = "off" turns plain HTTP off (only with TLS set).
 // max_connections .. min_body_rate_window are HttpServerOptions' slow-client
 // limits; durations and sizes take s3core/units.h's syntax.
@@ -57,7 +57,9 @@ struct SosdConfig {
   bool metrics_listener = false;  // metrics_listen set: a listener for GET /metrics
   std::string metrics_listen_host;
   int metrics_listen_port = 0;
-  bool console = true;
+  bool console_listener = false;  // console_listen set: the web console's own listener
+  std::string console_listen_host;
+  int console_listen_port = 0;
   uint64_t scrub_rate = uint64_t{64} << 20;
   uint64_t scrub_blobs_per_second = 500;
   std::chrono::milliseconds scrub_interval{std::chrono::hours(24 * 7)};
@@ -84,7 +86,7 @@ struct SosdFlags {
   std::optional<std::string> max_connections, max_connections_per_client, header_timeout,
       min_body_rate, min_body_rate_window, log_level, log_target, tls_cert, tls_key, tls_listen,
       metrics, metrics_listen, scrub_rate, scrub_blobs_per_second, scrub_interval,
-      stale_upload_expiry, console, lifecycle_interval;
+      stale_upload_expiry, console_listen, lifecycle_interval;
 };
 
 // Parses argv into flags. Returns an exit code when sosd must stop now

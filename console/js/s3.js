@@ -24,8 +24,15 @@ function queryString(query) {
   return parts.length ? '?' + parts.join('&') : '';
 }
 
+// The page enforces Trusted Types (console_ops.cc): this one policy lets
+// DOMParser read a response as XML data; nothing parsed is ever inserted
+// into the page.
+const xmlPolicy = window.trustedTypes
+  ? trustedTypes.createPolicy('sos-xml', { createHTML: (text) => text })
+  : { createHTML: (text) => text };
+
 export function xmlDoc(text) {
-  return new DOMParser().parseFromString(text, 'application/xml');
+  return new DOMParser().parseFromString(xmlPolicy.createHTML(text), 'application/xml');
 }
 
 export function xmlText(node, name) {
@@ -46,11 +53,24 @@ async function errorFrom(response) {
     doc && xmlText(doc, 'Message'));
 }
 
+// XML text: a CR must travel as &#13;, or the server's parser reads it as LF
+// and the request names another key than the one shown.
+function xmlEscape(text) {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/\r/g, '&#13;');
+}
+
 export class S3Client {
+  // session: sigv4.js credentials plus `s3` ({scheme, port}: where the S3 API
+  // listens, for links meant for others; this page's own port serves only
+  // the console and signed requests).
   constructor(session) {
     this.session = session;
     this.origin = location.origin;
     this.host = location.host;
+    const s3 = session.s3 || { scheme: location.protocol.slice(0, -1), port: location.port };
+    this.publicHost = `${location.hostname}:${s3.port}`;
+    this.publicOrigin = `${s3.scheme}://${this.publicHost}`;
   }
 
   // headers: lower-case names. body: string, Uint8Array or Blob. A Blob body
@@ -122,9 +142,8 @@ export class S3Client {
   }
   // DeleteObjects, up to 1000 keys; returns the keys that failed, with why.
   async deleteMany(bucket, keys) {
-    const esc = (k) => k.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     const body = '<Delete><Quiet>true</Quiet>' +
-      keys.map((k) => `<Object><Key>${esc(k)}</Key></Object>`).join('') + '</Delete>';
+      keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join('') + '</Delete>';
     const digest = await sha256(body);
     const doc = await this.xml({ method: 'POST', path: objectPath(bucket), query: { delete: '' },
       headers: { 'x-amz-checksum-sha256': btoa(String.fromCharCode(...digest)) }, body });
@@ -153,7 +172,7 @@ export class S3Client {
       headers: { 'x-amz-acl': canned } });
   }
   putAcl(bucket, key, acl) {
-    const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const esc = xmlEscape;
     const xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
     const grants = acl.grants.map((g) => {
       const grantee = g.uri
@@ -168,9 +187,16 @@ export class S3Client {
       headers: { 'content-type': 'application/xml' }, body });
   }
 
-  presign(bucket, key, expires, query = {}) {
-    return presignUrl(this.session, { origin: this.origin, host: this.host,
-      path: objectPath(bucket, key), query, expires });
+  // A pre-signed GET. For others (share links): on the S3 port, where the
+  // object renders as S3 serves it; else on this port, where it downloads.
+  presign(bucket, key, expires, query = {}, forOthers = false) {
+    return presignUrl(this.session, { origin: forOthers ? this.publicOrigin : this.origin,
+      host: forOthers ? this.publicHost : this.host, path: objectPath(bucket, key), query,
+      expires });
+  }
+
+  publicUrl(bucket, key) {
+    return this.publicOrigin + objectPath(bucket, key);
   }
 
   // ---- uploads: an XMLHttpRequest, for progress and abort

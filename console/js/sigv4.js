@@ -3,7 +3,9 @@
 //
 // The session never keeps the secret: login derives the day's signing key
 // (HMAC chain over date, region, "s3", "aws4_request") and forgets the
-// secret. That key signs requests for that UTC day only.
+// secret. The console signs with it on that UTC day only; but as with any
+// SigV4 key, whoever copies it can also pre-sign URLs dated that day and
+// valid up to 7 days: only revoking the access key ends that.
 
 const encoder = new TextEncoder();
 
@@ -88,7 +90,8 @@ export async function signHeaders(credentials, { method, path, query = {}, heade
   const all = { ...headers, host, 'x-amz-date': date, 'x-amz-content-sha256': payloadHash };
   const names = Object.keys(all).sort();
   const canonical = [method, path, canonicalQuery(query),
-    names.map((n) => `${n}:${String(all[n]).trim()}\n`).join(''), names.join(';'),
+    names.map((n) => `${n}:${String(all[n]).trim().replace(/ +/g, ' ')}\n`).join(''),
+    names.join(';'),
     payloadHash].join('\n');
   const sig = await signature(credentials, date, canonical);
   delete all.host;

@@ -75,10 +75,12 @@ Status GetObject(Context& ctx, bool head_only) {
   const int status = partial ? 206 : 200;
   StartResponse(ctx, status);
   AddObjectHeaders(ctx, meta);
-  // An object a browser renders (an uploaded HTML page) runs in an origin of
-  // its own, never in sosd's: it can reach neither the console's session
-  // (console_ops.cc) nor anything else this origin holds.
+  // An object a browser renders (an uploaded HTML page) runs in an opaque
+  // origin of its own, never in sosd's: it can reach nothing this origin
+  // holds. nosniff: a body is never taken for a script or style it is not
+  // declared as.
   ctx.out.AddHeader("Content-Security-Policy", kObjectSandbox);
+  ctx.out.AddHeader("X-Content-Type-Options", "nosniff");
   // As S3: GET shows how many tags there are to callers who may read them.
   if (!head_only && !object.tags.empty() &&
       AuthorizeObject(ctx.principal, *ctx.bucket, object, Permission::kReadAcp).ok()) {

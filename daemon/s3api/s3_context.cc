@@ -387,7 +387,15 @@ void AddObjectHeaders(Context& ctx, const ObjectMeta& meta) {
   add("Content-Type", "response-content-type",
       meta.content_type.empty() ? std::string("binary/octet-stream") : meta.content_type);
   add("Cache-Control", "response-cache-control", meta.cache_control);
-  add("Content-Disposition", "response-content-disposition", meta.content_disposition);
+  const std::string* disposition_override = ctx.Query("response-content-disposition");
+  std::string disposition = disposition_override ? *disposition_override : meta.content_disposition;
+  // On the console's listener a body is only ever saved, never rendered in
+  // the console's origin (S3ServiceOptions::console).
+  if (ctx.options.console && ctx.head.method != "HEAD" &&
+      AsciiLower(disposition).rfind("attachment", 0) != 0) {
+    disposition = "attachment";
+  }
+  if (!disposition.empty()) out.AddHeader("Content-Disposition", disposition);
   add("Content-Encoding", "response-content-encoding", meta.content_encoding);
   add("Content-Language", "response-content-language", meta.content_language);
   add("Expires", "response-expires", meta.expires);

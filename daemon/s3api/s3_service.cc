@@ -264,6 +264,11 @@ Status Run(Context& ctx, const RouterOptions& router) {
   if (op == S3Op::kAdmin) return AdminApi(ctx, [&] { return AuthenticateRequest(ctx); });
   // authenticate (a preflight carries no credentials, by the CORS spec)
   if (op != S3Op::kPreflight) SOS_RETURN_IF_ERROR(AuthenticateRequest(ctx));
+  if (ctx.options.console && ctx.principal.anonymous) {
+    // Public objects are for the S3 port: here nothing unsigned is served.
+    return Status::PermissionDenied("The console's port answers signed requests only.",
+                                    "AccessDenied");
+  }
   // authorize
   SOS_RETURN_IF_ERROR(LoadBucketAndAuthorize(ctx));
   SOS_RETURN_IF_ERROR(CheckSingleUse(ctx));

@@ -20,8 +20,9 @@
 // the root organisation only (MetricsHandler serves it as `/metrics` on a
 // listener of its own). Health and ready need no authentication.
 // `/-/admin/` is the admin API (admin_ops.cc, s3core/admin_api.h), JSON, root
-// organisation only. `/-/console/` is the web console (console_ops.cc):
-// static files, no authentication; the browser signs its S3 calls itself.
+// organisation only. `/-/console/` is the web console (console_ops.cc), on
+// a listener of its own (options.console): static files, no authentication;
+// the browser signs its S3 calls itself.
 //
 // One log line per request (method, path, status, bytes in/out, ms, request
 // id) goes to options.log; queries and headers are never logged, so neither
@@ -66,8 +67,14 @@ struct S3ServiceOptions {
   std::shared_ptr<s3api::ServiceMetrics> metrics;
   // /-/metrics only for requests signed by the root organisation.
   bool metrics_root_only = false;
-  // Serve the web console under /-/console/ (console_ops.cc); false: 404.
-  bool console = true;
+  // This service is the web console's listener (console_ops.cc): it serves
+  // /-/console/, answers signed requests only, and sends object bodies as
+  // attachments, so that nothing a tenant uploads ever renders in the
+  // console's origin. Elsewhere /-/console/ is 404.
+  bool console = false;
+  // Where the S3 API listens, for the console's public and shared links.
+  std::string console_s3_scheme = "http";
+  int console_s3_port = 0;
   // Connections open on sosd's listeners, for /-/metrics.
   std::function<uint64_t()> open_connections;
 };

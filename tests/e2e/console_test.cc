@@ -11,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "s3core/sigv4.h"
 #include "tests/e2e/client_test.h"
 
 #ifndef SOS_E2E_CLIENTS_DIR
@@ -78,9 +79,9 @@ TEST_F(ConsoleTest, APersonUsesTheConsoleInChromium) {
 
   const std::string many = BucketOfManyKeys();
   const std::string bucket = TrackBucket("console");
-  ProgramResult r = RunProgram(
-      {"/usr/bin/node", driver + "/console.mjs", Sosd().endpoint(), bucket, work, shots, many},
-      AwsSdkEnv(), std::chrono::seconds(300));
+  ProgramResult r = RunProgram({"/usr/bin/node", driver + "/console.mjs", Sosd().console_endpoint(),
+                                Sosd().endpoint(), bucket, work, shots, many},
+                               AwsSdkEnv(), std::chrono::seconds(300));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_NE(r.output.find("DONE"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find(Sosd().secret_key()), std::string::npos) << "the secret was printed";
@@ -110,22 +111,54 @@ TEST_F(ConsoleTest, APersonUsesTheConsoleInChromium) {
   }
 }
 
-// --console off: nothing under /-/console/, the S3 API unchanged.
-TEST_F(ConsoleTest, OffServesNothing) {
-  const auto status_of = [&](const std::string& url) {
-    ProgramResult r =
-        RunProgram({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url}, BaseEnv(),
-                   std::chrono::seconds(20));
+// The console's port is an origin where nothing but the console renders: the
+// S3 port has no console, and the console's port serves no unsigned request
+// and sends object bodies as attachments. Without --console-listen, no console.
+TEST_F(ConsoleTest, ItsPortRendersNothingButTheConsole) {
+  const auto curl = [&](const std::string& url) {
+    ProgramResult r = RunProgram({"/usr/bin/curl", "-s", "-D", "-", "-o", "/dev/null", url},
+                                 BaseEnv(), std::chrono::seconds(20));
     return r.output;
   };
-  EXPECT_EQ(status_of(Sosd().endpoint() + "/-/console/"), "200");
-  SosdProcess::Options options;
-  options.extra_args = {"--console", "off"};
-  auto sosd = SosdProcess::Start(options);
-  ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
-  EXPECT_EQ(status_of((*sosd)->endpoint() + "/-/console/"), "404");
-  EXPECT_EQ(status_of((*sosd)->endpoint() + "/-/console/js/app.js"), "404");
-  EXPECT_EQ(status_of((*sosd)->endpoint() + "/-/health"), "200");
+  const auto status_of = [&](const std::string& url) { return curl(url).substr(0, 12); };
+  EXPECT_EQ(status_of(Sosd().endpoint() + "/-/console/"), "HTTP/1.1 404");
+  EXPECT_EQ(status_of(Sosd().console_endpoint() + "/-/console/"), "HTTP/1.1 200");
+
+  const std::string bucket = CreateBucket("console-port");
+  StringViewSource page("<script>document.title = 'ran'</script>");
+  WriteOptions html;
+  html.content_type = "text/html";
+  html.canned_acl = "public-read";
+  ASSERT_TRUE(store_->Put(bucket, "page.html", page, html).ok());
+  const std::string path = "/" + bucket + "/page.html";
+  // The S3 port serves it to anyone, in a sandbox; the console's port to nobody unsigned.
+  const std::string on_s3 = curl(Sosd().endpoint() + path);
+  EXPECT_EQ(on_s3.substr(0, 12), "HTTP/1.1 200") << on_s3;
+  EXPECT_NE(on_s3.find("Content-Security-Policy: sandbox"), std::string::npos) << on_s3;
+  EXPECT_NE(on_s3.find("X-Content-Type-Options: nosniff"), std::string::npos) << on_s3;
+  EXPECT_EQ(status_of(Sosd().console_endpoint() + path), "HTTP/1.1 403");
+  // Signed, it comes as an attachment, whatever the URL asks for.
+  const int port =
+      std::stoi(Sosd().console_endpoint().substr(Sosd().console_endpoint().rfind(':') + 1));
+  for (const std::string disposition : {"", "inline"}) {
+    SigningRequest req{"GET",
+                       path,
+                       {},
+                       {{"host", "127.0.0.1:" + std::to_string(port)}},
+                       std::string(kUnsignedPayload)};
+    if (!disposition.empty()) req.query.emplace_back("response-content-disposition", disposition);
+    auto query = PresignV4(req, {Sosd().access_key(), Sosd().secret_key(), ""}, "us-east-1", "s3",
+                           std::chrono::system_clock::now(), 60);
+    ASSERT_TRUE(query.ok()) << query.status().ToString();
+    const std::string signed_get = curl(Sosd().console_endpoint() + path + "?" + *query);
+    EXPECT_EQ(signed_get.substr(0, 12), "HTTP/1.1 200") << signed_get;
+    EXPECT_NE(signed_get.find("Content-Disposition: attachment"), std::string::npos) << signed_get;
+  }
+
+  auto plain = SosdProcess::Start();
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(status_of((*plain)->endpoint() + "/-/console/"), "HTTP/1.1 404");
+  EXPECT_EQ(status_of((*plain)->endpoint() + "/-/health"), "HTTP/1.1 200");
 }
 
 }  // namespace

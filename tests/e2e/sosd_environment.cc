@@ -17,7 +17,9 @@ class SosdEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     auto started_at = std::chrono::steady_clock::now();
-    auto started = SosdProcess::Start();
+    SosdProcess::Options options;
+    options.console = true;  // for the web console's tests
+    auto started = SosdProcess::Start(options);
     ASSERT_TRUE(started.ok()) << "cannot start sosd: " << started.status().ToString();
     sosd_ = std::move(started).value();
     g_sosd = sosd_.get();

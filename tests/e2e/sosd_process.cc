@@ -143,6 +143,11 @@ Result<std::unique_ptr<SosdProcess>> SosdProcess::Start(Options options) {
     argv.push_back("--listen");
     argv.push_back("127.0.0.1:" + std::to_string(p->port_));
   }
+  if (p->options_.console) {
+    p->console_port_ = FreePort();
+    argv.push_back("--console-listen");
+    argv.push_back("127.0.0.1:" + std::to_string(p->console_port_));
+  }
   argv.insert(argv.end(), p->options_.extra_args.begin(), p->options_.extra_args.end());
   std::map<std::string, std::string> env = {
       {"PATH", "/usr/bin:/bin"},

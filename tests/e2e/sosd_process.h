@@ -55,6 +55,7 @@ class SosdProcess {
     bool pass_data = true;        // pass --data (else sosd picks its default data directory)
     std::string scheme = "http";  // "https": endpoint() and the start-up health check use TLS
     std::string ca_file;          // what the health check trusts over https
+    bool console = false;         // pass --console-listen 127.0.0.1:<free port>
     std::chrono::seconds start_timeout{20};
   };
 
@@ -72,6 +73,10 @@ class SosdProcess {
 
   int port() const { return port_; }
   std::string endpoint() const { return options_.scheme + "://127.0.0.1:" + std::to_string(port_); }
+  // The web console's listener (Options::console).
+  std::string console_endpoint() const {
+    return options_.scheme + "://127.0.0.1:" + std::to_string(console_port_);
+  }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& access_key() const { return options_.access_key; }
   const std::string& secret_key() const { return options_.secret_key; }
@@ -88,6 +93,7 @@ class SosdProcess {
   std::string stdout_path_, stderr_path_;
   bool owns_data_ = false;
   int port_ = 0;
+  int console_port_ = 0;
   pid_t pid_ = -1;
 };
 

@@ -453,7 +453,7 @@ TEST(SosdSlowClientTest, LimitsComeFromTomlAndEnvironmentAndBadValuesAreRefused)
            {"--max-connections-per-client", "-1"},
            {"--lifecycle-interval", "0"},
            {"--metrics-listen", "nowhere"},
-           {"--console", "maybe"}}) {
+           {"--console-listen", "nowhere"}}) {
     std::vector<std::string> argv = {SOSD_PATH, "--data", dir + "/data", "--listen", "127.0.0.1:0"};
     argv.insert(argv.end(), bad.begin(), bad.end());
     ProgramResult r = RunProgram(argv, {"PATH=/usr/bin:/bin"}, std::chrono::seconds(20));

@@ -115,7 +115,8 @@ TEST_F(TlsE2eTest, AwscliBoto3SosctlAndSosfsWorkOverHttpsWithTheirCaFile) {
 }
 
 // The README's recipe: a self-signed certificate from the openssl CLI, HTTPS
-// only (--listen off), trusted by curl through --cacert.
+// only (--listen off), trusted by curl through --cacert; the web console's
+// port is HTTPS with the same certificate.
 TEST(TlsReadmeTest, TheSelfSignedRecipeServesHttpsOnly) {
   char tmpl[] = "/tmp/sos-tls-readme-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -136,12 +137,19 @@ TEST(TlsReadmeTest, TheSelfSignedRecipeServesHttpsOnly) {
   options.port = port;
   options.scheme = "https";
   options.ca_file = dir + "/cert.pem";
+  options.console = true;  // the web console is HTTPS too, and links to the HTTPS port
   auto sosd = SosdProcess::Start(options);
   ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
   r = RunCommand("curl -sS --cacert " + dir +
                  "/cert.pem https://localhost:" + std::to_string(port) + "/-/health");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output, "ok\n");
+  r = RunCommand("curl -sS --cacert " + dir + "/cert.pem " + (*sosd)->console_endpoint() +
+                 "/-/console/config.json");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("\"s3\":{\"port\":" + std::to_string(port) + ",\"scheme\":\"https\"}"),
+            std::string::npos)
+      << r.output;
   (*sosd)->StopAndCleanUp();
 }
 

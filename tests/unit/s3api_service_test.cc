@@ -1135,7 +1135,22 @@ TEST_F(S3ServiceTest, HostileInput) {
 
 // ---- The web console ------------------------------------------------------------
 
-TEST_F(S3ServiceTest, ConsoleFilesNeedNoAuthAndCarryTheirPolicy) {
+class ConsoleServiceTest : public S3ServiceTest {
+ protected:
+  void SetUp() override {
+    S3ServiceTest::SetUp();
+    MakeBucket("bkt");
+    Put("bkt", "page.html", "<script>alert(1)</script>", {{"Content-Type", "text/html"}});
+    S3ServiceOptions options;
+    options.clock = [this] { return now_; };
+    options.log = [](std::string_view) {};
+    options.console = true;
+    options.console_s3_port = 8000;
+    service_ = std::make_unique<S3Service>(engine_, options);
+  }
+};
+
+TEST_F(ConsoleServiceTest, FilesNeedNoAuthAndCarryTheirPolicy) {
   Response page = Call("GET", "/-/console/", {}, "", {}, nullptr);
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_EQ(page.Header("Content-Type"), "text/html; charset=utf-8");
@@ -1143,6 +1158,7 @@ TEST_F(S3ServiceTest, ConsoleFilesNeedNoAuthAndCarryTheirPolicy) {
   const std::string policy = page.Header("Content-Security-Policy");
   EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << policy;
   EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos) << policy;
+  EXPECT_NE(policy.find("require-trusted-types-for 'script'"), std::string::npos) << policy;
   EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << policy;
   EXPECT_EQ(page.Header("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(page.Header("Referrer-Policy"), "no-referrer");
@@ -1161,18 +1177,34 @@ TEST_F(S3ServiceTest, ConsoleFilesNeedNoAuthAndCarryTheirPolicy) {
   EXPECT_EQ(Call("PUT", "/-/console/index.html", {}, "x", {}, nullptr).status, 405);
 }
 
-TEST_F(S3ServiceTest, ConsoleConfigNamesTheRegionAndWhetherAdminIsOn) {
+TEST_F(ConsoleServiceTest, ConfigNamesTheRegionTheAdminViewsAndTheS3Port) {
   Response config = Call("GET", "/-/console/config.json", {}, "", {}, nullptr);
   ASSERT_EQ(config.status, 200);
-  EXPECT_EQ(config.body, R"({"admin":false,"region":"us-east-1"})");
+  EXPECT_EQ(config.body,
+            R"({"admin":false,"region":"us-east-1","s3":{"port":8000,"scheme":"http"}})");
 }
 
-TEST_F(S3ServiceTest, ConsoleOffIsNotFound) {
-  S3ServiceOptions options;
-  options.clock = [this] { return now_; };
-  options.log = [](std::string_view) {};
-  options.console = false;
-  service_ = std::make_unique<S3Service>(engine_, options);
+// Nothing a tenant uploads renders in the console's origin: unsigned
+// requests are refused, and signed GETs send the body as an attachment.
+TEST_F(ConsoleServiceTest, ServesSignedRequestsOnlyAndObjectsAsAttachments) {
+  ASSERT_EQ(Call("PUT", "/bkt/page.html", {{"acl", ""}}, "", {{"x-amz-acl", "public-read"}}).status,
+            200);
+  Response anonymous = Call("GET", "/bkt/page.html", {}, "", {}, nullptr);
+  EXPECT_EQ(anonymous.status, 403);
+  EXPECT_EQ(anonymous.Code(), "AccessDenied");
+  for (const HeaderList& query :
+       {HeaderList{}, HeaderList{{"response-content-disposition", "inline"}}}) {
+    Response get = Call("GET", "/bkt/page.html", query);
+    ASSERT_EQ(get.status, 200);
+    EXPECT_EQ(get.Header("Content-Disposition"), "attachment");
+  }
+  Response named = Call("GET", "/bkt/page.html",
+                        {{"response-content-disposition", "attachment; filename=\"p.html\""}});
+  EXPECT_EQ(named.Header("Content-Disposition"), "attachment; filename=\"p.html\"");
+  EXPECT_EQ(Call("HEAD", "/bkt/page.html").Header("Content-Disposition"), "");
+}
+
+TEST_F(S3ServiceTest, TheS3PortHasNoConsole) {
   EXPECT_EQ(Call("GET", "/-/console/", {}, "", {}, nullptr).status, 404);
   EXPECT_EQ(Call("GET", "/-/console/index.html").status, 404);
 }
@@ -1188,6 +1220,8 @@ TEST_F(S3ServiceTest, ObjectsAreServedInASandbox) {
     const std::string policy = r.Header("Content-Security-Policy");
     EXPECT_EQ(policy.rfind("sandbox", 0), 0u) << policy;
     EXPECT_EQ(policy.find("allow-same-origin"), std::string::npos) << policy;
+    EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(r.Header("Content-Disposition"), "");  // S3's port renders as S3 does
   }
 }
 

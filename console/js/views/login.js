@@ -8,7 +8,8 @@ import { S3Client } from '../s3.js';
 export async function loginView(onLoggedIn) {
   const key = field('Access key ID', { autocomplete: 'username', required: true,
     spellcheck: 'false' });
-  const secret = field('Secret access key', { type: 'password', autocomplete: 'current-password',
+  // autocomplete off: no offer to save the secret in the browser.
+  const secret = field('Secret access key', { type: 'password', autocomplete: 'off',
     required: true });
   const submit = h('button', { type: 'submit' }, 'Log in');
   const form = h('form', { class: 'card login', 'aria-label': 'Log in' }, key.row, secret.row,
@@ -26,6 +27,7 @@ export async function loginView(onLoggedIn) {
     try {
       const config = await (await fetch('config.json', { cache: 'no-store' })).json();
       const session = await newSession(key.input.value.trim(), secret.input.value, config.region);
+      session.s3 = config.s3;
       secret.input.value = '';
       const client = new S3Client(session);
       await client.listBuckets();  // proves the key and secret

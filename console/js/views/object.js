@@ -3,7 +3,6 @@
 // optionally single-use), rename/move, delete, and its ACL.
 
 import { h, field, page, say, attempt, confirmDialog, formatSize, copyText } from '../dom.js';
-import { objectPath } from '../s3.js';
 import { aclSection } from './acl.js';
 import { browseHash } from './buckets.js';
 import { objectHash } from './browse.js';
@@ -71,7 +70,7 @@ export async function objectView(client, bucket, key) {
   });
 
   // ---- share
-  const publicUrl = location.origin + objectPath(bucket, key);
+  const publicUrl = client.publicUrl(bucket, key);
   const expiry = field('Link expires after', { tag: 'select', value: '3600', options: [
     ['900', '15 minutes'], ['3600', '1 hour'], ['86400', '1 day'], ['604800', '7 days']] });
   const once = h('input', { type: 'checkbox', id: 'share-once' });
@@ -82,7 +81,7 @@ export async function objectView(client, bucket, key) {
   shareForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     const url = await attempt(() => client.presign(bucket, key, Number(expiry.input.value),
-      once.checked ? { 'X-Sos-Once': nonce() } : {}));
+      once.checked ? { 'X-Sos-Once': nonce() } : {}, true));
     if (url) {
       linkOut.replaceChildren(copyField('Pre-signed URL', url));
       say(once.checked ? 'Single-use link made: it works once.' : 'Link made.');

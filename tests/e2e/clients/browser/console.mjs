@@ -6,7 +6,8 @@
 // organisation's views, phone width and keyboard order, log out and find no
 // secret left in the browser. Saves a screenshot of every main view.
 //
-// usage: node console.mjs ENDPOINT BUCKET WORKDIR SCREENSHOTS MANY
+// usage: node console.mjs CONSOLE S3 BUCKET WORKDIR SCREENSHOTS MANY
+// (CONSOLE: the console's listener; S3: sosd's S3 port, where shared links point)
 // (MANY: a bucket of 10,001 keys k00000..k10000, for paging)
 // (the root key in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; never printed)
 // WORKDIR holds small.txt, big.bin, resume.bin, cancel.bin and folder/
@@ -18,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { createRequire } from 'node:module';
 
-const [endpoint, bucket, work, shots, many] = process.argv.slice(2);
+const [endpoint, s3, bucket, work, shots, many] = process.argv.slice(2);
 const accessKey = process.env.AWS_ACCESS_KEY_ID;
 const secret = process.env.AWS_SECRET_ACCESS_KEY;
 const TIMEOUT = 30000;
@@ -71,8 +72,8 @@ let failed = false;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // Nothing but sosd: any other origin the page asks for is an error.
-  const origin = new URL(endpoint).origin;
-  await context.route('**/*', (route) => (route.request().url().startsWith(origin)
+  const origins = [new URL(endpoint).origin, new URL(s3).origin];
+  await context.route('**/*', (route) => (origins.some((o) => route.request().url().startsWith(o))
     ? route.continue() : (errors.push(`request outside sosd: ${route.request().url()}`), route.abort())));
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
@@ -204,6 +205,7 @@ try {
   await page.getByRole('link', { name: 'small.txt', exact: true }).click();
   await heading('small.txt');
   const publicUrl = await page.getByLabel('Public URL', { exact: true }).inputValue();
+  check(publicUrl === `${s3}/${bucket}/small.txt`, `the public URL is on the S3 port: ${publicUrl}`);
   check(curl(publicUrl)[0] === 403, 'private before the ACL change');
   await page.getByLabel('Canned ACL', { exact: true }).selectOption('public-read');
   await page.getByRole('button', { name: 'Apply' }).click();
@@ -252,7 +254,7 @@ try {
   await page.getByLabel('New key', { exact: true }).fill('renamed.txt');
   await page.getByRole('button', { name: 'Rename / move' }).click();
   await heading('renamed.txt');
-  [status, body] = curl(`${endpoint}/${bucket}/renamed.txt`);
+  [status, body] = curl(`${s3}/${bucket}/renamed.txt`);
   check(status === 200 && body.equals(small), 'the renamed object keeps bytes and ACL');
   check(curl(publicUrl)[0] === 404 || curl(publicUrl)[0] === 403, 'the old key is gone');
 
@@ -295,6 +297,9 @@ try {
   await evil.waitForFunction(() => document.title !== 'evil');
   const title = await evil.title();
   check(title === 'blocked:SecurityError', `the uploaded page ran sandboxed: ${title}`);
+  // On the console's port it is neither served unsigned nor rendered signed.
+  const refused = await evil.goto(`${endpoint}/${bucket}/evil.html`);
+  check(refused.status() === 403, `no unsigned object on the console's port: ${refused.status()}`);
   await evil.close();
 
   step('10,001 keys: pages of 1,000, each one listing request');
