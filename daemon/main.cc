@@ -217,6 +217,7 @@ int main(int argc, char** argv) {
   if (config->console_listener) {
     sos::S3ServiceOptions console_options = service_options;
     console_options.console = true;
+    console_options.domain.clear();  // path-style only: /-/console/ is never a bucket's key
     console_options.console_s3_scheme = s3_scheme;
     console_options.console_s3_port = s3_port;
     console_service = std::make_unique<sos::S3Service>(**engine, console_options);

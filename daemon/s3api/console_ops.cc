@@ -55,7 +55,7 @@ Status ServeConsole(Context& ctx) {
         {"region", ctx.options.region},
         {"admin", !ctx.options.root_account_id.empty()},
         {"s3", {{"scheme", ctx.options.console_s3_scheme}, {"port", ctx.options.console_s3_port}}}};
-    StartResponse(ctx, 200);
+    StartResponse(ctx, 200, /*console_page=*/true);
     AddPageHeaders(ctx);
     return ctx.out.Send(200, "application/json", config.dump());
   }
@@ -63,7 +63,7 @@ Status ServeConsole(Context& ctx) {
   if (asset == nullptr) {
     return Status::NotFound("The console has no file " + std::string(file) + ".", "NoSuchResource");
   }
-  StartResponse(ctx, 200);
+  StartResponse(ctx, 200, /*console_page=*/true);
   AddPageHeaders(ctx);
   return ctx.out.Send(200, asset->content_type, asset->body);
 }

@@ -79,8 +79,11 @@ Status GetObject(Context& ctx, bool head_only) {
   // origin of its own, never in sosd's: it can reach nothing this origin
   // holds. nosniff: a body is never taken for a script or style it is not
   // declared as.
-  ctx.out.AddHeader("Content-Security-Policy", kObjectSandbox);
-  ctx.out.AddHeader("X-Content-Type-Options", "nosniff");
+  // (The console's listener sandboxes every response already: StartResponse.)
+  if (!ctx.options.console) {
+    ctx.out.AddHeader("Content-Security-Policy", kObjectSandbox);
+    ctx.out.AddHeader("X-Content-Type-Options", "nosniff");
+  }
   // As S3: GET shows how many tags there are to callers who may read them.
   if (!head_only && !object.tags.empty() &&
       AuthorizeObject(ctx.principal, *ctx.bucket, object, Permission::kReadAcp).ok()) {

@@ -38,7 +38,7 @@ Owner Context::OwnerOf(const std::string& account_id) {
 
 // ---- Rendering ------------------------------------------------------------
 
-void StartResponse(Context& ctx, int status) {
+void StartResponse(Context& ctx, int status, bool console_page) {
   ctx.out.SetStatus(status);
   ctx.out.AddHeader("x-amz-request-id", ctx.request_id);
   // S3's host id; sosd has one host, so it repeats the request id.
@@ -46,6 +46,11 @@ void StartResponse(Context& ctx, int status) {
   ctx.out.AddHeader("Date", FormatHttpDate(ctx.now));
   ctx.out.AddHeader("Server", "sosd");
   for (const auto& [name, value] : ctx.extra_headers) ctx.out.AddHeader(name, value);
+  if (ctx.options.console && !console_page) {
+    ctx.out.AddHeader("Content-Security-Policy", "sandbox; default-src 'none'");
+    ctx.out.AddHeader("X-Content-Type-Options", "nosniff");
+    ctx.out.AddHeader("X-Frame-Options", "DENY");
+  }
 }
 
 Status SendXml(Context& ctx, int status, std::string_view xml) {
@@ -384,18 +389,18 @@ void AddObjectHeaders(Context& ctx, const ObjectMeta& meta) {
       out.AddHeader(name, value);
     }
   };
-  add("Content-Type", "response-content-type",
-      meta.content_type.empty() ? std::string("binary/octet-stream") : meta.content_type);
-  add("Cache-Control", "response-cache-control", meta.cache_control);
-  const std::string* disposition_override = ctx.Query("response-content-disposition");
-  std::string disposition = disposition_override ? *disposition_override : meta.content_disposition;
-  // On the console's listener a body is only ever saved, never rendered in
-  // the console's origin (S3ServiceOptions::console).
-  if (ctx.options.console && ctx.head.method != "HEAD" &&
-      AsciiLower(disposition).rfind("attachment", 0) != 0) {
-    disposition = "attachment";
+  if (ctx.options.console && ctx.head.method != "HEAD") {
+    // On the console's listener a body is only ever saved, never rendered in
+    // the console's origin (S3ServiceOptions::console): whatever the object
+    // or the request says, as no browser can read these two otherwise.
+    out.AddHeader("Content-Type", "application/octet-stream");
+    out.AddHeader("Content-Disposition", "attachment");
+  } else {
+    add("Content-Type", "response-content-type",
+        meta.content_type.empty() ? std::string("binary/octet-stream") : meta.content_type);
+    add("Content-Disposition", "response-content-disposition", meta.content_disposition);
   }
-  if (!disposition.empty()) out.AddHeader("Content-Disposition", disposition);
+  add("Cache-Control", "response-cache-control", meta.cache_control);
   add("Content-Encoding", "response-content-encoding", meta.content_encoding);
   add("Content-Language", "response-content-language", meta.content_language);
   add("Expires", "response-expires", meta.expires);

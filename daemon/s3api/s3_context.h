@@ -100,7 +100,10 @@ struct Context {
 // ---- Rendering ------------------------------------------------------------
 
 // SetStatus plus the headers every response carries (request id, Date, CORS).
-void StartResponse(Context& ctx, int status);
+// On the console's listener every response but the console's own pages
+// (`console_page`) is also sandboxed, never framed and never sniffed, so that
+// nothing else renders as a document in the console's origin.
+void StartResponse(Context& ctx, int status, bool console_page = false);
 // A whole small response.
 Status SendXml(Context& ctx, int status, std::string_view xml);
 Status SendEmpty(Context& ctx, int status);

@@ -137,10 +137,11 @@ TEST_F(ConsoleTest, ItsPortRendersNothingButTheConsole) {
   EXPECT_NE(on_s3.find("Content-Security-Policy: sandbox"), std::string::npos) << on_s3;
   EXPECT_NE(on_s3.find("X-Content-Type-Options: nosniff"), std::string::npos) << on_s3;
   EXPECT_EQ(status_of(Sosd().console_endpoint() + path), "HTTP/1.1 403");
-  // Signed, it comes as an attachment, whatever the URL asks for.
+  // Signed, it comes as an attachment, whatever the URL asks for (a
+  // malformed disposition would render in Chromium).
   const int port =
       std::stoi(Sosd().console_endpoint().substr(Sosd().console_endpoint().rfind(':') + 1));
-  for (const std::string disposition : {"", "inline"}) {
+  for (const std::string disposition : {"", "inline", "attachment\\"}) {
     SigningRequest req{"GET",
                        path,
                        {},
@@ -152,7 +153,10 @@ TEST_F(ConsoleTest, ItsPortRendersNothingButTheConsole) {
     ASSERT_TRUE(query.ok()) << query.status().ToString();
     const std::string signed_get = curl(Sosd().console_endpoint() + path + "?" + *query);
     EXPECT_EQ(signed_get.substr(0, 12), "HTTP/1.1 200") << signed_get;
-    EXPECT_NE(signed_get.find("Content-Disposition: attachment"), std::string::npos) << signed_get;
+    EXPECT_NE(signed_get.find("Content-Disposition: attachment\r\n"), std::string::npos)
+        << signed_get;
+    EXPECT_NE(signed_get.find("Content-Type: application/octet-stream"), std::string::npos)
+        << signed_get;
   }
 
   auto plain = SosdProcess::Start();

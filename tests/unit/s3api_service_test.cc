@@ -8,8 +8,8 @@
 #include <map>
 #include <mutex>
 
-#include "daemon/s3api/s3_service.h"
 #include "daemon/auth/chunked_payload.h"
+#include "daemon/s3api/s3_service.h"
 #include "s3core/crypto.h"
 #include "s3core/time_format.h"
 #include "s3core/uri.h"
@@ -608,8 +608,9 @@ TEST_F(S3ServiceTest, ListBucketsPages) {
   EXPECT_EQ(names(first), "logs-a logs-b ");
   EXPECT_EQ(first.prefix.value_or("?"), "logs-");
   ASSERT_FALSE(first.continuation_token.empty());
-  ListAllMyBucketsXml second = page(
-      {{"max-buckets", "2"}, {"prefix", "logs-"}, {"continuation-token", first.continuation_token}});
+  ListAllMyBucketsXml second = page({{"max-buckets", "2"},
+                                     {"prefix", "logs-"},
+                                     {"continuation-token", first.continuation_token}});
   EXPECT_EQ(names(second), "logs-c ");
   EXPECT_EQ(second.continuation_token, "");
   for (const char* bad : {"0", "10001", "-1", "x", ""}) {
@@ -1170,8 +1171,8 @@ TEST_F(ConsoleServiceTest, FilesNeedNoAuthAndCarryTheirPolicy) {
   Response moved = Call("GET", "/-/console", {}, "", {}, nullptr);
   EXPECT_EQ(moved.status, 301);
   EXPECT_EQ(moved.Header("Location"), "/-/console/");
-  for (const char* missing : {"/-/console/nope.js", "/-/console/../index.html",
-                              "/-/console/js/", "/-/console//index.html"}) {
+  for (const char* missing : {"/-/console/nope.js", "/-/console/../index.html", "/-/console/js/",
+                              "/-/console//index.html"}) {
     EXPECT_EQ(Call("GET", missing, {}, "", {}, nullptr).status, 404) << missing;
   }
   EXPECT_EQ(Call("PUT", "/-/console/index.html", {}, "x", {}, nullptr).status, 405);
@@ -1185,23 +1186,41 @@ TEST_F(ConsoleServiceTest, ConfigNamesTheRegionTheAdminViewsAndTheS3Port) {
 }
 
 // Nothing a tenant uploads renders in the console's origin: unsigned
-// requests are refused, and signed GETs send the body as an attachment.
+// requests are refused, signed GETs send exactly an attachment of
+// application/octet-stream (whatever the object or the URL says: browsers
+// render a malformed disposition such as "attachment x" inline), and every
+// other response is sandboxed.
 TEST_F(ConsoleServiceTest, ServesSignedRequestsOnlyAndObjectsAsAttachments) {
   ASSERT_EQ(Call("PUT", "/bkt/page.html", {{"acl", ""}}, "", {{"x-amz-acl", "public-read"}}).status,
             200);
+  Put("bkt", "stored.html", "<b>x</b>",
+      {{"Content-Type", "text/html"}, {"Content-Disposition", "attachment\\"}});
   Response anonymous = Call("GET", "/bkt/page.html", {}, "", {}, nullptr);
   EXPECT_EQ(anonymous.status, 403);
   EXPECT_EQ(anonymous.Code(), "AccessDenied");
-  for (const HeaderList& query :
-       {HeaderList{}, HeaderList{{"response-content-disposition", "inline"}}}) {
-    Response get = Call("GET", "/bkt/page.html", query);
-    ASSERT_EQ(get.status, 200);
-    EXPECT_EQ(get.Header("Content-Disposition"), "attachment");
+  EXPECT_EQ(anonymous.Header("Content-Security-Policy"), "sandbox; default-src 'none'");
+  EXPECT_EQ(anonymous.Header("X-Content-Type-Options"), "nosniff");
+  for (const std::string key : {"page.html", "stored.html"}) {
+    for (const char* disposition : {"", "inline", "attachment\\", "Attachment,inline",
+                                    "attachment x", "attachment; filename=\"p.html\""}) {
+      HeaderList query = {{"response-content-type", "text/html"}};
+      if (*disposition) query.emplace_back("response-content-disposition", disposition);
+      Response get = Call("GET", "/bkt/" + key, query);
+      ASSERT_EQ(get.status, 200) << key << " " << disposition;
+      EXPECT_EQ(get.Header("Content-Disposition"), "attachment") << key << " " << disposition;
+      EXPECT_EQ(get.Header("Content-Type"), "application/octet-stream") << key;
+      EXPECT_EQ(get.Header("Content-Security-Policy"), "sandbox; default-src 'none'");
+    }
   }
-  Response named = Call("GET", "/bkt/page.html",
-                        {{"response-content-disposition", "attachment; filename=\"p.html\""}});
-  EXPECT_EQ(named.Header("Content-Disposition"), "attachment; filename=\"p.html\"");
-  EXPECT_EQ(Call("HEAD", "/bkt/page.html").Header("Content-Disposition"), "");
+  Response head = Call("HEAD", "/bkt/stored.html");  // what the object says, for the console
+  EXPECT_EQ(head.Header("Content-Type"), "text/html");
+  EXPECT_EQ(head.Header("Content-Disposition"), "attachment\\");
+  Response listing = Call("GET", "/bkt", {{"list-type", "2"}});
+  EXPECT_EQ(listing.status, 200);
+  EXPECT_EQ(listing.Header("Content-Security-Policy"), "sandbox; default-src 'none'");
+  Response missing = Call("GET", "/-/console/nope.html", {}, "", {}, nullptr);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.Header("Content-Security-Policy"), "sandbox; default-src 'none'");
 }
 
 TEST_F(S3ServiceTest, TheS3PortHasNoConsole) {
