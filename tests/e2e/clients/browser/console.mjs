@@ -71,6 +71,7 @@ const errors = [];
 let failed = false;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: endpoint });
   // Nothing but sosd: any other origin the page asks for is an error.
   const origins = [new URL(endpoint).origin, new URL(s3).origin];
   await context.route('**/*', (route) => (origins.some((o) => route.request().url().startsWith(o))
@@ -206,6 +207,9 @@ try {
   await heading('small.txt');
   const publicUrl = await page.getByLabel('Public URL', { exact: true }).inputValue();
   check(publicUrl === `${s3}/${bucket}/small.txt`, `the public URL is on the S3 port: ${publicUrl}`);
+  await page.getByRole('button', { name: 'Copy the Public URL' }).click();
+  await page.getByText('Copied.').waitFor();
+  check(await page.evaluate(() => navigator.clipboard.readText()) === publicUrl, 'copied URL');
   check(curl(publicUrl)[0] === 403, 'private before the ACL change');
   await page.getByLabel('Canned ACL', { exact: true }).selectOption('public-read');
   await page.getByRole('button', { name: 'Apply' }).click();
@@ -368,6 +372,11 @@ try {
   await heading('Organisations');
   check(await page.getByText('The secret is shown').count() === 0, 'no secret after a reload');
   await shot('organisations');
+  await page.getByRole('button', { name: `Delete organisation ${bucket}-org` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByText(`Organisation ${bucket}-org deleted.`).waitFor();
+  check(await page.getByRole('heading', { level: 2, name: `${bucket}-org` }).count() === 0,
+    'the organisation is gone');
   check(await page.getByText('(this session\'s key)').count() === 1, 'own key cannot be revoked');
   await page.getByRole('button', { name: 'Clear finished' }).click();
   check(await page.locator('#uploads').isHidden(), 'finished uploads cleared');
