@@ -47,10 +47,10 @@ export function amzDate(now = new Date()) {
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-export async function deriveSigningKey(secret, day, region) {
+export async function deriveSigningKey(secret, day, region, service = 's3') {
   let key = await hmac(encoder.encode('AWS4' + secret), day);
   key = await hmac(key, region);
-  key = await hmac(key, 's3');
+  key = await hmac(key, service);
   return hex(await hmac(key, 'aws4_request'));
 }
 
@@ -62,14 +62,25 @@ function canonicalQuery(query) {
     .join('&');
 }
 
-// credentials: {accessKeyId, signingKey (hex), day (YYYYMMDD), region}
-function scope(credentials) {
-  return `${credentials.day}/${credentials.region}/s3/aws4_request`;
+// The canonical request. `path` is already URI-encoded; header names are
+// lower case; values are trimmed and inner runs of spaces folded.
+export function canonicalRequest({ method, path, query = {}, headers = {}, payloadHash }) {
+  const names = Object.keys(headers).sort();
+  const canonical = [method, path, canonicalQuery(query),
+    names.map((n) => `${n}:${String(headers[n]).trim().replace(/ +/g, ' ')}\n`).join(''),
+    names.join(';'), payloadHash].join('\n');
+  return { canonical, signedHeaders: names.join(';') };
 }
 
-async function signature(credentials, date, canonicalRequest) {
+// credentials: {accessKeyId, signingKey (hex), day (YYYYMMDD), region,
+// service (default "s3")}
+function scope(credentials) {
+  return `${credentials.day}/${credentials.region}/${credentials.service || 's3'}/aws4_request`;
+}
+
+export async function signature(credentials, date, canonical) {
   const toSign = ['AWS4-HMAC-SHA256', date, scope(credentials),
-    hex(await sha256(canonicalRequest))].join('\n');
+    hex(await sha256(canonical))].join('\n');
   return hex(await hmac(fromHex(credentials.signingKey), toSign));
 }
 
@@ -88,15 +99,12 @@ export async function signHeaders(credentials, { method, path, query = {}, heade
   const date = amzDate();
   checkDay(credentials, date);
   const all = { ...headers, host, 'x-amz-date': date, 'x-amz-content-sha256': payloadHash };
-  const names = Object.keys(all).sort();
-  const canonical = [method, path, canonicalQuery(query),
-    names.map((n) => `${n}:${String(all[n]).trim().replace(/ +/g, ' ')}\n`).join(''),
-    names.join(';'),
-    payloadHash].join('\n');
+  const { canonical, signedHeaders } = canonicalRequest({ method, path, query, headers: all,
+    payloadHash });
   const sig = await signature(credentials, date, canonical);
   delete all.host;
   all.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope(credentials)}, ` +
-    `SignedHeaders=${names.join(';')}, Signature=${sig}`;
+    `SignedHeaders=${signedHeaders}, Signature=${sig}`;
   return all;
 }
 
@@ -112,7 +120,8 @@ export async function presignUrl(credentials, { origin, host, path, query = {}, 
     'X-Amz-Expires': String(expires),
     'X-Amz-SignedHeaders': 'host',
   };
-  const canonical = ['GET', path, canonicalQuery(q), `host:${host}\n`, 'host', UNSIGNED].join('\n');
+  const { canonical } = canonicalRequest({ method: 'GET', path, query: q, headers: { host },
+    payloadHash: UNSIGNED });
   q['X-Amz-Signature'] = await signature(credentials, date, canonical);
   return `${origin}${path}?${canonicalQuery(q)}`;
 }
