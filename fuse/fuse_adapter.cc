@@ -66,6 +66,9 @@ void Init(void*, fuse_conn_info* conn) {
   if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
   if (conn->capable & FUSE_CAP_CACHE_SYMLINKS) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
   if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
+  // readdirplus for every batch, not only the first: `ls -l` of a large
+  // directory then needs no LOOKUP per entry (the attributes are at hand).
+  conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;  // sizes and mtimes are ours
 }
 

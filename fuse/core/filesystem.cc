@@ -16,6 +16,7 @@ Status Filesystem::Init() {
   co.dir = options_.cache_dir;
   co.size_limit = options_.cache_size;
   co.stat_ttl = options_.stat_ttl;
+  co.clock = options_.cache_clock;
   co.identity =
       options_.identity.empty() ? options_.bucket + "/" + options_.prefix : options_.identity;
   SOS_ASSIGN_OR_RETURN(cache_, Cache::Open(co));

@@ -3,7 +3,9 @@
 // user.NAME is stored as the object's x-amz-meta-NAME header (S3 lower-cases
 // header names, so NAME is lower-cased too); the s3fs attribute headers
 // (mode, uid, ...) are not available as xattrs. Other namespaces are not
-// supported (getxattr says ENODATA, setxattr ENOTSUP).
+// supported: getxattr and setxattr say ENOTSUP at once, without a lookup,
+// which tells `ls -l` (security.selinux, system.posix_acl_access) to stop
+// asking for the whole mount instead of once per file.
 //
 // Virtual attributes bring the object store to the shell: user.sos.status on
 // the mount root is the mount's upload state as JSON (sosctl mount status);
@@ -148,6 +150,7 @@ Result<std::string> Filesystem::MountStatus() {
 }
 
 Result<std::string> Filesystem::GetXattr(uint64_t ino, const std::string& name) {
+  if (!StartsWith(name, kUserPrefix)) return Status::NotSupported("only user.* attributes");
   SOS_ASSIGN_OR_RETURN(Node node, ResolveIno(ino));
   if (name == kStatusXattr) {
     if (!node.path.empty()) return fs::NoAttribute(name);  // the mount root's only
@@ -189,7 +192,6 @@ Result<std::string> Filesystem::GetXattr(uint64_t ino, const std::string& name) 
         return std::string("uploading");
     }
   }
-  if (!StartsWith(name, kUserPrefix)) return fs::NoAttribute(name);
   auto key = MetaName(name);
   if (!key.ok()) return fs::NoAttribute(name);
   std::map<std::string, std::string> xattrs =

@@ -33,6 +33,7 @@ struct FilesystemOptions {
   uint64_t cache_size = uint64_t{4} << 30;
   std::chrono::milliseconds stat_ttl{30000};
   std::string identity;  // endpoint/bucket/prefix; binds cache_dir to this mount
+  std::function<int64_t()> cache_clock;  // tests: the metadata cache's clock (ns since the epoch)
 
   // Data path.
   uint64_t block_size = uint64_t{1} << 20;           // unit of fetching and of the block index

@@ -92,6 +92,7 @@ Result<std::vector<std::pair<std::string, RemoteEntry>>> RemoteTree::List(const 
   std::vector<std::pair<std::string, RemoteEntry>> entries;
   std::vector<bool> need_head;
   const uint64_t epoch = Epoch();
+  bool fetched = false;  // from the remote: the cache learns it, with a new expiry
   if (auto listing = cache_.GetDir(dir)) {
     for (const DirChild& c : *listing) {
       RemoteEntry e;
@@ -101,6 +102,7 @@ Result<std::vector<std::pair<std::string, RemoteEntry>>> RemoteTree::List(const 
       need_head.push_back(!fresh);
     }
   } else {
+    fetched = true;
     const std::string prefix = DirKey(dir);
     std::map<std::string, std::pair<RemoteEntry, bool>> by_name;  // entry, needs HEAD
     ListRequest req;
@@ -136,7 +138,11 @@ Result<std::vector<std::pair<std::string, RemoteEntry>>> RemoteTree::List(const 
     }
   }
   SOS_RETURN_IF_ERROR(FillEntries(dir, &entries, need_head));
-  StoreIfCurrent(epoch, [&] { cache_.PutDir(dir, entries); });
+  // A listing served from the cache is stored again only if HEADs refreshed
+  // some of it: storing it would push its expiry on, and a directory listed
+  // more often than stat_ttl would never see another client's changes.
+  const bool refreshed = std::find(need_head.begin(), need_head.end(), true) != need_head.end();
+  if (fetched || refreshed) StoreIfCurrent(epoch, [&] { cache_.PutDir(dir, entries); });
   return entries;
 }
 

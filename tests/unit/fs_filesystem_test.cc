@@ -269,7 +269,8 @@ TEST_F(FsTest, ExtendedAttributes) {
   EXPECT_EQ(ErrnoFor(fs_->SetXattr(ino, "user.color", "red", XATTR_CREATE)), EEXIST);
   EXPECT_EQ(ErrnoFor(fs_->SetXattr(ino, "user.size", "1", XATTR_REPLACE)), ENODATA);
   EXPECT_EQ(ErrnoFor(fs_->GetXattr(ino, "user.nothing").status()), ENODATA);
-  EXPECT_EQ(ErrnoFor(fs_->GetXattr(ino, "security.selinux").status()), ENODATA);
+  EXPECT_EQ(ErrnoFor(fs_->GetXattr(ino, "security.selinux").status()), EOPNOTSUPP);
+  EXPECT_EQ(ErrnoFor(fs_->GetXattr(ino, "system.posix_acl_access").status()), EOPNOTSUPP);
   EXPECT_EQ(ErrnoFor(fs_->SetXattr(ino, "trusted.x", "1", 0)), EOPNOTSUPP);
   EXPECT_EQ(ErrnoFor(fs_->SetXattr(ino, "user.sos.state", "dirty", 0)), EPERM);
   EXPECT_EQ(ErrnoFor(fs_->SetXattr(ino, "user.mode", "1", 0)), EPERM);
@@ -326,6 +327,36 @@ TEST_F(FsTest, NegativeLookupsAreCached) {
   EXPECT_EQ(faulty_.TotalCalls(), calls);
   ASSERT_TRUE(WriteFile("nope", "now it exists").ok());  // creation clears it
   EXPECT_TRUE(fs_->Lookup(InodeTable::kRootIno, "nope").ok());
+}
+
+// Listings on a clock the test moves (stat_ttl 30 s).
+class FsListingTtlTest : public FsFixture {
+ protected:
+  FilesystemOptions Options() override {
+    FilesystemOptions o = FsFixture::Options();
+    o.stat_ttl = std::chrono::seconds(30);
+    o.cache_clock = [this] { return now_ns_; };
+    return o;
+  }
+  void Advance(std::chrono::seconds by) { now_ns_ += by.count() * 1'000'000'000; }
+  int64_t now_ns_ = int64_t{1'700'000'000} * 1'000'000'000;
+};
+
+// A listing served from the cache costs no request, and expires stat_ttl after
+// it was fetched however often it is read meanwhile: another client's new
+// object shows once that time has passed.
+TEST_F(FsListingTtlTest, AListingReadOftenStillExpires) {
+  ASSERT_TRUE(Put("d/a", "x").ok());
+  EXPECT_EQ(*List("d"), (std::vector<std::string>{"a"}));
+  ASSERT_TRUE(Put("d/b", "x").ok());  // another client
+  for (int i = 0; i < 3; ++i) {
+    Advance(std::chrono::seconds(9));
+    faulty_.ResetCounters();
+    EXPECT_EQ(*List("d"), (std::vector<std::string>{"a"}));
+    EXPECT_EQ(faulty_.Calls("List"), 0u);
+  }
+  Advance(std::chrono::seconds(4));  // 31 s after the fetch
+  EXPECT_EQ(*List("d"), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST_F(FsTest, ListingHeadsInParallelOrNotAtAll) {

@@ -89,11 +89,16 @@ export async function browseView(client, bucket, prefix) {
       if (location.hash === browseHash(bucket, prefix)) refresh();
     });
   };
+  // The input is emptied after each choice, so choosing the same files again uploads again.
+  const pick = (input, pathOf) => {
+    const chosen = [...input.files].map((file) => ({ file, path: pathOf(file) }));
+    input.value = '';
+    upload(chosen);
+  };
   const filesInput = h('input', { type: 'file', id: 'upload-files', multiple: true, class: 'sr',
-    onchange: (e) => upload([...e.target.files].map((file) => ({ file, path: file.name }))) });
+    onchange: (e) => pick(e.target, (file) => file.name) });
   const folderInput = h('input', { type: 'file', id: 'upload-folder', webkitdirectory: true,
-    class: 'sr', onchange: (e) => upload([...e.target.files].map((file) => ({ file,
-      path: file.webkitRelativePath || file.name }))) });
+    class: 'sr', onchange: (e) => pick(e.target, (file) => file.webkitRelativePath || file.name) });
   const newFolder = field('New folder', { spellcheck: 'false', required: true });
   const folderForm = h('form', { class: 'inline', 'aria-label': 'Create a folder' }, newFolder.row,
     h('button', { type: 'submit' }, 'Create folder'));
