@@ -10,6 +10,7 @@
 # adds DELAY_MS to each direction (10 ms each way = a 20 ms round trip).
 #
 #   sudo ./bench/sosfs.sh [BIG_MIB] [SMALL_FILES]     (defaults 512 and 2000)
+#   MANY=10000: the entries of the one-directory listing rows
 #   RUNS=3 DELAY_MS=10 WHERE="loopback distant" change the runs (median
 #   reported), the distance and which of the two are measured.
 #
@@ -25,7 +26,7 @@ delay_ms=${DELAY_MS:-10}
 where_list=${WHERE:-loopback distant}
 sosd=build/daemon/sosd
 sosfs=build/fuse/sosfs
-for tool in "$sosd" "$sosfs" /usr/bin/s3fs /usr/bin/rclone /usr/bin/aws /usr/bin/python3; do
+for tool in "$sosd" "$sosfs" build/ctl/sosctl /usr/bin/s3fs /usr/bin/rclone /usr/bin/aws /usr/bin/python3; do
   [ -x "$tool" ] || { echo "missing $tool (run scripts/install-deps.sh and scripts/build.sh)" >&2; exit 1; }
 done
 
@@ -128,8 +129,16 @@ for i in range(n):
 EOF
 tar cf "$work/tree.tar" -C "$work" tree
 big_bytes=$((big_mib << 20))
+# One directory of many entries, in a bucket of its own that every tool mounts
+# (written once, directly: only listing it is measured).
+many=${MANY:-10000}
+mkdir -p "$work/many"
+(cd "$work/many" && seq -f "f%05g" 1 "$many" | xargs touch)
+build/ctl/sosctl --endpoint "$direct" mb s3://b-many >/dev/null
+build/ctl/sosctl --endpoint "$direct" cp -r "$work/many" s3://b-many/many >/dev/null
 row_names=("write ${big_mib} MiB file (cp)" "read ${big_mib} MiB file, cold" "untar $small_files small files"
-  "rsync -a again (no changes)" "ls -l of 40 dirs, cold" "rm -r of the tree")
+  "rsync -a again (no changes)" "ls -l of 40 dirs, cold" "rm -r of the tree"
+  "ls -l of one dir of $many, cold" "ls -l of one dir of $many, warm")
 
 for where in $where_list; do
   endpoint=http://127.0.0.1:$port
@@ -152,6 +161,11 @@ for where in $where_list; do
       cmp "$work/big.bin" "$m/big.bin" || { echo "$t returned different bytes" >&2; exit 1; }
       timed "$where|${row_names[5]}" "$t" rm -r "$m/tree"
       unmount_tool "$t"
+      mount_tool "$t" b-many
+      timed "$where|${row_names[6]}" "$t" bash -c "ls -l '$m/many' >/dev/null"
+      [ "$(ls "$m/many" | wc -l)" = "$many" ] || { echo "$t lists a wrong count" >&2; exit 1; }
+      timed "$where|${row_names[7]}" "$t" bash -c "ls -l '$m/many' >/dev/null"
+      unmount_tool "$t"
       echo "$where run $run: $t done" >&2
     done
     b=b-awscli-$where-$run
@@ -173,6 +187,9 @@ for run in $(seq "$runs"); do
   timed "local|${row_names[4]}" local bash -c "ls -lR '$l/tree' >/dev/null"
   timed "local|${row_names[1]}" local bash -c "cat '$l/big.bin' >/dev/null"
   timed "local|${row_names[5]}" local bash -c "rm -r '$l/tree' && sync"
+  drop_caches
+  timed "local|${row_names[6]}" local bash -c "ls -l '$work/many' >/dev/null"
+  timed "local|${row_names[7]}" local bash -c "ls -l '$work/many' >/dev/null"
 done
 
 echo
