@@ -1,6 +1,9 @@
 #include "s3core/persist/lmdb.h"
 
+#include <sys/statvfs.h>
+
 #include <cerrno>
+#include <cstdint>
 
 namespace sos {
 namespace {
@@ -11,6 +14,15 @@ bool StorableKey(std::string_view key) { return !key.empty() && key.size() <= kM
 
 MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view View(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+// Under 16 MiB left: a short write there is most likely the space running out.
+bool FileSystemNearlyFull(MDB_env* env) {
+  const char* path = nullptr;
+  struct statvfs fs {};
+  if (mdb_env_get_path(env, &path) != MDB_SUCCESS || path == nullptr) return false;
+  if (::statvfs(path, &fs) != 0) return false;
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < (uint64_t{16} << 20);
+}
 
 }  // namespace
 
@@ -166,7 +178,13 @@ Status LmdbTxn::Clear(LmdbDb db) { return LmdbStatus(mdb_drop(txn_, env_->dbi(db
 Status LmdbTxn::Commit() {
   MDB_txn* txn = txn_;
   txn_ = nullptr;
-  return LmdbStatus(mdb_txn_commit(txn), "commit");
+  const int rc = mdb_txn_commit(txn);
+  // LMDB reports a short write as EIO, and a write cut short by a file
+  // system that filled up is no space, not a broken disk.
+  if (rc == EIO && FileSystemNearlyFull(env_->raw())) {
+    return Status::NoSpace("lmdb commit: the index's file system is full");
+  }
+  return LmdbStatus(rc, "commit");
 }
 
 void LmdbTxn::Abort() {
