@@ -190,15 +190,8 @@ Result<CorsConfiguration> DecodeCorsConfiguration(std::string_view xml, size_t m
   pugi::xml_node root;
   SOS_RETURN_IF_ERROR(Parse(xml, max_bytes, "CORSConfiguration", d, &root));
   CorsConfiguration config;
-  SOS_RETURN_IF_ERROR(ForEach(root, "CORSRule", [&](pugi::xml_node n) -> Status {
-    if (config.rules.size() == kMaxCorsRules) {
-      return Malformed("more than " + std::to_string(kMaxCorsRules) + " CORS rules");
-    }
-    SOS_ASSIGN_OR_RETURN(CorsRule rule, DecodeCorsRule(n));
-    config.rules.push_back(std::move(rule));
-    return Status::Ok();
-  }));
-  if (config.rules.empty()) return Malformed("CORSConfiguration has no CORSRule");
+  SOS_ASSIGN_OR_RETURN(config.rules, xml_internal::DecodeRules<CorsRule>(
+                                         root, "CORSRule", kMaxCorsRules, "CORS", DecodeCorsRule));
   return config;
 }
 

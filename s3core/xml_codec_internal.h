@@ -10,6 +10,7 @@
 #include <pugixml.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "s3core/model.h"
 #include "s3core/status.h"
@@ -39,6 +40,27 @@ Status ForEach(pugi::xml_node node, std::string_view name, Fn&& fn) {
     if (!s.ok()) return s;
   }
   return Status::Ok();
+}
+
+// The rules of a configuration document (CORS, lifecycle): every child
+// `name` decoded by decode(child) -> Result<Rule>, at least one and at most
+// `max` (`what` names them in the errors: "more than 100 CORS rules").
+template <typename Rule, typename Decode>
+Result<std::vector<Rule>> DecodeRules(pugi::xml_node root, std::string_view name, size_t max,
+                                      std::string_view what, Decode&& decode) {
+  std::vector<Rule> rules;
+  SOS_RETURN_IF_ERROR(ForEach(root, name, [&](pugi::xml_node n) -> Status {
+    if (rules.size() == max) {
+      return Malformed("more than " + std::to_string(max) + " " + std::string(what) + " rules");
+    }
+    SOS_ASSIGN_OR_RETURN(Rule rule, decode(n));
+    rules.push_back(std::move(rule));
+    return Status::Ok();
+  }));
+  if (rules.empty()) {
+    return Malformed(std::string(LocalName(root.name())) + " has no " + std::string(name));
+  }
+  return rules;
 }
 
 // All text (PCDATA and CDATA) directly under node, unmodified.

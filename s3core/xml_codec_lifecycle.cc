@@ -92,9 +92,9 @@ Result<LifecycleRule> DecodeRule(pugi::xml_node n) {
   }
   SOS_ASSIGN_OR_RETURN(rule.noncurrent_days,
                        PositiveDays(Child(n, "NoncurrentVersionExpiration"), "NoncurrentDays"));
-  SOS_ASSIGN_OR_RETURN(rule.abort_incomplete_days,
-                       PositiveDays(Child(n, "AbortIncompleteMultipartUpload"),
-                                    "DaysAfterInitiation"));
+  SOS_ASSIGN_OR_RETURN(
+      rule.abort_incomplete_days,
+      PositiveDays(Child(n, "AbortIncompleteMultipartUpload"), "DaysAfterInitiation"));
   if (!rule.expiration_days && !rule.expiration_date && !rule.expired_object_delete_marker &&
       !rule.noncurrent_days && !rule.abort_incomplete_days) {
     return Malformed("At least one action needs to be specified in a rule", "InvalidRequest");
@@ -128,7 +128,8 @@ std::string EncodeLifecycleConfiguration(const LifecycleConfiguration& config) {
       if (rule.expiration_days) AddText(e, "Days", std::to_string(*rule.expiration_days));
       if (rule.expiration_date) AddText(e, "Date", TimeText(*rule.expiration_date));
       if (rule.expired_object_delete_marker) {
-        AddText(e, "ExpiredObjectDeleteMarker", *rule.expired_object_delete_marker ? "true" : "false");
+        AddText(e, "ExpiredObjectDeleteMarker",
+                *rule.expired_object_delete_marker ? "true" : "false");
       }
     }
     if (rule.noncurrent_days) {
@@ -149,15 +150,9 @@ Result<LifecycleConfiguration> DecodeLifecycleConfiguration(std::string_view xml
   pugi::xml_node root;
   SOS_RETURN_IF_ERROR(Parse(xml, max_bytes, "LifecycleConfiguration", d, &root));
   LifecycleConfiguration config;
-  SOS_RETURN_IF_ERROR(ForEach(root, "Rule", [&](pugi::xml_node n) -> Status {
-    if (config.rules.size() == kMaxLifecycleRules) {
-      return Malformed("more than " + std::to_string(kMaxLifecycleRules) + " lifecycle rules");
-    }
-    SOS_ASSIGN_OR_RETURN(LifecycleRule rule, DecodeRule(n));
-    config.rules.push_back(std::move(rule));
-    return Status::Ok();
-  }));
-  if (config.rules.empty()) return Malformed("LifecycleConfiguration has no Rule");
+  SOS_ASSIGN_OR_RETURN(config.rules,
+                       xml_internal::DecodeRules<LifecycleRule>(root, "Rule", kMaxLifecycleRules,
+                                                                "lifecycle", DecodeRule));
   return config;
 }
 
