@@ -16,6 +16,7 @@ Result<std::unique_ptr<Cache>> Cache::Open(const CacheOptions& options) {
   cache->meta_ = std::make_unique<MetadataCache>(*cache->env_, options.stat_ttl, options.clock);
   cache->files_ = std::make_unique<FileIndex>(*cache->env_);
   cache->blocks_ = std::make_unique<BlockIndex>(*cache->env_);
+  cache->names_ = std::make_unique<NamespaceJournal>(*cache->env_);
   Cache* c = cache.get();
   SOS_RETURN_IF_ERROR(cache->files_->ClaimIdentity(options.identity, [c] {
     c->data_.RemoveAll();

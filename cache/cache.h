@@ -1,6 +1,7 @@
 // Cache: everything sosfs keeps on local disk for one mount, under cache_dir:
 //   db/     the LMDB environment: MetadataCache (attrs, dirs), FileIndex (files,
-//           journal, meta) and BlockIndex (blocks);
+//           journal, meta), BlockIndex (blocks) and NamespaceJournal (deletes,
+//           renames);
 //   data/   the sparse local files (DataFiles).
 // It also enforces the size limit: Evict() removes the least recently used
 // clean files (never a dirty one, never one `in_use`) until the local files
@@ -24,6 +25,7 @@
 #include "cache/data_files.h"
 #include "cache/file_index.h"
 #include "cache/metadata_cache.h"
+#include "cache/namespace_journal.h"
 
 namespace sos {
 
@@ -43,6 +45,7 @@ class Cache {
   MetadataCache& meta() { return *meta_; }
   FileIndex& files() { return *files_; }
   BlockIndex& blocks() { return *blocks_; }
+  NamespaceJournal& names() { return *names_; }
   DataFiles& data() { return data_; }
   const CacheOptions& options() const { return options_; }
 
@@ -63,6 +66,7 @@ class Cache {
   std::unique_ptr<MetadataCache> meta_;
   std::unique_ptr<FileIndex> files_;
   std::unique_ptr<BlockIndex> blocks_;
+  std::unique_ptr<NamespaceJournal> names_;
   DataFiles data_;
   std::atomic<uint64_t> usage_{0};
   std::mutex evict_mu_;

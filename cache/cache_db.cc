@@ -12,7 +12,7 @@ Result<std::unique_ptr<LmdbEnv>> OpenCacheDb(const std::string& dir, uint64_t ma
   }
   LmdbEnv::Options options;
   options.dir = dir;
-  options.dbs = {"attrs", "dirs", "files", "journal", "meta", "blocks"};
+  options.dbs = {"attrs", "dirs", "files", "journal", "meta", "blocks", "deletes", "renames"};
   options.map_size = map_size;
   return LmdbEnv::Open(options);
 }

@@ -23,6 +23,8 @@ enum class CacheDb {
   kJournal,  // FileIndex: path of a dirty record -> its file id
   kMeta,     // FileIndex: file-id counter, identity of the mount
   kBlocks,   // BlockIndex: file id + block number -> flags
+  kDeletes,  // NamespaceJournal: sequence number -> key to delete on the remote
+  kRenames,  // NamespaceJournal: "/" from path -> to path (a directory rename under way)
 };
 
 // Opens (creating, 0700) `dir` and the cache's databases.

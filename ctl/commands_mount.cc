@@ -33,7 +33,8 @@ Result<nlohmann::json> ReadStatus(const std::string& mountpoint) {
 
 uint64_t Pending(const nlohmann::json& s) {
   return s.value("dirty_files", uint64_t{0}) + s.value("queued", uint64_t{0}) +
-         s.value("retrying", uint64_t{0}) + s.value("uploading", uint64_t{0});
+         s.value("retrying", uint64_t{0}) + s.value("uploading", uint64_t{0}) +
+         s.value("pending_deletes", uint64_t{0});
 }
 
 Table StatusTable(const nlohmann::json& s) {
@@ -51,6 +52,10 @@ Table StatusTable(const nlohmann::json& s) {
   row("uploaded", std::to_string(s.value("uploaded", uint64_t{0})));
   row("failed", std::to_string(s.value("failed", uint64_t{0})));
   if (!s.value("last_error", "").empty()) row("last error", s.value("last_error", ""));
+  row("deletes pending", std::to_string(s.value("pending_deletes", uint64_t{0})));
+  if (!s.value("last_delete_error", "").empty()) {
+    row("last delete error", s.value("last_delete_error", ""));
+  }
   row("cache", FormatSize(s.value("cache_bytes", uint64_t{0})) + " of " +
                    FormatSize(s.value("cache_limit", uint64_t{0})));
   return t;
@@ -76,8 +81,12 @@ Status MountWait(Session& session, const std::string& mountpoint, const std::str
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       std::string left = std::to_string(status.value("dirty_files", uint64_t{0})) + " file(s), " +
-                         FormatSize(status.value("dirty_bytes", uint64_t{0})) + " not uploaded";
+                         FormatSize(status.value("dirty_bytes", uint64_t{0})) +
+                         " not uploaded, " +
+                         std::to_string(status.value("pending_deletes", uint64_t{0})) +
+                         " delete(s) not sent";
       std::string error = status.value("last_error", "");
+      if (error.empty()) error = status.value("last_delete_error", "");
       return Status::Timeout(left + " after " + timeout +
                              (error.empty() ? "" : "; last error: " + error));
     }

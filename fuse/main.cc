@@ -223,13 +223,15 @@ int Run(int argc, char** argv) {
   fuse_session_unmount(se);
   // Unmounted: now wait for the uploads still pending (a service manager's
   // stop timeout bounds this; what is left stays in the cache's journal).
-  if (const size_t pending = fs.PendingUploads(); pending > 0) {
-    spdlog::info("unmounted {}; waiting until {} pending upload(s) are on the server",
+  if (const size_t pending = fs.PendingChanges(); pending > 0) {
+    spdlog::info("unmounted {}; waiting until {} pending upload(s) and delete(s) are on the server",
                  config.mountpoint, pending);
   }
   fs.Shutdown();
-  if (const size_t left = fs.PendingUploads(); left > 0) {
-    spdlog::warn("{} upload(s) not on the server; they stay in the cache for the next mount", left);
+  if (const size_t left = fs.PendingChanges(); left > 0) {
+    spdlog::warn("{} upload(s) or delete(s) not on the server; they stay in the cache's journal "
+                 "for the next mount",
+                 left);
   }
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);

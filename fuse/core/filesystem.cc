@@ -20,14 +20,21 @@ Status Filesystem::Init() {
   co.identity =
       options_.identity.empty() ? options_.bucket + "/" + options_.prefix : options_.identity;
   SOS_ASSIGN_OR_RETURN(cache_, Cache::Open(co));
-  remote_ = std::make_unique<RemoteTree>(store_, options_, cache_->meta());
+  deletes_ = std::make_unique<DeleteQueue>(
+      store_, options_, cache_->names(),
+      [this](const std::vector<std::string>& keys) { remote_->NoteDeleted(keys); });
+  remote_ = std::make_unique<RemoteTree>(store_, options_, cache_->meta(), *deletes_);
   ctx_.reset(new FileContext{store_, *cache_, *remote_, options_});
   registry_ = std::make_unique<FileRegistry>(*ctx_);
   uploader_ = std::make_unique<Uploader>(*ctx_, [this](const std::shared_ptr<FileState>& st) {
     registry_->MaybeDrop(st);
     registry_->MaybeEvict();
   });
-  // Resume what the journal says was not uploaded before a crash.
+  // Resume what the journals say was not on the remote before a crash:
+  // deletes, directory renames (which move their files' records), uploads.
+  SOS_RETURN_IF_ERROR(deletes_->Load());
+  deletes_->Start();
+  ResumeRenames();
   SOS_ASSIGN_OR_RETURN(auto dirty, cache_->files().Dirty());
   std::vector<std::shared_ptr<FileState>> resumed;
   for (const auto& [path, record] : dirty) {
@@ -51,9 +58,31 @@ Status Filesystem::Init() {
 void Filesystem::Shutdown() {
   if (shut_down_.exchange(true)) return;
   if (uploader_) uploader_->Shutdown();
+  if (deletes_) deletes_->Shutdown();  // after the uploads, which may settle deletes
 }
 
-size_t Filesystem::PendingUploads() const { return uploader_ ? uploader_->pending() : 0; }
+void Filesystem::ResumeRenames() {
+  auto renames = cache_->names().Renames();
+  if (!renames.ok()) {
+    spdlog::error("cannot read the rename journal: {}", renames.status().ToString());
+    return;
+  }
+  for (const auto& [from, to] : *renames) {
+    Status s = remote_->RenameDir(from, to);
+    if (s.ok()) s = cache_->files().Move(from, to, /*tree=*/true);
+    if (s.ok()) s = cache_->names().RemoveRename(from);
+    if (s.ok()) {
+      spdlog::info("finished renaming {} to {}, which was under way", from, to);
+    } else {
+      spdlog::error("cannot finish renaming {} to {} ({}); tried again at the next mount", from,
+                    to, s.ToString());
+    }
+  }
+}
+
+size_t Filesystem::PendingChanges() const {
+  return (uploader_ ? uploader_->pending() : 0) + (deletes_ ? deletes_->stats().pending : 0);
+}
 
 double Filesystem::Timeout() const { return options_.stat_ttl.count() / 1000.0; }
 

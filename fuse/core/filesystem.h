@@ -5,11 +5,13 @@
 // It owns the InodeTable (inode numbers and lookup counts), the RemoteTree
 // (namespace on the ObjectStore through the metadata cache), the local Cache
 // (LMDB + data files), the FileRegistry (files being worked on) and the
-// Uploader (write-back). Metadata operations are synchronous on the remote
-// (mkdir, rmdir, unlink, rename, symlink, and chmod/chown/utimens/xattrs of
-// clean files by self-copy); file data is write-back: writes land in the
-// local cache file and are uploaded after flush/release, fsync waits for the
-// upload, and Shutdown() (unmount, SIGTERM) waits for all of them. Local state
+// Uploader and DeleteQueue (write-back). Creating names is synchronous on the
+// remote (mkdir, symlink, mknod, the copies of a rename, and chmod/chown/
+// utimens/xattrs of clean files by self-copy); deletes (unlink, rmdir, the
+// old names of a rename) are journalled and sent in batches; file data is
+// write-back: writes land in the local cache file and are uploaded after
+// flush/release, fsync waits for the upload, and Shutdown() (unmount,
+// SIGTERM) waits for all of them. Local state
 // overlays remote state: a dirty file shows its local size and attributes.
 //
 // Errors are Status values; fs_errors.h details the POSIX-specific ones.
@@ -140,15 +142,16 @@ class Filesystem {
   Result<std::string> GetXattr(uint64_t ino, const std::string& name);
   // The mount's upload state as one JSON object: dirty_files, dirty_bytes
   // (waiting in the local cache), queued, retrying, uploading, uploaded,
-  // failed, last_error, cache_bytes, cache_limit (user.sos.status).
+  // failed, last_error, pending_deletes, deleted, delete_failures,
+  // last_delete_error, cache_bytes, cache_limit (user.sos.status).
   Result<std::string> MountStatus();
   Result<std::vector<std::string>> ListXattr(uint64_t ino);
   Status RemoveXattr(uint64_t ino, const std::string& name);
   FsStats StatFs() const;
 
   const FilesystemOptions& options() const { return options_; }
-  // Uploads not finished yet (tests).
-  size_t PendingUploads() const;
+  // Uploads and deletes not on the remote yet.
+  size_t PendingChanges() const;
 
  private:
   // What a path is right now: local state first, then the remote.
@@ -181,12 +184,15 @@ class Filesystem {
       const std::function<void(NodeAttr*, std::map<std::string, std::string>*)>& change);
   Status RenameFile(const Node& src, const std::string& to);
   Status RenameDir(const Node& src, const std::string& to);
+  // Finishes the directory renames a crash interrupted (NamespaceJournal).
+  void ResumeRenames();
   void QueueIfClosed(const std::shared_ptr<FileState>& st);
   Status SetCannedAcl(uint64_t ino, const std::string& acl);  // user.sos.acl
 
   const FilesystemOptions options_;
   ObjectStore& store_;
   std::unique_ptr<Cache> cache_;
+  std::unique_ptr<DeleteQueue> deletes_;
   std::unique_ptr<RemoteTree> remote_;
   std::unique_ptr<FileContext> ctx_;
   std::unique_ptr<FileRegistry> registry_;

@@ -39,11 +39,7 @@ Status Filesystem::RmDir(uint64_t parent, const std::string& name) {
   }
   SOS_ASSIGN_OR_RETURN(bool has_children, remote_->HasChildren(path));
   if (has_children) return fs::NotEmpty(path);
-  if (node.remote.has_marker) {
-    SOS_RETURN_IF_ERROR(remote_->DeleteMarker(path));
-  } else {
-    remote_->ForgetTree(path);
-  }
+  SOS_RETURN_IF_ERROR(remote_->DeleteDir(path));
   inodes_.Detach(path);
   return Status::Ok();
 }
@@ -54,13 +50,11 @@ Status Filesystem::Unlink(uint64_t parent, const std::string& name) {
   SOS_ASSIGN_OR_RETURN(Node node, Resolve(path));
   if (node.attr.IsDir()) return fs::IsADirectory(path);
   if (node.file) {
-    // Wait for an upload in flight, so it cannot recreate the object.
+    // Wait for an upload in flight, so it cannot recreate the object. The
+    // delete is journalled even for a file never uploaded: the remote may
+    // still hold an object it replaced (a rename over it, a truncate).
     std::lock_guard io(node.file->io_mu());
-    if (node.file->HasRemote()) {
-      SOS_RETURN_IF_ERROR(remote_->DeleteFile(path));
-    } else {
-      remote_->NoteLocalOnly(path);
-    }
+    SOS_RETURN_IF_ERROR(remote_->DeleteFile(path));
     registry_->Remove(path);
   } else {
     SOS_RETURN_IF_ERROR(remote_->DeleteFile(path));
@@ -142,10 +136,10 @@ Status Filesystem::Rename(uint64_t parent, const std::string& name, uint64_t new
     SOS_RETURN_IF_ERROR(Unexpected(dst.status()));
   }
   if (src.attr.IsDir()) {
+    // The replaced empty directory goes first (RenameDir sends its delete
+    // before copying), so that its marker cannot outlive it.
+    if (dst.ok()) SOS_RETURN_IF_ERROR(remote_->DeleteDir(to));
     SOS_RETURN_IF_ERROR(RenameDir(src, to));
-    if (dst.ok() && dst->remote.has_marker && !src.remote.has_marker) {
-      (void)remote_->DeleteMarker(to);  // the moved directory has none
-    }
   } else {
     // An upload of the file being replaced must not land after the rename.
     std::shared_ptr<FileState> replaced = dst.ok() ? dst->file : nullptr;
@@ -184,7 +178,8 @@ Status Filesystem::RenameFile(const Node& src, const std::string& to) {
     SOS_RETURN_IF_ERROR(remote_->DeleteFile(from));
     dropped_base = true;
   } else {
-    remote_->NoteChanged(from);
+    // Never uploaded, but the remote may hold an older object at from.
+    SOS_RETURN_IF_ERROR(remote_->DeleteFile(from));
   }
   registry_->Rename(from, to);
   remote_->NoteChanged(to);
@@ -199,9 +194,11 @@ Status Filesystem::RenameDir(const Node& src, const std::string& to) {
     if (st->deleted() || !st->dirty()) continue;
     SOS_RETURN_IF_ERROR(uploader_->Sync(st));
   }
+  // Journalled first: a crash in the middle is finished at the next mount.
+  SOS_RETURN_IF_ERROR(cache_->names().AddRename(src.path, to));
   SOS_RETURN_IF_ERROR(remote_->RenameDir(src.path, to));
   registry_->RenameTree(src.path, to);
-  return Status::Ok();
+  return cache_->names().RemoveRename(src.path);
 }
 
 void Filesystem::QueueIfClosed(const std::shared_ptr<FileState>& st) {

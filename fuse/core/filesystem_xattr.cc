@@ -133,6 +133,7 @@ Result<std::string> Filesystem::MountStatus() {
   uint64_t dirty_bytes = 0;
   for (const auto& [path, size] : dirty) dirty_bytes += size;
   const Uploader::Stats up = uploader_->stats();
+  const DeleteQueue::Stats del = deletes_->stats();
   nlohmann::json doc = {{"bucket", options_.bucket},
                         {"prefix", options_.prefix},
                         {"dirty_files", dirty.size()},
@@ -143,6 +144,10 @@ Result<std::string> Filesystem::MountStatus() {
                         {"uploaded", up.uploaded},
                         {"failed", up.failed},
                         {"last_error", up.last_error},
+                        {"pending_deletes", del.pending},
+                        {"deleted", del.deleted},
+                        {"delete_failures", del.failed},
+                        {"last_delete_error", del.last_error},
                         {"cache_bytes", cache_->usage()},
                         {"cache_limit", cache_->options().size_limit}};
   // File names need not be UTF-8: replace what is not, never throw.

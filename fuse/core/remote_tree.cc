@@ -43,7 +43,9 @@ Result<RemoteEntry> RemoteTree::Stat(const std::string& path) {
   RemoteEntry cached;
   switch (cache_.GetAttr(path, &cached)) {
     case MetadataCache::Hit::kPositive:
-      return cached;
+      // A file whose delete is pending may hide a directory of the same name.
+      if (!DeletePending(path, cached)) return cached;
+      break;
     case MetadataCache::Hit::kNegative:
       return fs::NotFound(path);
     case MetadataCache::Hit::kMiss:
@@ -65,13 +67,18 @@ Result<RemoteEntry> RemoteTree::Stat(const std::string& path) {
       cache_.PutNegative(path);
     }
   });
+  if (entry.ok() && DeletePending(path, *entry)) return fs::NotFound(path);
   return entry;
+}
+
+bool RemoteTree::DeletePending(const std::string& path, const RemoteEntry& entry) const {
+  return deletes_.Pending(entry.is_dir ? DirKey(path) : Key(path));
 }
 
 Result<RemoteEntry> RemoteTree::StatRemote(const std::string& path) {
   auto head = store_.Head(options_.bucket, Key(path));
-  if (head.ok()) return EntryFromMeta(*head, false);
-  if (head.status().code() != StatusCode::kNotFound) return head.status();
+  if (head.ok() && !deletes_.Pending(Key(path))) return EntryFromMeta(*head, false);
+  if (!head.ok() && head.status().code() != StatusCode::kNotFound) return head.status();
   ListRequest req;
   req.bucket = options_.bucket;
   req.prefix = DirKey(path);
@@ -118,6 +125,7 @@ Result<std::vector<std::pair<std::string, RemoteEntry>>> RemoteTree::List(const 
       for (const ObjectMeta& m : page.objects) {
         std::string name = m.key.substr(prefix.size());
         if (name.empty() || name.find('/') != std::string::npos) continue;
+        if (deletes_.Pending(m.key)) continue;  // a directory of the same name may show
         bool head = m.user_meta.empty() && !server_user_meta_;
         by_name[name] = {EntryFromMeta(m, false), head};  // a file wins over a directory
       }
@@ -143,6 +151,7 @@ Result<std::vector<std::pair<std::string, RemoteEntry>>> RemoteTree::List(const 
   // more often than stat_ttl would never see another client's changes.
   const bool refreshed = std::find(need_head.begin(), need_head.end(), true) != need_head.end();
   if (fetched || refreshed) StoreIfCurrent(epoch, [&] { cache_.PutDir(dir, entries); });
+  std::erase_if(entries, [&](const auto& e) { return DeletePending(JoinPath(dir, e.first), e.second); });
   return entries;
 }
 
@@ -194,15 +203,19 @@ Status RemoteTree::FillEntries(const std::string& dir,
 }
 
 Result<bool> RemoteTree::HasChildren(const std::string& dir) {
+  // Without a delimiter: every key below, so that children whose deletes
+  // are still pending can be skipped one by one.
   ListRequest req;
   req.bucket = options_.bucket;
   req.prefix = DirKey(dir);
-  req.max_keys = 2;
-  SOS_ASSIGN_OR_RETURN(ListResult list, store_.List(req));
-  for (const ObjectMeta& m : list.objects) {
-    if (m.key != req.prefix) return true;
-  }
-  return !list.common_prefixes.empty();
+  do {
+    SOS_ASSIGN_OR_RETURN(ListResult page, store_.List(req));
+    for (const ObjectMeta& m : page.objects) {
+      if (m.key != req.prefix && !deletes_.Pending(m.key)) return true;
+    }
+    req.continuation_token = page.next_token;
+    if (!page.is_truncated || page.next_token.empty()) return false;
+  } while (true);
 }
 
 Result<RemoteEntry> RemoteTree::PutMarker(const std::string& dir,
@@ -218,6 +231,7 @@ Result<RemoteEntry> RemoteTree::PutSpecial(const std::string& path, const std::s
 Result<RemoteEntry> RemoteTree::PutWhole(const std::string& path, bool is_dir,
                                          std::string_view body,
                                          const std::map<std::string, std::string>& user_meta) {
+  SOS_RETURN_IF_ERROR(deletes_.Settle(is_dir ? DirKey(path) : Key(path)));
   WriteOptions opts;
   opts.content_type = is_dir ? kDirContentType : kFileContentType;
   opts.user_meta = user_meta;
@@ -282,6 +296,7 @@ Result<RemoteEntry> RemoteTree::ReplaceMeta(const std::string& path, const Remot
 
 Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::string& to,
                                          const RemoteEntry* source) {
+  SOS_RETURN_IF_ERROR(deletes_.Settle(Key(to)));
   CopyRequest req;
   req.src_bucket = req.dst_bucket = options_.bucket;
   req.src_key = Key(from);
@@ -305,7 +320,7 @@ Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::str
 }
 
 Status RemoteTree::DeleteFile(const std::string& path) {
-  SOS_RETURN_IF_ERROR(store_.Delete(options_.bucket, Key(path)));
+  SOS_RETURN_IF_ERROR(deletes_.Add({Key(path)}));
   Mutated([&] {
     cache_.PutNegative(path);
     cache_.UpdateDirChild(ParentPath(path), BaseName(path), std::nullopt);
@@ -313,8 +328,8 @@ Status RemoteTree::DeleteFile(const std::string& path) {
   return Status::Ok();
 }
 
-Status RemoteTree::DeleteMarker(const std::string& dir) {
-  SOS_RETURN_IF_ERROR(store_.Delete(options_.bucket, DirKey(dir)));
+Status RemoteTree::DeleteDir(const std::string& dir) {
+  SOS_RETURN_IF_ERROR(deletes_.Add({DirKey(dir)}));
   Mutated([&] {
     cache_.InvalidateTree(dir);
     cache_.PutNegative(dir);
@@ -340,6 +355,9 @@ Result<std::vector<ObjectMeta>> RemoteTree::ListAll(const std::string& key_prefi
 Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
   const std::string src = DirKey(from);
   const std::string dst = DirKey(to);
+  // Deleted objects must not be copied back to life, nor land on copies.
+  SOS_RETURN_IF_ERROR(deletes_.Settle(src));
+  SOS_RETURN_IF_ERROR(deletes_.Settle(dst));
   SOS_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objects, ListAll(src));
   std::vector<std::string> keys;
   for (const ObjectMeta& m : objects) keys.push_back(m.key);
@@ -362,21 +380,31 @@ Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
     cache_.UpdateDirChild(ParentPath(to), BaseName(to), true);
   });
   SOS_RETURN_IF_ERROR(first_error);
-  for (size_t i = 0; i < keys.size(); i += 1000) {
-    std::vector<std::string> batch(keys.begin() + i,
-                                   keys.begin() + std::min(keys.size(), i + 1000));
-    SOS_ASSIGN_OR_RETURN(DeleteManyResult deleted, store_.DeleteMany(options_.bucket, batch));
-    if (!deleted.errors.empty()) {
-      return Status::IOError("cannot delete " + deleted.errors[0].key + ": " +
-                             deleted.errors[0].message);
-    }
-  }
+  // The directory's own key too, marker or not: it hides the old name at once.
+  if (std::find(keys.begin(), keys.end(), src) == keys.end()) keys.push_back(src);
+  SOS_RETURN_IF_ERROR(deletes_.Add(keys));
   Mutated([&] {
     cache_.InvalidateTree(from);
     cache_.PutNegative(from);
     cache_.UpdateDirChild(ParentPath(from), BaseName(from), std::nullopt);
   });
   return Status::Ok();
+}
+
+void RemoteTree::NoteDeleted(const std::vector<std::string>& keys) {
+  // What was fetched while the deletes were pending may still hold them (a
+  // directory whose children were going). Dropped, not made negative: the
+  // same path may be something else by now (a directory where a file was).
+  Mutated([&] {
+    for (const std::string& key : keys) {
+      if (key.size() <= options_.prefix.size()) continue;
+      std::string path = key.substr(options_.prefix.size());
+      if (path.back() == '/') path.pop_back();
+      if (path.empty()) continue;
+      cache_.InvalidateAttr(path);
+      cache_.InvalidateDir(ParentPath(path));
+    }
+  });
 }
 
 void RemoteTree::NoteEntry(const std::string& path, const RemoteEntry& entry) {

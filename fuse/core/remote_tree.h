@@ -6,8 +6,8 @@
 // "dir/" marker, or implicit directory = a prefix with objects below it),
 // list a directory (ListObjectsV2 with delimiter "/", then HEADs of the
 // entries in parallel unless the listing already carried user metadata),
-// create markers and symlinks, rewrite metadata by self-copy, copy, delete and
-// rename whole directories. Every mutation keeps the MetadataCache right
+// create markers and symlinks, rewrite metadata by self-copy, copy, delete
+// (through the DeleteQueue) and rename whole directories. Every mutation keeps the MetadataCache right
 // (entry stored or negative, parent listing dropped). It knows nothing about
 // local dirty state; the Filesystem overlays that.
 //
@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "cache/metadata_cache.h"
+#include "fuse/core/delete_queue.h"
 #include "fuse/core/fs_options.h"
 #include "s3core/client/object_store.h"
 
@@ -36,8 +37,9 @@ namespace sos {
 
 class RemoteTree {
  public:
-  RemoteTree(ObjectStore& store, const FilesystemOptions& options, MetadataCache& cache)
-      : store_(store), options_(options), cache_(cache) {}
+  RemoteTree(ObjectStore& store, const FilesystemOptions& options, MetadataCache& cache,
+             DeleteQueue& deletes)
+      : store_(store), options_(options), cache_(cache), deletes_(deletes) {}
 
   std::string Key(const std::string& path) const { return options_.prefix + path; }
   std::string DirKey(const std::string& path) const {
@@ -66,11 +68,19 @@ class RemoteTree {
   // ETag. `source` (optional) describes the object, to cache the copy's entry.
   Result<std::string> CopyFile(const std::string& from, const std::string& to,
                                const RemoteEntry* source);
+  // Deletes are write-back (DeleteQueue): journalled, hidden at once, sent
+  // in the background. A directory's delete is its marker key's, whether or
+  // not it has a marker: it hides the directory until its children are gone.
   Status DeleteFile(const std::string& path);
-  Status DeleteMarker(const std::string& dir);
-  // Copies every object below from/ (marker included) to to/, then deletes
-  // the originals. Stops before deleting anything if a copy fails.
+  Status DeleteDir(const std::string& dir);
+  // Copies every object below from/ (marker included) to to/ in parallel,
+  // then journals the deletes of the originals. Stops before deleting
+  // anything if a copy fails; running it again finishes it.
   Status RenameDir(const std::string& from, const std::string& to);
+  // Before writing path's object: its pending delete, if any, goes first.
+  Status SettleDeletes(const std::string& path) { return deletes_.Settle(Key(path)); }
+  // Called with the keys of each delete the remote has made.
+  void NoteDeleted(const std::vector<std::string>& keys);
 
   // Cache upkeep for changes made elsewhere (uploads, local creates).
   void NoteEntry(const std::string& path, const RemoteEntry& entry);
@@ -86,6 +96,8 @@ class RemoteTree {
   Result<RemoteEntry> PutWhole(const std::string& path, bool is_dir, std::string_view body,
                                const std::map<std::string, std::string>& user_meta);
   Result<RemoteEntry> StatRemote(const std::string& path);
+  // Whether a delete of the entry at path is pending (hidden until sent).
+  bool DeletePending(const std::string& path, const RemoteEntry& entry) const;
   // HEADs of entries that need them, in parallel; drops files that vanished.
   Status FillEntries(const std::string& dir,
                      std::vector<std::pair<std::string, RemoteEntry>>* entries,
@@ -101,6 +113,7 @@ class RemoteTree {
   ObjectStore& store_;
   const FilesystemOptions& options_;
   MetadataCache& cache_;
+  DeleteQueue& deletes_;
   std::mutex epoch_mu_;
   uint64_t epoch_ = 0;                         // guarded by epoch_mu_
   std::atomic<bool> server_user_meta_{false};  // the listing carries user metadata

@@ -171,6 +171,7 @@ Status Uploader::Round(FileState& st) {
 }
 
 Status Uploader::UploadOnce(FileState& st, const FileState::Snapshot& snap, std::string* etag) {
+  SOS_RETURN_IF_ERROR(ctx_.remote.SettleDeletes(snap.path));  // a delete never lands after it
   if (snap.size >= ctx_.options.multipart_threshold) return UploadMultipart(st, snap, etag);
   SOS_RETURN_IF_ERROR(st.FetchAll());
   WriteOptions opts;

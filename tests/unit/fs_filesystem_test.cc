@@ -89,6 +89,8 @@ TEST_F(FsTest, MkdirWritesAMarkerAndRmdir) {
   EXPECT_EQ(ErrnoFor(Unlink("d")), EISDIR);
   ASSERT_TRUE(Unlink("d/f").ok());
   ASSERT_TRUE(Rmdir("d").ok());
+  EXPECT_EQ(ErrnoFor(Stat("d").status()), ENOENT);  // at once, before the deletes are sent
+  Drain();
   EXPECT_EQ(store_.ObjectCount("bkt"), 0u);
   EXPECT_EQ(ErrnoFor(Stat("d").status()), ENOENT);
 }
@@ -166,6 +168,7 @@ TEST_F(FsTest, FifosSocketsAndDevicesInS3fsFormat) {
   ASSERT_TRUE(fs_->Rename(InodeTable::kRootIno, "pipe", InodeTable::kRootIno, "pipe2", 0).ok());
   EXPECT_TRUE(S_ISFIFO(Stat("pipe2")->mode));
   ASSERT_TRUE(fs_->Unlink(InodeTable::kRootIno, "pipe2").ok());
+  Drain();
   EXPECT_FALSE(store_.ObjectData("bkt", "pipe2").has_value());
   // Existing names and directory types are refused.
   EXPECT_EQ(ErrnoFor(fs_->Mknod(InodeTable::kRootIno, "sock", S_IFIFO, 0, caller_).status()),
@@ -243,8 +246,9 @@ TEST_F(FsTest, UnlinkedOpenFileStaysReadable) {
   auto fh = fs_->Open(ino, O_RDWR);
   ASSERT_TRUE(fh.ok());
   ASSERT_TRUE(Unlink("f").ok());
-  EXPECT_FALSE(store_.ObjectData("bkt", "f").has_value());
   EXPECT_EQ(ErrnoFor(Stat("f").status()), ENOENT);
+  Drain();
+  EXPECT_FALSE(store_.ObjectData("bkt", "f").has_value());
   std::string buf(32, '\0');
   auto n = fs_->Read(*fh, 0, buf.size(), buf.data());
   ASSERT_TRUE(n.ok());

@@ -65,9 +65,9 @@ class FsFixture : public ::testing::Test {
   }
   // Waits (bounded) until every upload finished.
   void Drain() {
-    for (int i = 0; i < 1000 && fs_->PendingUploads() > 0; ++i)
+    for (int i = 0; i < 1000 && fs_->PendingChanges() > 0; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    ASSERT_EQ(fs_->PendingUploads(), 0u);
+    ASSERT_EQ(fs_->PendingChanges(), 0u);
   }
 
   Result<uint64_t> Ino(const std::string& path) {

@@ -260,7 +260,7 @@ std::string Model::Step(bool* agree) {
     }();
   } else {
     what = "wait for the uploads";
-    for (int i = 0; i < 2000 && fs().PendingUploads() > 0; ++i) std::this_thread::sleep_for(5ms);
+    for (int i = 0; i < 2000 && fs().PendingChanges() > 0; ++i) std::this_thread::sleep_for(5ms);
   }
   int remote_errno = ErrnoFor(remote);
   *agree = local == remote_errno;
@@ -373,6 +373,7 @@ TEST_P(FsReferenceModelSeeds, AgreesWithALocalDirectory) {
   // Uploads fail now and then; the retries must hide it.
   faulty_.FailFraction(0.05, "UploadPart");
   faulty_.FailFraction(0.05, "CompleteMultipartUpload");
+  faulty_.FailFraction(0.05, "DeleteMany");
   Filesystem* raw = fs_.get();
   Model model(this, &raw, root, seed);
   std::vector<std::string> log;
@@ -418,7 +419,7 @@ TEST_P(FsReferenceModelSeeds, AgreesWithALocalDirectory) {
   ExpectSameTrees(local, model.Remote(), "after a remount with an empty cache");
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, FsReferenceModelSeeds, ::testing::Range<uint64_t>(1, 6));
+INSTANTIATE_TEST_SUITE_P(Seeds, FsReferenceModelSeeds, ::testing::Range<uint64_t>(1, 11));
 
 }  // namespace
 }  // namespace sos
