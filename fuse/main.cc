@@ -147,6 +147,7 @@ int Run(int argc, char** argv) {
   options.cache_dir = cache_dir;
   options.cache_size = config.cache_size;
   options.stat_ttl = config.stat_ttl;
+  options.upload_delay = config.writeback_delay;
   options.identity = config.endpoint + "/" + config.bucket + "/" + config.prefix;
   options.default_acl = config.default_acl;
   if (config.default_acl == "public-read-write") {

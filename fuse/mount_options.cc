@@ -38,6 +38,7 @@ enum Key {
   kCacheDir,
   kCacheSize,
   kStatTtl,
+  kWritebackDelay,
   kDefaultAcl,
   kLogLevel,
   kForeground,
@@ -70,6 +71,7 @@ const fuse_opt kSpecs[] = {
     FUSE_OPT_KEY("cache_dir=", kCacheDir),
     FUSE_OPT_KEY("cache_size=", kCacheSize),
     FUSE_OPT_KEY("stat_ttl=", kStatTtl),
+    FUSE_OPT_KEY("writeback_delay=", kWritebackDelay),
     FUSE_OPT_KEY("default_acl=", kDefaultAcl),
     FUSE_OPT_KEY("log_level=", kLogLevel),
     FUSE_OPT_KEY("foreground", kForeground),
@@ -304,6 +306,14 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       c.stat_ttl = *v;
       return 0;
     }
+    case kWritebackDelay: {
+      auto v = ParseDuration(value);
+      if (!v.ok() || *v > std::chrono::hours(24)) {
+        return bad("expected a duration of at most a day: seconds, or 200ms, 30s, 5m");
+      }
+      c.writeback_delay = *v;
+      return 0;
+    }
     case kDefaultAcl: {
       static constexpr std::string_view kCanned[] = {
           "private",           "public-read",
@@ -436,6 +446,10 @@ std::string MountUsage(const char* program) {
          "  cache_dir=PATH      local cache (default /var/cache/sosfs/BUCKET-...)\n"
          "  cache_size=SIZE     local cache limit, e.g. 4G (dirty data is never evicted)\n"
          "  stat_ttl=DURATION   how long metadata is trusted: seconds, or 500ms, 5m, 1h (30)\n"
+         "  writeback_delay=DURATION\n"
+         "                      how long a closed file or a delete waits in the local\n"
+         "                      journal before it is sent (200ms): what follows it goes\n"
+         "                      in the same upload or DeleteObjects batch\n"
          "  default_acl=ACL     canned ACL of every object written (default: private)\n"
          "  log_level=LEVEL     trace, debug, info, warn, error, critical, off (info); the log\n"
          "                      goes to stderr in the foreground, to syslog/journald once "

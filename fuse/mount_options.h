@@ -51,6 +51,7 @@ struct MountConfig {
   std::string cache_root;  // s3fs's use_cache=DIR: the default's name, below DIR
   uint64_t cache_size = uint64_t{4} << 30;
   std::chrono::milliseconds stat_ttl{30000};
+  std::chrono::milliseconds writeback_delay{200};  // FilesystemOptions::upload_delay
   std::string default_acl;  // canned ACL for writes; "" = the server's default
   std::string log_level = "info";
 

@@ -54,7 +54,9 @@ struct FilesystemOptions {
   int copy_concurrency = 16;  // parallel copies when renaming a directory
   int upload_threads = 4;     // files uploaded at once
   // A closed file waits this long before its upload starts, so that the
-  // attribute changes tools make right after close go up with the data.
+  // attribute changes tools make right after close go up with the data; a
+  // delete waits as long, so that the ones after it share its batch
+  // (-o writeback_delay=).
   std::chrono::milliseconds upload_delay{200};
   int part_concurrency = 4;  // parts of one multipart upload at once
 

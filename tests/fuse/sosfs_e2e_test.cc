@@ -463,6 +463,70 @@ TEST_P(SosfsE2eTest, MountStatusAndWaitTellWhenWritesAreOnTheServer) {
   ASSERT_TRUE(mount_->Unmount());
 }
 
+// unlink, rmdir and rename are journalled: durable locally and visible at
+// once, sent later in DeleteObjects batches. A kill -9 before they are sent
+// loses none of them, and the next mount sends each exactly once.
+TEST_P(SosfsE2eTest, JournalledDeletesAndRenamesSurviveAKill) {
+  CurlObjectStore store(server_.StoreOptions());
+  auto count = [&](const std::string& prefix) {
+    ListRequest req;
+    req.bucket = kBucket;
+    req.prefix = prefix;
+    auto listed = store.List(req);
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    return listed.ok() ? listed->objects.size() : size_t{0};
+  };
+  const std::string ctl = std::string(SOSCTL_PATH) + " mount ";
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount(SosfsCommand(""));
+  ASSERT_EQ(r.status, 0) << r.output;
+  Sh("cd " + mnt_ + " && mkdir -p journal/gone/sub journal/moved && for i in $(seq 1 40); do " +
+     "echo $i > journal/gone/sub/f$i; echo $i > journal/moved/m$i; done");
+  Sh(ctl + "wait " + mnt_ + " --timeout 120s");
+  ASSERT_TRUE(mount_->Unmount());
+  ASSERT_EQ(count("journal/gone/"), 42u);  // 40 files, 2 markers
+
+  // Deletes now wait 10 minutes in the journal: the kill comes first.
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  r = mount_->Mount(SosfsCommand(",writeback_delay=10m"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  Sh("rm -r " + mnt_ + "/journal/gone && mv " + mnt_ + "/journal/moved " + mnt_ +
+     "/journal/renamed");
+  EXPECT_EQ(Sh("ls " + mnt_ + "/journal"), "renamed\n");
+  EXPECT_EQ(Sh("cat " + mnt_ + "/journal/renamed/m7"), "7\n");
+  EXPECT_NE(Sh(ctl + "status " + mnt_ + " --json").find("\"pending_deletes\": 83"),
+            std::string::npos);  // 42 + 40 files and the old directory's key
+  ASSERT_GT(mount_->daemon(), 0);
+  ::kill(mount_->daemon(), SIGKILL);
+  RunCommand("fusermount3 -uz " + mnt_);
+  mount_.reset();
+  EXPECT_EQ(count("journal/gone/"), 42u) << "the deletes were not sent before the kill";
+  EXPECT_EQ(count("journal/moved/"), 41u);
+  EXPECT_EQ(count("journal/renamed/"), 41u);  // the copies were made by mv itself
+
+  // The next mount sends them.
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  r = mount_->Mount(SosfsCommand(""));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(Sh("ls " + mnt_ + "/journal"), "renamed\n");
+  Sh(ctl + "wait " + mnt_ + " --timeout 120s");
+  EXPECT_EQ(count("journal/gone/"), 0u);
+  EXPECT_EQ(count("journal/moved/"), 0u);
+  EXPECT_EQ(count("journal/renamed/"), 41u);
+  ASSERT_TRUE(mount_->Unmount());
+  // Sent once only: another client's new object at a deleted key stays.
+  StringViewSource body("again\n");
+  ASSERT_TRUE(store.Put(kBucket, "journal/gone/sub/f1", body, {}).ok());
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  r = mount_->Mount(SosfsCommand(""));
+  ASSERT_EQ(r.status, 0) << r.output;
+  Sh(ctl + "wait " + mnt_ + " --timeout 120s");
+  EXPECT_EQ(Sh("cat " + mnt_ + "/journal/gone/sub/f1"), "again\n");
+  Sh("rm -r " + mnt_ + "/journal");
+  ASSERT_TRUE(mount_->Unmount());
+  EXPECT_EQ(count("journal/"), 0u);
+}
+
 TEST_P(SosfsE2eTest, InteroperatesWithS3fs) {
   ASSERT_EQ(access("/usr/bin/s3fs", X_OK), 0)
       << "s3fs missing: scripts/install-deps.sh installs it";
