@@ -102,6 +102,28 @@ while time.time() < deadline:
 sys.exit("timed out waiting for %d objects under %s/%s" % (count, bucket, prefix))
 EOF
 wait_objects="/usr/bin/python3 $work/wait_objects.py $direct"  # bucket prefix count [min_size]
+# Polls until no object is left under a prefix (a write-back delete is done
+# only once the server has it).
+cat >"$work/wait_gone.py" <<'EOF'
+import sys, time, boto3
+endpoint, bucket, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+s3 = boto3.client("s3", endpoint_url=endpoint)
+deadline = time.time() + 600
+while time.time() < deadline:
+    if s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount", 0) == 0:
+        sys.exit(0)
+    time.sleep(0.05)
+sys.exit("timed out waiting for %s/%s to be empty" % (bucket, prefix))
+EOF
+wait_gone="/usr/bin/python3 $work/wait_gone.py $direct"  # bucket prefix
+declare -A rss  # where,tool -> peak VmHWM (KiB) over the tool's mounts
+note_rss() {  # where tool: the peak RSS of the daemon serving $work/mnt-TOOL
+  local pid kib
+  pid=$(pgrep -f -- "$work/mnt-$2( |$)" | head -1) || return 0
+  kib=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null) || return 0
+  [ -n "$kib" ] && [ "$kib" -gt "${rss[$1,$2]:-0}" ] && rss[$1,$2]=$kib
+  return 0
+}
 now() { date +%s.%N; }
 declare -A secs
 timed() {  # row tool command...; the command must return only once the data is stored
@@ -137,7 +159,7 @@ mkdir -p "$work/many"
 build/ctl/sosctl --endpoint "$direct" mb s3://b-many >/dev/null
 build/ctl/sosctl --endpoint "$direct" cp -r "$work/many" s3://b-many/many >/dev/null
 row_names=("write ${big_mib} MiB file (cp)" "read ${big_mib} MiB file, cold" "untar $small_files small files"
-  "rsync -a again (no changes)" "ls -l of 40 dirs, cold" "rm -r of the tree"
+  "rsync -a again (no changes)" "ls -l of 40 dirs, cold" "mv of the tree (a directory)" "rm -r of the tree"
   "ls -l of one dir of $many, cold" "ls -l of one dir of $many, warm")
 
 for where in $where_list; do
@@ -154,17 +176,21 @@ for where in $where_list; do
       timed "$where|${row_names[2]}" "$t" \
         bash -c "tar xf '$work/tree.tar' -C '$m' && $wait_objects $b tree/ $small_files"
       timed "$where|${row_names[3]}" "$t" rsync -a "$work/tree/" "$m/tree/"
+      note_rss "$where" "$t"
       unmount_tool "$t"
       mount_tool "$t" "$b"
       timed "$where|${row_names[4]}" "$t" bash -c "ls -lR '$m/tree' >/dev/null"
       timed "$where|${row_names[1]}" "$t" bash -c "cat '$m/big.bin' >/dev/null"
       cmp "$work/big.bin" "$m/big.bin" || { echo "$t returned different bytes" >&2; exit 1; }
-      timed "$where|${row_names[5]}" "$t" rm -r "$m/tree"
+      timed "$where|${row_names[5]}" "$t" bash -c "mv '$m/tree' '$m/moved' && $wait_objects $b moved/ $small_files && $wait_gone $b tree/"
+      timed "$where|${row_names[6]}" "$t" bash -c "rm -r '$m/moved' && $wait_gone $b moved/"
+      note_rss "$where" "$t"
       unmount_tool "$t"
       mount_tool "$t" b-many
-      timed "$where|${row_names[6]}" "$t" bash -c "ls -l '$m/many' >/dev/null"
-      [ "$(ls "$m/many" | wc -l)" = "$many" ] || { echo "$t lists a wrong count" >&2; exit 1; }
       timed "$where|${row_names[7]}" "$t" bash -c "ls -l '$m/many' >/dev/null"
+      [ "$(ls "$m/many" | wc -l)" = "$many" ] || { echo "$t lists a wrong count" >&2; exit 1; }
+      timed "$where|${row_names[8]}" "$t" bash -c "ls -l '$m/many' >/dev/null"
+      note_rss "$where" "$t"
       unmount_tool "$t"
       echo "$where run $run: $t done" >&2
     done
@@ -186,10 +212,11 @@ for run in $(seq "$runs"); do
   drop_caches
   timed "local|${row_names[4]}" local bash -c "ls -lR '$l/tree' >/dev/null"
   timed "local|${row_names[1]}" local bash -c "cat '$l/big.bin' >/dev/null"
-  timed "local|${row_names[5]}" local bash -c "rm -r '$l/tree' && sync"
+  timed "local|${row_names[5]}" local bash -c "mv '$l/tree' '$l/moved' && sync"
+  timed "local|${row_names[6]}" local bash -c "rm -r '$l/moved' && sync"
   drop_caches
-  timed "local|${row_names[6]}" local bash -c "ls -l '$work/many' >/dev/null"
   timed "local|${row_names[7]}" local bash -c "ls -l '$work/many' >/dev/null"
+  timed "local|${row_names[8]}" local bash -c "ls -l '$work/many' >/dev/null"
 done
 
 echo
@@ -209,6 +236,9 @@ for where in $where_list; do
     echo "| $r | $where | $s | $s3 | $rc | ${aw:--} | ${lo:--} |" \
       "$(ratio "$s3") | $(ratio "$rc") | $(ratio "$aw") |"
   done
+  mib() { [ -n "${1:-}" ] && echo $(($1 / 1024)) || echo "-"; }
+  echo "| peak RSS of the daemon (MiB, all rows) | $where | $(mib "${rss[$where,sosfs]:-}") |" \
+    "$(mib "${rss[$where,s3fs]:-}") | $(mib "${rss[$where,rclone]:-}") | - | - | | | |"
 done
 echo
 echo "Ratios are peer time / sosfs time: above 1x sosfs is faster. awscli untar = aws s3 cp --recursive of the same tree."

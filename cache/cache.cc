@@ -1,7 +1,10 @@
 #include "cache/cache.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <vector>
 
 #include "cache/cache_dir_lock.h"
@@ -39,6 +42,13 @@ void Cache::RemoveFile(const std::string& path, uint64_t file_id) {
   }
 }
 
+uint64_t Cache::DiskFree() const {
+  if (options_.disk_free) return options_.disk_free();
+  struct statvfs st {};
+  if (::statvfs(options_.dir.c_str(), &st) != 0) return std::numeric_limits<uint64_t>::max();
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
 Status Cache::Evict(const std::function<bool(const std::string& path)>& in_use) {
   std::lock_guard lock(evict_mu_);
   SOS_ASSIGN_OR_RETURN(auto all, files_->All());
@@ -56,16 +66,22 @@ Status Cache::Evict(const std::function<bool(const std::string& path)>& in_use) 
     if (!record.dirty) candidates.push_back({record.last_access_ns, path, record.file_id, bytes});
   }
   const uint64_t target = options_.size_limit / 10 * 9;
-  if (total > options_.size_limit) {
+  // Under the floor: free what is missing, and a tenth of the floor more.
+  const uint64_t free = DiskFree();
+  uint64_t to_free = free < options_.min_disk_free
+                         ? options_.min_disk_free - free + options_.min_disk_free / 10
+                         : 0;
+  if (total > options_.size_limit || to_free > 0) {
     std::sort(candidates.begin(), candidates.end(),
               [](const Candidate& a, const Candidate& b) { return a.last_access < b.last_access; });
     for (const auto& c : candidates) {
-      if (total <= target) break;
+      if (total <= target && to_free == 0) break;
       if (c.bytes == 0 || in_use(c.path)) continue;
       (void)files_->Remove(c.path);
       (void)blocks_->Clear(c.file_id);
       data_.Remove(c.file_id);
       total -= c.bytes;
+      to_free -= std::min(to_free, c.bytes);
     }
   }
   usage_ = total;

@@ -3,10 +3,11 @@
 //           journal, meta), BlockIndex (blocks) and NamespaceJournal (deletes,
 //           renames);
 //   data/   the sparse local files (DataFiles).
-// It also enforces the size limit: Evict() removes the least recently used
-// clean files (never a dirty one, never one `in_use`) until the local files
-// fit in 90% of cache_size. Usage is tracked approximately (AddUsage after a
-// download) and recomputed from the disk on each eviction.
+// It also enforces the size limit and the free-space floor: Evict() removes
+// the least recently used clean files (never a dirty one, never one `in_use`)
+// until the local files fit in 90% of cache_size and the cache's disk has
+// min_disk_free bytes free. Usage is tracked approximately (AddUsage after a
+// download or a write) and recomputed from the disk on each eviction.
 //
 // Open it after daemonising (LMDB must not cross fork). Thread-safe; Evict()
 // runs one at a time (evict_mu_, a leaf lock apart from the LMDB calls).
@@ -35,6 +36,8 @@ struct CacheOptions {
   std::chrono::nanoseconds stat_ttl = std::chrono::seconds(30);
   std::string identity;        // endpoint/bucket/prefix of the mount
   MetadataCache::Clock clock;  // tests; system clock if empty
+  uint64_t min_disk_free = uint64_t{512} << 20;  // the floor kept free on the cache's disk
+  std::function<uint64_t()> disk_free;          // tests; statvfs of dir if empty
   uint64_t map_size = uint64_t{4} << 30;
 };
 
@@ -51,10 +54,15 @@ class Cache {
 
   void AddUsage(uint64_t bytes) { usage_ += bytes; }
   bool OverLimit() const { return usage_.load() > options_.size_limit; }
+  // Bytes free on the cache's disk (for unprivileged users, as df shows).
+  uint64_t DiskFree() const;
+  // Over cache_size, or under the free-space floor: eviction is due.
+  bool NeedsRoom() const { return OverLimit() || DiskFree() < options_.min_disk_free; }
   uint64_t usage() const { return usage_.load(); }
   // Removes a file's record, blocks and data.
   void RemoveFile(const std::string& path, uint64_t file_id);
-  // Evicts clean files, least recently used first, until under the limit.
+  // Evicts clean files, least recently used first, until under the limit
+  // and above the floor (or nothing evictable is left).
   // in_use(path) must be stable while Evict runs (the caller holds its lock).
   Status Evict(const std::function<bool(const std::string& path)>& in_use);
 

@@ -148,6 +148,7 @@ int Run(int argc, char** argv) {
   options.cache_size = config.cache_size;
   options.stat_ttl = config.stat_ttl;
   options.upload_delay = config.writeback_delay;
+  options.min_disk_free = config.min_disk_free;
   options.identity = config.endpoint + "/" + config.bucket + "/" + config.prefix;
   options.default_acl = config.default_acl;
   if (config.default_acl == "public-read-write") {

@@ -39,6 +39,7 @@ enum Key {
   kCacheSize,
   kStatTtl,
   kWritebackDelay,
+  kEnsureDiskfree,
   kDefaultAcl,
   kLogLevel,
   kForeground,
@@ -72,6 +73,7 @@ const fuse_opt kSpecs[] = {
     FUSE_OPT_KEY("cache_size=", kCacheSize),
     FUSE_OPT_KEY("stat_ttl=", kStatTtl),
     FUSE_OPT_KEY("writeback_delay=", kWritebackDelay),
+    FUSE_OPT_KEY("ensure_diskfree=", kEnsureDiskfree),
     FUSE_OPT_KEY("default_acl=", kDefaultAcl),
     FUSE_OPT_KEY("log_level=", kLogLevel),
     FUSE_OPT_KEY("foreground", kForeground),
@@ -127,7 +129,6 @@ bool S3fsTuning(std::string_view opt) {
                                                 "connect_timeout",
                                                 "readwrite_timeout",
                                                 "retries",
-                                                "ensure_diskfree",
                                                 "del_cache",
                                                 "mp_umask",
                                                 "use_xattr",
@@ -306,6 +307,12 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       c.stat_ttl = *v;
       return 0;
     }
+    case kEnsureDiskfree: {  // s3fs's option, in MiB
+      auto v = ParseNumber(value, 10, uint64_t{1} << 30);
+      if (!v) return bad("expected MiB");
+      c.min_disk_free = *v << 20;
+      return 0;
+    }
     case kWritebackDelay: {
       auto v = ParseDuration(value);
       if (!v.ok() || *v > std::chrono::hours(24)) {
@@ -445,6 +452,9 @@ std::string MountUsage(const char* program) {
          "  allow_root          let root in\n"
          "  cache_dir=PATH      local cache (default /var/cache/sosfs/BUCKET-...)\n"
          "  cache_size=SIZE     local cache limit, e.g. 4G (dirty data is never evicted)\n"
+         "  ensure_diskfree=MiB free space kept on the cache's disk (512): clean data is\n"
+         "                      evicted for it; when unuploaded data fills the cache,\n"
+         "                      writers wait for uploads (not when the remote is down)\n"
          "  stat_ttl=DURATION   how long metadata is trusted: seconds, or 500ms, 5m, 1h (30)\n"
          "  writeback_delay=DURATION\n"
          "                      how long a closed file or a delete waits in the local\n"

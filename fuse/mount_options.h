@@ -52,6 +52,7 @@ struct MountConfig {
   uint64_t cache_size = uint64_t{4} << 30;
   std::chrono::milliseconds stat_ttl{30000};
   std::chrono::milliseconds writeback_delay{200};  // FilesystemOptions::upload_delay
+  uint64_t min_disk_free = uint64_t{512} << 20;    // ensure_diskfree=MiB
   std::string default_acl;  // canned ACL for writes; "" = the server's default
   std::string log_level = "info";
 

@@ -131,8 +131,11 @@ void FileRegistry::MaybeDrop(const std::shared_ptr<FileState>& st) {
 }
 
 void FileRegistry::MaybeEvict() {
-  if (!ctx_.cache.OverLimit()) return;
+  if (!ctx_.cache.NeedsRoom()) return;
   std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_evict_ < std::chrono::milliseconds(100)) return;
+  last_evict_ = now;
   (void)ctx_.cache.Evict([&](const std::string& path) { return files_.count(path) != 0; });
 }
 

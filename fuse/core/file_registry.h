@@ -12,6 +12,7 @@
 // across network I/O.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,13 +51,15 @@ class FileRegistry {
   void Remove(const std::string& path);
   // Forgets st if it is clean, closed and idle.
   void MaybeDrop(const std::shared_ptr<FileState>& st);
-  // Evicts clean cached files when the cache is over its limit.
+  // Evicts clean cached files when the cache is over its limit or its disk
+  // under the floor (at most every 100 ms: each pass reads every record).
   void MaybeEvict();
 
  private:
   FileContext& ctx_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<FileState>> files_;  // guarded by mu_
+  std::chrono::steady_clock::time_point last_evict_{};        // guarded by mu_
 };
 
 }  // namespace sos

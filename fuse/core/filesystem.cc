@@ -17,6 +17,8 @@ Status Filesystem::Init() {
   co.size_limit = options_.cache_size;
   co.stat_ttl = options_.stat_ttl;
   co.clock = options_.cache_clock;
+  co.min_disk_free = options_.min_disk_free;
+  co.disk_free = options_.disk_free;
   co.identity =
       options_.identity.empty() ? options_.bucket + "/" + options_.prefix : options_.identity;
   SOS_ASSIGN_OR_RETURN(cache_, Cache::Open(co));

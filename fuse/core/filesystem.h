@@ -187,6 +187,9 @@ class Filesystem {
   // Finishes the directory renames a crash interrupted (NamespaceJournal).
   void ResumeRenames();
   void QueueIfClosed(const std::shared_ptr<FileState>& st);
+  // Backpressure: while unuploaded data fills the cache, a writer waits for
+  // uploads (FilesystemOptions::backpressure_stall bounds it).
+  void WaitForRoom();
   Status SetCannedAcl(uint64_t ino, const std::string& acl);  // user.sos.acl
 
   const FilesystemOptions options_;

@@ -2,8 +2,12 @@
 // and attribute changes (setattr).
 #include <fcntl.h>
 
+#include <chrono>
+#include <thread>
+
 #include "fuse/core/filesystem.h"
 #include "fuse/core/fs_errors.h"
+#include "s3core/log.h"
 
 namespace sos {
 
@@ -79,7 +83,39 @@ Result<size_t> Filesystem::Read(uint64_t fh, uint64_t offset, size_t size, char*
 Result<size_t> Filesystem::Write(uint64_t fh, uint64_t offset, const char* data, size_t size) {
   SOS_RETURN_IF_ERROR(CheckWritable());
   SOS_ASSIGN_OR_RETURN(std::shared_ptr<FileState> st, HandleFile(fh));
-  return st->Write(offset, data, size);
+  WaitForRoom();
+  SOS_ASSIGN_OR_RETURN(size_t written, st->Write(offset, data, size));
+  cache_->AddUsage(written);  // an overestimate for overwrites, corrected by the next eviction
+  return written;
+}
+
+void Filesystem::WaitForRoom() {
+  if (!cache_->NeedsRoom()) return;
+  registry_->MaybeEvict();
+  if (!cache_->NeedsRoom()) return;
+  // What fills the cache is not uploaded yet: wait while uploads go on.
+  using Clock = std::chrono::steady_clock;
+  Uploader::Stats up = uploader_->stats();
+  uint64_t uploaded = up.uploaded;
+  Clock::time_point progress = Clock::now();
+  bool told = false;
+  while (cache_->NeedsRoom() && up.queued + up.retrying + up.uploading > 0 &&
+         Clock::now() - progress < options_.backpressure_stall) {
+    if (!told) {
+      told = true;
+      spdlog::warn(
+          "the cache is full of data not uploaded yet ({} MiB of {} MiB, {} MiB free on its "
+          "disk): writers wait for the uploads",
+          cache_->usage() >> 20, options_.cache_size >> 20, cache_->DiskFree() >> 20);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    registry_->MaybeEvict();
+    up = uploader_->stats();
+    if (up.uploaded != uploaded) {
+      uploaded = up.uploaded;
+      progress = Clock::now();
+    }
+  }
 }
 
 Status Filesystem::Flush(uint64_t fh) {

@@ -34,6 +34,14 @@ struct FilesystemOptions {
   std::chrono::milliseconds stat_ttl{30000};
   std::string identity;  // endpoint/bucket/prefix; binds cache_dir to this mount
   std::function<int64_t()> cache_clock;  // tests: the metadata cache's clock (ns since the epoch)
+  // The floor kept free on the cache's disk (-o ensure_diskfree=MiB): clean
+  // files are evicted to keep it, and writers wait for uploads below it.
+  uint64_t min_disk_free = uint64_t{512} << 20;
+  std::function<uint64_t()> disk_free;  // tests: bytes free on the cache's disk
+  // When unuploaded data fills the cache (over cache_size or under the
+  // floor), writers wait for uploads, but only while one has finished within
+  // this long: with the remote down, writes go on until the disk is full.
+  std::chrono::milliseconds backpressure_stall{10000};
 
   // Data path.
   uint64_t block_size = uint64_t{1} << 20;           // unit of fetching and of the block index

@@ -34,7 +34,8 @@ TEST(MountOptionsTest, EveryOption) {
   auto c = Parse({"bucket:/some/prefix/", "/mnt/x", "-o",
                   "endpoint=https://sos.example:443,region=ch-gva-2,profile=p,passwd_file=/etc/pw,"
                   "virtual_host,allow_other,uid=1000,gid=100,umask=022,file_mode=0640,"
-                  "dir_mode=0750,ro,cache_dir=/var/cache/x,cache_size=2G,stat_ttl=5,writeback_delay=2s,foreground"});
+                  "dir_mode=0750,ro,cache_dir=/var/cache/x,cache_size=2G,stat_ttl=5,writeback_delay=2s,"
+                  "ensure_diskfree=100,foreground"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->prefix, "some/prefix/");
   EXPECT_EQ(c->endpoint, "https://sos.example:443");
@@ -53,6 +54,7 @@ TEST(MountOptionsTest, EveryOption) {
   EXPECT_EQ(c->cache_size, uint64_t{2} << 30);
   EXPECT_EQ(c->stat_ttl, std::chrono::seconds(5));
   EXPECT_EQ(c->writeback_delay, std::chrono::seconds(2));
+  EXPECT_EQ(c->min_disk_free, uint64_t{100} << 20);
   EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=250ms"})->stat_ttl, std::chrono::milliseconds(250));
   EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=2m"})->stat_ttl, std::chrono::minutes(2));
   EXPECT_EQ(Parse({"b", "/m", "-o", "stat_ttl=1h30m"})->stat_ttl, std::chrono::minutes(90));
