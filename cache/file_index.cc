@@ -28,6 +28,8 @@ std::string EncodeFileRecord(const FileRecord& r) {
   e.Fixed64(static_cast<uint64_t>(r.last_access_ns));
   e.String(r.content_type);
   e.Map(r.user_meta);
+  e.Byte(r.expected_etag ? 1 : 0);  // a late field: records without it still read
+  if (r.expected_etag) e.String(*r.expected_etag);
   return e.Take();
 }
 
@@ -69,6 +71,13 @@ bool DecodeFileRecord(std::string_view in, FileRecord* r) {
     ok = d.Varint(&r->file_id) && d.String(&r->etag) && d.Varint(&r->base_size) &&
          d.Varint(&r->size) && d.Byte(&dirty) && d.String(&r->upload_id) &&
          d.Fixed64(&last_access) && d.String(&r->content_type) && d.Map(&r->user_meta);
+    r->expected_etag.reset();
+    uint8_t has_expected = 0;
+    if (ok && !d.done() && (ok = d.Byte(&has_expected)) && has_expected != 0) {
+      std::string expected;
+      ok = d.String(&expected);
+      r->expected_etag = std::move(expected);
+    }
   } else if (version == kVersionFixedWidth) {
     ok = DecodeFixedWidthRecord(d, r, &dirty, &last_access);
   }
@@ -105,13 +114,16 @@ Status FileIndex::Put(const std::string& path, const FileRecord& record, bool du
 }
 
 Status FileIndex::Remove(const std::string& path) {
-  return LmdbWrite(
-      env_,
-      [&](LmdbTxn& txn) -> Status {
-        SOS_RETURN_IF_ERROR(txn.Del(CacheDb::kFiles, Key(path)));
-        return txn.Del(CacheDb::kJournal, Key(path));
-      },
-      /*durable=*/true);
+  // Forced to disk only for a dirty record: forgetting a clean one after a
+  // crash of the machine costs nothing, and rm -r would pay a flush per file.
+  bool was_dirty = false;
+  SOS_RETURN_IF_ERROR(LmdbWrite(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_ASSIGN_OR_RETURN(auto in_journal, txn.GetCopy(CacheDb::kJournal, Key(path)));
+    was_dirty = in_journal.has_value();
+    SOS_RETURN_IF_ERROR(txn.Del(CacheDb::kFiles, Key(path)));
+    return txn.Del(CacheDb::kJournal, Key(path));
+  }));
+  return was_dirty ? env_.Sync() : Status::Ok();
 }
 
 Status FileIndex::Move(const std::string& from, const std::string& to, bool tree) {

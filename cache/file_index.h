@@ -35,6 +35,9 @@ struct FileRecord {
   // Dirty files: what the next upload sends along with the data.
   std::string content_type;
   std::map<std::string, std::string> user_meta;
+  // The remote version the next upload replaces (its If-Match; "" = none,
+  // If-None-Match: *), or unknown (no condition).
+  std::optional<std::string> expected_etag;
 
   friend bool operator==(const FileRecord&, const FileRecord&) = default;
 };

@@ -24,7 +24,7 @@ Result<uint64_t> NamespaceJournal::AddDeletes(const std::vector<std::string>& ke
         }
         return txn.Put(CacheDb::kMeta, kNextSeq, BigEndianKey(seq));
       },
-      /*durable=*/true));
+      /*durable=*/false));  // see the header: DeleteQueue syncs before sending
   return first;
 }
 

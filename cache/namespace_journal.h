@@ -7,8 +7,12 @@
 // renames that were under way: a crash in the middle of one is finished at
 // the next mount.
 //
-// Every change is forced to disk before it returns: what unlink, rmdir or
-// rename acknowledged survives a crash of the machine.
+// A journalled delete reaches the OS at once (it survives a crash or kill
+// of sosfs) and the disk at the next Sync(), which the DeleteQueue makes
+// before each batch it sends: like a local file system's journal commit, a
+// crash of the machine may forget the unlinks of the last moment (an fsync
+// per unlink would cost `rm -r` a disk flush per file). Renames and the
+// removal of sent deletes are forced to disk before they return.
 //
 // Thread-safety: thread-safe (each call is one LMDB transaction).
 #pragma once
@@ -31,6 +35,8 @@ class NamespaceJournal {
   // returns the first number given.
   Result<uint64_t> AddDeletes(const std::vector<std::string>& keys);
   Status RemoveDeletes(const std::vector<uint64_t>& seqs);
+  // Forces what was journalled to disk.
+  Status Sync() { return env_.Sync(); }
   // Every journalled delete, in sequence order.
   Result<std::vector<std::pair<uint64_t, std::string>>> Deletes();
 

@@ -115,6 +115,10 @@ void DeleteQueue::Sender() {
       batch.emplace_back(it->first, it->second.key);
     }
     lock.unlock();
+    // The journal reaches the disk at least once per batch.
+    if (Status synced = journal_.Sync(); !synced.ok()) {
+      spdlog::error("cannot sync the delete journal: {}", synced.ToString());
+    }
     Status s = Status::Ok();
     std::vector<std::string> keys;
     for (const auto& [seq, key] : batch) keys.push_back(key);

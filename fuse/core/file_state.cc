@@ -37,6 +37,7 @@ Result<std::shared_ptr<FileState>> FileState::CreateNew(FileContext& ctx, const 
   st->content_type_.clear();
   st->type_from_name_ = true;  // chosen from the name at upload (EffectiveContentType)
   st->dirty_ = true;
+  st->expected_ = "";  // created where nothing was
   SOS_RETURN_IF_ERROR(st->Persist(/*durable=*/true));
   return st;
 }
@@ -73,6 +74,7 @@ Result<std::shared_ptr<FileState>> FileState::Load(FileContext& ctx, const std::
   }
   st->size_ = st->base_size_ = remote.size;
   st->etag_ = remote.etag;
+  st->expected_ = remote.etag;
   st->attr_ = DecodeAttr(remote, ctx.options.defaults);
   st->xattrs_ = XattrsOf(remote.user_meta);
   st->content_type_ = remote.content_type;
@@ -88,6 +90,7 @@ Result<std::shared_ptr<FileState>> FileState::Recover(FileContext& ctx, const st
   if (::fstat(fd, &sb) != 0) return StatusFromErrno(errno, "cache stat");
   st->size_ = static_cast<uint64_t>(sb.st_size);
   st->etag_ = record.etag;
+  st->expected_ = record.expected_etag;
   st->base_size_ = std::min(record.base_size, st->size_);
   if (auto blocks = ctx.cache.blocks().Load(record.file_id); blocks.ok()) {
     st->blocks_ = std::move(*blocks);
@@ -202,6 +205,7 @@ void FileState::ApplyRemote(const RemoteEntry& remote) {
   {
     std::lock_guard lock(mu_);
     etag_ = remote.etag;
+    expected_ = remote.etag;
     NodeAttr a = DecodeAttr(remote, ctx_.options.defaults);
     attr_ = a;
     xattrs_ = XattrsOf(remote.user_meta);
@@ -214,6 +218,7 @@ Status FileState::Rebase(const std::string& etag) {
   {
     std::lock_guard lock(mu_);
     etag_ = etag;
+    expected_ = etag;
   }
   return Persist();
 }
@@ -235,6 +240,15 @@ Status FileState::DropBase() {
 void FileState::SetPath(const std::string& path) {
   std::lock_guard lock(mu_);
   path_ = path;
+  expected_.reset();
+}
+
+void FileState::ExpectNothing() {
+  {
+    std::lock_guard lock(mu_);
+    expected_ = "";
+  }
+  (void)Persist(/*durable=*/true);
 }
 
 void FileState::MarkDeleted() {
@@ -274,6 +288,7 @@ FileRecord FileState::RecordLocked() const {
   r.upload_id = upload_id_;
   r.last_access_ns = NowNs();
   r.content_type = content_type_;
+  r.expected_etag = expected_;
   r.user_meta = xattrs_;
   NodeAttr a = attr_;
   a.size = size_;
@@ -304,6 +319,7 @@ FileState::Snapshot FileState::BeginUpload() {
   s.gen = gen_;
   s.size = size_;
   s.content_type = EffectiveContentType();
+  s.expected = expected_;
   s.user_meta = xattrs_;
   NodeAttr a = attr_;
   a.size = size_;
@@ -340,6 +356,7 @@ void FileState::FinishUpload(const Snapshot& snap, const Status& status, const s
     }
     const uint64_t old_base_blocks = Blocks(base_size_);
     etag_ = etag;
+    if (path_ == snap.path) expected_ = etag;  // else renamed meanwhile: unknown
     base_size_ = std::min(snap.size, size_);
     uploaded_gen_ = snap.gen;
     last_error_ = Status::Ok();

@@ -65,6 +65,7 @@ class FileState {
     uint64_t size = 0;
     std::string content_type;
     std::map<std::string, std::string> user_meta;
+    std::optional<std::string> expected;  // see expected_
   };
 
   // A new empty file that exists only locally (dirty until uploaded).
@@ -123,7 +124,10 @@ class FileState {
   Status DropBase();
 
   // ---- life cycle (the FileRegistry and the Filesystem)
+  // A rename: what the new name holds on the remote is not known.
   void SetPath(const std::string& path);
+  // Nothing is at the file's path on the remote (a fresh conflict name).
+  void ExpectNothing();
   void MarkDeleted();
   bool deleted() const;
   void Opened();
@@ -189,6 +193,10 @@ class FileState {
   const int fd_;
   uint64_t size_ = 0;
   std::string etag_;             // base version; "" = none
+  // The remote version the next upload replaces, sent as its condition
+  // (If-Match, or If-None-Match: * for ""); unknown (nullopt) after a rename.
+  // An upload refused by it means someone else changed the object.
+  std::optional<std::string> expected_;
   uint64_t base_size_ = 0;       // bytes of the base version still backing the file
   std::vector<uint8_t> blocks_;  // BlockIndex flags, by block
   NodeAttr attr_;

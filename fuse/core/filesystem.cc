@@ -1,6 +1,8 @@
 // Filesystem: life cycle, lookup, attributes and directory listings.
 #include "fuse/core/filesystem.h"
 
+#include <ctime>
+
 #include "fuse/core/fs_errors.h"
 #include "s3core/log.h"
 
@@ -28,10 +30,13 @@ Status Filesystem::Init() {
   remote_ = std::make_unique<RemoteTree>(store_, options_, cache_->meta(), *deletes_);
   ctx_.reset(new FileContext{store_, *cache_, *remote_, options_});
   registry_ = std::make_unique<FileRegistry>(*ctx_);
-  uploader_ = std::make_unique<Uploader>(*ctx_, [this](const std::shared_ptr<FileState>& st) {
-    registry_->MaybeDrop(st);
-    registry_->MaybeEvict();
-  });
+  uploader_ = std::make_unique<Uploader>(
+      *ctx_,
+      [this](const std::shared_ptr<FileState>& st) {
+        registry_->MaybeDrop(st);
+        registry_->MaybeEvict();
+      },
+      [this](const std::shared_ptr<FileState>& st) { KeepConflict(st); });
   // Resume what the journals say was not on the remote before a crash:
   // deletes, directory renames (which move their files' records), uploads.
   SOS_RETURN_IF_ERROR(deletes_->Load());
@@ -61,6 +66,35 @@ void Filesystem::Shutdown() {
   if (shut_down_.exchange(true)) return;
   if (uploader_) uploader_->Shutdown();
   if (deletes_) deletes_->Shutdown();  // after the uploads, which may settle deletes
+}
+
+void Filesystem::KeepConflict(const std::shared_ptr<FileState>& st) {
+  std::lock_guard rename(rename_mu_);
+  if (st->deleted()) return;
+  const std::string path = st->path();
+  // "NAME.conflict-20261205T133000Z", then -2, -3... if taken.
+  char stamp[32];
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  std::string conflict = path + ".conflict-" + stamp;
+  for (int n = 2; Resolve(conflict).ok() || BaseName(conflict).size() > kNameMax; ++n) {
+    if (BaseName(path).size() + 40 > kNameMax) {
+      conflict = ParentPath(path).empty() ? "" : ParentPath(path) + "/";
+      conflict += "conflict-" + std::string(stamp) + "-" + std::to_string(n);
+    } else {
+      conflict = path + ".conflict-" + stamp + "-" + std::to_string(n);
+    }
+  }
+  registry_->Rename(path, conflict);
+  st->ExpectNothing();
+  remote_->NoteChanged(path);  // the other writer's version shows at path
+  remote_->NoteLocalOnly(conflict);
+  spdlog::error(
+      "{} was changed on the server by another client while it had local changes: the server's "
+      "version stays at {}, the local one is kept as {}",
+      path, path, conflict);
 }
 
 void Filesystem::ResumeRenames() {

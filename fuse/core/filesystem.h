@@ -184,6 +184,9 @@ class Filesystem {
       const std::function<void(NodeAttr*, std::map<std::string, std::string>*)>& change);
   Status RenameFile(const Node& src, const std::string& to);
   Status RenameDir(const Node& src, const std::string& to);
+  // An upload found the object changed by someone else: the local version
+  // moves to "NAME.conflict-TIME" and is uploaded there.
+  void KeepConflict(const std::shared_ptr<FileState>& st);
   // Finishes the directory renames a crash interrupted (NamespaceJournal).
   void ResumeRenames();
   void QueueIfClosed(const std::shared_ptr<FileState>& st);

@@ -203,6 +203,14 @@ Status RemoteTree::FillEntries(const std::string& dir,
 }
 
 Result<bool> RemoteTree::HasChildren(const std::string& dir) {
+  // A fresh listing answers, as it answers lookups (rm -r lists each
+  // directory before its rmdir).
+  if (auto listing = cache_.GetDir(dir)) {
+    return std::any_of(listing->begin(), listing->end(), [&](const DirChild& c) {
+      const std::string path = JoinPath(dir, c.name);
+      return !deletes_.Pending(c.is_dir ? DirKey(path) : Key(path));
+    });
+  }
   // Without a delimiter: every key below, so that children whose deletes
   // are still pending can be skipped one by one.
   ListRequest req;

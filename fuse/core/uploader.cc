@@ -7,8 +7,26 @@
 
 namespace sos {
 
-Uploader::Uploader(FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle)
-    : ctx_(ctx), on_idle_(std::move(on_idle)) {}
+namespace {
+
+// The upload's condition: replace only the version the file was based on.
+Conditions ConditionsFor(const FileState::Snapshot& snap) {
+  Conditions c;
+  if (snap.expected) {
+    if (snap.expected->empty()) {
+      c.if_none_match = "*";
+    } else {
+      c.if_match = *snap.expected;
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+Uploader::Uploader(FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle,
+                   std::function<void(const std::shared_ptr<FileState>&)> on_conflict)
+    : ctx_(ctx), on_idle_(std::move(on_idle)), on_conflict_(std::move(on_conflict)) {}
 
 Uploader::~Uploader() { Shutdown(); }
 
@@ -110,6 +128,10 @@ void Uploader::Worker() {
     ++active_;
     lock.unlock();
     Status s = Round(*st);
+    const bool conflict = s.code() == StatusCode::kPreconditionFailed && !st->deleted();
+    // The local version moves to a name of its own, while still counted as
+    // active (pending() never reads 0 in between).
+    if (conflict) on_conflict_(st);
     lock.lock();
     --active_;
     if (s.ok()) {
@@ -118,7 +140,9 @@ void Uploader::Worker() {
       ++failed_;
       last_error_ = st->path() + ": " + s.ToString();
     }
-    if (!st->deleted() && st->dirty()) {
+    if (conflict) {
+      if (queued_.insert(st.get()).second) queue_.push_back(st);
+    } else if (!st->deleted() && st->dirty()) {
       if (s.ok()) {
         // Changed during the upload. An open file goes again on its next
         // flush, fsync or release; a closed one goes now.
@@ -154,6 +178,14 @@ Status Uploader::Round(FileState& st) {
     gen = snap.gen;
     std::string etag;
     s = UploadOnce(st, snap, &etag);
+    if (s.code() == StatusCode::kPreconditionFailed) {
+      if (auto mine = AlreadyUploaded(snap)) {
+        etag = *mine;
+        s = Status::Ok();
+      }
+    } else if (s.code() == StatusCode::kNotFound && snap.expected && !snap.expected->empty()) {
+      st.ExpectNothing();  // deleted on the server meanwhile: the local version recreates it
+    }
     // The cache learns the new object before the file may turn clean (and
     // stop shadowing the cache).
     if (s.ok()) ctx_.remote.NoteEntry(snap.path, FileState::EntryFor(snap, etag));
@@ -163,6 +195,12 @@ Status Uploader::Round(FileState& st) {
       return s;
     }
     if (st.deleted()) return Status::Ok();
+    if (s.code() == StatusCode::kPreconditionFailed) {
+      spdlog::error("{} was changed on the server while it had local changes here: {}",
+                    snap.path, s.ToString());
+      st.MarkFailed(gen);
+      return s;  // a conflict: no retry can succeed
+    }
   }
   st.MarkFailed(gen);
   spdlog::warn("upload of {} failed: {}; it stays dirty and is tried again", st.path(),
@@ -178,11 +216,22 @@ Status Uploader::UploadOnce(FileState& st, const FileState::Snapshot& snap, std:
   opts.content_type = snap.content_type;
   opts.user_meta = snap.user_meta;
   opts.canned_acl = ctx_.options.default_acl;
+  opts.conditions = ConditionsFor(snap);
   FileRangeSource body(st.fd(), 0, snap.size);
   SOS_ASSIGN_OR_RETURN(PutResult put,
                        ctx_.store.Put(ctx_.options.bucket, ctx_.remote.Key(snap.path), body, opts));
   *etag = put.etag;
   return Status::Ok();
+}
+
+std::optional<std::string> Uploader::AlreadyUploaded(const FileState::Snapshot& snap) {
+  // The metadata carries the file's mtime in nanoseconds: another writer
+  // does not produce the same size and metadata by chance.
+  auto head = ctx_.store.Head(ctx_.options.bucket, ctx_.remote.Key(snap.path));
+  if (!head.ok() || head->size != snap.size || head->user_meta != snap.user_meta) {
+    return std::nullopt;
+  }
+  return head->etag;
 }
 
 Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
@@ -193,6 +242,7 @@ Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
   opts.content_type = snap.content_type;
   opts.user_meta = snap.user_meta;
   opts.canned_acl = ctx_.options.default_acl;
+  opts.conditions = ConditionsFor(snap);  // on the completion
   std::mutex mu;
   std::optional<FileState::BaseRef> copied_from;  // guarded by mu
   FillPart fill = [&](const std::string& upload_id, const PartSpan& part) -> Result<std::string> {

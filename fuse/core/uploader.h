@@ -6,7 +6,11 @@
 // streamed from the local cache file, with the file's s3fs metadata. A round makes upload_attempts
 // tries with exponential backoff; a failed round leaves the file dirty (it
 // stays in the journal, nothing is lost) and is retried after requeue_delay.
-// A file changed during its upload stays dirty and goes again. Sync() is
+// A file changed during its upload stays dirty and goes again. Each upload
+// is conditional on the remote version the file was based on (If-Match, or
+// If-None-Match: * for a new file): refused, it means someone else changed
+// the object meanwhile, and on_conflict keeps the local version under
+// another name (never overwritten, never dropped). Sync() is
 // fsync: it waits until the file as it is now is on the remote, or a round
 // for it failed. Shutdown() waits for everything pending, gives failing files
 // shutdown_rounds more rounds, then stops the workers; what is still dirty
@@ -24,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -36,7 +41,8 @@ class Uploader {
  public:
   // on_idle runs after each round of a file (the registry forgets clean,
   // closed files there).
-  Uploader(FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle);
+  Uploader(FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle,
+           std::function<void(const std::shared_ptr<FileState>&)> on_conflict);
   ~Uploader();
 
   void Start();
@@ -68,9 +74,13 @@ class Uploader {
   Status Round(FileState& st);
   Status UploadOnce(FileState& st, const FileState::Snapshot& snap, std::string* etag);
   Status UploadMultipart(FileState& st, const FileState::Snapshot& snap, std::string* etag);
+  // After a refused condition: whether the remote object is this very
+  // snapshot (an earlier try whose answer was lost); its ETag if so.
+  std::optional<std::string> AlreadyUploaded(const FileState::Snapshot& snap);
 
   FileContext& ctx_;
   const std::function<void(const std::shared_ptr<FileState>&)> on_idle_;
+  const std::function<void(const std::shared_ptr<FileState>&)> on_conflict_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;               // workers: work or stop
