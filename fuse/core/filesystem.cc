@@ -36,7 +36,9 @@ Status Filesystem::Init() {
         registry_->MaybeDrop(st);
         registry_->MaybeEvict();
       },
-      [this](const std::shared_ptr<FileState>& st) { KeepConflict(st); });
+      [this](const std::shared_ptr<FileState>& st, const std::string& path) {
+        return KeepConflict(st, path);
+      });
   // Resume what the journals say was not on the remote before a crash:
   // deletes, directory renames (which move their files' records), uploads.
   SOS_RETURN_IF_ERROR(deletes_->Load());
@@ -68,10 +70,18 @@ void Filesystem::Shutdown() {
   if (deletes_) deletes_->Shutdown();  // after the uploads, which may settle deletes
 }
 
-void Filesystem::KeepConflict(const std::shared_ptr<FileState>& st) {
+bool Filesystem::KeepConflict(const std::shared_ptr<FileState>& st, const std::string& path) {
   std::lock_guard rename(rename_mu_);
-  if (st->deleted()) return;
-  const std::string path = st->path();
+  if (st->deleted()) return false;
+  if (st->path() != path) return true;  // moved already (by another round)
+  if (!st->AllLocal()) {
+    // Bytes never fetched were only in the version the other client
+    // replaced: no whole local version exists. It stays dirty (and retried).
+    spdlog::error("{} was changed on the server by another client, and the local changes "
+                  "cannot be kept apart: parts of the file were only in the replaced version",
+                  path);
+    return false;
+  }
   // "NAME.conflict-20261205T133000Z", then -2, -3... if taken.
   char stamp[32];
   std::time_t now = std::time(nullptr);
@@ -95,6 +105,7 @@ void Filesystem::KeepConflict(const std::shared_ptr<FileState>& st) {
       "{} was changed on the server by another client while it had local changes: the server's "
       "version stays at {}, the local one is kept as {}",
       path, path, conflict);
+  return true;
 }
 
 void Filesystem::ResumeRenames() {

@@ -186,7 +186,8 @@ class Filesystem {
   Status RenameDir(const Node& src, const std::string& to);
   // An upload found the object changed by someone else: the local version
   // moves to "NAME.conflict-TIME" and is uploaded there.
-  void KeepConflict(const std::shared_ptr<FileState>& st);
+  // Returns whether it moved (false: it cannot, and stays dirty).
+  bool KeepConflict(const std::shared_ptr<FileState>& st, const std::string& path);
   // Finishes the directory renames a crash interrupted (NamespaceJournal).
   void ResumeRenames();
   void QueueIfClosed(const std::shared_ptr<FileState>& st);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "s3core/client/multipart_writer.h"
+#include "s3core/conditions.h"
 #include "s3core/log.h"
 
 namespace sos {
@@ -24,8 +25,9 @@ Conditions ConditionsFor(const FileState::Snapshot& snap) {
 
 }  // namespace
 
-Uploader::Uploader(FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle,
-                   std::function<void(const std::shared_ptr<FileState>&)> on_conflict)
+Uploader::Uploader(
+    FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle,
+    std::function<bool(const std::shared_ptr<FileState>&, const std::string&)> on_conflict)
     : ctx_(ctx), on_idle_(std::move(on_idle)), on_conflict_(std::move(on_conflict)) {}
 
 Uploader::~Uploader() { Shutdown(); }
@@ -127,11 +129,12 @@ void Uploader::Worker() {
     queued_.erase(st.get());
     ++active_;
     lock.unlock();
-    Status s = Round(*st);
-    const bool conflict = s.code() == StatusCode::kPreconditionFailed && !st->deleted();
+    std::string conflict_path;
+    Status s = Round(*st, &conflict_path);
     // The local version moves to a name of its own, while still counted as
     // active (pending() never reads 0 in between).
-    if (conflict) on_conflict_(st);
+    const bool conflict = s.code() == StatusCode::kPreconditionFailed && !st->deleted() &&
+                          on_conflict_(st, conflict_path);
     lock.lock();
     --active_;
     if (s.ok()) {
@@ -163,7 +166,7 @@ void Uploader::Worker() {
   }
 }
 
-Status Uploader::Round(FileState& st) {
+Status Uploader::Round(FileState& st, std::string* conflict_path) {
   std::lock_guard io(st.io_mu());
   if (st.deleted() || !st.dirty()) return Status::Ok();
   Status s;
@@ -199,6 +202,7 @@ Status Uploader::Round(FileState& st) {
       spdlog::error("{} was changed on the server while it had local changes here: {}",
                     snap.path, s.ToString());
       st.MarkFailed(gen);
+      *conflict_path = snap.path;
       return s;  // a conflict: no retry can succeed
     }
   }
@@ -268,6 +272,16 @@ Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
   multipart.retry_delay = ctx_.options.retry_delay;
   multipart.on_created = [&](const std::string& upload_id) { (void)st.SetUploadId(upload_id); };
   multipart.before_complete = [&]() -> Status {
+    // The completion carries the condition, but some servers (Ceph RGW)
+    // ignore it there: look first, so that they too keep a conflict.
+    if (snap.expected) {
+      auto now = ctx_.store.Head(bucket, key);
+      if (!now.ok() && now.status().code() != StatusCode::kNotFound) return now.status();
+      if (!now.ok() && !snap.expected->empty()) return now.status();  // deleted meanwhile
+      if (now.ok() && (snap.expected->empty() || BareEtag(now->etag) != BareEtag(*snap.expected))) {
+        return Status::PreconditionFailed(key + " changed on the server during the upload");
+      }
+    }
     if (!copied_from) return Status::Ok();
     // The copies took whatever the base key held; only if that is still the
     // base version are they the file's bytes (S3 has no If-Match for them here).

@@ -41,8 +41,11 @@ class Uploader {
  public:
   // on_idle runs after each round of a file (the registry forgets clean,
   // closed files there).
+  // on_conflict(st, path): the upload of st at path was refused by its
+  // condition (st may have moved since: two rounds can find one conflict);
+  // true if st moved to a name of its own, to be uploaded there now.
   Uploader(FileContext& ctx, std::function<void(const std::shared_ptr<FileState>&)> on_idle,
-           std::function<void(const std::shared_ptr<FileState>&)> on_conflict);
+           std::function<bool(const std::shared_ptr<FileState>&, const std::string&)> on_conflict);
   ~Uploader();
 
   void Start();
@@ -70,8 +73,9 @@ class Uploader {
  private:
   using Clock = std::chrono::steady_clock;
   void Worker();
-  // One round: upload_attempts tries.
-  Status Round(FileState& st);
+  // One round: upload_attempts tries. A refused condition (a conflict)
+  // ends it at once, with the path it was refused at.
+  Status Round(FileState& st, std::string* conflict_path);
   Status UploadOnce(FileState& st, const FileState::Snapshot& snap, std::string* etag);
   Status UploadMultipart(FileState& st, const FileState::Snapshot& snap, std::string* etag);
   // After a refused condition: whether the remote object is this very
@@ -80,7 +84,7 @@ class Uploader {
 
   FileContext& ctx_;
   const std::function<void(const std::shared_ptr<FileState>&)> on_idle_;
-  const std::function<void(const std::shared_ptr<FileState>&)> on_conflict_;
+  const std::function<bool(const std::shared_ptr<FileState>&, const std::string&)> on_conflict_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;               // workers: work or stop

@@ -527,6 +527,70 @@ TEST_P(SosfsE2eTest, JournalledDeletesAndRenamesSurviveAKill) {
   EXPECT_EQ(count("journal/"), 0u);
 }
 
+// Another client changes objects while this mount still has local changes
+// of them: its versions stay, and the local ones are kept as
+// NAME.conflict-TIME (a small file, and a multipart one).
+TEST_P(SosfsE2eTest, AnotherClientsChangeIsNeverOverwritten) {
+  CurlObjectStore store(server_.StoreOptions());
+  auto keys = [&](const std::string& prefix) {
+    ListRequest req;
+    req.bucket = kBucket;
+    req.prefix = prefix;
+    std::vector<std::string> out;
+    auto listed = store.List(req);
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    if (listed.ok()) {
+      for (const auto& o : listed->objects) out.push_back(o.key);
+    }
+    return out;
+  };
+  auto data = [&](const std::string& key) {
+    std::string body;
+    GetRequest req;
+    req.bucket = kBucket;
+    req.key = key;
+    EXPECT_TRUE(store.Get(req, AppendTo(&body)).ok()) << key;
+    return body;
+  };
+  const std::string ctl = std::string(SOSCTL_PATH) + " mount ";
+  Sh("head -c 20971520 /dev/urandom > " + work_ + "/big-v1 && head -c 20971520 /dev/urandom > " +
+     work_ + "/big-v2");
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount(SosfsCommand(",writeback_delay=3s"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  Sh("mkdir -p " + mnt_ + "/clash && cp " + work_ + "/big-v1 " + mnt_ + "/clash/big.bin");
+  Sh(ctl + "wait " + mnt_ + " --timeout 120s");
+  // Local changes wait 3 s; the other client writes first.
+  Sh("echo mine > " + mnt_ + "/clash/new.txt && cp " + work_ + "/big-v2 " + mnt_ +
+     "/clash/big.bin");
+  StringViewSource theirs_new("theirs\n");
+  ASSERT_TRUE(store.Put(kBucket, "clash/new.txt", theirs_new, {}).ok());
+  StringViewSource theirs_big("their big\n");
+  ASSERT_TRUE(store.Put(kBucket, "clash/big.bin", theirs_big, {}).ok());
+  Sh(ctl + "wait " + mnt_ + " --timeout 120s");
+  EXPECT_EQ(data("clash/new.txt"), "theirs\n");
+  auto head = store.Head(kBucket, "clash/big.bin");
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->size, 10u) << "the other client's object was overwritten";
+  auto new_conflicts = keys("clash/new.txt.conflict-");
+  auto big_conflicts = keys("clash/big.bin.conflict-");
+  std::string all;
+  for (const auto& k : keys("clash/")) all += k + " ";
+  ASSERT_EQ(new_conflicts.size(), 1u) << all;
+  ASSERT_EQ(big_conflicts.size(), 1u) << all;
+  EXPECT_EQ(data(new_conflicts[0]), "mine\n");
+  std::string big_conflict_path = mnt_ + "/" + big_conflicts[0];
+  ASSERT_TRUE(mount_->Unmount());
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  r = mount_->Mount(SosfsCommand(""));
+  ASSERT_EQ(r.status, 0) << r.output;
+  Sh("cmp " + work_ + "/big-v2 " + big_conflict_path);
+  EXPECT_EQ(Sh("cat " + mnt_ + "/clash/big.bin"), "their big\n");
+  EXPECT_EQ(Sh("ls " + mnt_ + "/clash | wc -l"), "4\n");
+  Sh("rm -r " + mnt_ + "/clash");
+  ASSERT_TRUE(mount_->Unmount());
+}
+
 TEST_P(SosfsE2eTest, InteroperatesWithS3fs) {
   ASSERT_EQ(access("/usr/bin/s3fs", X_OK), 0)
       << "s3fs missing: scripts/install-deps.sh installs it";
