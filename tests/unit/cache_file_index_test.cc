@@ -113,6 +113,30 @@ TEST(FileRecordCodecTest, RoundTripsAndStillReadsTheFixedWidthFormat) {
   EXPECT_FALSE(DecodeFileRecord(std::string(1, '\x03') + v1.substr(1), &old));
 }
 
+TEST(FileRecordCodecTest, TheExpectedVersionIsALateOptionalField) {
+  FileRecord r{7, "\"e\"", 1, 2, true, "", 5, "", {}};
+  for (std::optional<std::string> expected : {std::optional<std::string>(),
+                                              std::optional<std::string>(""),
+                                              std::optional<std::string>("\"v1\"")}) {
+    r.expected_etag = expected;
+    FileRecord back;
+    ASSERT_TRUE(DecodeFileRecord(EncodeFileRecord(r), &back));
+    EXPECT_EQ(back.expected_etag, expected);
+  }
+  // A version-2 record written before the field existed: unknown, no condition.
+  r.expected_etag.reset();
+  std::string without = EncodeFileRecord(r);
+  without.pop_back();  // the "absent" flag byte
+  FileRecord old;
+  old.expected_etag = "stale";
+  ASSERT_TRUE(DecodeFileRecord(without, &old));
+  EXPECT_FALSE(old.expected_etag.has_value());
+  // Cut inside the field: refused.
+  r.expected_etag = "\"v1\"";
+  std::string with = EncodeFileRecord(r);
+  EXPECT_FALSE(DecodeFileRecord(with.substr(0, with.size() - 2), &old));
+}
+
 TEST_F(FileIndexTest, FileIdsAreUnique) {
   uint64_t a = *files().NewFileId();
   uint64_t b = *files().NewFileId();
@@ -151,6 +175,24 @@ TEST_F(FileIndexTest, AnotherMountsCacheIsWipedOnlyWhenClean) {
   o.identity = "ep/bkt/";
   auto refused = Cache::Open(o);
   EXPECT_EQ(refused.status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(FileIndexTest, AnotherMountsUnsentDeletesAndRenamesAreNotWiped) {
+  ASSERT_TRUE(cache_->names().AddDeletes({"k1", "k2"}).ok());
+  ASSERT_TRUE(cache_->names().AddRename("d", "e").ok());
+  cache_.reset();
+  CacheOptions o;
+  o.dir = dir_;
+  o.identity = "ep/other/";
+  auto refused = Cache::Open(o);
+  EXPECT_EQ(refused.status().code(), StatusCode::kAlreadyExists);
+  Open("ep/bkt/");  // its own mount reads them back, in order
+  auto deletes = cache_->names().Deletes();
+  ASSERT_TRUE(deletes.ok());
+  ASSERT_EQ(deletes->size(), 2u);
+  EXPECT_EQ((*deletes)[0].second, "k1");
+  EXPECT_EQ((*deletes)[1].second, "k2");
+  EXPECT_EQ(cache_->names().Renames()->size(), 1u);
 }
 
 TEST_F(FileIndexTest, EvictsLeastRecentlyUsedCleanFilesOnly) {
