@@ -49,7 +49,7 @@ uint64_t Cache::DiskFree() const {
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
-Status Cache::Evict(const std::function<bool(const std::string& path)>& in_use) {
+Result<uint64_t> Cache::Evict(const std::function<bool(const std::string& path)>& in_use) {
   std::lock_guard lock(evict_mu_);
   SOS_ASSIGN_OR_RETURN(auto all, files_->All());
   struct Candidate {
@@ -66,6 +66,7 @@ Status Cache::Evict(const std::function<bool(const std::string& path)>& in_use) 
     if (!record.dirty) candidates.push_back({record.last_access_ns, path, record.file_id, bytes});
   }
   const uint64_t target = options_.size_limit / 10 * 9;
+  uint64_t freed = 0;
   // Under the floor: free what is missing, and a tenth of the floor more.
   const uint64_t free = DiskFree();
   uint64_t to_free = free < options_.min_disk_free
@@ -81,11 +82,12 @@ Status Cache::Evict(const std::function<bool(const std::string& path)>& in_use) 
       (void)blocks_->Clear(c.file_id);
       data_.Remove(c.file_id);
       total -= c.bytes;
+      freed += c.bytes;
       to_free -= std::min(to_free, c.bytes);
     }
   }
   usage_ = total;
-  return Status::Ok();
+  return freed;
 }
 
 }  // namespace sos

@@ -62,9 +62,9 @@ class Cache {
   // Removes a file's record, blocks and data.
   void RemoveFile(const std::string& path, uint64_t file_id);
   // Evicts clean files, least recently used first, until under the limit
-  // and above the floor (or nothing evictable is left).
-  // in_use(path) must be stable while Evict runs (the caller holds its lock).
-  Status Evict(const std::function<bool(const std::string& path)>& in_use);
+  // and above the floor (or nothing evictable is left); returns the bytes
+  // freed. in_use(path) must be stable while Evict runs (the caller holds its lock).
+  Result<uint64_t> Evict(const std::function<bool(const std::string& path)>& in_use);
 
  private:
   explicit Cache(const CacheOptions& options) : options_(options), data_(options.dir + "/data") {}

@@ -10,6 +10,12 @@ namespace {
 
 constexpr size_t kMaxBatch = 1000;  // DeleteObjects' limit
 
+// Per-key errors of DeleteObjects worth another try.
+bool Transient(const std::string& code) {
+  return code == "InternalError" || code == "ServiceUnavailable" || code == "SlowDown" ||
+         code.empty();
+}
+
 }  // namespace
 
 DeleteQueue::DeleteQueue(ObjectStore& store, const FilesystemOptions& options,
@@ -21,12 +27,19 @@ DeleteQueue::~DeleteQueue() { Shutdown(); }
 
 Status DeleteQueue::Load() {
   SOS_ASSIGN_OR_RETURN(auto journalled, journal_.Deletes());
-  std::lock_guard lock(mu_);
-  for (auto& [seq, key] : journalled) {
-    if (by_key_.emplace(key, seq).second) order_[seq] = {std::move(key), Clock::time_point{}};
+  std::vector<uint64_t> duplicates;  // the same key journalled twice: sent once
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [seq, key] : journalled) {
+      if (by_key_.emplace(key, seq).second) {
+        order_[seq] = {std::move(key), Clock::time_point{}};
+      } else {
+        duplicates.push_back(seq);
+      }
+    }
+    count_ = order_.size();
   }
-  count_ = order_.size();
-  return Status::Ok();
+  return duplicates.empty() ? Status::Ok() : journal_.RemoveDeletes(duplicates);
 }
 
 void DeleteQueue::Start() { thread_ = std::thread([this] { Sender(); }); }
@@ -65,15 +78,16 @@ bool DeleteQueue::Pending(const std::string& key) const {
   return by_key_.contains(key);
 }
 
-bool DeleteQueue::PendingBelowLocked(const std::string& key_prefix) const {
-  auto it = by_key_.lower_bound(key_prefix);
-  return it != by_key_.end() && it->first.compare(0, key_prefix.size(), key_prefix) == 0;
+bool DeleteQueue::PendingLocked(const std::string& key, bool below) const {
+  if (!below) return by_key_.contains(key);
+  auto it = by_key_.lower_bound(key);
+  return it != by_key_.end() && it->first.compare(0, key.size(), key) == 0;
 }
 
-Status DeleteQueue::Settle(const std::string& key_prefix) {
+Status DeleteQueue::Settle(const std::string& key, bool below) {
   if (count_.load() == 0) return Status::Ok();
   std::unique_lock lock(mu_);
-  if (!PendingBelowLocked(key_prefix)) return Status::Ok();
+  if (!PendingLocked(key, below)) return Status::Ok();
   if (!thread_.joinable() || stopping_) {
     return Status::Unavailable("deletes are not being sent (unmounting)");
   }
@@ -82,10 +96,10 @@ Status DeleteQueue::Settle(const std::string& key_prefix) {
   // As many tries as an upload gets before its caller hears of a failure.
   const uint64_t give_up_at = failed_ + std::max(1, options_.upload_attempts);
   done_cv_.wait(lock, [&] {
-    return !PendingBelowLocked(key_prefix) || failed_ >= give_up_at || stopping_;
+    return !PendingLocked(key, below) || failed_ >= give_up_at || stopping_;
   });
   --urgent_;
-  if (!PendingBelowLocked(key_prefix)) return Status::Ok();
+  if (!PendingLocked(key, below)) return Status::Ok();
   return Status::Unavailable("a pending delete could not be sent: " + last_error_);
 }
 
@@ -123,30 +137,41 @@ void DeleteQueue::Sender() {
     std::vector<std::string> keys;
     for (const auto& [seq, key] : batch) keys.push_back(key);
     auto sent = store_.DeleteMany(options_.bucket, keys);
-    std::set<std::string> refused;
+    std::set<std::string> retry;  // refused for now (server busy or failing)
     if (!sent.ok()) {
       s = sent.status();
     } else {
-      for (const DeleteError& e : sent->errors) refused.insert(e.key);
-      if (!sent->errors.empty()) {
-        s = Status::IOError("cannot delete " + sent->errors[0].key + ": " +
-                            sent->errors[0].message);
+      for (const DeleteError& e : sent->errors) {
+        if (Transient(e.code)) {
+          retry.insert(e.key);
+          if (s.ok()) s = Status::Unavailable("cannot delete " + e.key + ": " + e.message);
+        } else {
+          // Refused for good (AccessDenied, an object lock...): retrying would
+          // hold up every delete behind it. The object stays, and it shows.
+          spdlog::error("the server refuses to delete {}: {} {}; it stays", e.key, e.code,
+                        e.message);
+          std::lock_guard stats(mu_);
+          last_error_ = e.key + ": " + e.code + " " + e.message;
+        }
       }
     }
     std::vector<uint64_t> done_seqs;
     std::vector<std::string> done_keys;
     if (sent.ok()) {
       for (const auto& [seq, key] : batch) {
-        if (refused.contains(key)) continue;
+        if (retry.contains(key)) continue;
         done_seqs.push_back(seq);
         done_keys.push_back(key);
       }
     }
-    // Forgotten only once the journal forgets it: a crash now re-sends a
-    // delete at most, it never loses one.
+    // Forgotten only once the journal forgets it: a crash re-sends a delete
+    // at most, it never loses one; and one the journal still holds stays
+    // pending here too, so that a later write of its key waits for it.
     Status journalled = journal_.RemoveDeletes(done_seqs);
     if (!journalled.ok()) {
       spdlog::error("cannot update the delete journal: {}", journalled.ToString());
+      s = journalled;
+      done_seqs.clear();
     }
     if (!done_keys.empty()) on_deleted_(done_keys);
     lock.lock();

@@ -47,10 +47,10 @@ class DeleteQueue {
   // Journals the keys (durably), then makes them pending.
   Status Add(const std::vector<std::string>& keys);
   bool Pending(const std::string& key) const;
-  // Sends at once every pending key that starts with key_prefix and waits
-  // until the remote has deleted them; an error once options.upload_attempts
-  // batches failed meanwhile.
-  Status Settle(const std::string& key_prefix);
+  // Sends at once the pending delete of key (below: of every key that starts
+  // with it) and waits until the remote has made it; an error once
+  // options.upload_attempts batches failed meanwhile.
+  Status Settle(const std::string& key, bool below);
   // Sends what is pending (failing batches get shutdown_rounds more tries),
   // then stops; the rest stays in the journal.
   void Shutdown();
@@ -72,7 +72,7 @@ class DeleteQueue {
   void Sender();
   // Whether the oldest key is due (its delay passed, or someone waits).
   bool DueLocked(Clock::time_point now) const;
-  bool PendingBelowLocked(const std::string& key_prefix) const;
+  bool PendingLocked(const std::string& key, bool below) const;
 
   ObjectStore& store_;
   const FilesystemOptions& options_;

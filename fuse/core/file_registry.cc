@@ -87,6 +87,7 @@ void FileRegistry::Rename(const std::string& from, const std::string& to) {
   auto st = it->second;
   files_.erase(it);
   st->SetPath(to);
+  (void)st->Persist();  // the moved record forgets the old name's version too
   files_[to] = st;
 }
 
@@ -103,6 +104,7 @@ void FileRegistry::RenameTree(const std::string& from, const std::string& to) {
   for (auto& [path, st] : moved) {
     std::string new_path = to + path.substr(from.size());
     st->SetPath(new_path);
+    (void)st->Persist();
     files_[new_path] = st;
   }
 }
@@ -130,13 +132,21 @@ void FileRegistry::MaybeDrop(const std::shared_ptr<FileState>& st) {
   if (it != files_.end() && it->second == st) files_.erase(it);
 }
 
+void FileRegistry::NoteEvictable() {
+  std::lock_guard lock(mu_);
+  next_evict_ = {};
+}
+
 void FileRegistry::MaybeEvict() {
   if (!ctx_.cache.NeedsRoom()) return;
   std::lock_guard lock(mu_);
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_evict_ < std::chrono::milliseconds(100)) return;
-  last_evict_ = now;
-  (void)ctx_.cache.Evict([&](const std::string& path) { return files_.count(path) != 0; });
+  // A pass that freed nothing (all dirty or in use, or a disk filled by
+  // others) is not repeated for a while: each pass reads every record.
+  if (now < next_evict_) return;
+  auto evicted = ctx_.cache.Evict([&](const std::string& path) { return files_.count(path) != 0; });
+  const bool freed = evicted.ok() && *evicted > 0;
+  next_evict_ = now + (freed ? std::chrono::milliseconds(100) : std::chrono::seconds(2));
 }
 
 }  // namespace sos

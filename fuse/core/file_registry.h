@@ -54,12 +54,14 @@ class FileRegistry {
   // Evicts clean cached files when the cache is over its limit or its disk
   // under the floor (at most every 100 ms: each pass reads every record).
   void MaybeEvict();
+  // A file turned clean or closed: the next MaybeEvict may find something.
+  void NoteEvictable();
 
  private:
   FileContext& ctx_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<FileState>> files_;  // guarded by mu_
-  std::chrono::steady_clock::time_point last_evict_{};        // guarded by mu_
+  std::chrono::steady_clock::time_point next_evict_{};        // guarded by mu_
 };
 
 }  // namespace sos

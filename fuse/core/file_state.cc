@@ -74,7 +74,7 @@ Result<std::shared_ptr<FileState>> FileState::Load(FileContext& ctx, const std::
   }
   st->size_ = st->base_size_ = remote.size;
   st->etag_ = remote.etag;
-  st->expected_ = remote.etag;
+  st->expected_ = KnownVersion(remote.etag);
   st->attr_ = DecodeAttr(remote, ctx.options.defaults);
   st->xattrs_ = XattrsOf(remote.user_meta);
   st->content_type_ = remote.content_type;
@@ -205,7 +205,7 @@ void FileState::ApplyRemote(const RemoteEntry& remote) {
   {
     std::lock_guard lock(mu_);
     etag_ = remote.etag;
-    expected_ = remote.etag;
+    expected_ = KnownVersion(remote.etag);
     NodeAttr a = DecodeAttr(remote, ctx_.options.defaults);
     attr_ = a;
     xattrs_ = XattrsOf(remote.user_meta);
@@ -218,7 +218,7 @@ Status FileState::Rebase(const std::string& etag) {
   {
     std::lock_guard lock(mu_);
     etag_ = etag;
-    expected_ = etag;
+    expected_ = KnownVersion(etag);
   }
   return Persist();
 }
@@ -241,6 +241,11 @@ void FileState::SetPath(const std::string& path) {
   std::lock_guard lock(mu_);
   path_ = path;
   expected_.reset();
+}
+
+bool FileState::ExpectsNothingRemote() const {
+  std::lock_guard lock(mu_);
+  return expected_ && expected_->empty();
 }
 
 void FileState::ExpectNothing() {
@@ -356,7 +361,7 @@ void FileState::FinishUpload(const Snapshot& snap, const Status& status, const s
     }
     const uint64_t old_base_blocks = Blocks(base_size_);
     etag_ = etag;
-    if (path_ == snap.path) expected_ = etag;  // else renamed meanwhile: unknown
+    if (path_ == snap.path) expected_ = KnownVersion(etag);  // else renamed meanwhile: unknown
     base_size_ = std::min(snap.size, size_);
     uploaded_gen_ = snap.gen;
     last_error_ = Status::Ok();

@@ -47,6 +47,12 @@
 namespace sos {
 
 // What every FileState works with; outlives them all.
+// An ETag as the version an upload may replace: unknown (no condition) when
+// the server gave none, never "nothing there".
+inline std::optional<std::string> KnownVersion(const std::string& etag) {
+  return etag.empty() ? std::nullopt : std::optional<std::string>(etag);
+}
+
 struct FileContext {
   ObjectStore& store;
   Cache& cache;
@@ -128,6 +134,9 @@ class FileState {
   void SetPath(const std::string& path);
   // Nothing is at the file's path on the remote (a fresh conflict name).
   void ExpectNothing();
+  // Whether the file was made where the remote had nothing (its next upload
+  // is If-None-Match: *): deleting it locally needs no remote delete.
+  bool ExpectsNothingRemote() const;
   void MarkDeleted();
   bool deleted() const;
   void Opened();

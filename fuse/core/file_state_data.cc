@@ -175,7 +175,7 @@ Status FileState::ResetBase(const RemoteEntry& remote) {
     std::lock_guard lock(mu_);
     if (dirty_ || uploading_) return Status::Ok();  // local changes win
     etag_ = remote.etag;
-    expected_ = remote.etag;
+    expected_ = KnownVersion(remote.etag);
     size_ = base_size_ = remote.size;
     blocks_.clear();
     attr_ = DecodeAttr(remote, ctx_.options.defaults);

@@ -34,6 +34,7 @@ Status Filesystem::Init() {
       *ctx_,
       [this](const std::shared_ptr<FileState>& st) {
         registry_->MaybeDrop(st);
+        registry_->NoteEvictable();
         registry_->MaybeEvict();
       },
       [this](const std::shared_ptr<FileState>& st, const std::string& path) {
@@ -71,8 +72,10 @@ void Filesystem::Shutdown() {
 }
 
 bool Filesystem::KeepConflict(const std::shared_ptr<FileState>& st, const std::string& path) {
-  std::lock_guard rename(rename_mu_);
-  if (st->deleted()) return false;
+  // Only tried: a rename holding it may be waiting for this very upload
+  // (RenameDir syncs the files below); the conflict is then kept next round.
+  std::unique_lock rename(rename_mu_, std::try_to_lock);
+  if (!rename.owns_lock() || st->deleted()) return false;
   if (st->path() != path) return true;  // moved already (by another round)
   if (!st->AllLocal()) {
     // Bytes never fetched were only in the version the other client
@@ -109,6 +112,7 @@ bool Filesystem::KeepConflict(const std::shared_ptr<FileState>& st, const std::s
 }
 
 void Filesystem::ResumeRenames() {
+  if (options_.read_only) return;  // the next writable mount finishes them
   auto renames = cache_->names().Renames();
   if (!renames.ok()) {
     spdlog::error("cannot read the rename journal: {}", renames.status().ToString());

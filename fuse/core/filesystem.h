@@ -207,6 +207,8 @@ class Filesystem {
   InodeTable inodes_;
   std::mutex rename_mu_;
   std::atomic<bool> shut_down_{false};
+  // Uploads finished when a writer last gave up waiting for room (WaitForRoom).
+  std::atomic<uint64_t> stalled_at_{UINT64_MAX};
 
   mutable std::mutex handles_mu_;
   // fh → (ino, file); guarded by handles_mu_

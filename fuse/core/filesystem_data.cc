@@ -97,10 +97,18 @@ void Filesystem::WaitForRoom() {
   using Clock = std::chrono::steady_clock;
   Uploader::Stats up = uploader_->stats();
   uint64_t uploaded = up.uploaded;
+  // No upload finished since the last writer gave up waiting: do not wait
+  // again (with the remote down, each write would wait the whole stall).
+  if (uploaded == stalled_at_.load()) return;
   Clock::time_point progress = Clock::now();
   bool told = false;
-  while (cache_->NeedsRoom() && up.queued + up.retrying + up.uploading > 0 &&
-         Clock::now() - progress < options_.backpressure_stall) {
+  while (cache_->NeedsRoom() && up.queued + up.retrying + up.uploading > 0) {
+    if (Clock::now() - progress >= options_.backpressure_stall) {
+      stalled_at_ = uploaded;
+      spdlog::warn("no upload finished for {} ms: writers go on without waiting",
+                   options_.backpressure_stall.count());
+      break;
+    }
     if (!told) {
       told = true;
       spdlog::warn(

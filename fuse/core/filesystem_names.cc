@@ -54,7 +54,11 @@ Status Filesystem::Unlink(uint64_t parent, const std::string& name) {
     // delete is journalled even for a file never uploaded: the remote may
     // still hold an object it replaced (a rename over it, a truncate).
     std::lock_guard io(node.file->io_mu());
-    SOS_RETURN_IF_ERROR(remote_->DeleteFile(path));
+    if (node.file->ExpectsNothingRemote()) {
+      remote_->NoteLocalOnly(path);  // another client's object there is not ours to delete
+    } else {
+      SOS_RETURN_IF_ERROR(remote_->DeleteFile(path));
+    }
     registry_->Remove(path);
   } else {
     SOS_RETURN_IF_ERROR(remote_->DeleteFile(path));
@@ -169,7 +173,7 @@ Status Filesystem::RenameFile(const Node& src, const std::string& to) {
     if (!st->dirty() || !st->AllLocal()) {
       // The remote bytes are still needed (clean file, or a dirty one with
       // blocks never fetched): move them server-side.
-      SOS_ASSIGN_OR_RETURN(std::string etag, remote_->CopyFile(from, to, nullptr));
+      SOS_ASSIGN_OR_RETURN(std::string etag, remote_->CopyFile(from, to, nullptr, st->etag()));
       SOS_RETURN_IF_ERROR(remote_->DeleteFile(from));
       registry_->Rename(from, to);
       SOS_RETURN_IF_ERROR(st->Rebase(etag));
@@ -177,6 +181,8 @@ Status Filesystem::RenameFile(const Node& src, const std::string& to) {
     }
     SOS_RETURN_IF_ERROR(remote_->DeleteFile(from));
     dropped_base = true;
+  } else if (st->ExpectsNothingRemote()) {
+    remote_->NoteChanged(from);
   } else {
     // Never uploaded, but the remote may hold an older object at from.
     SOS_RETURN_IF_ERROR(remote_->DeleteFile(from));
@@ -195,10 +201,12 @@ Status Filesystem::RenameDir(const Node& src, const std::string& to) {
     SOS_RETURN_IF_ERROR(uploader_->Sync(st));
   }
   // Journalled first: a crash in the middle is finished at the next mount.
+  // One that fails here is not: the caller hears EIO and the old names stay.
   SOS_RETURN_IF_ERROR(cache_->names().AddRename(src.path, to));
-  SOS_RETURN_IF_ERROR(remote_->RenameDir(src.path, to));
-  registry_->RenameTree(src.path, to);
-  return cache_->names().RemoveRename(src.path);
+  Status renamed = remote_->RenameDir(src.path, to);
+  if (renamed.ok()) registry_->RenameTree(src.path, to);
+  Status forgotten = cache_->names().RemoveRename(src.path);
+  return renamed.ok() ? forgotten : renamed;
 }
 
 void Filesystem::QueueIfClosed(const std::shared_ptr<FileState>& st) {

@@ -239,7 +239,7 @@ Result<RemoteEntry> RemoteTree::PutSpecial(const std::string& path, const std::s
 Result<RemoteEntry> RemoteTree::PutWhole(const std::string& path, bool is_dir,
                                          std::string_view body,
                                          const std::map<std::string, std::string>& user_meta) {
-  SOS_RETURN_IF_ERROR(deletes_.Settle(is_dir ? DirKey(path) : Key(path)));
+  SOS_RETURN_IF_ERROR(deletes_.Settle(is_dir ? DirKey(path) : Key(path), /*below=*/false));
   WriteOptions opts;
   opts.content_type = is_dir ? kDirContentType : kFileContentType;
   opts.user_meta = user_meta;
@@ -303,13 +303,14 @@ Result<RemoteEntry> RemoteTree::ReplaceMeta(const std::string& path, const Remot
 }
 
 Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::string& to,
-                                         const RemoteEntry* source) {
-  SOS_RETURN_IF_ERROR(deletes_.Settle(Key(to)));
+                                         const RemoteEntry* source, const std::string& if_match) {
+  SOS_RETURN_IF_ERROR(deletes_.Settle(Key(to), /*below=*/false));
   CopyRequest req;
   req.src_bucket = req.dst_bucket = options_.bucket;
   req.src_key = Key(from);
   req.dst_key = Key(to);
   req.options.canned_acl = options_.default_acl;
+  if (!if_match.empty()) req.source_conditions.if_match = if_match;
   SOS_ASSIGN_OR_RETURN(
       CopyResult copied,
       CopyObjectAnySize(store_, req, source ? source->size : kUnknownSize, options_.large_copy));
@@ -364,8 +365,8 @@ Status RemoteTree::RenameDir(const std::string& from, const std::string& to) {
   const std::string src = DirKey(from);
   const std::string dst = DirKey(to);
   // Deleted objects must not be copied back to life, nor land on copies.
-  SOS_RETURN_IF_ERROR(deletes_.Settle(src));
-  SOS_RETURN_IF_ERROR(deletes_.Settle(dst));
+  SOS_RETURN_IF_ERROR(deletes_.Settle(src, /*below=*/true));
+  SOS_RETURN_IF_ERROR(deletes_.Settle(dst, /*below=*/true));
   SOS_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objects, ListAll(src));
   std::vector<std::string> keys;
   for (const ObjectMeta& m : objects) keys.push_back(m.key);

@@ -65,9 +65,10 @@ class RemoteTree {
   Result<RemoteEntry> ReplaceMeta(const std::string& path, const RemoteEntry& current,
                                   const std::map<std::string, std::string>& user_meta);
   // Server-side copy of a file object, metadata included; returns the new
-  // ETag. `source` (optional) describes the object, to cache the copy's entry.
+  // ETag. `source` (optional) describes the object, to cache the copy's entry;
+  // `if_match` (optional) refuses (kPreconditionFailed) another version.
   Result<std::string> CopyFile(const std::string& from, const std::string& to,
-                               const RemoteEntry* source);
+                               const RemoteEntry* source, const std::string& if_match = "");
   // Deletes are write-back (DeleteQueue): journalled, hidden at once, sent
   // in the background. A directory's delete is its marker key's, whether or
   // not it has a marker: it hides the directory until its children are gone.
@@ -78,7 +79,7 @@ class RemoteTree {
   // anything if a copy fails; running it again finishes it.
   Status RenameDir(const std::string& from, const std::string& to);
   // Before writing path's object: its pending delete, if any, goes first.
-  Status SettleDeletes(const std::string& path) { return deletes_.Settle(Key(path)); }
+  Status SettleDeletes(const std::string& path) { return deletes_.Settle(Key(path), false); }
   // Called with the keys of each delete the remote has made.
   void NoteDeleted(const std::vector<std::string>& keys);
 

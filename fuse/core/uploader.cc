@@ -182,10 +182,7 @@ Status Uploader::Round(FileState& st, std::string* conflict_path) {
     std::string etag;
     s = UploadOnce(st, snap, &etag);
     if (s.code() == StatusCode::kPreconditionFailed) {
-      if (auto mine = AlreadyUploaded(snap)) {
-        etag = *mine;
-        s = Status::Ok();
-      }
+      s = AfterRefusal(st, snap, s, &etag);
     } else if (s.code() == StatusCode::kNotFound && snap.expected && !snap.expected->empty()) {
       st.ExpectNothing();  // deleted on the server meanwhile: the local version recreates it
     }
@@ -193,10 +190,7 @@ Status Uploader::Round(FileState& st, std::string* conflict_path) {
     // stop shadowing the cache).
     if (s.ok()) ctx_.remote.NoteEntry(snap.path, FileState::EntryFor(snap, etag));
     st.FinishUpload(snap, s, etag);
-    if (s.ok()) {
-      ctx_.cache.AddUsage(snap.size);  // now clean cached bytes, subject to eviction
-      return s;
-    }
+    if (s.ok()) return s;  // its bytes were counted in the cache's usage when written
     if (st.deleted()) return Status::Ok();
     if (s.code() == StatusCode::kPreconditionFailed) {
       spdlog::error("{} was changed on the server while it had local changes here: {}",
@@ -228,14 +222,23 @@ Status Uploader::UploadOnce(FileState& st, const FileState::Snapshot& snap, std:
   return Status::Ok();
 }
 
-std::optional<std::string> Uploader::AlreadyUploaded(const FileState::Snapshot& snap) {
+Status Uploader::AfterRefusal(FileState& st, const FileState::Snapshot& snap,
+                              const Status& refused, std::string* etag) {
+  auto head = ctx_.store.Head(ctx_.options.bucket, ctx_.remote.Key(snap.path));
+  if (!head.ok()) {
+    if (head.status().code() != StatusCode::kNotFound) return head.status();  // tried again
+    if (!snap.expected || snap.expected->empty()) return refused;
+    // Some servers refuse If-Match on a missing key with 412: deleted meanwhile.
+    st.ExpectNothing();
+    return Status::Unavailable(snap.path + " was deleted on the server meanwhile; sent again");
+  }
   // The metadata carries the file's mtime in nanoseconds: another writer
   // does not produce the same size and metadata by chance.
-  auto head = ctx_.store.Head(ctx_.options.bucket, ctx_.remote.Key(snap.path));
-  if (!head.ok() || head->size != snap.size || head->user_meta != snap.user_meta) {
-    return std::nullopt;
+  if (head->size == snap.size && head->user_meta == snap.user_meta) {
+    *etag = head->etag;
+    return Status::Ok();
   }
-  return head->etag;
+  return refused;
 }
 
 Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,

@@ -78,9 +78,11 @@ class Uploader {
   Status Round(FileState& st, std::string* conflict_path);
   Status UploadOnce(FileState& st, const FileState::Snapshot& snap, std::string* etag);
   Status UploadMultipart(FileState& st, const FileState::Snapshot& snap, std::string* etag);
-  // After a refused condition: whether the remote object is this very
-  // snapshot (an earlier try whose answer was lost); its ETag if so.
-  std::optional<std::string> AlreadyUploaded(const FileState::Snapshot& snap);
+  // After a refused condition: OK (with its ETag) if the remote object is
+  // this very snapshot (an earlier try whose answer was lost), a retryable
+  // error if it is gone, else `refused` (a conflict).
+  Status AfterRefusal(FileState& st, const FileState::Snapshot& snap, const Status& refused,
+                      std::string* etag);
 
   FileContext& ctx_;
   const std::function<void(const std::shared_ptr<FileState>&)> on_idle_;

@@ -58,7 +58,7 @@ TEST_F(FsCacheRoomTest, WritersWaitForUploadsWhileUnuploadedDataFillsTheCache) {
   const auto took = std::chrono::steady_clock::now() - start;
   // Without waiting, 8 MiB would sit in the cache before the first upload ends.
   EXPECT_LE(most, 5 * kMiB) << "the cache grew to " << most << " bytes";
-  EXPECT_GE(took, 300ms);
+  EXPECT_GE(took, 150ms);  // at least one upload (150 ms each) was waited for
   Drain();
   for (int i = 0; i < 8; ++i) EXPECT_EQ(*store_.ObjectData("bkt", "f" + std::to_string(i)), Data(i));
 }

@@ -75,6 +75,28 @@ TEST_F(FsConflictTest, AFileDeletedOnTheServerMeanwhileIsUploadedAgain) {
   EXPECT_TRUE(Keys("f.conflict-").empty());
 }
 
+TEST_F(FsConflictTest, ADirectoryRenameMeetingAConflictBelowReturns) {
+  // The rename waits for the upload below it, which finds a conflict: the
+  // rename fails (EIO, nothing moved) instead of waiting for ever, and the
+  // conflict is kept by the next round.
+  ASSERT_TRUE(Mkdir("d").ok());
+  ASSERT_TRUE(WriteFile("d/f", "v1").ok());
+  Drain();
+  uint64_t d = *Ino("d");
+  auto created = fs_->Create(d, "f", S_IFREG | 0644, O_WRONLY | O_TRUNC, caller_);
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(fs_->Write(created->second, 0, "mine", 4).ok());
+  ASSERT_TRUE(fs_->Release(created->second).ok());
+  ASSERT_TRUE(Put("d/f", "theirs").ok());
+  Status renamed = fs_->Rename(InodeTable::kRootIno, "d", InodeTable::kRootIno, "e", 0);
+  EXPECT_FALSE(renamed.ok());
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "d/f"), "theirs");
+  auto conflicts = Keys("d/f.conflict-");
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(*store_.ObjectData("bkt", conflicts[0]), "mine");
+}
+
 TEST_F(FsConflictTest, OwnChangesNeverLookLikeConflicts) {
   // Rewrites, renames of clean and dirty files, a directory rename with a
   // file changed after it, an overwrite by rename: no conflict name appears.

@@ -111,13 +111,28 @@ TEST_F(FsDeleteJournalTest, ANewFileAtADeletedNameIsNeverDeletedByIt) {
   EXPECT_EQ(*ReadFile("f"), "new");
 }
 
-TEST_F(FsDeleteJournalTest, AnInterruptedDirectoryRenameIsFinishedAtTheNextMount) {
+TEST_F(FsDeleteJournalTest, ADirectoryRenameCutShortByACrashIsFinishedAtTheNextMount) {
   MakeTree("d", 30);
-  faulty_.FailNthCall("Copy", 7, Status::IOError("injected copy failure"));
-  EXPECT_EQ(ErrnoFor(Rename("d", "e")), EIO);
-  EXPECT_EQ(*store_.ObjectData("bkt", "d/f0"), "content 0") << "no source deleted";
-  faulty_.ClearFaults();
-  Remount();  // finishes it
+  Unmount();
+  // The state a crash leaves seven copies into `mv d e`: the intent in the
+  // journal, some copies made, no source deleted.
+  {
+    CacheOptions co;
+    co.dir = dir_ + "/cache";
+    co.identity = "bkt/";
+    auto cache = Cache::Open(co);
+    ASSERT_TRUE(cache.ok()) << cache.status().ToString();
+    ASSERT_TRUE((*cache)->names().AddRename("d", "e").ok());
+  }
+  for (int i = 0; i < 7; ++i) {
+    std::string name = (i % 2 ? "sub/f" : "f") + std::to_string(i);
+    CopyRequest copy;
+    copy.src_bucket = copy.dst_bucket = "bkt";
+    copy.src_key = "d/" + name;
+    copy.dst_key = "e/" + name;
+    ASSERT_TRUE(store_.Copy(copy).ok());
+  }
+  Mount();  // finishes it
   EXPECT_EQ(ErrnoFor(Stat("d").status()), ENOENT);
   Drain();
   for (int i = 0; i < 30; ++i) {
@@ -129,6 +144,17 @@ TEST_F(FsDeleteJournalTest, AnInterruptedDirectoryRenameIsFinishedAtTheNextMount
   Remount();  // the journal is empty: nothing moves again
   EXPECT_EQ(store_.ObjectCount("bkt"), 32u);
   EXPECT_EQ(List("")->size(), 1u);
+}
+
+TEST_F(FsDeleteJournalTest, AFailedDirectoryRenameChangesNothingLater) {
+  MakeTree("d", 30);
+  faulty_.FailNthCall("Copy", 7, Status::IOError("injected copy failure"));
+  EXPECT_EQ(ErrnoFor(Rename("d", "e")), EIO);
+  faulty_.ClearFaults();
+  Remount();  // the caller heard EIO: the next mount does not carry it out
+  Drain();
+  EXPECT_EQ(*ReadFile("d/f0"), "content 0");
+  EXPECT_EQ(*store_.ObjectData("bkt", "d/f0"), "content 0");
 }
 
 }  // namespace
