@@ -209,6 +209,17 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
     *out = static_cast<uint32_t>(*v);
     return 0;
   };
+  auto set_duration = [&](std::chrono::milliseconds* out, std::chrono::milliseconds max,
+                          const std::string& max_text) {
+    auto v = ParseDuration(value);
+    if (!v.ok() || *v > max) {
+      st->error = "invalid value in option '" + a + "': expected a duration of at most " +
+                  max_text + ": seconds (30), or 500ms, 30s, 5m, 1h";
+      return -1;
+    }
+    *out = *v;
+    return 0;
+  };
   auto set_text = [&](std::string* out) {
     if (value.empty()) return bad("empty");
     *out = value;
@@ -299,28 +310,16 @@ int Process(void* data, const char* arg, int key, fuse_args*) {
       c.cache_size = *v;
       return 0;
     }
-    case kStatTtl: {
-      auto v = ParseDuration(value);
-      if (!v.ok() || *v > std::chrono::days(365)) {
-        return bad("expected a duration of at most a year: seconds (30), or 500ms, 30s, 5m, 1h");
-      }
-      c.stat_ttl = *v;
-      return 0;
-    }
+    case kStatTtl:
+      return set_duration(&c.stat_ttl, std::chrono::days(365), "a year");
     case kEnsureDiskfree: {  // s3fs's option, in MiB
       auto v = ParseNumber(value, 10, uint64_t{1} << 30);
       if (!v) return bad("expected MiB");
       c.min_disk_free = *v << 20;
       return 0;
     }
-    case kWritebackDelay: {
-      auto v = ParseDuration(value);
-      if (!v.ok() || *v > std::chrono::hours(24)) {
-        return bad("expected a duration of at most a day: seconds, or 200ms, 30s, 5m");
-      }
-      c.writeback_delay = *v;
-      return 0;
-    }
+    case kWritebackDelay:
+      return set_duration(&c.writeback_delay, std::chrono::hours(24), "a day");
     case kDefaultAcl: {
       static constexpr std::string_view kCanned[] = {
           "private",           "public-read",
