@@ -28,6 +28,8 @@ Status Filesystem::Init() {
       store_, options_, cache_->names(),
       [this](const std::vector<std::string>& keys) { remote_->NoteDeleted(keys); });
   remote_ = std::make_unique<RemoteTree>(store_, options_, cache_->meta(), *deletes_);
+  prefetcher_ = std::make_unique<ListingPrefetcher>(
+      *remote_, options_.list_prefetch > 0 ? options_.prefetch_threads : 0);
   ctx_.reset(new FileContext{store_, *cache_, *remote_, options_});
   registry_ = std::make_unique<FileRegistry>(*ctx_);
   uploader_ = std::make_unique<Uploader>(
@@ -67,6 +69,7 @@ Status Filesystem::Init() {
 
 void Filesystem::Shutdown() {
   if (shut_down_.exchange(true)) return;
+  if (prefetcher_) prefetcher_->Shutdown();
   if (uploader_) uploader_->Shutdown();
   if (deletes_) deletes_->Shutdown();  // after the uploads, which may settle deletes
 }
@@ -254,11 +257,16 @@ Result<uint64_t> Filesystem::OpenDir(uint64_t ino) {
     if (auto p = Resolve(parent); p.ok()) parent_attr = p->attr;
   }
   entries->push_back({"..", parent_ino, parent_attr});
+  std::vector<std::string> subdirs;  // listed ahead, for a walk that goes on into them
   for (const auto& [name, attr] : children) {
     uint64_t child = inodes_.Acquire(JoinPath(path, name), 0, 1);
     handle.pinned.push_back(child);
     entries->push_back({name, child, attr});
+    if (attr.IsDir() && subdirs.size() < static_cast<size_t>(options_.list_prefetch)) {
+      subdirs.push_back(JoinPath(path, name));
+    }
   }
+  prefetcher_->Prefetch(subdirs);
   handle.entries = std::move(entries);
   std::lock_guard lock(handles_mu_);
   uint64_t fh = next_fh_++;

@@ -41,6 +41,7 @@
 #include "fuse/core/file_registry.h"
 #include "fuse/core/fs_options.h"
 #include "fuse/core/inode_table.h"
+#include "fuse/core/listing_prefetcher.h"
 #include "fuse/core/remote_tree.h"
 #include "fuse/core/uploader.h"
 #include "s3core/client/object_store.h"
@@ -201,6 +202,7 @@ class Filesystem {
   std::unique_ptr<Cache> cache_;
   std::unique_ptr<DeleteQueue> deletes_;
   std::unique_ptr<RemoteTree> remote_;
+  std::unique_ptr<ListingPrefetcher> prefetcher_;
   std::unique_ptr<FileContext> ctx_;
   std::unique_ptr<FileRegistry> registry_;
   std::unique_ptr<Uploader> uploader_;

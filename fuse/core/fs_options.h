@@ -60,6 +60,10 @@ struct FilesystemOptions {
   // Concurrency.
   int head_concurrency = 16;  // parallel HEADs when listing a directory
   int copy_concurrency = 16;  // parallel copies when renaming a directory
+  // Opening a directory fetches the listings of up to list_prefetch of its
+  // subdirectories ahead, prefetch_threads at once (ls -lR, find, du).
+  int list_prefetch = 64;
+  int prefetch_threads = 8;
   int upload_threads = 4;     // files uploaded at once
   // A closed file waits this long before its upload starts, so that the
   // attribute changes tools make right after close go up with the data; a
