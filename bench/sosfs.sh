@@ -160,7 +160,7 @@ build/ctl/sosctl --endpoint "$direct" mb s3://b-many >/dev/null
 build/ctl/sosctl --endpoint "$direct" cp -r "$work/many" s3://b-many/many >/dev/null
 row_names=("write ${big_mib} MiB file (cp)" "read ${big_mib} MiB file, cold" "untar $small_files small files"
   "rsync -a again (no changes)" "ls -l of 40 dirs, cold" "mv of the tree (a directory)" "rm -r of the tree"
-  "ls -l of one dir of $many, cold" "ls -l of one dir of $many, warm")
+  "ls -l of one dir of $many, cold" "ls -l of one dir of $many, warm" "cat of every small file, cold")
 
 for where in $where_list; do
   endpoint=http://127.0.0.1:$port
@@ -180,6 +180,7 @@ for where in $where_list; do
       unmount_tool "$t"
       mount_tool "$t" "$b"
       timed "$where|${row_names[4]}" "$t" bash -c "ls -lR '$m/tree' >/dev/null"
+      timed "$where|${row_names[9]}" "$t" bash -c "find '$m/tree' -type f | sort | xargs cat >/dev/null"
       timed "$where|${row_names[1]}" "$t" bash -c "cat '$m/big.bin' >/dev/null"
       cmp "$work/big.bin" "$m/big.bin" || { echo "$t returned different bytes" >&2; exit 1; }
       timed "$where|${row_names[5]}" "$t" bash -c "mv '$m/tree' '$m/moved' && $wait_objects $b moved/ $small_files && $wait_gone $b tree/"
@@ -211,6 +212,8 @@ for run in $(seq "$runs"); do
   timed "local|${row_names[3]}" local rsync -a "$work/tree/" "$l/tree/"
   drop_caches
   timed "local|${row_names[4]}" local bash -c "ls -lR '$l/tree' >/dev/null"
+  drop_caches
+  timed "local|${row_names[9]}" local bash -c "find '$l/tree' -type f | sort | xargs cat >/dev/null"
   timed "local|${row_names[1]}" local bash -c "cat '$l/big.bin' >/dev/null"
   timed "local|${row_names[5]}" local bash -c "mv '$l/tree' '$l/moved' && sync"
   timed "local|${row_names[6]}" local bash -c "rm -r '$l/moved' && sync"
