@@ -28,8 +28,14 @@ Status Filesystem::Init() {
       store_, options_, cache_->names(),
       [this](const std::vector<std::string>& keys) { remote_->NoteDeleted(keys); });
   remote_ = std::make_unique<RemoteTree>(store_, options_, cache_->meta(), *deletes_);
-  prefetcher_ = std::make_unique<ListingPrefetcher>(
-      *remote_, options_.list_prefetch > 0 ? options_.prefetch_threads : 0);
+  listings_ahead_ = std::make_unique<Prefetcher>(
+      options_.list_prefetch > 0 ? options_.prefetch_threads : 0,
+      [this](const std::string& dir) { (void)remote_->List(dir); },
+      [this](const std::string& dir) { return !remote_->cache().GetDir(dir); });
+  small_files_ahead_ = std::make_unique<Prefetcher>(
+      options_.small_file_prefetch > 0 ? options_.prefetch_threads : 0,
+      [this](const std::string& path) { FetchSmallFile(path); },
+      [this](const std::string& path) { return registry_->Find(path) == nullptr; });
   ctx_.reset(new FileContext{store_, *cache_, *remote_, options_});
   registry_ = std::make_unique<FileRegistry>(*ctx_);
   uploader_ = std::make_unique<Uploader>(
@@ -69,7 +75,8 @@ Status Filesystem::Init() {
 
 void Filesystem::Shutdown() {
   if (shut_down_.exchange(true)) return;
-  if (prefetcher_) prefetcher_->Shutdown();
+  if (listings_ahead_) listings_ahead_->Shutdown();
+  if (small_files_ahead_) small_files_ahead_->Shutdown();
   if (uploader_) uploader_->Shutdown();
   if (deletes_) deletes_->Shutdown();  // after the uploads, which may settle deletes
 }
@@ -266,7 +273,7 @@ Result<uint64_t> Filesystem::OpenDir(uint64_t ino) {
       subdirs.push_back(JoinPath(path, name));
     }
   }
-  prefetcher_->Prefetch(subdirs);
+  listings_ahead_->Prefetch(subdirs);
   handle.entries = std::move(entries);
   std::lock_guard lock(handles_mu_);
   uint64_t fh = next_fh_++;

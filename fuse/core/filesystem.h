@@ -41,7 +41,7 @@
 #include "fuse/core/file_registry.h"
 #include "fuse/core/fs_options.h"
 #include "fuse/core/inode_table.h"
-#include "fuse/core/listing_prefetcher.h"
+#include "fuse/core/prefetcher.h"
 #include "fuse/core/remote_tree.h"
 #include "fuse/core/uploader.h"
 #include "s3core/client/object_store.h"
@@ -189,6 +189,10 @@ class Filesystem {
   // moves to "NAME.conflict-TIME" and is uploaded there.
   // Returns whether it moved (false: it cannot, and stays dirty).
   bool KeepConflict(const std::shared_ptr<FileState>& st, const std::string& path);
+  // A small file opened for reading: the next small files of its directory
+  // (by name) are fetched ahead. And the job that fetches one.
+  void ReadAheadSiblings(const std::string& path);
+  void FetchSmallFile(const std::string& path);
   // Finishes the directory renames a crash interrupted (NamespaceJournal).
   void ResumeRenames();
   void QueueIfClosed(const std::shared_ptr<FileState>& st);
@@ -202,7 +206,8 @@ class Filesystem {
   std::unique_ptr<Cache> cache_;
   std::unique_ptr<DeleteQueue> deletes_;
   std::unique_ptr<RemoteTree> remote_;
-  std::unique_ptr<ListingPrefetcher> prefetcher_;
+  std::unique_ptr<Prefetcher> listings_ahead_;     // subdirectories of an opened directory
+  std::unique_ptr<Prefetcher> small_files_ahead_;  // the next small files of a directory read
   std::unique_ptr<FileContext> ctx_;
   std::unique_ptr<FileRegistry> registry_;
   std::unique_ptr<Uploader> uploader_;

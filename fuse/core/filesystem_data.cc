@@ -2,6 +2,7 @@
 // and attribute changes (setattr).
 #include <fcntl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -70,7 +71,41 @@ Result<uint64_t> Filesystem::Open(uint64_t ino, int flags) {
   if (writing) SOS_RETURN_IF_ERROR(CheckWritable());
   SOS_ASSIGN_OR_RETURN(std::shared_ptr<FileState> st, OpenFile(node));
   if ((flags & O_TRUNC) != 0) SOS_RETURN_IF_ERROR(st->Truncate(0));
+  if (!writing && st->Attr().size <= options_.small_file_size) ReadAheadSiblings(node.path);
   return NewHandle(ino, st);
+}
+
+void Filesystem::ReadAheadSiblings(const std::string& path) {
+  if (options_.small_file_prefetch <= 0 || path.empty()) return;
+  const std::string dir = ParentPath(path);
+  auto listing = remote_->cache().GetDir(dir);  // only a cached listing: no request here
+  if (!listing) return;
+  // Listings are stored in name order: the names after this one.
+  auto it = std::upper_bound(listing->begin(), listing->end(), BaseName(path),
+                             [](const std::string& name, const DirChild& c) { return name < c.name; });
+  std::vector<std::string> next;
+  for (; it != listing->end() && next.size() < static_cast<size_t>(options_.small_file_prefetch);
+       ++it) {
+    if (it->is_dir) continue;
+    const std::string child = JoinPath(dir, it->name);
+    RemoteEntry e;
+    if (remote_->cache().GetAttr(child, &e) != MetadataCache::Hit::kPositive) continue;
+    if (e.is_dir || e.size == 0 || e.size > options_.small_file_size) continue;
+    next.push_back(child);
+  }
+  small_files_ahead_->Prefetch(next);
+}
+
+void Filesystem::FetchSmallFile(const std::string& path) {
+  auto node = Resolve(path);
+  if (!node.ok() || node->file || !node->attr.IsReg()) return;  // in use here already
+  auto st = registry_->GetOrLoad(path, node->remote);
+  if (!st.ok()) return;
+  // Unlinked or renamed meanwhile (an unlink does not wait for this): the
+  // state must not linger under the old name.
+  auto still = remote_->Stat(path);
+  if (still.ok() && still->etag == node->remote.etag) (void)(*st)->FetchAll();
+  registry_->MaybeDrop(*st);  // its bytes stay in the cache for the open to come
 }
 
 Result<size_t> Filesystem::Read(uint64_t fh, uint64_t offset, size_t size, char* buf) {

@@ -64,6 +64,10 @@ struct FilesystemOptions {
   // subdirectories ahead, prefetch_threads at once (ls -lR, find, du).
   int list_prefetch = 64;
   int prefetch_threads = 8;
+  // Opening a file of at most small_file_size bytes for reading fetches the
+  // next small_file_prefetch small files of its directory (by name) ahead.
+  int small_file_prefetch = 8;
+  uint64_t small_file_size = uint64_t{1} << 20;
   int upload_threads = 4;     // files uploaded at once
   // A closed file waits this long before its upload starts, so that the
   // attribute changes tools make right after close go up with the data; a

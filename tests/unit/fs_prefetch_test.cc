@@ -1,6 +1,7 @@
-// Opening a directory lists its subdirectories ahead, in parallel: a walk
-// (ls -lR) then finds each listing cached instead of paying a round trip
-// per directory, one after the other.
+// Work done ahead of a walk: opening a directory lists its subdirectories
+// in parallel, so that ls -lR finds each listing cached; reading a small file
+// fetches the next small files of its directory, so that cat of many files
+// does not wait for one GET after another.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -14,7 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class FsListingPrefetchTest : public FsFixture {
+class FsPrefetchTest : public FsFixture {
  protected:
   FilesystemOptions Options() override {
     FilesystemOptions o = FsFixture::Options();
@@ -31,7 +32,7 @@ class FsListingPrefetchTest : public FsFixture {
   int prefetch_ = 64;
 };
 
-TEST_F(FsListingPrefetchTest, AWalkFindsTheSubdirectoriesListedAhead) {
+TEST_F(FsPrefetchTest, AWalkFindsTheSubdirectoriesListedAhead) {
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(Put("d" + std::to_string(i) + "/f", "x").ok());
   faulty_.SetLatency(30ms, "List");
   faulty_.ResetCounters();
@@ -47,13 +48,35 @@ TEST_F(FsListingPrefetchTest, AWalkFindsTheSubdirectoriesListedAhead) {
   EXPECT_EQ(faulty_.Calls("List"), 0u) << "every subdirectory's listing was there already";
 }
 
-TEST_F(FsListingPrefetchTest, OffItListsEachDirectoryWhenOpened) {
+TEST_F(FsPrefetchTest, OffItListsEachDirectoryWhenOpened) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(Put("d" + std::to_string(i) + "/f", "x").ok());
   prefetch_ = 0;
   Remount();
   faulty_.ResetCounters();
   Walk();
   EXPECT_EQ(faulty_.Calls("List"), 6u);
+}
+
+TEST_F(FsPrefetchTest, ReadingSmallFilesInOrderFindsTheNextOnesFetched) {
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(Put("d/f" + std::to_string(10 + i), "content " + std::to_string(i)).ok());
+  }
+  ASSERT_TRUE(Put("d/g-big", std::string(2 << 20, 'b')).ok());  // not small: not fetched
+  ASSERT_EQ(List("d")->size(), 13u);
+  faulty_.SetLatency(20ms, "Get");
+  faulty_.ResetCounters();
+  EXPECT_EQ(*ReadFile("d/f10"), "content 0");  // fetches f11..f18 ahead
+  for (int i = 0; i < 200 && faulty_.Calls("Get") < 9; ++i) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(60ms);  // the last answers
+  EXPECT_EQ(faulty_.Calls("Get"), 9u);
+  faulty_.ResetCounters();
+  for (int i = 1; i <= 8; ++i) {
+    EXPECT_EQ(*ReadFile("d/f" + std::to_string(10 + i)), "content " + std::to_string(i));
+  }
+  // Reading f11..f18 fetched ahead the files after them, never g-big.
+  EXPECT_LE(faulty_.Calls("Get"), 3u);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(*ReadFile("d/f21"), "content 11");
 }
 
 }  // namespace
