@@ -21,7 +21,8 @@ Result<std::unique_ptr<Cache>> Cache::Open(const CacheOptions& options) {
   cache->blocks_ = std::make_unique<BlockIndex>(*cache->env_);
   cache->names_ = std::make_unique<NamespaceJournal>(*cache->env_);
   Cache* c = cache.get();
-  SOS_RETURN_IF_ERROR(cache->files_->ClaimIdentity(options.identity, [c] {
+  SOS_ASSIGN_OR_RETURN(uint64_t unsent, cache->names_->Unsent());
+  SOS_RETURN_IF_ERROR(cache->files_->ClaimIdentity(options.identity, unsent, [c] {
     c->data_.RemoveAll();
     c->meta_->Clear();
   }));

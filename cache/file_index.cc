@@ -199,7 +199,8 @@ Result<std::vector<std::pair<std::string, FileRecord>>> FileIndex::All() {
   return out;
 }
 
-Status FileIndex::ClaimIdentity(const std::string& identity, const std::function<void()>& wipe) {
+Status FileIndex::ClaimIdentity(const std::string& identity, uint64_t unsent,
+                                const std::function<void()>& wipe) {
   std::optional<std::string> current;
   SOS_RETURN_IF_ERROR(LmdbRead(env_, [&](LmdbTxn& txn) -> Status {
     SOS_ASSIGN_OR_RETURN(current, txn.GetCopy(CacheDb::kMeta, "identity"));
@@ -208,14 +209,6 @@ Status FileIndex::ClaimIdentity(const std::string& identity, const std::function
   if (current && *current == identity) return Status::Ok();
   if (current) {
     SOS_ASSIGN_OR_RETURN(auto dirty, Dirty());
-    // The namespace journal's deletes and renames are unsent changes too.
-    uint64_t unsent = 0;
-    SOS_RETURN_IF_ERROR(LmdbRead(env_, [&](LmdbTxn& txn) -> Status {
-      SOS_ASSIGN_OR_RETURN(uint64_t deletes, txn.Count(CacheDb::kDeletes));
-      SOS_ASSIGN_OR_RETURN(uint64_t renames, txn.Count(CacheDb::kRenames));
-      unsent = deletes + renames;
-      return Status::Ok();
-    }));
     if (!dirty.empty() || unsent != 0) {
       return Status::AlreadyExists("the cache directory holds " + std::to_string(dirty.size()) +
                                    " unuploaded file(s) and " + std::to_string(unsent) +

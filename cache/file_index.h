@@ -63,8 +63,10 @@ class FileIndex {
   Result<std::vector<std::pair<std::string, FileRecord>>> All();
 
   // Binds the cache to one mount (endpoint, bucket, prefix). A cache bound to
-  // another mount is wiped when clean and refused (kAlreadyExists) when dirty.
-  Status ClaimIdentity(const std::string& identity, const std::function<void()>& wipe);
+  // another mount is wiped when clean and refused (kAlreadyExists) when dirty
+  // or when `unsent` (its journalled deletes and renames) is not zero.
+  Status ClaimIdentity(const std::string& identity, uint64_t unsent,
+                       const std::function<void()>& wipe);
 
  private:
   LmdbEnv& env_;

@@ -49,6 +49,17 @@ Result<std::vector<std::pair<uint64_t, std::string>>> NamespaceJournal::Deletes(
   return out;
 }
 
+Result<uint64_t> NamespaceJournal::Unsent() {
+  uint64_t unsent = 0;
+  SOS_RETURN_IF_ERROR(LmdbRead(env_, [&](LmdbTxn& txn) -> Status {
+    SOS_ASSIGN_OR_RETURN(uint64_t deletes, txn.Count(CacheDb::kDeletes));
+    SOS_ASSIGN_OR_RETURN(uint64_t renames, txn.Count(CacheDb::kRenames));
+    unsent = deletes + renames;
+    return Status::Ok();
+  }));
+  return unsent;
+}
+
 Status NamespaceJournal::AddRename(const std::string& from, const std::string& to) {
   return LmdbWrite(
       env_, [&](LmdbTxn& txn) { return txn.Put(CacheDb::kRenames, RenameKey(from), to); },

@@ -43,6 +43,8 @@ class NamespaceJournal {
   Status AddRename(const std::string& from, const std::string& to);
   Status RemoveRename(const std::string& from);
   Result<std::vector<std::pair<std::string, std::string>>> Renames();
+  // Deletes and renames not yet on the remote.
+  Result<uint64_t> Unsent();
 
  private:
   LmdbEnv& env_;

@@ -1,10 +1,11 @@
 // Filesystem: life cycle, lookup, attributes and directory listings.
 #include "fuse/core/filesystem.h"
 
-#include <ctime>
+#include <chrono>
 
 #include "fuse/core/fs_errors.h"
 #include "s3core/log.h"
+#include "s3core/time_format.h"
 
 namespace sos {
 
@@ -95,21 +96,14 @@ bool Filesystem::KeepConflict(const std::shared_ptr<FileState>& st, const std::s
                   path);
     return false;
   }
-  // "NAME.conflict-20261205T133000Z", then -2, -3... if taken.
-  char stamp[32];
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-  std::string conflict = path + ".conflict-" + stamp;
-  for (int n = 2; Resolve(conflict).ok() || BaseName(conflict).size() > kNameMax; ++n) {
-    if (BaseName(path).size() + 40 > kNameMax) {
-      conflict = ParentPath(path).empty() ? "" : ParentPath(path) + "/";
-      conflict += "conflict-" + std::string(stamp) + "-" + std::to_string(n);
-    } else {
-      conflict = path + ".conflict-" + stamp + "-" + std::to_string(n);
-    }
-  }
+  // "NAME.conflict-20261205T133000Z", then -2, -3... if taken; a name too
+  // long for the suffix gives way to "conflict-..." in the same directory.
+  const std::string stamp = FormatIso8601Basic(std::chrono::system_clock::now());
+  const std::string base = BaseName(path).size() + 40 > kNameMax
+                               ? JoinPath(ParentPath(path), "conflict-" + stamp)
+                               : path + ".conflict-" + stamp;
+  std::string conflict = base;
+  for (int n = 2; Resolve(conflict).ok(); ++n) conflict = base + "-" + std::to_string(n);
   registry_->Rename(path, conflict);
   st->ExpectNothing();
   remote_->NoteChanged(path);  // the other writer's version shows at path

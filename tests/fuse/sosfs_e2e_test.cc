@@ -109,6 +109,20 @@ class SosfsE2eTest : public ::testing::TestWithParam<std::string> {
     return creds_ + SOSFS_BINARY + " " + source + " " + mnt_ + " -o endpoint=" + server_.endpoint +
            ",cache_dir=" + work_ + "/cache" + extra_options;
   }
+  // The keys the server holds under prefix (read directly, not through a mount).
+  std::vector<std::string> ServerKeys(const std::string& prefix) {
+    CurlObjectStore store(server_.StoreOptions());
+    ListRequest req;
+    req.bucket = kBucket;
+    req.prefix = prefix;
+    std::vector<std::string> keys;
+    auto listed = store.List(req);
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    if (listed.ok()) {
+      for (const auto& o : listed->objects) keys.push_back(o.key);
+    }
+    return keys;
+  }
   // Runs a command that must succeed; returns its output.
   std::string Sh(const std::string& command) {
     RunResult r = RunCommand(command, 300s);
@@ -468,14 +482,7 @@ TEST_P(SosfsE2eTest, MountStatusAndWaitTellWhenWritesAreOnTheServer) {
 // loses none of them, and the next mount sends each exactly once.
 TEST_P(SosfsE2eTest, JournalledDeletesAndRenamesSurviveAKill) {
   CurlObjectStore store(server_.StoreOptions());
-  auto count = [&](const std::string& prefix) {
-    ListRequest req;
-    req.bucket = kBucket;
-    req.prefix = prefix;
-    auto listed = store.List(req);
-    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
-    return listed.ok() ? listed->objects.size() : size_t{0};
-  };
+  auto count = [&](const std::string& prefix) { return ServerKeys(prefix).size(); };
   const std::string ctl = std::string(SOSCTL_PATH) + " mount ";
   mount_ = std::make_unique<SosfsMount>(mnt_);
   RunResult r = mount_->Mount(SosfsCommand(""));
@@ -532,18 +539,7 @@ TEST_P(SosfsE2eTest, JournalledDeletesAndRenamesSurviveAKill) {
 // NAME.conflict-TIME (a small file, and a multipart one).
 TEST_P(SosfsE2eTest, AnotherClientsChangeIsNeverOverwritten) {
   CurlObjectStore store(server_.StoreOptions());
-  auto keys = [&](const std::string& prefix) {
-    ListRequest req;
-    req.bucket = kBucket;
-    req.prefix = prefix;
-    std::vector<std::string> out;
-    auto listed = store.List(req);
-    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
-    if (listed.ok()) {
-      for (const auto& o : listed->objects) out.push_back(o.key);
-    }
-    return out;
-  };
+  auto keys = [&](const std::string& prefix) { return ServerKeys(prefix); };
   auto data = [&](const std::string& key) {
     std::string body;
     GetRequest req;

@@ -25,6 +25,15 @@ class FsConflictTest : public FsFixture {
     for (const auto& o : listed->objects) keys.push_back(o.key);
     return keys;
   }
+  // After a conflict: the server's version at path, the local one alone
+  // under a conflict name.
+  void ExpectKeptApart(const std::string& path, const std::string& theirs,
+                       const std::string& mine) {
+    EXPECT_EQ(*store_.ObjectData("bkt", path), theirs);
+    auto conflicts = Keys(path + ".conflict-");
+    ASSERT_EQ(conflicts.size(), 1u);
+    EXPECT_EQ(*store_.ObjectData("bkt", conflicts[0]), mine);
+  }
   // Opens path, writes data at 0 and keeps it open; the caller releases.
   uint64_t OpenAndWrite(const std::string& path, const std::string& data, int flags) {
     auto created = fs_->Create(InodeTable::kRootIno, path, S_IFREG | 0644, flags, caller_);
@@ -58,10 +67,7 @@ TEST_F(FsConflictTest, ANewFileCreatedOnTheServerMeanwhileIsNotOverwritten) {
   ASSERT_TRUE(Put("new.txt", "theirs").ok());
   ASSERT_TRUE(fs_->Release(fh).ok());
   Drain();
-  EXPECT_EQ(*store_.ObjectData("bkt", "new.txt"), "theirs");
-  auto conflicts = Keys("new.txt.conflict-");
-  ASSERT_EQ(conflicts.size(), 1u);
-  EXPECT_EQ(*store_.ObjectData("bkt", conflicts[0]), "mine");
+  ExpectKeptApart("new.txt", "theirs", "mine");
 }
 
 TEST_F(FsConflictTest, AFileDeletedOnTheServerMeanwhileIsUploadedAgain) {
@@ -91,10 +97,7 @@ TEST_F(FsConflictTest, ADirectoryRenameMeetingAConflictBelowReturns) {
   Status renamed = fs_->Rename(InodeTable::kRootIno, "d", InodeTable::kRootIno, "e", 0);
   EXPECT_FALSE(renamed.ok());
   Drain();
-  EXPECT_EQ(*store_.ObjectData("bkt", "d/f"), "theirs");
-  auto conflicts = Keys("d/f.conflict-");
-  ASSERT_EQ(conflicts.size(), 1u);
-  EXPECT_EQ(*store_.ObjectData("bkt", conflicts[0]), "mine");
+  ExpectKeptApart("d/f", "theirs", "mine");
 }
 
 TEST_F(FsConflictTest, OwnChangesNeverLookLikeConflicts) {
