@@ -23,3 +23,12 @@ start_sosd() {
   tail "$work/sosd.log" >&2
   return 1
 }
+
+# start_delay_proxy PORT DELAY_MS: sets proxy_port to a bench/delay_proxy in
+# front of 127.0.0.1:PORT that adds DELAY_MS to each direction.
+start_delay_proxy() {
+  build/bench/delay_proxy --upstream "127.0.0.1:$1" --delay-ms "$2" >"$work/proxy.port" &
+  pids+=($!)
+  for _ in $(seq 50); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done
+  proxy_port=$(cat "$work/proxy.port")
+}

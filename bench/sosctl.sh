@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sosctl cp -r against the tools people use for the same job: aws s3 cp
 # --recursive, s3cmd put -r and rclone copy, all into the same sosd, with the
-# same data, at loopback and at a realistic distance (bench/delay_proxy.py
+# same data, at loopback and at a realistic distance (bench/delay_proxy
 # adds DELAY_MS to each direction: 10 ms each way = a 20 ms round trip).
 # Each cell is the median of RUNS runs, each into a fresh prefix; a run ends
 # when the tool exits (every tool waits for its uploads to complete).
@@ -20,7 +20,7 @@ runs=${RUNS:-3}
 delay_ms=${DELAY_MS:-10}
 sosd=build/daemon/sosd
 sosctl=build/ctl/sosctl
-for tool in "$sosd" "$sosctl" /usr/bin/aws /usr/bin/s3cmd /usr/bin/rclone /usr/bin/python3; do
+for tool in build/bench/delay_proxy "$sosd" "$sosctl" /usr/bin/aws /usr/bin/s3cmd /usr/bin/rclone /usr/bin/python3; do
   [ -x "$tool" ] || { echo "missing $tool (run scripts/install-deps.sh and scripts/build.sh)" >&2; exit 1; }
 done
 
@@ -37,10 +37,7 @@ source bench/common.sh
 export HOME=$work  # no developer ~/.aws, ~/.s3cfg or rclone.conf
 port=$(free_port)
 start_sosd "$sosd" "$port" --max-connections-per-client 0
-python3 bench/delay_proxy.py --upstream "127.0.0.1:$port" --delay-ms "$delay_ms" >"$work/proxy.port" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done
-proxy_port=$(cat "$work/proxy.port")
+start_delay_proxy "$port" "$delay_ms"
 
 # The data: many small files in nested directories, and one big file.
 mkdir -p "$work/small" "$work/big"

@@ -6,7 +6,7 @@
 # server (seen by an S3 LIST/HEAD), so a write-back cache cannot hide an
 # upload. Reads start cold: each mount is remounted with an empty cache first
 # (and the page cache is dropped for the local directory).
-# Each row runs at loopback and at a realistic distance: bench/delay_proxy.py
+# Each row runs at loopback and at a realistic distance: bench/delay_proxy
 # adds DELAY_MS to each direction (10 ms each way = a 20 ms round trip).
 #
 #   sudo ./bench/sosfs.sh [BIG_MIB] [SMALL_FILES]     (defaults 512 and 2000)
@@ -26,7 +26,7 @@ delay_ms=${DELAY_MS:-10}
 where_list=${WHERE:-loopback distant}
 sosd=build/daemon/sosd
 sosfs=build/fuse/sosfs
-for tool in "$sosd" "$sosfs" build/ctl/sosctl /usr/bin/s3fs /usr/bin/rclone /usr/bin/aws /usr/bin/python3; do
+for tool in build/bench/delay_proxy "$sosd" "$sosfs" build/ctl/sosctl /usr/bin/s3fs /usr/bin/rclone /usr/bin/aws /usr/bin/python3; do
   [ -x "$tool" ] || { echo "missing $tool (run scripts/install-deps.sh and scripts/build.sh)" >&2; exit 1; }
 done
 
@@ -45,10 +45,7 @@ trap cleanup EXIT
 source bench/common.sh  # (unsets AWS_CA_BUNDLE too: rclone 1.60 fails on a custom CA bundle)
 port=$(free_port)
 start_sosd "$sosd" "$port" --max-connections-per-client 0
-python3 bench/delay_proxy.py --upstream "127.0.0.1:$port" --delay-ms "$delay_ms" >"$work/proxy.port" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done
-proxy_port=$(cat "$work/proxy.port")
+start_delay_proxy "$port" "$delay_ms"
 direct=http://127.0.0.1:$port  # for the checks: never through the delay
 
 aws_() { /usr/bin/aws --endpoint-url "$endpoint" "$@"; }
