@@ -5,10 +5,13 @@
 // version (the remote object `etag`, whose first `base_size` bytes back the
 // file) or written locally; blocks past base_size are valid by definition
 // (zeros or local writes). Reads fetch only the missing blocks they touch,
-// with ranged GETs pinned to the base version (If-Match), plus a read-ahead
-// window on sequential reads that doubles at each miss (up to
-// max_readahead_blocks), fetched as parallel ranged GETs; writes fetch a block first only when they
-// cover part of a block the base still backs. Every change bumps gen(); the
+// with ranged GETs pinned to the base version (If-Match). Sequential reads
+// also fetch ahead in the background (FileContext::fetches): a window that
+// doubles each time it is extended (up to max_readahead_blocks), extended
+// while the reader is still half a window away from its end, so that GETs
+// are always in flight ahead of a steady reader; a read waits only for its
+// own blocks. Writes fetch a block first only when they cover part of a
+// block the base still backs. Every change bumps gen(); the
 // Uploader snapshots a gen, uploads, and the file is clean again only if no
 // change came in meanwhile. The FileRecord (cache/FileIndex) and the block
 // flags (cache/BlockIndex) mirror this state in LMDB, so a dirty file
@@ -18,7 +21,9 @@
 //   io_mu_      held by an upload for its whole length, and by rename/unlink
 //               to wait for one (never while holding any other lock below);
 //   data_mu_    held by Read/Write/Truncate/FetchAll/Refresh, across the
-//               network fetches of missing blocks;
+//               network fetches of missing blocks; all but Read first wait
+//               for the background fetches (which take only mu_), and only
+//               Read starts them, so none runs beside a change of the bytes;
 //   persist_mu_ orders the LMDB writes of the record;
 //   mu_         the small state (size, attributes, flags), held briefly and
 //               never across I/O.
@@ -28,6 +33,7 @@
 // uploads) and file_state_data.cc (fetches, read, write, truncate).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -43,6 +49,7 @@
 #include "fuse/core/remote_tree.h"
 #include "fuse/core/s3fs_meta.h"
 #include "s3core/client/object_store.h"
+#include "s3core/client/parallel.h"
 
 namespace sos {
 
@@ -58,9 +65,10 @@ struct FileContext {
   Cache& cache;
   RemoteTree& remote;
   const FilesystemOptions& options;
+  BackgroundTasks& fetches;  // read-ahead GETs
 };
 
-class FileState {
+class FileState : public std::enable_shared_from_this<FileState> {
  public:
   enum class Phase { kClean, kDirty, kUploading };
 
@@ -141,6 +149,9 @@ class FileState {
   bool deleted() const;
   void Opened();
   int Closed();  // returns the remaining open count
+  // The last handle closed: read-ahead not started yet is dropped, and the
+  // GETs running are waited for.
+  void StopReadAhead();
   int open_count() const;
   // Writes the record to LMDB (forced to disk when durable).
   Status Persist(bool durable = false);
@@ -183,7 +194,17 @@ class FileState {
   // without, the change is returned as the GET's error.
   Status FetchRange(uint64_t first, uint64_t last, bool may_refresh = true);
   // Fetches the missing blocks of [offset, offset+size) (data_mu_ held).
-  Status FetchMissing(uint64_t offset, uint64_t size, uint64_t readahead_end);
+  Status FetchMissing(uint64_t offset, uint64_t size);
+  // Read-ahead (data_mu_ held): moves the window after a sequential read
+  // that ended in block `last`, starting background GETs for its missing
+  // blocks, in runs of at most fetch_chunk bytes.
+  void ReadAhead(uint64_t last, uint64_t file_size);
+  // One background GET of blocks [first, last]; a failure is left to the
+  // read that needs the blocks, which fetches them itself.
+  void FetchAhead(uint64_t first, uint64_t last);
+  // Waits until no background GET covers blocks [first, last] / runs at all.
+  void WaitForBlocks(uint64_t first, uint64_t last);
+  void WaitForFetches();
   // Drops the cached bytes for another remote version (data_mu_ held).
   Status ResetBase(const RemoteEntry& remote);
   FileRecord RecordLocked() const;
@@ -221,8 +242,14 @@ class FileState {
   uint64_t uploaded_gen_ = 0;
   uint64_t failed_gen_ = 0;
   Status last_error_;
+  std::vector<bool> in_flight_;   // blocks a background GET is fetching
+  size_t fetches_running_ = 0;    // background GETs queued or running
+  bool stop_fetches_ = false;     // queued background GETs are dropped (last close)
+  std::condition_variable fetched_;  // with mu_: a background GET ended
+
   uint64_t next_sequential_ = 0;  // data_mu_: where a sequential read would continue
   uint64_t readahead_blocks_ = 0;  // data_mu_: the window now (0: not yet reading)
+  uint64_t ahead_end_ = 0;         // data_mu_: the block after the last one asked ahead
 };
 
 }  // namespace sos

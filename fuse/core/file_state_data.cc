@@ -156,21 +156,90 @@ Status FileState::FetchRange(uint64_t first, uint64_t last, bool may_refresh) {
   }
 }
 
-Status FileState::FetchMissing(uint64_t offset, uint64_t size, uint64_t readahead_end) {
+Status FileState::FetchMissing(uint64_t offset, uint64_t size) {
   if (size == 0) return Status::Ok();
-  const uint64_t first = offset / BlockSize();
-  const uint64_t last = (offset + size - 1) / BlockSize();
-  bool any = false;
+  return Fetch(offset / BlockSize(), (offset + size - 1) / BlockSize());
+}
+
+void FileState::ReadAhead(uint64_t last, uint64_t file_size) {
+  if (readahead_blocks_ == 0) readahead_blocks_ = static_cast<uint64_t>(ctx_.options.readahead_blocks);
+  const uint64_t next = last + 1;
+  const uint64_t blocks = Blocks(file_size);
+  ahead_end_ = std::max(ahead_end_, next);
+  // Extended only while the reader is still half a window from its end, so
+  // the GETs are long ones, and always ahead of it.
+  if (ahead_end_ >= blocks || ahead_end_ - next > readahead_blocks_ / 2) return;
+  const uint64_t to = std::min(blocks, next + readahead_blocks_);
+  readahead_blocks_ = std::min<uint64_t>(
+      readahead_blocks_ * 2,
+      std::max(ctx_.options.max_readahead_blocks, ctx_.options.readahead_blocks));
+  if (to <= ahead_end_) return;
+  const uint64_t chunk = std::max<uint64_t>(1, ctx_.options.fetch_chunk / BlockSize());
+  std::vector<std::pair<uint64_t, uint64_t>> runs;
   {
     std::lock_guard lock(mu_);
-    for (uint64_t b = first; b <= last && !any; ++b) any = MissingLocked(b);
+    if (in_flight_.size() < to) in_flight_.resize(to, false);
+    for (uint64_t b = ahead_end_; b < to; ++b) {
+      if (!MissingLocked(b) || in_flight_[b]) continue;
+      if (!runs.empty() && runs.back().second == b - 1 &&
+          runs.back().second - runs.back().first + 1 < chunk) {
+        runs.back().second = b;
+      } else {
+        runs.emplace_back(b, b);
+      }
+      in_flight_[b] = true;
+    }
+    fetches_running_ += runs.size();
+    stop_fetches_ = false;
   }
-  if (!any) return Status::Ok();
-  uint64_t fetch_last = std::max(last, (std::max(readahead_end, offset + size) - 1) / BlockSize());
-  return Fetch(first, fetch_last);
+  ahead_end_ = to;
+  auto self = shared_from_this();
+  for (const auto& [first, run_last] : runs) {
+    ctx_.fetches.Run([self, first, run_last] { self->FetchAhead(first, run_last); });
+  }
+}
+
+void FileState::FetchAhead(uint64_t first, uint64_t last) {
+  bool stop;
+  {
+    std::lock_guard lock(mu_);
+    stop = stop_fetches_;
+  }
+  if (!stop) (void)FetchRange(first, last, /*may_refresh=*/false);
+  {
+    std::lock_guard lock(mu_);
+    for (uint64_t b = first; b <= last; ++b) in_flight_[b] = false;
+    --fetches_running_;
+  }
+  fetched_.notify_all();
+}
+
+void FileState::WaitForBlocks(uint64_t first, uint64_t last) {
+  std::unique_lock lock(mu_);
+  fetched_.wait(lock, [&] {
+    for (uint64_t b = first; b <= last && b < in_flight_.size(); ++b) {
+      if (in_flight_[b]) return false;
+    }
+    return true;
+  });
+}
+
+void FileState::WaitForFetches() {
+  std::unique_lock lock(mu_);
+  fetched_.wait(lock, [&] { return fetches_running_ == 0; });
+}
+
+void FileState::StopReadAhead() {
+  {
+    std::lock_guard lock(mu_);
+    stop_fetches_ = true;
+  }
+  WaitForFetches();
 }
 
 Status FileState::ResetBase(const RemoteEntry& remote) {
+  WaitForFetches();  // none may land in the bytes of the new version
+  ahead_end_ = 0;
   {
     std::lock_guard lock(mu_);
     if (dirty_ || uploading_) return Status::Ok();  // local changes win
@@ -206,26 +275,16 @@ Result<size_t> FileState::Read(uint64_t offset, size_t size, char* buf) {
   }
   if (offset >= file_size || size == 0) return size_t{0};
   size_t n = static_cast<size_t>(std::min<uint64_t>(size, file_size - offset));
-  uint64_t readahead_end = offset + n;
+  const uint64_t first = offset / BlockSize();
+  const uint64_t last = (offset + n - 1) / BlockSize();
   if (offset != next_sequential_ || ctx_.options.readahead_blocks <= 0) {
     readahead_blocks_ = 0;  // random access: no read-ahead; it starts small again
+    ahead_end_ = 0;
   } else {
-    if (readahead_blocks_ == 0) {
-      readahead_blocks_ = static_cast<uint64_t>(ctx_.options.readahead_blocks);
-    }
-    readahead_end = std::min(file_size, offset + n + readahead_blocks_ * BlockSize());
+    ReadAhead(last, file_size);
   }
-  bool missed = false;
-  {
-    std::lock_guard lock(mu_);
-    missed = MissingLocked(offset / BlockSize());
-  }
-  SOS_RETURN_IF_ERROR(FetchMissing(offset, n, readahead_end));
-  if (missed && readahead_blocks_ > 0) {  // still sequential after a fetch: look further
-    readahead_blocks_ = std::min<uint64_t>(readahead_blocks_ * 2,
-                                           std::max(ctx_.options.max_readahead_blocks,
-                                                    ctx_.options.readahead_blocks));
-  }
+  WaitForBlocks(first, last);
+  SOS_RETURN_IF_ERROR(FetchMissing(offset, n));
   size_t done = 0;
   while (done < n) {
     ssize_t r = ::pread(fd_, buf + done, n - done, static_cast<off_t>(offset + done));
@@ -246,6 +305,7 @@ Result<size_t> FileState::Read(uint64_t offset, size_t size, char* buf) {
 Result<size_t> FileState::Write(uint64_t offset, const char* data, size_t size) {
   if (size == 0) return size_t{0};
   std::lock_guard data_lock(data_mu_);
+  WaitForFetches();
   const uint64_t end = offset + size;
   const uint64_t first = offset / BlockSize();
   const uint64_t last = (end - 1) / BlockSize();
@@ -298,6 +358,7 @@ Status FileState::MarkWritten(uint64_t offset, uint64_t end) {
 
 Status FileState::Truncate(uint64_t size) {
   std::lock_guard data(data_mu_);
+  WaitForFetches();
   bool fetch;
   {
     std::lock_guard lock(mu_);
@@ -327,6 +388,7 @@ Status FileState::Truncate(uint64_t size) {
 Status FileState::FetchBytes(uint64_t offset, uint64_t end) {
   if (end <= offset) return Status::Ok();
   std::lock_guard data(data_mu_);
+  WaitForFetches();
   return Fetch(offset / BlockSize(), (end - 1) / BlockSize());
 }
 
@@ -341,6 +403,7 @@ std::optional<FileState::BaseRef> FileState::UntouchedBase(uint64_t offset, uint
 
 Status FileState::FetchAll() {
   std::lock_guard data(data_mu_);
+  WaitForFetches();
   uint64_t blocks;
   {
     std::lock_guard lock(mu_);

@@ -1,6 +1,7 @@
 // Filesystem: life cycle, lookup, attributes and directory listings.
 #include "fuse/core/filesystem.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "fuse/core/fs_errors.h"
@@ -37,7 +38,8 @@ Status Filesystem::Init() {
       options_.small_file_prefetch > 0 ? options_.prefetch_threads : 0,
       [this](const std::string& path) { FetchSmallFile(path); },
       [this](const std::string& path) { return registry_->Find(path) == nullptr; });
-  ctx_.reset(new FileContext{store_, *cache_, *remote_, options_});
+  fetches_ = std::make_unique<BackgroundTasks>(std::max(1, options_.read_concurrency));
+  ctx_.reset(new FileContext{store_, *cache_, *remote_, options_, *fetches_});
   registry_ = std::make_unique<FileRegistry>(*ctx_);
   uploader_ = std::make_unique<Uploader>(
       *ctx_,
@@ -78,6 +80,7 @@ void Filesystem::Shutdown() {
   if (shut_down_.exchange(true)) return;
   if (listings_ahead_) listings_ahead_->Shutdown();
   if (small_files_ahead_) small_files_ahead_->Shutdown();
+  if (fetches_) fetches_->Wait();
   if (uploader_) uploader_->Shutdown();
   if (deletes_) deletes_->Shutdown();  // after the uploads, which may settle deletes
 }
@@ -166,7 +169,10 @@ Result<std::string> Filesystem::ChildPath(uint64_t parent, const std::string& na
     return Status::InvalidArgument("invalid name '" + name + "'");
   }
   SOS_ASSIGN_OR_RETURN(std::string dir, PathOf(parent));
-  return JoinPath(dir, name);
+  std::string path = JoinPath(dir, name);
+  // A longer key would be refused by the server after the call succeeded.
+  if (remote_->Key(path).size() + 1 > kKeyMax) return fs::NameTooLong(name.substr(0, 32) + "...");
+  return path;
 }
 
 Result<Filesystem::Node> Filesystem::Resolve(const std::string& path) {

@@ -89,6 +89,9 @@ struct FsStats {
 inline constexpr unsigned kRenameNoReplace = 1;  // RENAME_NOREPLACE
 inline constexpr unsigned kRenameExchange = 2;   // RENAME_EXCHANGE
 inline constexpr size_t kNameMax = 255;
+// S3 keys are at most 1,024 bytes; a directory's marker key adds a slash, so
+// paths (with the mount's prefix) are kept to one byte less for all entries.
+inline constexpr size_t kKeyMax = 1024;
 
 class Filesystem {
  public:
@@ -208,6 +211,7 @@ class Filesystem {
   std::unique_ptr<RemoteTree> remote_;
   std::unique_ptr<Prefetcher> listings_ahead_;     // subdirectories of an opened directory
   std::unique_ptr<Prefetcher> small_files_ahead_;  // the next small files of a directory read
+  std::unique_ptr<BackgroundTasks> fetches_;       // read-ahead GETs of the files
   std::unique_ptr<FileContext> ctx_;
   std::unique_ptr<FileRegistry> registry_;
   std::unique_ptr<Uploader> uploader_;

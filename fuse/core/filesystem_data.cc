@@ -186,6 +186,7 @@ Status Filesystem::Release(uint64_t fh) {
     files_by_fh_.erase(it);
   }
   int remaining = st->Closed();
+  if (remaining == 0) st->StopReadAhead();
   if (st->deleted()) return Status::Ok();
   if (st->dirty()) {
     uploader_->EnqueueSoon(st);

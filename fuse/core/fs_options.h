@@ -47,10 +47,11 @@ struct FilesystemOptions {
   uint64_t block_size = uint64_t{1} << 20;           // unit of fetching and of the block index
   uint64_t multipart_threshold = uint64_t{8} << 20;  // single PUT below, multipart from here
   uint64_t part_size = uint64_t{8} << 20;            // grows so that parts <= 10000
-  // Sequential reads fetch ahead: readahead_blocks at first, doubling at each
-  // miss while the reads stay sequential, up to max_readahead_blocks; a
-  // fetch is split into ranged GETs of fetch_chunk bytes, read_concurrency
-  // at a time (what hides the round trips of a distant endpoint).
+  // Sequential reads fetch ahead in the background: readahead_blocks at
+  // first, the window doubling each time it moves while the reads stay
+  // sequential, up to max_readahead_blocks; fetches are ranged GETs of up to
+  // fetch_chunk bytes, read_concurrency at a time for the whole mount (what
+  // hides the round trips of a distant endpoint).
   int readahead_blocks = 8;
   int max_readahead_blocks = 64;
   uint64_t fetch_chunk = uint64_t{4} << 20;

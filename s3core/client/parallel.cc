@@ -6,12 +6,21 @@
 #include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include <algorithm>
 
 namespace sos {
 namespace {
 
 constexpr int kMaxThreads = 64;
+
+// The calls block on the network, not on CPUs: let TBB run more threads
+// than there are cores.
+void AllowBlockingThreads() {
+  static tbb::global_control allow(tbb::global_control::max_allowed_parallelism, kMaxThreads);
+}
 
 }  // namespace
 
@@ -21,9 +30,7 @@ void ParallelFor(size_t n, int concurrency, const std::function<void(size_t)>& f
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
   }
-  // The calls block on the network, not on CPUs: let TBB run more threads
-  // than there are cores.
-  static tbb::global_control allow(tbb::global_control::max_allowed_parallelism, kMaxThreads);
+  AllowBlockingThreads();
   int threads = static_cast<int>(std::min<size_t>(n, std::min(concurrency, kMaxThreads)));
   tbb::task_arena arena(threads);
   arena.execute([&] {
@@ -34,6 +41,39 @@ void ParallelFor(size_t n, int concurrency, const std::function<void(size_t)>& f
         },
         tbb::simple_partitioner());
   });
+}
+
+struct BackgroundTasks::Impl {
+  // No slot is kept for the calling thread: it only hands tasks over
+  // (enqueue never waits for a slot, unlike execute).
+  explicit Impl(int concurrency) : arena(std::clamp(concurrency, 1, kMaxThreads), 0) {}
+  tbb::task_arena arena;
+  std::mutex mu;
+  std::condition_variable idle;
+  size_t running = 0;  // guarded by mu: run and not yet finished
+};
+
+BackgroundTasks::BackgroundTasks(int concurrency) : impl_(std::make_unique<Impl>(concurrency)) {
+  AllowBlockingThreads();
+}
+
+BackgroundTasks::~BackgroundTasks() { Wait(); }
+
+void BackgroundTasks::Run(std::function<void()> task) {
+  {
+    std::lock_guard lock(impl_->mu);
+    ++impl_->running;
+  }
+  impl_->arena.enqueue([impl = impl_.get(), task = std::move(task)] {
+    task();
+    std::lock_guard lock(impl->mu);
+    if (--impl->running == 0) impl->idle.notify_all();
+  });
+}
+
+void BackgroundTasks::Wait() {
+  std::unique_lock lock(impl_->mu);
+  impl_->idle.wait(lock, [&] { return impl_->running == 0; });
 }
 
 }  // namespace sos
