@@ -127,7 +127,7 @@ void FileRegistry::Remove(const std::string& path) {
 
 void FileRegistry::MaybeDrop(const std::shared_ptr<FileState>& st) {
   std::lock_guard lock(mu_);
-  if (st->open_count() > 0 || st->phase() != FileState::Phase::kClean) return;
+  if (st->open_count() > 0 || st->fetching() || st->phase() != FileState::Phase::kClean) return;
   auto it = files_.find(st->path());
   if (it != files_.end() && it->second == st) files_.erase(it);
 }

@@ -152,6 +152,8 @@ class FileState : public std::enable_shared_from_this<FileState> {
   // The last handle closed: read-ahead not started yet is dropped, and the
   // GETs running are waited for.
   void StopReadAhead();
+  // Whether read-ahead GETs are queued or running (the file is in use).
+  bool fetching() const;
   int open_count() const;
   // Writes the record to LMDB (forced to disk when durable).
   Status Persist(bool durable = false);

@@ -9,6 +9,7 @@
 #include "fuse/core/file_state.h"
 #include "fuse/core/fs_errors.h"
 #include "s3core/client/parallel.h"
+#include "s3core/log.h"
 
 namespace sos {
 namespace {
@@ -121,6 +122,8 @@ Status FileState::FetchRange(uint64_t first, uint64_t last, bool may_refresh) {
       std::vector<std::pair<uint64_t, uint8_t>> changes;
       {
         std::lock_guard lock(mu_);
+        // A read-ahead that outlived an unlink: the records are going away.
+        if (deleted_) return Status::Ok();
         if (blocks_.size() <= last) blocks_.resize(last + 1, 0);
         for (uint64_t b = first; b <= last; ++b) {
           blocks_[b] |= kPresent;
@@ -205,7 +208,13 @@ void FileState::FetchAhead(uint64_t first, uint64_t last) {
     std::lock_guard lock(mu_);
     stop = stop_fetches_;
   }
-  if (!stop) (void)FetchRange(first, last, /*may_refresh=*/false);
+  if (!stop) {
+    try {
+      (void)FetchRange(first, last, /*may_refresh=*/false);
+    } catch (const std::exception& e) {  // the flags below must be cleared whatever happens
+      spdlog::error("read-ahead of {} failed: {}", path(), e.what());
+    }
+  }
   {
     std::lock_guard lock(mu_);
     for (uint64_t b = first; b <= last; ++b) in_flight_[b] = false;
@@ -226,15 +235,17 @@ void FileState::WaitForBlocks(uint64_t first, uint64_t last) {
 
 void FileState::WaitForFetches() {
   std::unique_lock lock(mu_);
+  // The GETs still queued are dropped rather than waited for; a later read
+  // fetches what it needs itself, and starts the read-ahead again.
+  stop_fetches_ = true;
   fetched_.wait(lock, [&] { return fetches_running_ == 0; });
 }
 
-void FileState::StopReadAhead() {
-  {
-    std::lock_guard lock(mu_);
-    stop_fetches_ = true;
-  }
-  WaitForFetches();
+void FileState::StopReadAhead() { WaitForFetches(); }
+
+bool FileState::fetching() const {
+  std::lock_guard lock(mu_);
+  return fetches_running_ > 0;
 }
 
 Status FileState::ResetBase(const RemoteEntry& remote) {
@@ -306,6 +317,7 @@ Result<size_t> FileState::Write(uint64_t offset, const char* data, size_t size) 
   if (size == 0) return size_t{0};
   std::lock_guard data_lock(data_mu_);
   WaitForFetches();
+  ahead_end_ = 0;
   const uint64_t end = offset + size;
   const uint64_t first = offset / BlockSize();
   const uint64_t last = (end - 1) / BlockSize();
@@ -359,6 +371,7 @@ Status FileState::MarkWritten(uint64_t offset, uint64_t end) {
 Status FileState::Truncate(uint64_t size) {
   std::lock_guard data(data_mu_);
   WaitForFetches();
+  ahead_end_ = 0;
   bool fetch;
   {
     std::lock_guard lock(mu_);
@@ -389,6 +402,7 @@ Status FileState::FetchBytes(uint64_t offset, uint64_t end) {
   if (end <= offset) return Status::Ok();
   std::lock_guard data(data_mu_);
   WaitForFetches();
+  ahead_end_ = 0;
   return Fetch(offset / BlockSize(), (end - 1) / BlockSize());
 }
 
@@ -404,6 +418,7 @@ std::optional<FileState::BaseRef> FileState::UntouchedBase(uint64_t offset, uint
 Status FileState::FetchAll() {
   std::lock_guard data(data_mu_);
   WaitForFetches();
+  ahead_end_ = 0;
   uint64_t blocks;
   {
     std::lock_guard lock(mu_);

@@ -170,8 +170,8 @@ Result<std::string> Filesystem::ChildPath(uint64_t parent, const std::string& na
   }
   SOS_ASSIGN_OR_RETURN(std::string dir, PathOf(parent));
   std::string path = JoinPath(dir, name);
-  // A longer key would be refused by the server after the call succeeded.
-  if (remote_->Key(path).size() + 1 > kKeyMax) return fs::NameTooLong(name.substr(0, 32) + "...");
+  // Refused here rather than failing in the cache (or on the server) later.
+  if (path.size() > kPathMax) return fs::NameTooLong(name.substr(0, 32) + "...");
   return path;
 }
 

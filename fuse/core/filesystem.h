@@ -89,9 +89,10 @@ struct FsStats {
 inline constexpr unsigned kRenameNoReplace = 1;  // RENAME_NOREPLACE
 inline constexpr unsigned kRenameExchange = 2;   // RENAME_EXCHANGE
 inline constexpr size_t kNameMax = 255;
-// S3 keys are at most 1,024 bytes; a directory's marker key adds a slash, so
-// paths (with the mount's prefix) are kept to one byte less for all entries.
-inline constexpr size_t kKeyMax = 1024;
+// The longest path below the mount: the cache keys its LMDB records by path,
+// and LMDB keys are at most 511 bytes ("/" + path, with room to spare). S3
+// keys (up to 1,024 bytes) would allow twice as much.
+inline constexpr size_t kPathMax = 500;
 
 class Filesystem {
  public:
@@ -211,7 +212,8 @@ class Filesystem {
   std::unique_ptr<RemoteTree> remote_;
   std::unique_ptr<Prefetcher> listings_ahead_;     // subdirectories of an opened directory
   std::unique_ptr<Prefetcher> small_files_ahead_;  // the next small files of a directory read
-  std::unique_ptr<BackgroundTasks> fetches_;       // read-ahead GETs of the files
+  // Read-ahead GETs of the files; Shutdown waits for them (they use ctx_).
+  std::unique_ptr<BackgroundTasks> fetches_;
   std::unique_ptr<FileContext> ctx_;
   std::unique_ptr<FileRegistry> registry_;
   std::unique_ptr<Uploader> uploader_;

@@ -160,19 +160,43 @@ Status Filesystem::Rename(uint64_t parent, const std::string& name, uint64_t new
 Status Filesystem::RenameFile(const Node& src, const std::string& to) {
   const std::string& from = src.path;
   std::shared_ptr<FileState> st = src.file;
+  // A rename changes the file's ctime, as on a local disk: a clean file's
+  // copy carries the new one; a dirty file's next upload does.
+  const timespec now = NowTimespec();
   if (!st) {
     // Clean and not in memory: a server-side copy and a delete.
-    SOS_RETURN_IF_ERROR(remote_->CopyFile(from, to, &src.remote).status());
+    RemoteEntry moved = src.remote;
+    NodeAttr attr = src.attr;
+    attr.ctime = now;
+    EncodeAttr(attr, &moved.user_meta);
+    SOS_RETURN_IF_ERROR(remote_->CopyFile(from, to, &moved, "", /*replace_meta=*/true).status());
     SOS_RETURN_IF_ERROR(remote_->DeleteFile(from));
     registry_->Rename(from, to);
     return Status::Ok();
   }
   std::lock_guard io(st->io_mu());
+  if (st->dirty()) {
+    SOS_RETURN_IF_ERROR(st->Update([&](NodeAttr* a, std::map<std::string, std::string>*) {
+      a->ctime = now;
+    }));
+  }
   bool dropped_base = false;
   if (st->HasRemote()) {
-    if (!st->dirty() || !st->AllLocal()) {
-      // The remote bytes are still needed (clean file, or a dirty one with
-      // blocks never fetched): move them server-side.
+    if (!st->dirty()) {
+      RemoteEntry moved = st->AsRemoteEntry();
+      NodeAttr attr = st->Attr();
+      attr.ctime = now;
+      EncodeAttr(attr, &moved.user_meta);
+      SOS_ASSIGN_OR_RETURN(moved.etag, remote_->CopyFile(from, to, &moved, st->etag(),
+                                                         /*replace_meta=*/true));
+      SOS_RETURN_IF_ERROR(remote_->DeleteFile(from));
+      registry_->Rename(from, to);
+      st->ApplyRemote(moved);
+      return Status::Ok();
+    }
+    if (!st->AllLocal()) {
+      // The remote bytes are still needed (blocks never fetched): move them
+      // server-side.
       SOS_ASSIGN_OR_RETURN(std::string etag, remote_->CopyFile(from, to, nullptr, st->etag()));
       SOS_RETURN_IF_ERROR(remote_->DeleteFile(from));
       registry_->Rename(from, to);

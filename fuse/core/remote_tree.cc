@@ -303,7 +303,8 @@ Result<RemoteEntry> RemoteTree::ReplaceMeta(const std::string& path, const Remot
 }
 
 Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::string& to,
-                                         const RemoteEntry* source, const std::string& if_match) {
+                                         const RemoteEntry* source, const std::string& if_match,
+                                         bool replace_meta) {
   SOS_RETURN_IF_ERROR(deletes_.Settle(Key(to), /*below=*/false));
   CopyRequest req;
   req.src_bucket = req.dst_bucket = options_.bucket;
@@ -311,6 +312,12 @@ Result<std::string> RemoteTree::CopyFile(const std::string& from, const std::str
   req.dst_key = Key(to);
   req.options.canned_acl = options_.default_acl;
   if (!if_match.empty()) req.source_conditions.if_match = if_match;
+  if (replace_meta && source != nullptr) {
+    req.replace_metadata = true;
+    req.options.content_type =
+        source->content_type.empty() ? kFileContentType : source->content_type;
+    req.options.user_meta = source->user_meta;
+  }
   SOS_ASSIGN_OR_RETURN(
       CopyResult copied,
       CopyObjectAnySize(store_, req, source ? source->size : kUnknownSize, options_.large_copy));

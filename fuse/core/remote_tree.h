@@ -66,9 +66,12 @@ class RemoteTree {
                                   const std::map<std::string, std::string>& user_meta);
   // Server-side copy of a file object, metadata included; returns the new
   // ETag. `source` (optional) describes the object, to cache the copy's entry;
-  // `if_match` (optional) refuses (kPreconditionFailed) another version.
+  // `if_match` (optional) refuses (kPreconditionFailed) another version. With
+  // `replace_meta`, the copy gets source's metadata and Content-Type instead
+  // of the object's (a rename moving ctime).
   Result<std::string> CopyFile(const std::string& from, const std::string& to,
-                               const RemoteEntry* source, const std::string& if_match = "");
+                               const RemoteEntry* source, const std::string& if_match = "",
+                               bool replace_meta = false);
   // Deletes are write-back (DeleteQueue): journalled, hidden at once, sent
   // in the background. A directory's delete is its marker key's, whether or
   // not it has a marker: it hides the directory until its children are gone.

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "fuse/core/filesystem.h"
@@ -116,6 +117,39 @@ TEST_F(FsRenameTest, Files) {
   ASSERT_TRUE(Rename("ln", "dir/ln").ok());
   EXPECT_EQ(*fs_->ReadLink(*Ino("dir/ln")), "dir/b");
   EXPECT_EQ(*ReadFile("dir/b"), "charlie");
+}
+
+// A rename moves the file's ctime (as on a local disk) and keeps the rest
+// of its metadata, whether the file is clean on the server only, clean and
+// open, or dirty; the new ctime is on the server (a fresh mount sees it).
+TEST_F(FsRenameTest, RenameMovesCtimeAndKeepsTheOtherMetadata) {
+  ASSERT_TRUE(Put("remote", "r").ok());                 // never opened here
+  ASSERT_TRUE(WriteFile("clean", "c").ok());            // uploaded, then opened
+  Drain();
+  ASSERT_TRUE(fs_->SetXattr(*Ino("clean"), "user.tag", "kept", 0).ok());
+  Drain();
+  auto open_fh = fs_->Open(*Ino("clean"), O_RDONLY);
+  ASSERT_TRUE(open_fh.ok());
+  ASSERT_TRUE(WriteFile("dirty", "d").ok());            // not uploaded yet
+  std::map<std::string, NodeAttr> before;
+  for (const char* name : {"remote", "clean", "dirty"}) before[name] = *Stat(name);
+  std::this_thread::sleep_for(20ms);
+  for (const char* name : {"remote", "clean", "dirty"}) {
+    ASSERT_TRUE(Rename(name, std::string(name) + ".moved").ok()) << name;
+  }
+  ASSERT_TRUE(fs_->Release(*open_fh).ok());
+  Drain();
+  Remount();
+  for (const char* name : {"remote", "clean", "dirty"}) {
+    const NodeAttr& was = before[name];
+    auto now = Stat(std::string(name) + ".moved");
+    ASSERT_TRUE(now.ok()) << name;
+    EXPECT_GT(NsFromTimespec(now->ctime), NsFromTimespec(was.ctime)) << name;
+    EXPECT_EQ(NsFromTimespec(now->mtime), NsFromTimespec(was.mtime)) << name;
+    EXPECT_EQ(now->mode, was.mode) << name;
+    EXPECT_EQ(*ReadFile(std::string(name) + ".moved"), std::string(1, name[0])) << name;
+  }
+  EXPECT_EQ(*fs_->GetXattr(*Ino("clean.moved"), "user.tag"), "kept");
 }
 
 TEST_F(FsRenameTest, ADirtyFileWithRemoteBlocksKeepsThem) {
