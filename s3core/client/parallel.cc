@@ -10,6 +10,9 @@
 #include <mutex>
 
 #include <algorithm>
+#include <exception>
+
+#include "s3core/log.h"
 
 namespace sos {
 namespace {
@@ -64,8 +67,22 @@ void BackgroundTasks::Run(std::function<void()> task) {
     std::lock_guard lock(impl_->mu);
     ++impl_->running;
   }
-  impl_->arena.enqueue([impl = impl_.get(), task = std::move(task)] {
-    task();
+  // The task is destroyed before it counts as done, so that what it holds
+  // (the last reference to a file, say) is gone once Wait() returns; and an
+  // exception, which TBB would turn into an abort, ends only the task.
+  auto holder = std::make_shared<std::function<void()>>(std::move(task));
+  impl_->arena.enqueue([impl = impl_.get(), holder] {
+    try {
+      (*holder)();
+    } catch (const std::exception& e) {
+      spdlog::error("background task failed: {}", e.what());
+    } catch (...) {
+      spdlog::error("background task failed");
+    }
+    try {
+      *holder = nullptr;
+    } catch (...) {
+    }
     std::lock_guard lock(impl->mu);
     if (--impl->running == 0) impl->idle.notify_all();
   });
