@@ -360,6 +360,7 @@ void FileState::FinishUpload(const Snapshot& snap, const Status& status, const s
       return;
     }
     const uint64_t old_base_blocks = Blocks(base_size_);
+    streamed_meta_.reset();
     etag_ = etag;
     if (path_ == snap.path) expected_ = KnownVersion(etag);  // else renamed meanwhile: unknown
     base_size_ = std::min(snap.size, size_);

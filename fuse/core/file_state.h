@@ -24,13 +24,16 @@
 //               network fetches of missing blocks; all but Read first wait
 //               for the background fetches (which take only mu_), and only
 //               Read starts them, so none runs beside a change of the bytes;
+//   stream_mu_  held by the part sender that creates the streamed upload,
+//               across that request (never with io_mu_ or data_mu_);
 //   persist_mu_ orders the LMDB writes of the record;
 //   mu_         the small state (size, attributes, flags), held briefly and
 //               never across I/O.
 // The FileRegistry's lock may be taken before persist_mu_/mu_, never after.
 //
 // The implementation is split: file_state.cc (life cycle, attributes,
-// uploads) and file_state_data.cc (fetches, read, write, truncate).
+// uploads), file_state_data.cc (fetches, read, write, truncate) and
+// file_state_stream.cc (parts sent while the file is written).
 #pragma once
 
 #include <condition_variable>
@@ -40,6 +43,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -175,6 +179,43 @@ class FileState : public std::enable_shared_from_this<FileState> {
   uint64_t failed_gen() const;
   Status last_error() const;
 
+  // ---- parts sent while the file is written (PartStreamer, Uploader)
+  // A new file (no remote bytes behind it) written past multipart_threshold
+  // has its complete parts sent as soon as the writer is past them (or the
+  // file is closed), into a multipart upload that its upload round then
+  // completes. A part written again after it was sent is sent again.
+  struct StreamedUpload {
+    std::string key;
+    std::string upload_id;
+    uint64_t part_size = 0;
+    std::string content_type;                      // what the upload was created with
+    std::map<std::string, std::string> user_meta;  // ditto
+    // Part index (from 0) -> its ETag and the part's write count when it was read.
+    std::map<uint64_t, std::pair<std::string, uint64_t>> parts;
+  };
+  // Parts ready to send (indices from 0), marked as being sent.
+  std::vector<uint64_t> TakeReadyParts();
+  // The upload the parts go to; the first caller creates it with `create`
+  // (given what the file's object would carry now: key, type, metadata).
+  Result<std::shared_ptr<StreamedUpload>> StreamUpload(
+      const std::function<Result<std::string>(const StreamedUpload&)>& create);
+  // How many times part `index` was written (a part read before and after
+  // the same count holds the bytes it had).
+  uint64_t PartWrites(uint64_t index) const;
+  void PartSent(const std::shared_ptr<StreamedUpload>& upload, uint64_t index,
+                const std::string& etag, uint64_t writes);
+  void PartDone(uint64_t index);  // a part of TakeReadyParts is finished (sent or not)
+  // Whether parts are still wanted (no upload round has the stream, the
+  // file is not deleted).
+  bool StreamWanted() const;
+  // Waits for the parts being sent and hands the upload over (null if
+  // none); no part is sent again until ResumeStreaming.
+  std::shared_ptr<StreamedUpload> TakeStream();
+  void ResumeStreaming();
+  // The metadata of the last stream an upload round took, until an upload
+  // succeeds: an object that carries it is that round's (a lost answer).
+  std::optional<std::map<std::string, std::string>> StreamedMeta() const;
+
  private:
   // The Content-Type the next upload sends: the one the object had, else the
   // one the file's name gives (/etc/mime.types), else application/octet-stream.
@@ -215,6 +256,7 @@ class FileState : public std::enable_shared_from_this<FileState> {
 
   FileContext& ctx_;
   std::mutex io_mu_;
+  std::mutex stream_mu_;  // creating the streamed upload (before mu_)
   std::mutex data_mu_;
   std::mutex persist_mu_;
   mutable std::mutex mu_;
@@ -248,6 +290,17 @@ class FileState : public std::enable_shared_from_this<FileState> {
   size_t fetches_running_ = 0;    // background GETs queued or running
   bool stop_fetches_ = false;     // queued background GETs are dropped (last close)
   std::condition_variable fetched_;  // with mu_: a background GET ended
+
+  // Streamed parts (mu_).
+  std::shared_ptr<StreamedUpload> stream_;
+  std::vector<uint64_t> part_writes_;  // by part index of options.part_size
+  uint64_t write_end_ = 0;             // end of the last write
+  uint64_t stream_next_ = 0;           // the next part index to send
+  int stream_running_ = 0;             // parts being sent
+  std::set<uint64_t> parts_sending_;   // their indices: none is sent twice at once
+  std::optional<std::map<std::string, std::string>> streamed_meta_;
+  bool stream_stopped_ = false;        // an upload round is using the stream
+  std::condition_variable streamed_;   // with mu_: a part was sent
 
   uint64_t next_sequential_ = 0;  // data_mu_: where a sequential read would continue
   uint64_t readahead_blocks_ = 0;  // data_mu_: the window now (0: not yet reading)

@@ -347,6 +347,13 @@ Status FileState::MarkWritten(uint64_t offset, uint64_t end) {
     std::lock_guard lock(mu_);
     size_ = std::max(size_, end);
     attr_.mtime = attr_.ctime = NowTimespec();
+    write_end_ = end;
+    if (const uint64_t part = ctx_.options.part_size; part > 0 && end > offset) {
+      // A streamed part written again is sent again (PartWrites).
+      const uint64_t last_part = (end - 1) / part;
+      if (part_writes_.size() <= last_part) part_writes_.resize(last_part + 1, 0);
+      for (uint64_t p = offset / part; p <= last_part; ++p) ++part_writes_[p];
+    }
     const uint64_t first = offset / BlockSize();
     const uint64_t last = end > offset ? (end - 1) / BlockSize() : first;
     if (end > offset) {
@@ -384,6 +391,11 @@ Status FileState::Truncate(uint64_t size) {
     std::lock_guard lock(mu_);
     size_ = size;
     base_size_ = std::min(base_size_, size);
+    if (const uint64_t part = ctx_.options.part_size; part > 0) {
+      for (uint64_t p = size / part; p < part_writes_.size(); ++p) ++part_writes_[p];
+      stream_next_ = std::min(stream_next_, size / part);
+      write_end_ = std::min(write_end_, size);
+    }
     const uint64_t blocks = Blocks(size);
     for (uint64_t b = blocks; b < blocks_.size(); ++b) {
       if (blocks_[b] != 0) changes.emplace_back(b, 0);

@@ -39,7 +39,9 @@ Status Filesystem::Init() {
       [this](const std::string& path) { FetchSmallFile(path); },
       [this](const std::string& path) { return registry_->Find(path) == nullptr; });
   fetches_ = std::make_unique<BackgroundTasks>(std::max(1, options_.read_concurrency));
+  parts_ = std::make_unique<BackgroundTasks>(std::max(1, options_.part_concurrency));
   ctx_.reset(new FileContext{store_, *cache_, *remote_, options_, *fetches_});
+  streamer_ = std::make_unique<PartStreamer>(*ctx_, *parts_);
   registry_ = std::make_unique<FileRegistry>(*ctx_);
   uploader_ = std::make_unique<Uploader>(
       *ctx_,
@@ -81,6 +83,7 @@ void Filesystem::Shutdown() {
   if (listings_ahead_) listings_ahead_->Shutdown();
   if (small_files_ahead_) small_files_ahead_->Shutdown();
   if (fetches_) fetches_->Wait();
+  if (parts_) parts_->Wait();
   if (uploader_) uploader_->Shutdown();
   if (deletes_) deletes_->Shutdown();  // after the uploads, which may settle deletes
 }

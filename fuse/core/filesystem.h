@@ -41,6 +41,7 @@
 #include "fuse/core/file_registry.h"
 #include "fuse/core/fs_options.h"
 #include "fuse/core/inode_table.h"
+#include "fuse/core/part_streamer.h"
 #include "fuse/core/prefetcher.h"
 #include "fuse/core/remote_tree.h"
 #include "fuse/core/uploader.h"
@@ -212,9 +213,12 @@ class Filesystem {
   std::unique_ptr<RemoteTree> remote_;
   std::unique_ptr<Prefetcher> listings_ahead_;     // subdirectories of an opened directory
   std::unique_ptr<Prefetcher> small_files_ahead_;  // the next small files of a directory read
-  // Read-ahead GETs of the files; Shutdown waits for them (they use ctx_).
+  // Read-ahead GETs and parts sent while files are written; Shutdown waits
+  // for them (they use ctx_).
   std::unique_ptr<BackgroundTasks> fetches_;
+  std::unique_ptr<BackgroundTasks> parts_;
   std::unique_ptr<FileContext> ctx_;
+  std::unique_ptr<PartStreamer> streamer_;
   std::unique_ptr<FileRegistry> registry_;
   std::unique_ptr<Uploader> uploader_;
   InodeTable inodes_;

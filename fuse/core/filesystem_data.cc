@@ -121,6 +121,7 @@ Result<size_t> Filesystem::Write(uint64_t fh, uint64_t offset, const char* data,
   WaitForRoom();
   SOS_ASSIGN_OR_RETURN(size_t written, st->Write(offset, data, size));
   cache_->AddUsage(written);  // an overestimate for overwrites, corrected by the next eviction
+  streamer_->Poke(st);
   return written;
 }
 
@@ -187,8 +188,13 @@ Status Filesystem::Release(uint64_t fh) {
   }
   int remaining = st->Closed();
   if (remaining == 0) st->StopReadAhead();
-  if (st->deleted()) return Status::Ok();
+  if (st->deleted()) {
+    // Unlinked, or replaced by a rename or a create: no upload of it may be left behind.
+    if (remaining == 0) streamer_->Abandon(*st);
+    return Status::Ok();
+  }
   if (st->dirty()) {
+    streamer_->Poke(st);  // the last parts of a big file go now, the rest after the delay
     uploader_->EnqueueSoon(st);
   } else if (remaining == 0) {
     registry_->MaybeDrop(st);

@@ -60,6 +60,7 @@ Status Filesystem::Unlink(uint64_t parent, const std::string& name) {
       SOS_RETURN_IF_ERROR(remote_->DeleteFile(path));
     }
     registry_->Remove(path);
+    streamer_->Abandon(*node.file);
   } else {
     SOS_RETURN_IF_ERROR(remote_->DeleteFile(path));
     registry_->Remove(path);
@@ -175,6 +176,7 @@ Status Filesystem::RenameFile(const Node& src, const std::string& to) {
     return Status::Ok();
   }
   std::lock_guard io(st->io_mu());
+  streamer_->Abandon(*st);  // parts sent so far went to the old key
   if (st->dirty()) {
     SOS_RETURN_IF_ERROR(st->Update([&](NodeAttr* a, std::map<std::string, std::string>*) {
       a->ctime = now;

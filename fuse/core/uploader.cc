@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "s3core/client/multipart_writer.h"
+#include "s3core/client/object_copy.h"
 #include "s3core/conditions.h"
 #include "s3core/log.h"
 
@@ -208,7 +209,23 @@ Status Uploader::Round(FileState& st, std::string* conflict_path) {
 
 Status Uploader::UploadOnce(FileState& st, const FileState::Snapshot& snap, std::string* etag) {
   SOS_RETURN_IF_ERROR(ctx_.remote.SettleDeletes(snap.path));  // a delete never lands after it
-  if (snap.size >= ctx_.options.multipart_threshold) return UploadMultipart(st, snap, etag);
+  // The parts sent while the file was written, if they still fit it.
+  std::shared_ptr<FileState::StreamedUpload> stream = st.TakeStream();
+  struct Resume {
+    FileState& st;
+    ~Resume() { st.ResumeStreaming(); }
+  } resume{st};
+  if (stream && (snap.size < ctx_.options.multipart_threshold ||
+                 stream->key != ctx_.remote.Key(snap.path) ||
+                 stream->part_size != PartSizeFor(snap.size, ctx_.options.part_size,
+                                                  ctx_.options.block_size))) {
+    (void)ctx_.store.AbortMultipartUpload(ctx_.options.bucket, stream->key, stream->upload_id);
+    (void)st.SetUploadId("");
+    stream.reset();
+  }
+  if (snap.size >= ctx_.options.multipart_threshold) {
+    return UploadMultipart(st, snap, std::move(stream), etag);
+  }
   SOS_RETURN_IF_ERROR(st.FetchAll());
   WriteOptions opts;
   opts.content_type = snap.content_type;
@@ -238,10 +255,22 @@ Status Uploader::AfterRefusal(FileState& st, const FileState::Snapshot& snap,
     *etag = head->etag;
     return Status::Ok();
   }
+  // An upload of streamed parts that completed, its answer lost before its
+  // metadata was set: that upload's metadata (with the mtime of when it began).
+  auto streamed = st.StreamedMeta();
+  if (head->size == snap.size && streamed && head->user_meta == *streamed) {
+    FileState::StreamedUpload upload;
+    upload.key = ctx_.remote.Key(snap.path);
+    upload.user_meta = *streamed;
+    upload.content_type = head->content_type;
+    *etag = head->etag;
+    return FixStreamedMeta(st, snap, upload, etag);
+  }
   return refused;
 }
 
 Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
+                                 std::shared_ptr<FileState::StreamedUpload> stream,
                                  std::string* etag) {
   const std::string& bucket = ctx_.options.bucket;
   const std::string key = ctx_.remote.Key(snap.path);
@@ -295,10 +324,46 @@ Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
     }
     return Status::Ok();
   };
+  if (stream) {
+    multipart.upload_id = stream->upload_id;
+    for (const auto& [index, sent] : stream->parts) {
+      multipart.done_parts[static_cast<int>(index) + 1] = sent.first;
+    }
+  }
   auto done = WriteMultipart(ctx_.store, bucket, key, snap.size, opts, fill, multipart);
   (void)st.SetUploadId("");
   SOS_RETURN_IF_ERROR(done.status());
   *etag = done->etag;
+  if (stream && (stream->user_meta != snap.user_meta || stream->content_type != snap.content_type)) {
+    return FixStreamedMeta(st, snap, *stream, etag);
+  }
+  return Status::Ok();
+}
+
+Status Uploader::FixStreamedMeta(FileState& st, const FileState::Snapshot& snap,
+                                 const FileState::StreamedUpload& stream, std::string* etag) {
+  CopyRequest req;
+  req.src_bucket = req.dst_bucket = ctx_.options.bucket;
+  req.src_key = req.dst_key = stream.key;
+  req.replace_metadata = true;
+  req.options.content_type = snap.content_type;
+  req.options.user_meta = snap.user_meta;
+  req.options.canned_acl = ctx_.options.default_acl;
+  req.source_conditions.if_match = *etag;
+  // Over 5 GiB the copy is a multipart copy, whose parts take no source
+  // condition: its completion does (another client's version is kept).
+  if (snap.size > ctx_.options.large_copy.max_single_copy) req.options.conditions.if_match = *etag;
+  auto copied = CopyObjectAnySize(ctx_.store, req, snap.size, ctx_.options.large_copy);
+  if (copied.ok()) {
+    *etag = copied->etag;
+  } else {
+    // The bytes are on the server, under the metadata of when the upload
+    // began: the file stays dirty, and its next round (If-Match this
+    // version) sends it whole with the metadata it has then.
+    spdlog::warn("{}: its attributes did not reach the server yet ({}); sent again",
+                 snap.path, copied.status().ToString());
+    (void)st.Update([](NodeAttr*, std::map<std::string, std::string>*) {});
+  }
   return Status::Ok();
 }
 

@@ -3,7 +3,9 @@
 // Enqueue() schedules a file; worker threads upload it: one PUT below
 // multipart_threshold, else a multipart upload (s3core/client/multipart_writer.h)
 // whose parts go up in parallel (part_concurrency at a time, each retried),
-// streamed from the local cache file, with the file's s3fs metadata. A round makes upload_attempts
+// streamed from the local cache file, with the file's s3fs metadata. The
+// parts PartStreamer sent while the file was written are reused (and the
+// metadata, fixed when that upload began, set by a self-copy). A round makes upload_attempts
 // tries with exponential backoff; a failed round leaves the file dirty (it
 // stays in the journal, nothing is lost) and is retried after requeue_delay.
 // A file changed during its upload stays dirty and goes again. Each upload
@@ -77,7 +79,13 @@ class Uploader {
   // ends it at once, with the path it was refused at.
   Status Round(FileState& st, std::string* conflict_path);
   Status UploadOnce(FileState& st, const FileState::Snapshot& snap, std::string* etag);
-  Status UploadMultipart(FileState& st, const FileState::Snapshot& snap, std::string* etag);
+  // With `stream`, the parts sent while the file was written are reused.
+  Status UploadMultipart(FileState& st, const FileState::Snapshot& snap,
+                         std::shared_ptr<FileState::StreamedUpload> stream, std::string* etag);
+  // After an upload made of streamed parts: the object gets the metadata
+  // the file has now (its mtime moved since the upload was created).
+  Status FixStreamedMeta(FileState& st, const FileState::Snapshot& snap,
+                         const FileState::StreamedUpload& stream, std::string* etag);
   // After a refused condition: OK (with its ETag) if the remote object is
   // this very snapshot (an earlier try whose answer was lost), a retryable
   // error if it is gone, else `refused` (a conflict).

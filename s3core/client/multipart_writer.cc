@@ -34,10 +34,13 @@ Result<MultipartResult> WriteMultipart(ObjectStore& store, const std::string& bu
                                    " bytes is larger than S3 allows (5 TiB)",
                                    "EntityTooLarge");
   }
-  WriteOptions create = write;
-  create.conditions = {};  // they belong to the completion
-  SOS_ASSIGN_OR_RETURN(std::string upload_id, store.CreateMultipartUpload(bucket, key, create));
-  if (options.on_created) options.on_created(upload_id);
+  std::string upload_id = options.upload_id;
+  if (upload_id.empty()) {
+    WriteOptions create = write;
+    create.conditions = {};  // they belong to the completion
+    SOS_ASSIGN_OR_RETURN(upload_id, store.CreateMultipartUpload(bucket, key, create));
+    if (options.on_created) options.on_created(upload_id);
+  }
 
   std::vector<CompletedPart> parts(static_cast<size_t>(count));
   std::mutex mu;
@@ -45,6 +48,10 @@ Result<MultipartResult> WriteMultipart(ObjectStore& store, const std::string& bu
   ParallelFor(parts.size(), options.concurrency, [&](size_t i) {
     const PartSpan span{static_cast<int>(i) + 1, i * part_size,
                         std::min(part_size, size - std::min(size, i * part_size))};
+    if (auto done = options.done_parts.find(span.number); done != options.done_parts.end()) {
+      parts[i] = CompletedPart{span.number, done->second};
+      return;
+    }
     Status s;
     auto delay = options.retry_delay;
     for (int attempt = 0; attempt < std::max(1, options.attempts); ++attempt) {

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "s3core/client/object_store.h"
@@ -54,6 +55,11 @@ struct MultipartOptions {
   std::function<void(const std::string& upload_id)> on_created;
   // Runs after every part is in, before completing; an error aborts.
   std::function<Status()> before_complete;
+  // An upload created earlier (its parts sent while the data was still being
+  // written): used instead of a new one, and `done_parts` (part number ->
+  // ETag) are not filled again. It is aborted on failure like a new one.
+  std::string upload_id;
+  std::map<int, std::string> done_parts;
 };
 
 struct MultipartResult {

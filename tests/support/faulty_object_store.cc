@@ -64,6 +64,12 @@ void FaultyObjectStore::FailNext(const std::string& op, uint64_t count, Status e
   if (count > 0) rules_.push_back({Rule::Kind::kNext, name, count, 0, 0, std::move(error)});
 }
 
+void FaultyObjectStore::LoseNextAnswer(const std::string& op, uint64_t count, Status error) {
+  std::string name = CheckedOp(op);
+  std::lock_guard lock(mu_);
+  if (count > 0) rules_.push_back({Rule::Kind::kLoseAnswer, name, count, 0, 0, std::move(error)});
+}
+
 void FaultyObjectStore::FailAlways(const std::string& op, Status error) {
   std::string name = CheckedOp(op);
   std::lock_guard lock(mu_);
@@ -183,6 +189,12 @@ FaultyObjectStore::Decision FaultyObjectStore::Begin(std::string_view op) {
             d.fail = r.error;
           }
           break;
+        case Rule::Kind::kLoseAnswer:
+          if (match && !d.fail && !d.lose) {
+            d.lose = r.error;
+            spent = --r.n == 0;
+          }
+          break;
         case Rule::Kind::kCutBody:
           if (match && !d.fail && !d.cut) {
             d.cut = Cut{r.n, r.error};
@@ -193,7 +205,8 @@ FaultyObjectStore::Decision FaultyObjectStore::Begin(std::string_view op) {
       it = spent ? rules_.erase(it) : it + 1;
     }
     if (d.fail) d.cut.reset();
-    if (d.fail || d.cut) {
+    if (d.fail) d.lose.reset();
+    if (d.fail || d.cut || d.lose) {
       ++failures_[std::string(op)];
       ++total_failures_;
     }

@@ -59,6 +59,9 @@ class FaultyObjectStore : public ObjectStore {
   void FailNthCall(const std::string& op, uint64_t n, Status error = DefaultError());
   // The next `count` calls of `op` fail.
   void FailNext(const std::string& op, uint64_t count, Status error = DefaultError());
+  // The next `count` calls of `op` run, but their answer is lost: the caller
+  // gets `error` although the store did the work.
+  void LoseNextAnswer(const std::string& op, uint64_t count, Status error = DefaultError());
   // Every call of `op` fails until ClearFaults.
   void FailAlways(const std::string& op, Status error = DefaultError());
   // Each call of `op` fails with this probability (0..1).
@@ -136,9 +139,10 @@ class FaultyObjectStore : public ObjectStore {
     std::chrono::microseconds latency{0};
     std::optional<Status> fail;  // fail without forwarding
     std::optional<Cut> cut;      // forward with a cut body
+    std::optional<Status> lose;  // forward, then answer this instead
   };
   struct Rule {
-    enum class Kind { kNthGlobal, kNthOp, kNext, kAlways, kFraction, kCutBody };
+    enum class Kind { kNthGlobal, kNthOp, kNext, kAlways, kFraction, kCutBody, kLoseAnswer };
     Kind kind;
     std::string op;          // "" = any
     uint64_t n = 0;          // the nth call, calls left (kNext), or bytes let through (kCutBody)
@@ -153,7 +157,9 @@ class FaultyObjectStore : public ObjectStore {
   auto Forward(std::string_view op, Call&& call) -> decltype(call()) {
     Decision d = Begin(op);
     if (d.fail) return *std::move(d.fail);
-    return call();
+    auto answer = call();
+    if (d.lose) return *std::move(d.lose);
+    return answer;
   }
   static std::string CheckedOp(const std::string& op);
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -285,6 +286,146 @@ TEST_F(FsDataTest, MultipartUploadWithParallelRetriedParts) {
   Drain();
   EXPECT_EQ(faulty_.Calls("Put"), 1u);
   EXPECT_EQ(faulty_.Calls("CreateMultipartUpload"), 0u);
+}
+
+// Parts of a big new file go up while it is written: each complete part as
+// soon as the writer is past it, the rest at close; the upload round sends
+// only the last part and completes. Attributes set after close (cp -p, tar)
+// are on the object all the same.
+TEST_F(FsDataTest, PartsOfABigNewFileGoUpWhileItIsWritten) {
+  const std::string data = Random(10 * kMiB + 5, 9);
+  auto created =
+      fs_->Create(InodeTable::kRootIno, "big", S_IFREG | 0644, O_CREAT | O_WRONLY, caller_);
+  ASSERT_TRUE(created.ok());
+  const uint64_t fh = created->second;
+  for (uint64_t at = 0; at < 6 * kMiB; at += kMiB) ASSERT_TRUE(WriteAt(fh, at, data.substr(at, kMiB)).ok());
+  // The file is open and being written: parts 1-6 are on their way.
+  for (int i = 0; i < 500 && faulty_.Calls("UploadPart") < 6; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(faulty_.Calls("UploadPart"), 6u);
+  EXPECT_EQ(store_.UploadCount("bkt"), 1u);
+  EXPECT_FALSE(store_.ObjectData("bkt", "big").has_value());
+  for (uint64_t at = 6 * kMiB; at < data.size(); at += kMiB) {
+    ASSERT_TRUE(WriteAt(fh, at, data.substr(at, kMiB)).ok());
+  }
+  SetAttrRequest chmod;  // after the upload began: a later chmod is on the object too
+  chmod.mode = 0600;
+  ASSERT_TRUE(fs_->SetAttr(created->first.ino, chmod).ok());
+  ASSERT_TRUE(fs_->Release(fh).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "big") == data);
+  EXPECT_EQ(faulty_.Calls("CreateMultipartUpload"), 1u);
+  EXPECT_EQ(faulty_.Calls("UploadPart"), 11u);  // each part once: 10 full, 1 of 5 bytes
+  EXPECT_EQ(store_.UploadCount("bkt"), 0u);
+  auto head = store_.Head("bkt", "big");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->user_meta["mode"], std::to_string(S_IFREG | 0600));
+  const timespec mtime = Stat("big")->mtime;  // of the last write, after the upload began
+  char want[40];
+  std::snprintf(want, sizeof want, "%lld.%09ld", static_cast<long long>(mtime.tv_sec), mtime.tv_nsec);
+  EXPECT_EQ(head->user_meta["mtime"], want);
+  EXPECT_EQ(*fs_->GetXattr(created->first.ino, "user.sos.state"), "clean");
+}
+
+// The completion of a streamed upload lands but its answer is lost, and the
+// copy that sets the final attributes fails: the next tries recognise their
+// own object (no conflict name), and the object ends with the file's bytes
+// and attributes.
+TEST_F(FsDataTest, AStreamedUploadWhoseAnswerIsLostIsNotAConflict) {
+  const std::string data = Random(6 * kMiB + 7, 11);
+  auto created =
+      fs_->Create(InodeTable::kRootIno, "lost", S_IFREG | 0644, O_CREAT | O_WRONLY, caller_);
+  ASSERT_TRUE(created.ok());
+  for (uint64_t at = 0; at < data.size(); at += kMiB) {
+    ASSERT_TRUE(WriteAt(created->second, at, data.substr(at, kMiB)).ok());
+  }
+  for (int i = 0; i < 500 && faulty_.Calls("UploadPart") < 6; ++i) std::this_thread::sleep_for(10ms);
+  faulty_.LoseNextAnswer("CompleteMultipartUpload", 1);
+  faulty_.FailNext("Copy", 1);
+  ASSERT_TRUE(fs_->Release(created->second).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "lost") == data);
+  auto head = store_.Head("bkt", "lost");
+  ASSERT_TRUE(head.ok());
+  const timespec mtime = Stat("lost")->mtime;
+  char want[40];
+  std::snprintf(want, sizeof want, "%lld.%09ld", static_cast<long long>(mtime.tv_sec), mtime.tv_nsec);
+  EXPECT_EQ(head->user_meta["mtime"], want);
+  ListRequest all;
+  all.bucket = "bkt";
+  auto listed = store_.List(all);
+  ASSERT_TRUE(listed.ok());
+  for (const auto& o : listed->objects) EXPECT_EQ(o.key.find("conflict"), std::string::npos) << o.key;
+  EXPECT_EQ(store_.UploadCount("bkt"), 0u);
+  EXPECT_EQ(*fs_->GetXattr(created->first.ino, "user.sos.state"), "clean");
+}
+
+// A part written again after it was sent is sent again; a file that shrinks
+// below the multipart threshold goes as one PUT; a file deleted while its
+// parts go up leaves no upload behind.
+TEST_F(FsDataTest, StreamedPartsFollowRewritesTruncatesAndDeletes) {
+  std::string data = Random(8 * kMiB, 10);
+  auto created =
+      fs_->Create(InodeTable::kRootIno, "re", S_IFREG | 0644, O_CREAT | O_RDWR, caller_);
+  ASSERT_TRUE(created.ok());
+  for (uint64_t at = 0; at < 6 * kMiB; at += kMiB) {
+    ASSERT_TRUE(WriteAt(created->second, at, data.substr(at, kMiB)).ok());
+  }
+  for (int i = 0; i < 500 && faulty_.Calls("UploadPart") < 6; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(faulty_.Calls("UploadPart"), 6u);
+  data.replace(kMiB + kMiB / 2, 10, "0123456789");  // in part 2, sent already
+  ASSERT_TRUE(WriteAt(created->second, kMiB + kMiB / 2, "0123456789").ok());
+  for (uint64_t at = 6 * kMiB; at < data.size(); at += kMiB) {
+    ASSERT_TRUE(WriteAt(created->second, at, data.substr(at, kMiB)).ok());
+  }
+  ASSERT_TRUE(fs_->Release(created->second).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "re") == data);
+  EXPECT_EQ(faulty_.Calls("UploadPart"), 9u);  // 8 parts, part 2 twice
+
+  faulty_.ResetCounters();
+  auto shrunk =
+      fs_->Create(InodeTable::kRootIno, "shrunk", S_IFREG | 0644, O_CREAT | O_RDWR, caller_);
+  ASSERT_TRUE(shrunk.ok());
+  for (uint64_t at = 0; at < 6 * kMiB; at += kMiB) {
+    ASSERT_TRUE(WriteAt(shrunk->second, at, data.substr(at, kMiB)).ok());
+  }
+  SetAttrRequest truncate;
+  truncate.size = kMiB;
+  truncate.fh = shrunk->second;
+  ASSERT_TRUE(fs_->SetAttr(shrunk->first.ino, truncate).ok());
+  ASSERT_TRUE(fs_->Release(shrunk->second).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "shrunk") == data.substr(0, kMiB));
+  EXPECT_EQ(faulty_.Calls("Put"), 1u);
+  EXPECT_EQ(store_.UploadCount("bkt"), 0u);
+
+  auto gone = fs_->Create(InodeTable::kRootIno, "gone", S_IFREG | 0644, O_CREAT | O_RDWR, caller_);
+  ASSERT_TRUE(gone.ok());
+  for (uint64_t at = 0; at < 6 * kMiB; at += kMiB) {
+    ASSERT_TRUE(WriteAt(gone->second, at, data.substr(at, kMiB)).ok());
+  }
+  ASSERT_TRUE(fs_->Unlink(InodeTable::kRootIno, "gone").ok());
+  ASSERT_TRUE(fs_->Release(gone->second).ok());
+  Drain();
+  EXPECT_FALSE(store_.ObjectData("bkt", "gone").has_value());
+  EXPECT_EQ(store_.UploadCount("bkt"), 0u);
+
+  // Renamed while its parts go up: they were for the old key; the file goes
+  // up whole at its new name.
+  auto moved = fs_->Create(InodeTable::kRootIno, "mv", S_IFREG | 0644, O_CREAT | O_RDWR, caller_);
+  ASSERT_TRUE(moved.ok());
+  for (uint64_t at = 0; at < 6 * kMiB; at += kMiB) {
+    ASSERT_TRUE(WriteAt(moved->second, at, data.substr(at, kMiB)).ok());
+  }
+  ASSERT_TRUE(fs_->Rename(InodeTable::kRootIno, "mv", InodeTable::kRootIno, "mv2", 0).ok());
+  for (uint64_t at = 6 * kMiB; at < data.size(); at += kMiB) {
+    ASSERT_TRUE(WriteAt(moved->second, at, data.substr(at, kMiB)).ok());
+  }
+  ASSERT_TRUE(fs_->Release(moved->second).ok());
+  Drain();
+  EXPECT_TRUE(store_.ObjectData("bkt", "mv2") == data);
+  EXPECT_FALSE(store_.ObjectData("bkt", "mv").has_value());
+  EXPECT_EQ(store_.UploadCount("bkt"), 0u);
 }
 
 TEST_F(FsDataTest, AppendAndTruncateFetchOnlyBoundaryBlocks) {
