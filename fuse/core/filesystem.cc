@@ -9,6 +9,12 @@
 #include "s3core/time_format.h"
 
 namespace sos {
+namespace {
+
+// Set on a thread while it lists a directory ahead (Prefetcher job).
+thread_local bool listing_ahead = false;
+
+}  // namespace
 
 Filesystem::Filesystem(ObjectStore& store, FilesystemOptions options)
     : options_(std::move(options)), store_(store) {}
@@ -32,8 +38,23 @@ Status Filesystem::Init() {
   remote_ = std::make_unique<RemoteTree>(store_, options_, cache_->meta(), *deletes_);
   listings_ahead_ = std::make_unique<Prefetcher>(
       options_.list_prefetch > 0 ? options_.prefetch_threads : 0,
-      [this](const std::string& dir) { (void)remote_->List(dir); },
+      [this](const std::string& dir) {
+        listing_ahead = true;
+        (void)remote_->List(dir);
+        listing_ahead = false;
+      },
       [this](const std::string& dir) { return !remote_->cache().GetDir(dir); });
+  // A directory listed for a caller: its subdirectories' listings start
+  // while its entries are still being completed (HEADs of directory
+  // markers), not only once it is opened. Listings made ahead do not
+  // cascade further.
+  remote_->OnSubdirectories([this](const std::vector<std::string>& subdirs) {
+    if (listing_ahead || options_.list_prefetch <= 0) return;
+    listings_ahead_->Prefetch(std::vector<std::string>(
+        subdirs.begin(),
+        subdirs.begin() + static_cast<ptrdiff_t>(std::min<size_t>(
+                              subdirs.size(), static_cast<size_t>(options_.list_prefetch)))));
+  });
   small_files_ahead_ = std::make_unique<Prefetcher>(
       options_.small_file_prefetch > 0 ? options_.prefetch_threads : 0,
       [this](const std::string& path) { FetchSmallFile(path); },

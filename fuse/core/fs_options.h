@@ -59,12 +59,12 @@ struct FilesystemOptions {
   LargeCopyOptions large_copy;                       // server-side copies over 5 GiB go multipart
 
   // Concurrency.
-  int head_concurrency = 16;  // parallel HEADs when listing a directory
+  int head_concurrency = 64;  // parallel HEADs when listing a directory
   int copy_concurrency = 16;  // parallel copies when renaming a directory
   // Opening a directory fetches the listings of up to list_prefetch of its
   // subdirectories ahead, prefetch_threads at once (ls -lR, find, du).
   int list_prefetch = 64;
-  int prefetch_threads = 8;
+  int prefetch_threads = 32;
   // Opening a file of at most small_file_size bytes for reading fetches the
   // next small_file_prefetch small files of its directory (by name) ahead.
   int small_file_prefetch = 8;

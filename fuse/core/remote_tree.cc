@@ -140,10 +140,13 @@ Result<std::vector<std::pair<std::string, RemoteEntry>>> RemoteTree::List(const 
       req.continuation_token = page.next_token;
       if (!page.is_truncated || page.next_token.empty()) break;
     } while (true);
+    std::vector<std::string> subdirs;
     for (auto& [name, v] : by_name) {
+      if (v.first.is_dir) subdirs.push_back(JoinPath(dir, name));
       entries.emplace_back(name, std::move(v.first));
       need_head.push_back(v.second);
     }
+    if (on_subdirs_ && !subdirs.empty()) on_subdirs_(subdirs);
   }
   SOS_RETURN_IF_ERROR(FillEntries(dir, &entries, need_head));
   // A listing served from the cache is stored again only if HEADs refreshed

@@ -50,6 +50,12 @@ class RemoteTree {
   Result<RemoteEntry> Stat(const std::string& path);
   // The children of a directory with their entries, in name order.
   Result<std::vector<std::pair<std::string, RemoteEntry>>> List(const std::string& dir);
+  // Told the subdirectories a listing fetched from the remote found, before
+  // their entries are HEADed (so that their own listings can start at once).
+  // Set once, before use.
+  void OnSubdirectories(std::function<void(const std::vector<std::string>& paths)> listener) {
+    on_subdirs_ = std::move(listener);
+  }
   // Whether any object lives below dir/ other than its marker.
   Result<bool> HasChildren(const std::string& dir);
 
@@ -121,6 +127,7 @@ class RemoteTree {
   std::mutex epoch_mu_;
   uint64_t epoch_ = 0;                         // guarded by epoch_mu_
   std::atomic<bool> server_user_meta_{false};  // the listing carries user metadata
+  std::function<void(const std::vector<std::string>&)> on_subdirs_;
 };
 
 RemoteEntry EntryFromMeta(const ObjectMeta& meta, bool is_dir);

@@ -39,13 +39,28 @@ TEST_F(FsPrefetchTest, AWalkFindsTheSubdirectoriesListedAhead) {
   auto top = List("");
   ASSERT_TRUE(top.ok());
   ASSERT_EQ(top->size(), 20u);
-  // The 20 listings are fetched 8 at a time in the background: about 3 round trips.
+  // The 20 listings are fetched in the background, 32 at a time.
   for (int i = 0; i < 200 && faulty_.Calls("List") < 21; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(faulty_.Calls("List"), 21u);
   std::this_thread::sleep_for(100ms);  // the last ones are counted before their answer
   faulty_.ResetCounters();
   for (const std::string& name : *top) EXPECT_EQ(List(name)->size(), 1u) << name;
   EXPECT_EQ(faulty_.Calls("List"), 0u) << "every subdirectory's listing was there already";
+}
+
+// The subdirectories' listings start as soon as the parent's listing
+// arrives, while the HEADs of their markers are still out; listings made
+// ahead do not list further ahead themselves (a walk of the whole bucket).
+TEST_F(FsPrefetchTest, SubdirectoriesAreListedWhileTheirMarkersAreHeaded) {
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Put("d" + std::to_string(i) + "/sub/f", "x").ok());
+  faulty_.SetLatency(300ms, "Head");
+  faulty_.ResetCounters();
+  std::thread lister([&] { EXPECT_EQ(List("")->size(), 20u); });
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(faulty_.Calls("List"), 21u) << "listings ahead wait for the parent's HEADs";
+  lister.join();
+  std::this_thread::sleep_for(700ms);  // any HEADs of the listings ahead end too
+  EXPECT_EQ(faulty_.Calls("List"), 21u) << "a listing made ahead listed further ahead";
 }
 
 TEST_F(FsPrefetchTest, OffItListsEachDirectoryWhenOpened) {
