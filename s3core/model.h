@@ -104,6 +104,11 @@ struct ListRequest {
 struct ListResult {
   std::vector<ObjectMeta> objects;
   std::vector<std::string> common_prefixes;
+  // sos extension (x-sos-metadata=1 with a delimiter): the marker object of
+  // each common prefix that has one (the key equal to the prefix, with its
+  // metadata); with `markers_listed`, a prefix missing here has no marker.
+  std::map<std::string, ObjectMeta> prefix_markers;
+  bool markers_listed = false;
   bool is_truncated = false;
   // Pass back as continuation_token to get the next page (v2 token or v1 marker).
   std::string next_token;

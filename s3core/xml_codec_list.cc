@@ -211,7 +211,21 @@ std::string EncodeListBucketResult(const ListBucketXml& doc, const ListEncodeOpt
     EncodeObjectFields(c, m, codec);
     if (options.include_user_meta) EncodeUserMeta(c, m.user_meta);
   }
-  EncodeCommonPrefixes(root, page.common_prefixes, codec);
+  if (!options.include_user_meta) {
+    EncodeCommonPrefixes(root, page.common_prefixes, codec);
+    return Serialize(d);
+  }
+  // The extension: each prefix's marker object, if any, inside its element.
+  AddText(root, "SosPrefixMarkers", BoolText(page.markers_listed));
+  for (const std::string& p : page.common_prefixes) {
+    pugi::xml_node cp = root.append_child("CommonPrefixes");
+    AddText(cp, "Prefix", codec.Out(p));
+    if (auto marker = page.prefix_markers.find(p); marker != page.prefix_markers.end()) {
+      pugi::xml_node m = cp.append_child("SosMarker");
+      EncodeObjectFields(m, marker->second, codec);
+      EncodeUserMeta(m, marker->second.user_meta);
+    }
+  }
   return Serialize(d);
 }
 
@@ -241,6 +255,17 @@ Result<ListBucketXml> DecodeListBucketResult(std::string_view xml, size_t max_by
     return Status::Ok();
   }));
   SOS_RETURN_IF_ERROR(DecodeCommonPrefixes(root, codec, &page.common_prefixes));
+  SOS_ASSIGN_OR_RETURN(page.markers_listed, ChildBool(root, "SosPrefixMarkers", false));
+  SOS_RETURN_IF_ERROR(ForEach(root, "CommonPrefixes", [&](pugi::xml_node cp) -> Status {
+    pugi::xml_node marker = cp.child("SosMarker");
+    if (!marker) return Status::Ok();
+    ObjectMeta m;
+    SOS_RETURN_IF_ERROR(DecodeObjectFields(marker, codec, &m));
+    SOS_RETURN_IF_ERROR(DecodeUserMeta(marker, &m.user_meta));
+    std::string key = m.key;
+    page.prefix_markers[key] = std::move(m);
+    return Status::Ok();
+  }));
   if (doc.v2) {
     page.next_token = ChildText(root, "NextContinuationToken");
     if (page.is_truncated && page.next_token.empty()) {

@@ -5,7 +5,10 @@
 // returns each object's user metadata (x-amz-meta-*) inside its <Contents>
 // (ListEncodeOptions::include_user_meta), so that a mounted file system gets
 // mode/uid/gid/mtime of a whole directory in one request instead of one HEAD
-// per file. S3 and other servers ignore the parameter.
+// per file; each <CommonPrefixes> also carries its marker object (the key
+// equal to the prefix, a directory's attributes) as <SosMarker>, and
+// <SosPrefixMarkers>true</SosPrefixMarkers> says a prefix without one has
+// none. S3 and other servers ignore the parameter.
 #include <algorithm>
 #include <set>
 
@@ -117,6 +120,19 @@ Status ListObjects(Context& ctx, bool v2) {
     doc.page.objects.push_back(std::move(meta));
   }
   doc.page.common_prefixes = std::move(page.common_prefixes);
+  if (options.include_user_meta) {
+    // A directory's marker (the key equal to its prefix) comes with it, so
+    // that a mount needs no HEAD per subdirectory.
+    for (const std::string& p : doc.page.common_prefixes) {
+      auto marker = ctx.engine.HeadObject(ctx.route.bucket, p);
+      if (!marker.ok()) continue;
+      ObjectMeta meta = std::move(marker->meta);
+      if (meta.storage_class.empty()) meta.storage_class = "STANDARD";
+      meta.owner.reset();
+      doc.page.prefix_markers[p] = std::move(meta);
+    }
+    doc.page.markers_listed = true;
+  }
   doc.page.is_truncated = page.is_truncated;
   if (page.is_truncated) {
     // v2: an opaque token (base64 of the resume key). v1: NextMarker, which S3

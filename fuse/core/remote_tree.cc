@@ -135,7 +135,13 @@ Result<std::vector<std::pair<std::string, RemoteEntry>>> RemoteTree::List(const 
         if (name.empty() || name.find('/') != std::string::npos) continue;
         RemoteEntry d;
         d.is_dir = true;
-        by_name.emplace(name, std::make_pair(d, true));
+        // sosd lists each directory's marker with it: no HEAD needed.
+        bool head = !page.markers_listed;
+        if (auto marker = page.prefix_markers.find(cp); marker != page.prefix_markers.end()) {
+          d = EntryFromMeta(marker->second, true);
+          head = false;
+        }
+        by_name.emplace(name, std::make_pair(d, head));
       }
       req.continuation_token = page.next_token;
       if (!page.is_truncated || page.next_token.empty()) break;

@@ -337,6 +337,13 @@ Result<ListResult> MemoryObjectStore::List(const ListRequest& request) {
     ++count;
     if (!common.empty()) {
       result.common_prefixes.push_back(common);
+      if (auto marker = b->objects.find(common);
+          request.include_user_meta && options_.list_prefix_markers && marker != b->objects.end()) {
+        ObjectMeta m = marker->second.meta;
+        m.storage_class = "STANDARD";
+        m.owner.reset();
+        result.prefix_markers[common] = std::move(m);
+      }
       last = common;
       std::string next = PrefixSuccessor(common);
       it = next.empty() ? b->objects.end() : b->objects.lower_bound(next);
@@ -354,6 +361,8 @@ Result<ListResult> MemoryObjectStore::List(const ListRequest& request) {
     last = key;
     ++it;
   }
+  result.markers_listed =
+      request.include_user_meta && options_.list_prefix_markers && !delim.empty();
   if (result.is_truncated) result.next_token = request.use_v1 ? last : EncodeToken(last);
   return result;
 }

@@ -41,6 +41,9 @@ struct MemoryObjectStoreOptions {
   std::function<TimePoint()> clock;
   // Size of the chunks handed to a BodySink.
   size_t chunk_size = 64 * 1024;
+  // sosd's listing extension also gives each common prefix's marker object
+  // (ListResult::prefix_markers); false: like sosd before it.
+  bool list_prefix_markers = true;
 };
 
 class MemoryObjectStore : public ObjectStore {

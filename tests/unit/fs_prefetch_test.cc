@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -17,6 +18,13 @@ using namespace std::chrono_literals;
 
 class FsPrefetchTest : public FsFixture {
  protected:
+  // A server without sosd's listing of directory markers: they are HEADed.
+  FsPrefetchTest() : FsFixture(StoreOptions()) {}
+  static MemoryObjectStoreOptions StoreOptions() {
+    MemoryObjectStoreOptions o;
+    o.list_prefix_markers = false;
+    return o;
+  }
   FilesystemOptions Options() override {
     FilesystemOptions o = FsFixture::Options();
     o.cache_dir = dir_ + "/" + cache_name_;
@@ -61,6 +69,26 @@ TEST_F(FsPrefetchTest, SubdirectoriesAreListedWhileTheirMarkersAreHeaded) {
   lister.join();
   std::this_thread::sleep_for(700ms);  // any HEADs of the listings ahead end too
   EXPECT_EQ(faulty_.Calls("List"), 21u) << "a listing made ahead listed further ahead";
+}
+
+// Against sosd, a listing carries its directories' markers: no HEAD per
+// subdirectory, and their attributes are the markers'.
+TEST_F(FsFixture, DirectoryMarkersComeWithTheListing) {
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Mkdir("d" + std::to_string(i), 0700 + i % 8).ok());
+  ASSERT_TRUE(Put("plain/f", "x").ok());  // a directory without a marker
+  Unmount();
+  std::filesystem::remove_all(dir_ + "/cache");  // nothing listed yet
+  Mount();
+  faulty_.ResetCounters();
+  auto top = List("");
+  ASSERT_TRUE(top.ok());
+  EXPECT_EQ(top->size(), 21u);
+  EXPECT_EQ(faulty_.Calls("Head"), 0u);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Stat("d" + std::to_string(i))->mode & 07777, 0700u + i % 8) << i;
+  }
+  EXPECT_TRUE(Stat("plain")->IsDir());
+  EXPECT_EQ(faulty_.Calls("Head"), 0u);
 }
 
 TEST_F(FsPrefetchTest, OffItListsEachDirectoryWhenOpened) {

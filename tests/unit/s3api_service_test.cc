@@ -912,6 +912,21 @@ TEST_F(S3ServiceTest, ListObjectsV1AndV2) {
   ASSERT_TRUE(versions.ok());
   EXPECT_EQ(versions->versions.size(), 6u);
   EXPECT_EQ(versions->versions[0].version_id, "null");
+
+  // With a delimiter, each common prefix brings its marker object, if any.
+  Put("bkt", "dir/", "", {{"x-amz-meta-mode", "16877"}});
+  Put("bkt", "dir/f", "x");
+  Put("bkt", "nomarker/f", "x");
+  auto dirs = DecodeListBucketResult(
+      Call("GET", "/bkt", {{"list-type", "2"}, {"delimiter", "/"}, {"x-sos-metadata", "1"}}).body);
+  ASSERT_TRUE(dirs.ok());
+  EXPECT_TRUE(dirs->page.markers_listed);
+  ASSERT_EQ(dirs->page.prefix_markers.count("dir/"), 1u);
+  EXPECT_EQ(dirs->page.prefix_markers.at("dir/").user_meta.at("mode"), "16877");
+  EXPECT_EQ(dirs->page.prefix_markers.count("nomarker/"), 0u);
+  Response plain = Call("GET", "/bkt", {{"list-type", "2"}, {"delimiter", "/"}});
+  EXPECT_EQ(plain.body.find("SosMarker"), std::string::npos);
+  EXPECT_FALSE(DecodeListBucketResult(plain.body)->page.markers_listed);
 }
 
 TEST_F(S3ServiceTest, CopyObject) {

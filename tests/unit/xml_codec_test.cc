@@ -469,6 +469,30 @@ TEST(XmlCodecTest, UserMetadataExtensionOnlyWhenRequested) {
                       "<ListBucketResult><Contents><Key>k</Key><UserMetadata><Items><Value>1</"
                       "Value></Items></UserMetadata></Contents></ListBucketResult>")
                       .status());
+
+  // Directory markers ride along with their common prefixes; a marker
+  // without a Key is malformed.
+  ListBucketXml dirs;
+  dirs.v2 = true;
+  dirs.name = "b";
+  dirs.delimiter = "/";
+  dirs.page.common_prefixes = {"a/", "b/"};
+  ObjectMeta marker = Obj("a/", 0, "\"d\"", "2020-01-01T00:00:00.000Z");
+  marker.user_meta = {{"mode", "16877"}};
+  dirs.page.prefix_markers["a/"] = marker;
+  dirs.page.markers_listed = true;
+  EXPECT_EQ(EncodeListBucketResult(dirs).find("SosMarker"), std::string::npos);
+  auto listed = DecodeListBucketResult(EncodeListBucketResult(dirs, options));
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_TRUE(listed->page.markers_listed);
+  EXPECT_EQ(listed->page.common_prefixes, dirs.page.common_prefixes);
+  ASSERT_EQ(listed->page.prefix_markers.size(), 1u);
+  EXPECT_EQ(listed->page.prefix_markers.at("a/").user_meta.at("mode"), "16877");
+  EXPECT_EQ(listed->page.prefix_markers.at("a/").etag, "\"d\"");
+  ExpectMalformed(DecodeListBucketResult(
+                      "<ListBucketResult><CommonPrefixes><Prefix>a/</Prefix><SosMarker><Size>0"
+                      "</Size></SosMarker></CommonPrefixes></ListBucketResult>")
+                      .status());
 }
 
 TEST(XmlCodecTest, ListBucketRejectsBadValues) {
