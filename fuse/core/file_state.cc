@@ -148,10 +148,7 @@ RemoteEntry FileState::AsRemoteEntry() const {
   e.etag = etag_;
   e.last_modified_ns = NsFromTimespec(attr_.mtime);
   e.content_type = EffectiveContentType();
-  e.user_meta = xattrs_;
-  NodeAttr a = attr_;
-  a.size = size_;
-  EncodeAttr(a, &e.user_meta);
+  e.user_meta = UserMetaLocked();
   return e;
 }
 
@@ -283,6 +280,14 @@ int FileState::open_count() const {
   return open_count_;
 }
 
+std::map<std::string, std::string> FileState::UserMetaLocked() const {
+  std::map<std::string, std::string> meta = xattrs_;
+  NodeAttr a = attr_;
+  a.size = size_;
+  EncodeAttr(a, &meta);
+  return meta;
+}
+
 FileRecord FileState::RecordLocked() const {
   FileRecord r;
   r.file_id = file_id_;
@@ -294,10 +299,7 @@ FileRecord FileState::RecordLocked() const {
   r.last_access_ns = NowNs();
   r.content_type = content_type_;
   r.expected_etag = expected_;
-  r.user_meta = xattrs_;
-  NodeAttr a = attr_;
-  a.size = size_;
-  EncodeAttr(a, &r.user_meta);
+  r.user_meta = UserMetaLocked();
   return r;
 }
 
@@ -325,10 +327,7 @@ FileState::Snapshot FileState::BeginUpload() {
   s.size = size_;
   s.content_type = EffectiveContentType();
   s.expected = expected_;
-  s.user_meta = xattrs_;
-  NodeAttr a = attr_;
-  a.size = size_;
-  EncodeAttr(a, &s.user_meta);
+  s.user_meta = UserMetaLocked();
   return s;
 }
 

@@ -248,9 +248,14 @@ class FileState : public std::enable_shared_from_this<FileState> {
   // Waits until no background GET covers blocks [first, last] / runs at all.
   void WaitForBlocks(uint64_t first, uint64_t last);
   void WaitForFetches();
+  // Before a change of the bytes (data_mu_ held): waits for the read-ahead
+  // (queued GETs are dropped) and forgets its window.
+  void DropReadAhead();
   // Drops the cached bytes for another remote version (data_mu_ held).
   Status ResetBase(const RemoteEntry& remote);
   FileRecord RecordLocked() const;
+  // The object metadata the file's attributes and xattrs make (mu_ held).
+  std::map<std::string, std::string> UserMetaLocked() const;
   // Marks bytes [offset, end) written (mu_ not held; data_mu_ held).
   Status MarkWritten(uint64_t offset, uint64_t end);
 

@@ -243,14 +243,18 @@ void FileState::WaitForFetches() {
 
 void FileState::StopReadAhead() { WaitForFetches(); }
 
+void FileState::DropReadAhead() {
+  WaitForFetches();
+  ahead_end_ = 0;  // the next sequential read starts the window again
+}
+
 bool FileState::fetching() const {
   std::lock_guard lock(mu_);
   return fetches_running_ > 0;
 }
 
 Status FileState::ResetBase(const RemoteEntry& remote) {
-  WaitForFetches();  // none may land in the bytes of the new version
-  ahead_end_ = 0;
+  DropReadAhead();  // none may land in the bytes of the new version
   {
     std::lock_guard lock(mu_);
     if (dirty_ || uploading_) return Status::Ok();  // local changes win
@@ -316,8 +320,7 @@ Result<size_t> FileState::Read(uint64_t offset, size_t size, char* buf) {
 Result<size_t> FileState::Write(uint64_t offset, const char* data, size_t size) {
   if (size == 0) return size_t{0};
   std::lock_guard data_lock(data_mu_);
-  WaitForFetches();
-  ahead_end_ = 0;
+  DropReadAhead();
   const uint64_t end = offset + size;
   const uint64_t first = offset / BlockSize();
   const uint64_t last = (end - 1) / BlockSize();
@@ -377,8 +380,7 @@ Status FileState::MarkWritten(uint64_t offset, uint64_t end) {
 
 Status FileState::Truncate(uint64_t size) {
   std::lock_guard data(data_mu_);
-  WaitForFetches();
-  ahead_end_ = 0;
+  DropReadAhead();
   bool fetch;
   {
     std::lock_guard lock(mu_);
@@ -413,8 +415,7 @@ Status FileState::Truncate(uint64_t size) {
 Status FileState::FetchBytes(uint64_t offset, uint64_t end) {
   if (end <= offset) return Status::Ok();
   std::lock_guard data(data_mu_);
-  WaitForFetches();
-  ahead_end_ = 0;
+  DropReadAhead();
   return Fetch(offset / BlockSize(), (end - 1) / BlockSize());
 }
 
@@ -429,8 +430,7 @@ std::optional<FileState::BaseRef> FileState::UntouchedBase(uint64_t offset, uint
 
 Status FileState::FetchAll() {
   std::lock_guard data(data_mu_);
-  WaitForFetches();
-  ahead_end_ = 0;
+  DropReadAhead();
   uint64_t blocks;
   {
     std::lock_guard lock(mu_);

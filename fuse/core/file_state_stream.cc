@@ -34,10 +34,7 @@ Result<std::shared_ptr<FileState::StreamedUpload>> FileState::StreamUpload(
     fresh.key = ctx_.remote.Key(path_);
     fresh.part_size = ctx_.options.part_size;
     fresh.content_type = EffectiveContentType();
-    fresh.user_meta = xattrs_;
-    NodeAttr a = attr_;
-    a.size = size_;
-    EncodeAttr(a, &fresh.user_meta);
+    fresh.user_meta = UserMetaLocked();
   }
   SOS_ASSIGN_OR_RETURN(fresh.upload_id, create(fresh));
   // Journalled: a crash leaves it to be aborted by the next mount.

@@ -27,6 +27,13 @@ using namespace std::chrono_literals;
 
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 
+// An mtime as s3fs's x-amz-meta-mtime carries it (seconds.nanoseconds).
+std::string MtimeMeta(const timespec& t) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%lld.%09ld", static_cast<long long>(t.tv_sec), t.tv_nsec);
+  return text;
+}
+
 std::string Random(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
   std::string s(n, '\0');
@@ -319,10 +326,8 @@ TEST_F(FsDataTest, PartsOfABigNewFileGoUpWhileItIsWritten) {
   auto head = store_.Head("bkt", "big");
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(head->user_meta["mode"], std::to_string(S_IFREG | 0600));
-  const timespec mtime = Stat("big")->mtime;  // of the last write, after the upload began
-  char want[40];
-  std::snprintf(want, sizeof want, "%lld.%09ld", static_cast<long long>(mtime.tv_sec), mtime.tv_nsec);
-  EXPECT_EQ(head->user_meta["mtime"], want);
+  // The mtime of the last write, after the upload began.
+  EXPECT_EQ(head->user_meta["mtime"], MtimeMeta(Stat("big")->mtime));
   EXPECT_EQ(*fs_->GetXattr(created->first.ino, "user.sos.state"), "clean");
 }
 
@@ -346,10 +351,7 @@ TEST_F(FsDataTest, AStreamedUploadWhoseAnswerIsLostIsNotAConflict) {
   EXPECT_TRUE(store_.ObjectData("bkt", "lost") == data);
   auto head = store_.Head("bkt", "lost");
   ASSERT_TRUE(head.ok());
-  const timespec mtime = Stat("lost")->mtime;
-  char want[40];
-  std::snprintf(want, sizeof want, "%lld.%09ld", static_cast<long long>(mtime.tv_sec), mtime.tv_nsec);
-  EXPECT_EQ(head->user_meta["mtime"], want);
+  EXPECT_EQ(head->user_meta["mtime"], MtimeMeta(Stat("lost")->mtime));
   ListRequest all;
   all.bucket = "bkt";
   auto listed = store_.List(all);
