@@ -135,8 +135,17 @@ struct DeleteError {
   std::string message;
 };
 
+// What deleting one key of a versioned bucket did (DeleteObjects' answer).
+struct DeletedVersion {
+  std::string version_id;               // the version asked for ("" = none)
+  bool delete_marker = false;           // a delete marker was made or removed
+  std::string delete_marker_version_id;  // the marker's id
+};
+
 struct DeleteManyResult {
   std::vector<std::string> deleted;
+  // Empty, or one per `deleted` entry, in the same order (versioned buckets).
+  std::vector<DeletedVersion> deleted_versions;
   std::vector<DeleteError> errors;
 };
 

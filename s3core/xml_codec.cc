@@ -400,7 +400,19 @@ Result<DeleteRequestXml> DecodeDeleteRequest(std::string_view xml, size_t max_by
 std::string EncodeDeleteResult(const DeleteManyResult& result) {
   pugi::xml_document d;
   pugi::xml_node root = NewDocument(d, "DeleteResult");
-  for (const std::string& key : result.deleted) AddText(root.append_child("Deleted"), "Key", key);
+  for (size_t i = 0; i < result.deleted.size(); ++i) {
+    pugi::xml_node n = root.append_child("Deleted");
+    AddText(n, "Key", result.deleted[i]);
+    if (i >= result.deleted_versions.size()) continue;
+    const DeletedVersion& v = result.deleted_versions[i];
+    if (!v.version_id.empty()) AddText(n, "VersionId", v.version_id);
+    if (v.delete_marker) {
+      AddText(n, "DeleteMarker", "true");
+      if (!v.delete_marker_version_id.empty()) {
+        AddText(n, "DeleteMarkerVersionId", v.delete_marker_version_id);
+      }
+    }
+  }
   for (const DeleteError& e : result.errors) {
     pugi::xml_node n = root.append_child("Error");
     AddText(n, "Key", e.key);

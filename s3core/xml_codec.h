@@ -110,13 +110,14 @@ std::string EncodeListBucketResult(const ListBucketXml& doc, const ListEncodeOpt
 Result<ListBucketXml> DecodeListBucketResult(std::string_view xml,
                                              size_t max_bytes = kMaxLargeXmlBytes);
 
-// ListVersionsResult. sosd has no versioning: it answers ListObjectVersions
-// with every object as a Version whose VersionId is "null" and IsLatest true,
-// which is what tools that empty a bucket through versions need.
+// ListVersionsResult. `versions` are encoded in their order, each as a
+// Version or (with is_delete_marker) a DeleteMarker; a decoded document
+// puts its DeleteMarkers in `delete_markers` instead.
 struct ObjectVersionXml {
   ObjectMeta meta;  // key, last_modified, etag, size, storage_class, owner
   std::string version_id = "null";
   bool is_latest = true;
+  bool is_delete_marker = false;  // encoding only: key, version, latest, time, owner
 };
 struct DeleteMarkerXml {
   std::string key;
@@ -140,7 +141,7 @@ struct ListVersionsXml {
   std::vector<DeleteMarkerXml> delete_markers;
   std::vector<std::string> common_prefixes;
 };
-// Versions are written before delete markers (sosd never has any).
+// `versions` in their order, then `delete_markers`.
 std::string EncodeListVersionsResult(const ListVersionsXml& doc,
                                      const ListEncodeOptions& options = {});
 Result<ListVersionsXml> DecodeListVersionsResult(std::string_view xml,

@@ -285,6 +285,15 @@ Result<ListBucketXml> DecodeListBucketResult(std::string_view xml, size_t max_by
   return doc;
 }
 
+static void AddDeleteMarker(pugi::xml_node root, const DeleteMarkerXml& m, const UrlCodec& codec) {
+  pugi::xml_node n = root.append_child("DeleteMarker");
+  AddText(n, "Key", codec.Out(m.key));
+  AddText(n, "VersionId", m.version_id);
+  AddText(n, "IsLatest", BoolText(m.is_latest));
+  AddText(n, "LastModified", TimeText(m.last_modified));
+  if (m.owner) AddOwner(n, "Owner", *m.owner);
+}
+
 std::string EncodeListVersionsResult(const ListVersionsXml& doc, const ListEncodeOptions& options) {
   UrlCodec codec{options.encode_url};
   pugi::xml_document d;
@@ -302,17 +311,15 @@ std::string EncodeListVersionsResult(const ListVersionsXml& doc, const ListEncod
   if (options.encode_url) AddText(root, "EncodingType", "url");
   AddText(root, "IsTruncated", BoolText(doc.is_truncated));
   for (const ObjectVersionXml& v : doc.versions) {
+    if (v.is_delete_marker) {
+      AddDeleteMarker(root, {v.meta.key, v.version_id, v.is_latest, v.meta.last_modified,
+                             v.meta.owner}, codec);
+      continue;
+    }
     pugi::xml_node n = root.append_child("Version");
     EncodeObjectFields(n, v.meta, codec, &v);
   }
-  for (const DeleteMarkerXml& m : doc.delete_markers) {
-    pugi::xml_node n = root.append_child("DeleteMarker");
-    AddText(n, "Key", codec.Out(m.key));
-    AddText(n, "VersionId", m.version_id);
-    AddText(n, "IsLatest", BoolText(m.is_latest));
-    AddText(n, "LastModified", TimeText(m.last_modified));
-    if (m.owner) AddOwner(n, "Owner", *m.owner);
-  }
+  for (const DeleteMarkerXml& m : doc.delete_markers) AddDeleteMarker(root, m, codec);
   EncodeCommonPrefixes(root, doc.common_prefixes, codec);
   return Serialize(d);
 }

@@ -98,6 +98,7 @@ AccessRule AccessRuleFor(S3Op op) {
     case S3Op::kDeleteBucket:
     case S3Op::kGetBucketLocation:
     case S3Op::kGetBucketVersioning:
+    case S3Op::kPutBucketVersioning:
     case S3Op::kGetBucketCors:
     case S3Op::kPutBucketCors:
     case S3Op::kDeleteBucketCors:

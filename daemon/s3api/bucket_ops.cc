@@ -142,7 +142,26 @@ Status GetBucketLocation(Context& ctx) {
 }
 
 Status GetBucketVersioning(Context& ctx) {
-  return SendXml(ctx, 200, EncodeVersioningConfiguration({}));
+  VersioningXml doc;
+  doc.status = ctx.bucket->versioning;
+  return SendXml(ctx, 200, EncodeVersioningConfiguration(doc));
+}
+
+Status PutBucketVersioning(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/true));
+  SOS_ASSIGN_OR_RETURN(VersioningXml doc, DecodeVersioningConfiguration(body));
+  if (doc.mfa_delete == "Enabled") {
+    return Status::NotSupported("sosd does not implement MFA delete.");
+  }
+  if (doc.status != "Enabled" && doc.status != "Suspended") {
+    // S3 leaves a bucket as it is when the document names no status.
+    if (doc.status.empty()) return SendEmpty(ctx, 200);
+    return Status::InvalidArgument("The XML you provided was not well-formed or did not validate "
+                                   "against our published schema.",
+                                   "MalformedXML");
+  }
+  SOS_RETURN_IF_ERROR(ctx.engine.SetBucketVersioning(ctx.route.bucket, doc.status));
+  return SendEmpty(ctx, 200);
 }
 
 Status GetBucketEmptyConfig(Context& ctx) {

@@ -91,7 +91,7 @@ Status LifecycleWorker::ApplyToBucket(const BucketRecord& bucket, TimePoint now,
         SOS_ASSIGN_OR_RETURN(ListObjectsPage page, engine_.ListObjects(bucket.name, query));
         for (const ObjectRecord& object : page.objects) {
           if (!TagsMatch(rule, object) || !Expired(rule, object.meta, now)) continue;
-          Status s = engine_.DeleteObject(bucket.name, object.meta.key);
+          Status s = engine_.DeleteObject(bucket.name, object.meta.key).status();
           if (s.ok()) ++counts->expired;
           else if (s.code() != StatusCode::kNotFound) return s;
         }

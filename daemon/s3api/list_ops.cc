@@ -155,21 +155,29 @@ Status ListObjectVersions(Context& ctx) {
   doc.key_marker = QueryOr(ctx, "key-marker");
   doc.version_id_marker = QueryOr(ctx, "version-id-marker");
   SOS_ASSIGN_OR_RETURN(doc.max_keys, ParseMaxKeys(ctx.Query("max-keys"), "max-keys"));
-  SOS_ASSIGN_OR_RETURN(ListObjectsPage page,
-                       ListPage(ctx, doc.prefix, doc.delimiter, doc.key_marker, doc.max_keys));
-  for (auto& record : page.objects) {
+  if (!doc.version_id_marker.empty() && doc.key_marker.empty()) {
+    return Status::InvalidArgument(
+        "A version-id marker cannot be specified without a key marker.", "InvalidArgument");
+  }
+  ListVersionsQuery query{doc.prefix, doc.delimiter, doc.key_marker, doc.version_id_marker,
+                          doc.max_keys};
+  auto listed = ctx.engine.ListObjectVersions(ctx.route.bucket, query);
+  if (!listed.ok()) return WithCode(listed.status(), "NoSuchBucket");
+  ListVersionsPage page = *std::move(listed);
+  for (VersionEntry& entry : page.versions) {
     ObjectVersionXml version;
-    version.meta = std::move(record.meta);
+    version.version_id = entry.record.version_id.empty() ? "null" : entry.record.version_id;
+    version.is_latest = entry.is_latest;
+    version.is_delete_marker = entry.record.delete_marker;
+    version.meta = std::move(entry.record.meta);
     if (version.meta.storage_class.empty()) version.meta.storage_class = "STANDARD";
-    version.meta.owner = ctx.OwnerOf(record.owner_id);
+    version.meta.owner = ctx.OwnerOf(entry.record.owner_id);
     doc.versions.push_back(std::move(version));
   }
   doc.common_prefixes = std::move(page.common_prefixes);
   doc.is_truncated = page.is_truncated;
-  if (page.is_truncated) {
-    doc.next_key_marker = page.next_start_after;
-    doc.next_version_id_marker = "null";
-  }
+  doc.next_key_marker = std::move(page.next_key_marker);
+  doc.next_version_id_marker = std::move(page.next_version_id_marker);
   ListEncodeOptions options;
   options.encode_url = ctx.Query("encoding-type") != nullptr;
   return SendXml(ctx, 200, EncodeListVersionsResult(doc, options));

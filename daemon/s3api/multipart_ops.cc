@@ -53,7 +53,8 @@ Result<UploadRecord> LoadUpload(Context& ctx) {
 
 Status WithUploadCode(Status s) { return WithCode(std::move(s), "NoSuchUpload"); }
 
-Status SendCompleteResult(Context& ctx, const std::string& etag) {
+Status SendCompleteResult(Context& ctx, const ObjectRecord& object) {
+  const std::string& etag = object.meta.etag;
   CompleteMultipartUploadResultXml doc;
   std::string host(ctx.Header("host").value_or("localhost"));
   doc.location = "http://" + host + "/" + ctx.route.bucket + "/" +
@@ -61,7 +62,9 @@ Status SendCompleteResult(Context& ctx, const std::string& etag) {
   doc.bucket = ctx.route.bucket;
   doc.key = ctx.route.key;
   doc.etag = etag;
-  return SendXml(ctx, 200, EncodeCompleteMultipartUploadResult(doc));
+  StartResponse(ctx, 200);
+  AddVersionHeader(ctx, object);
+  return ctx.out.Send(200, "application/xml", EncodeCompleteMultipartUploadResult(doc));
 }
 
 }  // namespace
@@ -145,7 +148,7 @@ Status CompleteMultipartUpload(Context& ctx) {
     if (!done.ok()) return loaded.status();
     SOS_RETURN_IF_ERROR(AuthorizeUpload(ctx.principal, *ctx.bucket, done->upload));
     SOS_RETURN_IF_ERROR(ReadSmallBody(ctx, kMaxLargeXmlBytes, false).status());
-    return SendCompleteResult(ctx, done->object.meta.etag);
+    return SendCompleteResult(ctx, done->object);
   }
   SOS_ASSIGN_OR_RETURN(UploadRecord upload, std::move(loaded));
   SOS_ASSIGN_OR_RETURN(WritePrecondition precondition, WritePreconditionFromHeaders(ctx));
@@ -164,7 +167,7 @@ Status CompleteMultipartUpload(Context& ctx) {
   auto committed =
       ctx.engine.CompleteUpload(upload.upload_id, parts, precondition, ctx.options.min_part_size);
   if (!committed.ok()) return WithUploadCode(committed.status());
-  return SendCompleteResult(ctx, committed->meta.etag);
+  return SendCompleteResult(ctx, *committed);
 }
 
 Status AbortMultipartUpload(Context& ctx) {

@@ -30,7 +30,6 @@ bool HasResponseOverrides(const Context& ctx) {
 }  // namespace
 
 Status GetObject(Context& ctx, bool head_only) {
-  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
   if (ctx.Query("partNumber")) {
     return Status::NotSupported("sosd does not implement GET/HEAD by ?partNumber; use Range.");
   }
@@ -75,6 +74,7 @@ Status GetObject(Context& ctx, bool head_only) {
   const int status = partial ? 206 : 200;
   StartResponse(ctx, status);
   AddObjectHeaders(ctx, meta);
+  AddVersionHeader(ctx, object);
   // An object a browser renders (an uploaded HTML page) runs in an opaque
   // origin of its own, never in sosd's: it can reach nothing this origin
   // holds. nosniff: a body is never taken for a script or style it is not
@@ -171,6 +171,7 @@ Status PutObject(Context& ctx) {
                        ctx.engine.CommitObject(bucket, std::move(record), precondition));
   StartResponse(ctx, 200);
   ctx.out.AddHeader("ETag", committed.meta.etag);
+  AddVersionHeader(ctx, committed);
   AddChecksumHeader(ctx, blob.body);
   return ctx.out.Send(200, "", "");
 }
@@ -202,6 +203,7 @@ Status CopyObject(Context& ctx) {
   // loaded here; the engine copies only that version (else kCancelled), so a
   // source replaced meanwhile is loaded and checked again.
   Result<ObjectRecord> copied = Status::Internal("copy not attempted");
+  std::string source_version_id;
   for (int attempt = 0; attempt < kCopyAttempts; ++attempt) {
     SOS_ASSIGN_OR_RETURN(ObjectRecord src,
                          LoadCopySource(ctx, source, tagging_directive == "COPY"));
@@ -220,7 +222,8 @@ Status CopyObject(Context& ctx) {
     dst.acl = acl;
     dst.tags = tagging_directive == "REPLACE" ? new_tags : src.tags;
     copied = ctx.engine.CopyObject(source.bucket, source.key, bucket, std::move(dst), precondition,
-                                   ObjectVersion::Of(src.meta));
+                                   ObjectVersion::Of(src.meta), source.version_id);
+    source_version_id = src.version_id;
     if (copied.ok() || copied.status().code() != StatusCode::kCancelled) break;
   }
   if (!copied.ok() && copied.status().code() == StatusCode::kCancelled) {
@@ -228,13 +231,23 @@ Status CopyObject(Context& ctx) {
                                "SlowDown");
   }
   if (!copied.ok()) return WithCode(copied.status(), "NoSuchKey");
-  return SendXml(ctx, 200, EncodeCopyObjectResult({copied->meta.etag, copied->meta.last_modified}));
+  StartResponse(ctx, 200);
+  AddVersionHeader(ctx, *copied);
+  if (!source_version_id.empty()) {
+    ctx.out.AddHeader("x-amz-copy-source-version-id", source_version_id);
+  }
+  return ctx.out.Send(200, "application/xml",
+                      EncodeCopyObjectResult({copied->meta.etag, copied->meta.last_modified}));
 }
 
 Status DeleteObject(Context& ctx) {
-  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
-  SOS_RETURN_IF_ERROR(ctx.engine.DeleteObject(ctx.route.bucket, ctx.route.key));
-  return SendEmpty(ctx, 204);
+  SOS_ASSIGN_OR_RETURN(std::string version_id, RequestedVersion(ctx.Query("versionId")));
+  SOS_ASSIGN_OR_RETURN(DeleteOutcome outcome,
+                       ctx.engine.DeleteObject(ctx.route.bucket, ctx.route.key, version_id));
+  StartResponse(ctx, 204);
+  if (!outcome.version_id.empty()) ctx.out.AddHeader("x-amz-version-id", outcome.version_id);
+  if (outcome.delete_marker) ctx.out.AddHeader("x-amz-delete-marker", "true");
+  return ctx.out.Send(204, "", "");
 }
 
 Status DeleteObjects(Context& ctx) {
@@ -261,12 +274,23 @@ Status DeleteObjects(Context& ctx) {
         "MalformedXML");
   }
   DeleteManyResult result;
+  const bool versioned = !ctx.bucket->versioning.empty();
   for (const auto& object : request.objects) {
     Status s = ValidateObjectKey(object.key);
-    if (s.ok()) s = CheckVersionId(&object.version_id);
-    if (s.ok()) s = ctx.engine.DeleteObject(ctx.route.bucket, object.key);
+    Result<DeleteOutcome> outcome = s;
     if (s.ok()) {
-      if (!request.quiet) result.deleted.push_back(object.key);
+      outcome = ctx.engine.DeleteObject(ctx.route.bucket, object.key, object.version_id);
+      s = outcome.status();
+    }
+    if (s.ok()) {
+      if (request.quiet) continue;
+      result.deleted.push_back(object.key);
+      if (!versioned && object.version_id.empty()) continue;
+      result.deleted_versions.resize(result.deleted.size());
+      DeletedVersion& v = result.deleted_versions.back();
+      v.version_id = object.version_id;
+      v.delete_marker = outcome->delete_marker;
+      if (outcome->delete_marker) v.delete_marker_version_id = outcome->version_id;
     } else {
       S3Error error = S3ErrorFor(s);
       std::string message = S3ErrorMessage(error, s);

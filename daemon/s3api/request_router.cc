@@ -32,11 +32,11 @@ constexpr std::array<EmptyConfig, 8> kEmptyConfigs = {{
     {"replication", "ReplicationConfigurationNotFoundError"},
 }};
 
-constexpr std::array<std::string_view, 14> kUnimplementedBucketSubResources = {
+constexpr std::array<std::string_view, 13> kUnimplementedBucketSubResources = {
     "logging",      "notification", "accelerate",    "requestPayment",
     "analytics",    "metrics",      "inventory",     "intelligent-tiering",
-    "policyStatus", "session",      "metadataTable", "versioning",
-    "restore",      "select"};
+    "policyStatus", "session",      "metadataTable", "restore",
+    "select"};
 
 constexpr std::array<std::string_view, 5> kUnimplementedObjectSubResources = {
     "retention", "legal-hold", "torrent", "restore", "select"};
@@ -76,6 +76,7 @@ S3Op BucketOp(const std::string& method, RoutedRequest* r) {
     if (has("cors")) return S3Op::kPutBucketCors;
     if (has("acl")) return S3Op::kPutBucketAcl;
     if (has("lifecycle")) return S3Op::kPutBucketLifecycle;
+    if (has("versioning")) return S3Op::kPutBucketVersioning;
   }
   if (method == "DELETE" && has("cors")) return S3Op::kDeleteBucketCors;
   if (method == "DELETE" && has("lifecycle")) return S3Op::kDeleteBucketLifecycle;
@@ -168,6 +169,8 @@ std::string_view S3OpName(S3Op op) {
       return "GetBucketLocation";
     case S3Op::kGetBucketVersioning:
       return "GetBucketVersioning";
+    case S3Op::kPutBucketVersioning:
+      return "PutBucketVersioning";
     case S3Op::kGetBucketCors:
       return "GetBucketCors";
     case S3Op::kPutBucketCors:

@@ -35,6 +35,7 @@ enum class S3Op {
   kDeleteBucket,
   kGetBucketLocation,
   kGetBucketVersioning,
+  kPutBucketVersioning,
   kGetBucketCors,
   kPutBucketCors,
   kDeleteBucketCors,

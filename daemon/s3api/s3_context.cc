@@ -325,11 +325,14 @@ Result<CopySource> ParseCopySource(const Context& ctx) {
   // A literal '?' in the key arrives encoded, so the first '?' starts the query.
   size_t q = raw.find('?');
   std::string_view path = raw.substr(0, q);
+  std::string version_id;
   if (q != std::string_view::npos) {
     auto query = ParseQuery(raw.substr(q + 1));
     if (!query) return invalid();
     for (const auto& [name, value] : *query) {
-      if (name == "versionId") SOS_RETURN_IF_ERROR(CheckVersionId(&value));
+      if (name == "versionId") {
+        SOS_ASSIGN_OR_RETURN(version_id, RequestedVersion(&value));
+      }
     }
   }
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
@@ -339,14 +342,20 @@ Result<CopySource> ParseCopySource(const Context& ctx) {
   auto key = UriDecode(path.substr(slash + 1));
   if (!bucket || !key) return invalid();
   SOS_RETURN_IF_ERROR(ValidateObjectKey(*key));
-  return CopySource{std::move(*bucket), std::move(*key)};
+  return CopySource{std::move(*bucket), std::move(*key), std::move(version_id)};
 }
 
 Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source, bool copies_tags) {
   auto bucket = ctx.engine.GetBucket(source.bucket);
   if (!bucket.ok()) return WithCode(bucket.status(), "NoSuchBucket");
-  auto object = ctx.engine.HeadObject(source.bucket, source.key);
+  auto object = ctx.engine.HeadObject(source.bucket, source.key, source.version_id);
   if (!object.ok()) return HideAbsence(ctx.principal, *bucket, source.key, object.status());
+  if (object->delete_marker) {
+    return Status::InvalidArgument(
+        "The source of a copy request may not specifically refer to a delete marker by "
+        "version id.",
+        "InvalidRequest");
+  }
   SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *bucket, *object, Permission::kRead));
   if (copies_tags && !object->tags.empty()) {
     SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *bucket, *object, Permission::kReadAcp));
@@ -359,10 +368,17 @@ Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source, bool
 }
 
 Result<ObjectRecord> LoadObjectFor(Context& ctx, Permission wanted) {
-  SOS_RETURN_IF_ERROR(CheckVersionId(ctx.Query("versionId")));
-  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
+  SOS_ASSIGN_OR_RETURN(std::string version_id, RequestedVersion(ctx.Query("versionId")));
+  auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key, version_id);
   if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
   SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, wanted));
+  if (object->delete_marker) {
+    // As S3: a delete marker asked for by its id has no data and no metadata.
+    ctx.extra_headers.emplace_back("x-amz-delete-marker", "true");
+    ctx.extra_headers.emplace_back("x-amz-version-id", version_id);
+    return Status::InvalidArgument("The specified method is not allowed against this resource.",
+                                   "MethodNotAllowed");
+  }
   return object;
 }
 
@@ -371,9 +387,21 @@ Status ChangedMeanwhileIsSlowDown(Status status) {
   return Status::Unavailable("The object changed during the request; please retry.", "SlowDown");
 }
 
-Status CheckVersionId(const std::string* version_id) {
-  if (version_id == nullptr || version_id->empty() || *version_id == "null") return Status::Ok();
-  return Status::InvalidArgument("Invalid version id specified (sosd keeps no versions).");
+Result<std::string> RequestedVersion(const std::string* version_id) {
+  if (version_id == nullptr) return std::string();
+  if (version_id->empty()) {
+    return Status::InvalidArgument("Version id cannot be the empty string", "InvalidArgument");
+  }
+  return *version_id;
+}
+
+void AddVersionHeader(Context& ctx, const ObjectRecord& record, std::string_view header) {
+  const std::string& state = ctx.bucket ? ctx.bucket->versioning : std::string();
+  if (!record.version_id.empty()) {
+    ctx.out.AddHeader(header, record.version_id);
+  } else if (!state.empty()) {
+    ctx.out.AddHeader(header, "null");
+  }
 }
 
 void AddObjectHeaders(Context& ctx, const ObjectMeta& meta) {

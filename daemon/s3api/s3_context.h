@@ -175,6 +175,7 @@ Result<WritePrecondition> WritePreconditionFromHeaders(const Context& ctx);
 struct CopySource {
   std::string bucket;
   std::string key;
+  std::string version_id;  // "" = the current version
 };
 Result<CopySource> ParseCopySource(const Context& ctx);
 // Loads the copy source, authorizes READ on it and checks x-amz-copy-source-if-*.
@@ -182,8 +183,13 @@ Result<CopySource> ParseCopySource(const Context& ctx);
 // tags needs), so a copy cannot reveal them.
 Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source,
                                     bool copies_tags = false);
-// A versionId query or XML value: only "null" (or none) exists in sosd.
-Status CheckVersionId(const std::string* version_id);
+// The versionId of a query or XML element ("" when absent); S3 refuses an
+// empty one. The engine checks the form of the rest.
+Result<std::string> RequestedVersion(const std::string* version_id);
+// x-amz-version-id for a record of the request's bucket (none if the bucket
+// was never versioned).
+void AddVersionHeader(Context& ctx, const ObjectRecord& record,
+                      std::string_view header = "x-amz-version-id");
 // The object of the request, once the caller may do `wanted` on it (an
 // absent key the caller may not know of is 403, see HideAbsence).
 Result<ObjectRecord> LoadObjectFor(Context& ctx, Permission wanted);
@@ -212,6 +218,7 @@ Status HeadBucket(Context& ctx);
 Status DeleteBucket(Context& ctx);
 Status GetBucketLocation(Context& ctx);
 Status GetBucketVersioning(Context& ctx);
+Status PutBucketVersioning(Context& ctx);
 Status GetBucketEmptyConfig(Context& ctx);
 Status GetBucketCors(Context& ctx);
 Status PutBucketCors(Context& ctx);

@@ -169,6 +169,8 @@ Status Execute(Context& ctx) {
       return GetBucketLocation(ctx);
     case S3Op::kGetBucketVersioning:
       return GetBucketVersioning(ctx);
+    case S3Op::kPutBucketVersioning:
+      return PutBucketVersioning(ctx);
     case S3Op::kGetBucketEmptyConfig:
       return GetBucketEmptyConfig(ctx);
     case S3Op::kGetBucketCors:

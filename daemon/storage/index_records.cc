@@ -99,7 +99,9 @@ std::string EncodeBucket(const BucketRecord& b) {
   e.Time(b.created);
   e.String(b.acl);
   e.String(b.cors);
-  if (!b.lifecycle.empty()) e.String(b.lifecycle);  // absent in records from before lifecycles
+  // Trailing fields are absent in records from before them.
+  if (!b.lifecycle.empty() || !b.versioning.empty()) e.String(b.lifecycle);
+  if (!b.versioning.empty()) e.String(b.versioning);
   return e.Take();
 }
 
@@ -107,8 +109,8 @@ Result<BucketRecord> DecodeBucket(std::string_view in) {
   Decoder d(in);
   BucketRecord b;
   if (!CheckVersion(d) || !d.String(&b.name) || !d.String(&b.owner_id) || !d.Time(&b.created) ||
-      !d.String(&b.acl) || !d.String(&b.cors) ||
-      (!d.done() && (!d.String(&b.lifecycle) || !d.done()))) {
+      !d.String(&b.acl) || !d.String(&b.cors) || (!d.done() && !d.String(&b.lifecycle)) ||
+      (!d.done() && (!d.String(&b.versioning) || !d.done()))) {
     return CorruptRecord("bucket");
   }
   return b;
@@ -139,7 +141,14 @@ std::string EncodeObject(const ObjectRecord& o) {
   }
   e.String(o.owner_id);
   e.String(o.acl);
-  if (!o.tags.empty()) e.Map(o.tags);  // absent in records from before tags
+  // Trailing fields are absent in records from before them (and when unset).
+  const bool versioned = !o.version_id.empty() || o.version_seq != 0 || o.delete_marker;
+  if (!o.tags.empty() || versioned) e.Map(o.tags);
+  if (versioned) {
+    e.String(o.version_id);
+    e.Varint(o.version_seq);
+    e.Byte(o.delete_marker ? 1 : 0);
+  }
   return e.Take();
 }
 
@@ -179,7 +188,13 @@ Result<ObjectRecord> DecodeObject(std::string_view in, std::string_view key, boo
     if (ok) m.user_meta.emplace(std::move(k), std::move(v));
   }
   ok = ok && d.String(&o.owner_id) && d.String(&o.acl);
-  if (ok && !d.done()) ok = d.Map(&o.tags) && d.done();
+  if (ok && !d.done()) ok = d.Map(&o.tags);
+  if (ok && !d.done()) {
+    uint8_t marker = 0;
+    ok = d.String(&o.version_id) && d.Varint(&o.version_seq) && d.Byte(&marker) && marker <= 1;
+    o.delete_marker = marker == 1;
+  }
+  ok = ok && d.done();
   if (!ok) return CorruptRecord("object");
   return o;
 }

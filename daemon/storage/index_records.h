@@ -59,8 +59,10 @@ enum class OpType : uint8_t {
   kPutPart,         // a = upload id, value = EncodePart
   kPutNonce,        // a = single-use nonce, value = Fixed64 expiry (ms since epoch)
   kDeleteNonce,     // a = single-use nonce
+  kPutVersion,      // a = bucket, b = key, value = EncodeObject (a noncurrent version)
+  kDeleteVersion,   // a = bucket, b = key, value = Fixed64 version_seq
 };
-inline constexpr uint8_t kMaxOpType = static_cast<uint8_t>(OpType::kDeleteNonce);
+inline constexpr uint8_t kMaxOpType = static_cast<uint8_t>(OpType::kDeleteVersion);
 
 struct JournalOp {
   OpType type{};

@@ -43,6 +43,13 @@ std::string UploadIndexKey(std::string_view bucket, std::string_view key,
   return k;
 }
 
+std::string VersionIndexKey(std::string_view bucket, std::string_view key, uint64_t seq) {
+  std::string k = ObjectIndexKey(bucket, key);
+  k.push_back('\0');
+  k.append(BigEndianKey(~seq, 8));
+  return k;
+}
+
 std::string PartIndexKey(std::string_view upload_id, int part_number) {
   return PartPrefix(upload_id) + BigEndianKey(static_cast<uint32_t>(part_number), 4);
 }
@@ -100,8 +107,36 @@ Result<uint64_t> IndexTxn::Refcount(const std::string& blob_id) {
   return n;
 }
 
+Result<std::optional<ObjectRecord>> IndexTxn::GetVersion(const std::string& bucket,
+                                                         const std::string& key, uint64_t seq) {
+  std::string_view v;
+  SOS_ASSIGN_OR_RETURN(bool found, kVersionTable.Get(txn_, VersionIndexKey(bucket, key, seq), &v));
+  if (!found) return std::optional<ObjectRecord>();
+  SOS_ASSIGN_OR_RETURN(ObjectRecord o, DecodeObject(v, key));
+  return std::optional<ObjectRecord>(std::move(o));
+}
+
+Result<std::vector<ObjectRecord>> IndexTxn::Versions(const std::string& bucket,
+                                                     const std::string& key, size_t max) {
+  std::string scope = ObjectIndexKey(bucket, key);
+  scope.push_back('\0');
+  SOS_ASSIGN_OR_RETURN(OrderedIterator it, OrderedIterator::Open(txn_, kVersionTable));
+  SOS_ASSIGN_OR_RETURN(bool ok, it.Seek(scope));
+  std::vector<ObjectRecord> out;
+  // Exactly 8 bytes follow the scope: "a\0" + seq is not a version of "a\0b".
+  while (ok && out.size() < max && it.key().size() == scope.size() + 8 &&
+         it.key().substr(0, scope.size()) == scope) {
+    SOS_ASSIGN_OR_RETURN(ObjectRecord o, DecodeObject(it.value(), key));
+    out.push_back(std::move(o));
+    SOS_ASSIGN_OR_RETURN(ok, it.Next());
+  }
+  return out;
+}
+
 Result<bool> IndexTxn::BucketHasObjects(const std::string& bucket) {
-  return HasPrefix(txn_, kObjectTable, ObjectIndexKey(bucket, ""));
+  SOS_ASSIGN_OR_RETURN(bool current, HasPrefix(txn_, kObjectTable, ObjectIndexKey(bucket, "")));
+  if (current) return true;
+  return HasPrefix(txn_, kVersionTable, ObjectIndexKey(bucket, ""));
 }
 
 Result<std::vector<std::string>> IndexTxn::UploadIds(const std::string& bucket,
@@ -181,6 +216,28 @@ Status IndexTxn::ApplyOne(const JournalOp& op) {
       bytes_delta_ -= static_cast<int64_t>(old->meta.size);
       return kObjectTable.Del(txn_, ObjectIndexKey(op.a, op.b));
     }
+    case OpType::kPutVersion: {
+      SOS_ASSIGN_OR_RETURN(ObjectRecord next, DecodeObject(op.value, op.b));
+      SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> old,
+                           GetVersion(op.a, op.b, next.version_seq));
+      SOS_RETURN_IF_ERROR(AddRefs(next.segments, +1));
+      bytes_delta_ += static_cast<int64_t>(next.meta.size);
+      if (old) {
+        SOS_RETURN_IF_ERROR(AddRefs(old->segments, -1));
+        bytes_delta_ -= static_cast<int64_t>(old->meta.size);
+      }
+      return kVersionTable.Put(txn_, VersionIndexKey(op.a, op.b, next.version_seq), op.value);
+    }
+    case OpType::kDeleteVersion: {
+      Decoder d(op.value);
+      uint64_t seq;
+      if (!d.Fixed64(&seq) || !d.done()) return CorruptRecord("version op");
+      SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> old, GetVersion(op.a, op.b, seq));
+      if (!old) return Status::Ok();
+      SOS_RETURN_IF_ERROR(AddRefs(old->segments, -1));
+      bytes_delta_ -= static_cast<int64_t>(old->meta.size);
+      return kVersionTable.Del(txn_, VersionIndexKey(op.a, op.b, seq));
+    }
     case OpType::kPutUpload: {
       SOS_ASSIGN_OR_RETURN(UploadRecord u, DecodeUpload(op.value));
       SOS_RETURN_IF_ERROR(txn_.Put(Table::kUploads, op.a, op.value));
@@ -248,6 +305,17 @@ Status DumpIndex(Txn& txn, const std::function<Status(const JournalOp&)>& emit) 
     SOS_RETURN_IF_ERROR(emit(JournalOp{OpType::kPutObject, std::string(k.substr(0, nul)),
                                        std::string(k.substr(nul + 1)), std::string(it.value())}));
     SOS_ASSIGN_OR_RETURN(ok, it.Next());
+  }
+  SOS_ASSIGN_OR_RETURN(OrderedIterator versions, OrderedIterator::Open(txn, kVersionTable));
+  SOS_ASSIGN_OR_RETURN(ok, versions.Seek(""));
+  while (ok) {
+    std::string_view k = versions.key();  // bucket '\0' key '\0' seq (8 bytes)
+    size_t nul = k.find('\0');
+    if (nul == std::string_view::npos || k.size() < nul + 10) return CorruptRecord("version key");
+    SOS_RETURN_IF_ERROR(emit(JournalOp{OpType::kPutVersion, std::string(k.substr(0, nul)),
+                                       std::string(k.substr(nul + 1, k.size() - nul - 10)),
+                                       std::string(versions.value())}));
+    SOS_ASSIGN_OR_RETURN(ok, versions.Next());
   }
   SOS_RETURN_IF_ERROR(DumpTable(txn, Table::kUploads, OpType::kPutUpload, emit));
   SOS_RETURN_IF_ERROR(DumpTable(txn, Table::kParts, OpType::kPutPart, emit));

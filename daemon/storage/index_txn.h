@@ -29,11 +29,14 @@ namespace sos::storage {
 
 inline const OrderedTable kObjectTable{Table::kObjects, Table::kObjectsLong};
 inline const OrderedTable kUploadKeyTable{Table::kUploadKeys, Table::kUploadKeysLong};
+inline const OrderedTable kVersionTable{Table::kVersions, Table::kVersionsLong};
 
 std::string ObjectIndexKey(std::string_view bucket, std::string_view key);
 std::string UploadIndexKey(std::string_view bucket, std::string_view key,
                            std::string_view upload_id);
 std::string PartIndexKey(std::string_view upload_id, int part_number);
+// "bucket\0key\0" + big-endian ~seq: a key's versions sort newest first.
+std::string VersionIndexKey(std::string_view bucket, std::string_view key, uint64_t seq);
 
 class IndexTxn {
  public:
@@ -49,6 +52,13 @@ class IndexTxn {
   Result<std::optional<PartRecord>> GetPart(const std::string& upload_id, int part_number);
   Result<std::vector<PartRecord>> ListParts(const std::string& upload_id);
   Result<uint64_t> Refcount(const std::string& blob_id);
+  // A noncurrent version or delete marker by its sequence number.
+  Result<std::optional<ObjectRecord>> GetVersion(const std::string& bucket, const std::string& key,
+                                                 uint64_t seq);
+  // The key's noncurrent versions and delete markers, newest first, at most `max`.
+  Result<std::vector<ObjectRecord>> Versions(const std::string& bucket, const std::string& key,
+                                             size_t max = SIZE_MAX);
+  // Objects, noncurrent versions or delete markers.
   Result<bool> BucketHasObjects(const std::string& bucket);
   // The ids of the bucket's multipart uploads in progress whose key starts
   // with `prefix`, at most `max`.
@@ -76,7 +86,7 @@ class IndexTxn {
 };
 
 // Emits the whole index as put-ops (a journal snapshot), in an order Apply
-// can replay: accounts, keys, buckets, objects, uploads, parts, nonces.
+// can replay: accounts, keys, buckets, objects, versions, uploads, parts, nonces.
 Status DumpIndex(Txn& txn, const std::function<Status(const JournalOp&)>& emit);
 
 }  // namespace sos::storage

@@ -11,8 +11,8 @@ Result<std::unique_ptr<LmdbEnv>> OpenIndex(const std::string& dir, uint64_t map_
   options.dir = dir;
   options.dbs = {"meta",         "accounts", "keys",        "buckets",          "objects",
                  "objects_long", "uploads",  "upload_keys", "upload_keys_long", "parts",
-                 "refs",         "nonces",   "verified"};
-  static_assert(static_cast<int>(Table::kCount) == 13, "one name per table");
+                 "refs",         "nonces",   "verified",    "versions",         "versions_long"};
+  static_assert(static_cast<int>(Table::kCount) == 15, "one name per table");
   options.map_size = map_size;
   options.max_readers = 1024;
   options.sync_each_commit = durable;

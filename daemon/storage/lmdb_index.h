@@ -33,6 +33,11 @@ enum class Table : int {
   // replica of it on the healthy drives and found them good. Not journalled
   // (a rebuilt index starts without it; the next pass fills it in).
   kVerified,
+  // bucket '\0' key '\0' big-endian ~version_seq -> ObjectRecord: the
+  // noncurrent versions and delete markers of versioned buckets, each key's
+  // newest first (see versioning.h); the current version stays in kObjects.
+  kVersions,
+  kVersionsLong,
   kCount,
 };
 

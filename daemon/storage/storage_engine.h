@@ -109,6 +109,11 @@ struct ObjectRecord {
   std::string acl;                // encoded AccessControlPolicy ("" = private to owner)
   std::vector<Segment> segments;  // in order; sizes add up to meta.size
   std::map<std::string, std::string> tags;  // S3 object tags (key -> value)
+  // Versioning (versioning.h). "" is the null version: every object written
+  // while its bucket's versioning was never enabled, or while suspended.
+  std::string version_id;
+  uint64_t version_seq = 0;    // orders a key's versions (newest highest)
+  bool delete_marker = false;  // only ever a noncurrent entry in the index
 };
 
 struct BucketRecord {
@@ -118,6 +123,7 @@ struct BucketRecord {
   std::string acl;   // encoded AccessControlPolicy ("" = private to owner)
   std::string cors;  // CORSConfiguration XML, "" = none
   std::string lifecycle;  // LifecycleConfiguration XML, "" = none
+  std::string versioning;  // "" (never enabled), "Enabled" or "Suspended"
 };
 
 struct Account {
@@ -139,8 +145,8 @@ struct WritePrecondition {
   std::optional<std::string> if_none_match;  // "*" (create only) or an ETag
 };
 
-// One version of an object, as a reader saw it (sosd keeps no version ids:
-// the ETag and the modification time tell two versions apart).
+// What a reader saw of an object, to check it is still the same one (the
+// ETag and the modification time tell two writes apart).
 struct ObjectVersion {
   std::string etag;
   TimePoint last_modified;
@@ -180,6 +186,34 @@ struct ListObjectsQuery {
   std::string delimiter;
   std::string start_after;  // exclusive; a v1 marker or v2 decoded token
   int max_keys = 1000;
+};
+
+// ListObjectVersions: keys in order, each key's versions newest first.
+struct ListVersionsQuery {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;         // exclusive: start after this key...
+  std::string version_id_marker;  // ...or after this version of it
+  int max_keys = 1000;
+};
+
+struct VersionEntry {
+  ObjectRecord record;  // segments left empty; a delete marker has delete_marker set
+  bool is_latest = false;
+};
+
+struct ListVersionsPage {
+  std::vector<VersionEntry> versions;
+  std::vector<std::string> common_prefixes;
+  bool is_truncated = false;
+  std::string next_key_marker;  // when truncated
+  std::string next_version_id_marker;
+};
+
+// What a DeleteObject did, as S3 reports it.
+struct DeleteOutcome {
+  std::string version_id;      // of the version removed or the marker made ("" = none)
+  bool delete_marker = false;  // a delete marker was made or removed
 };
 
 struct ListObjectsPage {
@@ -269,6 +303,11 @@ class StorageEngine {
     (void)name, (void)lifecycle;
     return Status::NotSupported("SetBucketLifecycle");
   }
+  // "Enabled" or "Suspended" (S3's rule: a bucket never goes back to "").
+  virtual Status SetBucketVersioning(const std::string& name, const std::string& state) {
+    (void)name, (void)state;
+    return Status::NotSupported("SetBucketVersioning");
+  }
 
   // Objects.
   virtual Result<std::unique_ptr<BlobWriter>> NewBlob() = 0;
@@ -276,12 +315,27 @@ class StorageEngine {
   // bucket/key, atomically checking the precondition (412 PreconditionFailed).
   virtual Result<ObjectRecord> CommitObject(const std::string& bucket, ObjectRecord record,
                                             const WritePrecondition& precondition = {}) = 0;
-  virtual Result<ObjectRecord> HeadObject(const std::string& bucket, const std::string& key) = 0;
+  // Versioned buckets (versioning.h): a write keeps the version it replaces
+  // (Enabled) or replaces the null version (Suspended).
+  //
+  // The current version, or with `version_id` that version ("null": the null
+  // version; a delete marker comes back with delete_marker set). NoSuchKey,
+  // or NoSuchVersion for a version id that is not there.
+  virtual Result<ObjectRecord> HeadObject(const std::string& bucket, const std::string& key,
+                                          const std::string& version_id = "") = 0;
   virtual Result<std::unique_ptr<ObjectReader>> OpenObject(const ObjectRecord& record) = 0;
-  // Deleting a missing key succeeds.
-  virtual Status DeleteObject(const std::string& bucket, const std::string& key) = 0;
+  // Without `version_id`: removes the current version (versioned buckets: a
+  // delete marker takes its place). With it: removes that version for good
+  // (the next one becomes current). Deleting a missing key or version succeeds.
+  virtual Result<DeleteOutcome> DeleteObject(const std::string& bucket, const std::string& key,
+                                             const std::string& version_id = "") = 0;
   virtual Result<ListObjectsPage> ListObjects(const std::string& bucket,
                                               const ListObjectsQuery& query) = 0;
+  virtual Result<ListVersionsPage> ListObjectVersions(const std::string& bucket,
+                                                      const ListVersionsQuery& query) {
+    (void)bucket, (void)query;
+    return Status::NotSupported("ListObjectVersions");
+  }
   // Makes dst share src's blobs; `dst` carries the new metadata/owner/ACL
   // (its segments are ignored and taken from the source inside the transaction).
   // With `source_version` (the version whose ACL and copy conditions the caller
@@ -290,7 +344,8 @@ class StorageEngine {
   virtual Result<ObjectRecord> CopyObject(
       const std::string& src_bucket, const std::string& src_key, const std::string& dst_bucket,
       ObjectRecord dst, const WritePrecondition& precondition = {},
-      const std::optional<ObjectVersion>& source_version = {}) = 0;
+      const std::optional<ObjectVersion>& source_version = {},
+      const std::string& src_version_id = "") = 0;
   // Replace the object's tags or ACL (NoSuchKey when there is no object).
   // With `version` (the one the caller authorized), an object that is no
   // longer that version fails with kCancelled and nothing changes.

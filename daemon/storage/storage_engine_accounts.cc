@@ -235,6 +235,13 @@ Status StorageEngineImpl::SetBucketLifecycle(const std::string& name,
   return UpdateBucketRecord(name, [&](BucketRecord& b) { b.lifecycle = lifecycle; });
 }
 
+Status StorageEngineImpl::SetBucketVersioning(const std::string& name, const std::string& state) {
+  if (state != "Enabled" && state != "Suspended") {
+    return Status::InvalidArgument("versioning is Enabled or Suspended", "MalformedXML");
+  }
+  return UpdateBucketRecord(name, [&](BucketRecord& b) { b.versioning = state; });
+}
+
 Status StorageEngineImpl::UpdateBucketRecord(const std::string& name,
                                              const std::function<void(BucketRecord&)>& change) {
   std::shared_lock world(world_mu_);

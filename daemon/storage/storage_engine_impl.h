@@ -76,6 +76,7 @@ class StorageEngineImpl final : public StorageEngine {
   Status SetBucketAcl(const std::string& name, const std::string& acl) override;
   Status SetBucketCors(const std::string& name, const std::string& cors) override;
   Status SetBucketLifecycle(const std::string& name, const std::string& lifecycle) override;
+  Status SetBucketVersioning(const std::string& name, const std::string& state) override;
   // The bucket record with `change` applied, committed.
   Status UpdateBucketRecord(const std::string& name,
                             const std::function<void(BucketRecord&)>& change);
@@ -83,15 +84,20 @@ class StorageEngineImpl final : public StorageEngine {
   Result<std::unique_ptr<BlobWriter>> NewBlob() override;
   Result<ObjectRecord> CommitObject(const std::string& bucket, ObjectRecord record,
                                     const WritePrecondition& precondition = {}) override;
-  Result<ObjectRecord> HeadObject(const std::string& bucket, const std::string& key) override;
+  Result<ObjectRecord> HeadObject(const std::string& bucket, const std::string& key,
+                                  const std::string& version_id = "") override;
   Result<std::unique_ptr<ObjectReader>> OpenObject(const ObjectRecord& record) override;
-  Status DeleteObject(const std::string& bucket, const std::string& key) override;
+  Result<DeleteOutcome> DeleteObject(const std::string& bucket, const std::string& key,
+                                     const std::string& version_id = "") override;
   Result<ListObjectsPage> ListObjects(const std::string& bucket,
                                       const ListObjectsQuery& query) override;
+  Result<ListVersionsPage> ListObjectVersions(const std::string& bucket,
+                                              const ListVersionsQuery& query) override;
   Result<ObjectRecord> CopyObject(const std::string& src_bucket, const std::string& src_key,
                                   const std::string& dst_bucket, ObjectRecord dst,
                                   const WritePrecondition& precondition = {},
-                                  const std::optional<ObjectVersion>& source_version = {}) override;
+                                  const std::optional<ObjectVersion>& source_version = {},
+                                  const std::string& src_version_id = "") override;
   Status SetObjectTags(const std::string& bucket, const std::string& key,
                        const std::map<std::string, std::string>& tags,
                        const std::optional<ObjectVersion>& version = {}) override;

@@ -9,6 +9,7 @@
 #include "daemon/storage/engine_rules.h"
 #include "daemon/storage/index_txn.h"
 #include "daemon/storage/storage_engine_impl.h"
+#include "daemon/storage/versioning.h"
 #include "s3core/conditions.h"
 #include "s3core/crypto.h"
 
@@ -149,8 +150,7 @@ Result<ObjectRecord> StorageEngineImpl::CompleteUpload(const std::string& upload
         precondition, existing ? &existing->meta : nullptr, u.bucket, u.key));
     // The object takes its own references first, so the chosen parts' blobs
     // survive the upload's deletion; the others are released.
-    SOS_RETURN_IF_ERROR(
-        itx.Apply(JournalOp{OpType::kPutObject, u.bucket, u.key, storage::EncodeObject(o)}));
+    SOS_RETURN_IF_ERROR(storage::PutCurrent(itx, *b, existing, o));
     SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteUpload, upload_id, {}, {}}));
     completed = std::move(u);
     result = std::move(o);

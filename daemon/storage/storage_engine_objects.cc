@@ -4,6 +4,7 @@
 #include "daemon/storage/engine_rules.h"
 #include "daemon/storage/index_txn.h"
 #include "daemon/storage/storage_engine_impl.h"
+#include "daemon/storage/versioning.h"
 
 namespace sos {
 
@@ -69,10 +70,14 @@ uint64_t SegmentsSize(const std::vector<Segment>& segments) {
   return n;
 }
 
-Status RequireBucket(IndexTxn& itx, const std::string& bucket) {
+Result<BucketRecord> LoadBucket(IndexTxn& itx, const std::string& bucket) {
   SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(bucket));
   if (!b) return storage::NoSuchBucket(bucket);
-  return Status::Ok();
+  return std::move(*b);
+}
+
+Status RequireBucket(IndexTxn& itx, const std::string& bucket) {
+  return LoadBucket(itx, bucket).status();
 }
 
 Status CheckKey(const std::string& key) {
@@ -102,12 +107,12 @@ Result<ObjectRecord> StorageEngineImpl::CommitObject(const std::string& bucket, 
   const std::string& key = record.meta.key;
   std::vector<std::string> claimed;
   Status st = Mutate([&](IndexTxn& itx) -> Status {
-    SOS_RETURN_IF_ERROR(RequireBucket(itx, bucket));
+    SOS_ASSIGN_OR_RETURN(BucketRecord b, LoadBucket(itx, bucket));
     SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, itx.GetObject(bucket, key));
     SOS_RETURN_IF_ERROR(storage::CheckWritePrecondition(
         precondition, existing ? &existing->meta : nullptr, bucket, key));
     SOS_RETURN_IF_ERROR(ClaimSegments(itx, record.segments, &claimed));
-    return itx.Apply(JournalOp{OpType::kPutObject, bucket, key, storage::EncodeObject(record)});
+    return storage::PutCurrent(itx, b, existing, record);
   });
   SettleClaims(record.segments, claimed, st.ok());
   if (!st.ok()) return st;
@@ -115,10 +120,18 @@ Result<ObjectRecord> StorageEngineImpl::CommitObject(const std::string& bucket, 
 }
 
 Result<ObjectRecord> StorageEngineImpl::HeadObject(const std::string& bucket,
-                                                   const std::string& key) {
+                                                   const std::string& key,
+                                                   const std::string& version_id) {
   std::shared_lock world(world_mu_);
   SOS_ASSIGN_OR_RETURN(Txn txn, ReadTxn());
   IndexTxn itx(txn);
+  if (!version_id.empty()) {
+    SOS_RETURN_IF_ERROR(RequireBucket(itx, bucket));
+    SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> v,
+                         storage::FindVersion(itx, bucket, key, version_id));
+    if (v) return std::move(*v);
+    return Status::NotFound("The specified version does not exist.", "NoSuchVersion");
+  }
   SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> o, itx.GetObject(bucket, key));
   if (o) return std::move(*o);
   SOS_RETURN_IF_ERROR(RequireBucket(itx, bucket));
@@ -164,14 +177,21 @@ Result<std::unique_ptr<ObjectReader>> StorageEngineImpl::OpenObject(const Object
       new ObjectReaderImpl(blobs_, registry_, record.segments, std::move(ids)));
 }
 
-Status StorageEngineImpl::DeleteObject(const std::string& bucket, const std::string& key) {
+Result<DeleteOutcome> StorageEngineImpl::DeleteObject(const std::string& bucket,
+                                                      const std::string& key,
+                                                      const std::string& version_id) {
   std::shared_lock world(world_mu_);
-  return Mutate([&](IndexTxn& itx) -> Status {
-    SOS_RETURN_IF_ERROR(RequireBucket(itx, bucket));
-    SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, itx.GetObject(bucket, key));
-    if (!existing) return Status::Ok();
-    return itx.Apply(JournalOp{OpType::kDeleteObject, bucket, key, {}});
-  });
+  DeleteOutcome outcome;
+  SOS_RETURN_IF_ERROR(Mutate([&](IndexTxn& itx) -> Status {
+    SOS_ASSIGN_OR_RETURN(BucketRecord b, LoadBucket(itx, bucket));
+    if (!version_id.empty()) {
+      SOS_ASSIGN_OR_RETURN(outcome, storage::DeleteVersion(itx, b, key, version_id));
+      return Status::Ok();
+    }
+    SOS_ASSIGN_OR_RETURN(outcome, storage::DeleteCurrent(itx, b, key, b.owner_id, storage::Now()));
+    return Status::Ok();
+  }));
+  return outcome;
 }
 
 Result<ListObjectsPage> StorageEngineImpl::ListObjects(const std::string& bucket,
@@ -237,20 +257,32 @@ Result<ListObjectsPage> StorageEngineImpl::ListObjects(const std::string& bucket
 Result<ObjectRecord> StorageEngineImpl::CopyObject(
     const std::string& src_bucket, const std::string& src_key, const std::string& dst_bucket,
     ObjectRecord dst, const WritePrecondition& precondition,
-    const std::optional<ObjectVersion>& source_version) {
+    const std::optional<ObjectVersion>& source_version, const std::string& src_version_id) {
   SOS_RETURN_IF_ERROR(CheckKey(dst.meta.key));
   std::shared_lock world(world_mu_);
   if (dst.meta.last_modified == TimePoint{}) dst.meta.last_modified = storage::Now();
   const std::string& dst_key = dst.meta.key;
   SOS_RETURN_IF_ERROR(Mutate([&](IndexTxn& itx) -> Status {
     SOS_RETURN_IF_ERROR(RequireBucket(itx, src_bucket));
-    SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> src, itx.GetObject(src_bucket, src_key));
-    if (!src) return storage::NoSuchKey(src_bucket, src_key);
+    std::optional<ObjectRecord> src;
+    if (src_version_id.empty()) {
+      SOS_ASSIGN_OR_RETURN(src, itx.GetObject(src_bucket, src_key));
+      if (!src) return storage::NoSuchKey(src_bucket, src_key);
+    } else {
+      SOS_ASSIGN_OR_RETURN(src, storage::FindVersion(itx, src_bucket, src_key, src_version_id));
+      if (!src) return Status::NotFound("The specified version does not exist.", "NoSuchVersion");
+      if (src->delete_marker) {
+        return Status::InvalidArgument(
+            "The source of a copy request may not specifically refer to a delete marker by "
+            "version id.",
+            "InvalidRequest");
+      }
+    }
     if (source_version && !source_version->Matches(src->meta)) {
       return Status::Cancelled("the copy source " + src_bucket + "/" + src_key +
                                " changed since it was checked");
     }
-    if (dst_bucket != src_bucket) SOS_RETURN_IF_ERROR(RequireBucket(itx, dst_bucket));
+    SOS_ASSIGN_OR_RETURN(BucketRecord b, LoadBucket(itx, dst_bucket));
     SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, itx.GetObject(dst_bucket, dst_key));
     SOS_RETURN_IF_ERROR(storage::CheckWritePrecondition(
         precondition, existing ? &existing->meta : nullptr, dst_bucket, dst_key));
@@ -258,8 +290,7 @@ Result<ObjectRecord> StorageEngineImpl::CopyObject(
     dst.segments = src->segments;
     dst.meta.size = src->meta.size;
     if (dst.meta.etag.empty()) dst.meta.etag = src->meta.etag;
-    return itx.Apply(
-        JournalOp{OpType::kPutObject, dst_bucket, dst_key, storage::EncodeObject(dst)});
+    return storage::PutCurrent(itx, b, existing, dst);
   }));
   return dst;
 }

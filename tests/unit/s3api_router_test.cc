@@ -49,7 +49,7 @@ TEST(S3RouterTest, EveryOperation) {
       {"DELETE", "/bucket", S3Op::kDeleteBucket, {}},
       {"GET", "/bucket?location", S3Op::kGetBucketLocation, {}},
       {"GET", "/bucket?versioning", S3Op::kGetBucketVersioning, {}},
-      {"PUT", "/bucket?versioning", S3Op::kNotImplemented, {}},
+      {"PUT", "/bucket?versioning", S3Op::kPutBucketVersioning, {}},
       {"GET", "/bucket?versions", S3Op::kListObjectVersions, {}},
       {"GET", "/bucket?cors", S3Op::kGetBucketCors, {}},
       {"PUT", "/bucket?cors", S3Op::kPutBucketCors, {}},
