@@ -190,7 +190,8 @@ Status CopyObject(Context& ctx) {
     return Status::InvalidArgument("Unknown tagging directive.");
   }
   SOS_ASSIGN_OR_RETURN(auto new_tags, TagsFromHeader(ctx));
-  if (source.bucket == bucket && source.key == key && !replace) {
+  // Copying an older version onto its key is how S3 restores it.
+  if (source.bucket == bucket && source.key == key && !replace && source.version_id.empty()) {
     return Status::InvalidArgument(
         "This copy request is illegal because it is trying to copy an object to itself without "
         "changing the object's metadata, storage class, website redirect location or encryption "

@@ -54,5 +54,14 @@ TEST_F(Boto3Test, ObjectTaggingAndAttributes) {
   EXPECT_NE(r.output.find("DONE"), std::string::npos) << r.output;
 }
 
+TEST_F(Boto3Test, Versioning) {
+  ASSERT_TRUE(Installed(kPython));
+  ProgramResult r = RunProgram({kPython, std::string(SOS_E2E_CLIENTS_DIR) + "/boto3_versioning.py",
+                                Sosd().endpoint(), TrackBucket("boto3-versions")},
+                               AwsSdkEnv(), std::chrono::seconds(300));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("DONE"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace sos::testing
