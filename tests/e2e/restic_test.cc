@@ -77,5 +77,57 @@ TEST_F(ResticTest, BackupAndRestoreByteIdentical) {
   EXPECT_TRUE(SameTree(first_copy, dir_ + "/r1" + source));
 }
 
+// A versioned bucket (what backup admins enable so that a deleted or
+// overwritten pack can be recovered): restic works unchanged, and what its
+// prune removed is still there as noncurrent versions behind delete markers.
+TEST_F(ResticTest, BackupPruneAndRestoreOnAVersionedBucket) {
+  const std::string bucket = CreateBucket("restic-versions");
+  auto aws = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/usr/bin/aws", "--region", "us-east-1", "--endpoint-url",
+                                     Sosd().endpoint()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProgram(argv, AwsSdkEnv(), std::chrono::seconds(120));
+  };
+  ProgramResult enable = aws({"s3api", "put-bucket-versioning", "--bucket", bucket,
+                              "--versioning-configuration", "Status=Enabled"});
+  ASSERT_EQ(enable.exit_code, 0) << enable.output;
+  const std::string source = dir_ + "/source";
+  WriteRandomTree(source, 4 << 20, 21);
+  ASSERT_EQ(Restic(bucket, {"init"}).exit_code, 0);
+  ProgramResult first = Restic(bucket, {"backup", "--host", "e2e", source});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  WriteRandomFile(source + "/added.bin", 500000, 22);
+  fs::remove(source + "/z/last.bin");
+  ProgramResult second = Restic(bucket, {"backup", "--host", "e2e", source});
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  ProgramResult prune = Restic(bucket, {"forget", "--keep-last", "1", "--prune"});
+  ASSERT_EQ(prune.exit_code, 0) << prune.output;
+  ProgramResult check = Restic(bucket, {"check", "--read-data"});
+  ASSERT_EQ(check.exit_code, 0) << check.output;
+  ProgramResult restore = Restic(bucket, {"restore", "latest", "--target", dir_ + "/r"});
+  ASSERT_EQ(restore.exit_code, 0) << restore.output;
+  EXPECT_TRUE(SameTree(source, dir_ + "/r" + source));
+
+  // What forget and prune deleted became delete markers over kept versions.
+  ProgramResult versions = aws({"s3api", "list-object-versions", "--bucket", bucket});
+  ASSERT_EQ(versions.exit_code, 0) << versions.output;
+  auto doc = nlohmann::json::parse(versions.output, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << versions.output;
+  ASSERT_TRUE(doc.contains("DeleteMarkers")) << versions.output;
+  size_t markers = doc["DeleteMarkers"].size(), noncurrent = 0;
+  for (const auto& v : doc["Versions"]) noncurrent += v.value("IsLatest", true) ? 0 : 1;
+  EXPECT_GE(markers, 2u) << "the forgotten snapshot and its index at least";
+  EXPECT_GE(noncurrent, markers) << "each marker hides a kept version";
+
+  // Emptied through its versions, as a versioned bucket must be, for TearDown.
+  nlohmann::json objects = nlohmann::json::array();
+  for (const char* kind : {"Versions", "DeleteMarkers"}) {
+    for (const auto& v : doc[kind]) objects.push_back({{"Key", v["Key"]}, {"VersionId", v["VersionId"]}});
+  }
+  ProgramResult emptied = aws({"s3api", "delete-objects", "--bucket", bucket, "--delete",
+                               nlohmann::json{{"Objects", objects}}.dump()});
+  ASSERT_EQ(emptied.exit_code, 0) << emptied.output;
+}
+
 }  // namespace
 }  // namespace sos::testing
