@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "daemon/s3api/s3_service.h"
 #include "daemon/sosd_config.h"
 #include "daemon/storage/storage_engine.h"
+#include "s3core/draining_mounts.h"
 #include "s3core/log.h"
 #include "s3core/service_notify.h"
 
@@ -56,6 +58,30 @@ size_t FitOpenFileLimit(size_t max_connections) {
 std::string UrlOf(const std::string& scheme, const std::string& host, int port) {
   const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return scheme + "://" + shown + ":" + std::to_string(port);
+}
+
+// Mounts of this machine that were unmounted with writes still pending (an
+// fstab mount's sosfs outlives its mount unit) get to finish before the
+// listeners close, as sosfs@ units do by stopping first; bounded below the
+// unit's TimeoutStopSec.
+void WaitForDrainingMounts() {
+  constexpr auto kLongest = std::chrono::seconds(240);
+  const auto until = std::chrono::steady_clock::now() + kLongest;
+  auto next_log = std::chrono::steady_clock::now();
+  for (;;) {
+    const size_t draining = sos::DrainingMounts(sos::kDrainingMountsDir).size();
+    if (draining == 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) {
+      spdlog::warn("{} unmounted sosfs mount(s) still sending; stopping anyway", draining);
+      return;
+    }
+    if (now >= next_log) {
+      spdlog::info("waiting for {} unmounted sosfs mount(s) to send their last writes", draining);
+      next_log = now + std::chrono::seconds(10);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 }  // namespace
@@ -259,6 +285,7 @@ int main(int argc, char** argv) {
   sos::NotifyStopping("finishing in-flight requests");
   spdlog::info("{} received, finishing in-flight requests",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  WaitForDrainingMounts();
   {  // every listener stops accepting at once, then each drains
     std::vector<std::thread> stopping;
     for (auto& server : servers) stopping.emplace_back([&server] { server->Shutdown(); });

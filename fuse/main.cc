@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "s3core/client/credentials.h"
 #include "s3core/client/curl_object_store.h"
 #include "s3core/log.h"
+#include "s3core/draining_mounts.h"
 #include "s3core/service_notify.h"
 
 namespace sos {
@@ -225,11 +227,14 @@ int Run(int argc, char** argv) {
   fuse_session_unmount(se);
   // Unmounted: now wait for the uploads still pending (a service manager's
   // stop timeout bounds this; what is left stays in the cache's journal).
+  std::optional<DrainingMark> draining;  // a local sosd stopping now waits for us
   if (const size_t pending = fs.PendingChanges(); pending > 0) {
     spdlog::info("unmounted {}; waiting until {} pending upload(s) and delete(s) are on the server",
                  config.mountpoint, pending);
+    draining.emplace(kDrainingMountsDir, config.mountpoint);
   }
   fs.Shutdown();
+  draining.reset();
   if (const size_t left = fs.PendingChanges(); left > 0) {
     spdlog::warn("{} upload(s) or delete(s) not on the server; they stay in the cache's journal "
                  "for the next mount",
