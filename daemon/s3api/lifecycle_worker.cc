@@ -99,6 +99,9 @@ Status LifecycleWorker::ApplyToBucket(const BucketRecord& bucket, TimePoint now,
         query.start_after = page.next_start_after;
       }
     }
+    if (rule.noncurrent_days || rule.expired_object_delete_marker.value_or(false)) {
+      SOS_RETURN_IF_ERROR(ExpireVersions(bucket, rule, now, counts));
+    }
     if (rule.abort_incomplete_days) {
       SOS_ASSIGN_OR_RETURN(std::vector<UploadRecord> uploads,
                            engine_.ListUploads(bucket.name, rule.prefix));
@@ -109,6 +112,56 @@ Status LifecycleWorker::ApplyToBucket(const BucketRecord& bucket, TimePoint now,
         else if (s.code() != StatusCode::kNotFound) return s;
       }
     }
+  }
+  return Status::Ok();
+}
+
+// NoncurrentVersionExpiration: a version goes `noncurrent_days` after the
+// next newer one replaced it. ExpiredObjectDeleteMarker: a delete marker
+// that is all that is left of its key goes. Chosen over every page first,
+// then deleted, so the pages' markers stay valid.
+Status LifecycleWorker::ExpireVersions(const BucketRecord& bucket, const LifecycleRule& rule,
+                                       TimePoint now, Counts* counts) {
+  std::vector<std::pair<std::string, std::string>> doomed;  // key, version id
+  ListVersionsQuery query;
+  query.prefix = rule.prefix;
+  std::string key;             // of the entry before
+  TimePoint newer{};           // its time: when the entry after it stopped being current
+  bool marker_alone = false;   // the entry before is a latest marker, nothing seen after it
+  std::string marker_id;
+  auto close_key = [&] {
+    if (marker_alone && rule.expired_object_delete_marker.value_or(false)) {
+      doomed.emplace_back(key, marker_id);
+    }
+    marker_alone = false;
+  };
+  for (;;) {
+    SOS_ASSIGN_OR_RETURN(ListVersionsPage page, engine_.ListObjectVersions(bucket.name, query));
+    for (const VersionEntry& v : page.versions) {
+      const std::string id = v.record.version_id.empty() ? "null" : v.record.version_id;
+      if (v.record.meta.key != key) {
+        close_key();
+        key = v.record.meta.key;
+        marker_alone = v.is_latest && v.record.delete_marker;
+        marker_id = id;
+      } else {
+        marker_alone = false;
+        if (rule.noncurrent_days && TagsMatch(rule, v.record) &&
+            newer + *rule.noncurrent_days * kDay <= now) {
+          doomed.emplace_back(key, id);
+        }
+      }
+      newer = v.record.meta.last_modified;
+    }
+    if (!page.is_truncated) break;
+    query.key_marker = page.next_key_marker;
+    query.version_id_marker = page.next_version_id_marker;
+  }
+  close_key();
+  for (const auto& [k, id] : doomed) {
+    Status s = engine_.DeleteObject(bucket.name, k, id).status();
+    if (s.ok()) ++counts->expired;
+    else if (s.code() != StatusCode::kNotFound) return s;
   }
   return Status::Ok();
 }

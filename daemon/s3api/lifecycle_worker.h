@@ -27,7 +27,7 @@ namespace sos::s3api {
 class LifecycleWorker {
  public:
   struct Counts {
-    uint64_t expired = 0;  // objects deleted
+    uint64_t expired = 0;  // objects, noncurrent versions and lone delete markers deleted
     uint64_t aborted = 0;  // multipart uploads aborted
   };
   struct Options {
@@ -50,6 +50,8 @@ class LifecycleWorker {
 
  private:
   Status ApplyToBucket(const BucketRecord& bucket, TimePoint now, Counts* counts);
+  Status ExpireVersions(const BucketRecord& bucket, const LifecycleRule& rule, TimePoint now,
+                        Counts* counts);
 
   StorageEngine& engine_;
   Options options_;

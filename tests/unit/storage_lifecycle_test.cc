@@ -153,5 +153,35 @@ TEST_F(LifecycleWorkerTest, ADateExpiresEverythingUnderThePrefixFromThatDayOn) {
   EXPECT_EQ(engine_->Stats()->objects, 1u);
 }
 
+TEST_F(LifecycleWorkerTest, NoncurrentVersionsAndLoneDeleteMarkersExpire) {
+  ASSERT_TRUE(engine_->SetBucketVersioning("b", "Enabled").ok());
+  auto v1 = testing::PutBytes(*engine_, "b", "k", "one");
+  ASSERT_TRUE(v1.ok());
+  ASSERT_TRUE(testing::PutBytes(*engine_, "b", "k", "two").ok());
+  auto gone = testing::PutBytes(*engine_, "b", "gone", "x");
+  ASSERT_TRUE(gone.ok());
+  ASSERT_TRUE(engine_->DeleteObject("b", "gone").ok());
+  ASSERT_TRUE(engine_->DeleteObject("b", "gone", gone->version_id).ok());  // only its marker left
+  ASSERT_TRUE(engine_->SetBucketLifecycle(
+                  "b", Rules("<Rule><Filter><Prefix></Prefix></Filter><Status>Enabled</Status>"
+                             "<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker>"
+                             "</Expiration><NoncurrentVersionExpiration><NoncurrentDays>3"
+                             "</NoncurrentDays></NoncurrentVersionExpiration></Rule>"))
+                  .ok());
+  auto run = worker_->RunOnce();  // the marker goes at once; v1 is not old enough
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->expired, 1u);
+  EXPECT_EQ(engine_->HeadObject("b", "k", v1->version_id)->meta.size, 3u);
+  now_ += 4 * 24h;
+  run = worker_->RunOnce();
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->expired, 1u);
+  EXPECT_EQ(engine_->HeadObject("b", "k", v1->version_id).status().s3_code(), "NoSuchVersion");
+  auto versions = engine_->ListObjectVersions("b", {});
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->versions.size(), 1u);  // k's current version, and nothing of "gone"
+  EXPECT_EQ(versions->versions[0].record.meta.key, "k");
+}
+
 }  // namespace
 }  // namespace sos
