@@ -155,6 +155,10 @@ Status ListObjectVersions(Context& ctx) {
   doc.key_marker = QueryOr(ctx, "key-marker");
   doc.version_id_marker = QueryOr(ctx, "version-id-marker");
   SOS_ASSIGN_OR_RETURN(doc.max_keys, ParseMaxKeys(ctx.Query("max-keys"), "max-keys"));
+  if (doc.prefix.find('\0') != std::string::npos ||
+      doc.key_marker.find('\0') != std::string::npos) {
+    return Status::InvalidArgument("Object keys cannot contain NUL.", "InvalidArgument");
+  }
   if (!doc.version_id_marker.empty() && doc.key_marker.empty()) {
     return Status::InvalidArgument(
         "A version-id marker cannot be specified without a key marker.", "InvalidArgument");

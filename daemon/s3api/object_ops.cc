@@ -243,6 +243,8 @@ Status CopyObject(Context& ctx) {
 
 Status DeleteObject(Context& ctx) {
   SOS_ASSIGN_OR_RETURN(std::string version_id, RequestedVersion(ctx.Query("versionId")));
+  // As S3's ACLs: WRITE deletes objects; only the bucket owner deletes versions.
+  if (!version_id.empty()) SOS_RETURN_IF_ERROR(AuthorizeBucketOwner(ctx.principal, *ctx.bucket));
   SOS_ASSIGN_OR_RETURN(DeleteOutcome outcome,
                        ctx.engine.DeleteObject(ctx.route.bucket, ctx.route.key, version_id));
   StartResponse(ctx, 204);
@@ -278,6 +280,9 @@ Status DeleteObjects(Context& ctx) {
   const bool versioned = !ctx.bucket->versioning.empty();
   for (const auto& object : request.objects) {
     Status s = ValidateObjectKey(object.key);
+    if (s.ok() && !object.version_id.empty()) {
+      s = AuthorizeBucketOwner(ctx.principal, *ctx.bucket);
+    }
     Result<DeleteOutcome> outcome = s;
     if (s.ok()) {
       outcome = ctx.engine.DeleteObject(ctx.route.bucket, object.key, object.version_id);

@@ -350,13 +350,13 @@ Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source, bool
   if (!bucket.ok()) return WithCode(bucket.status(), "NoSuchBucket");
   auto object = ctx.engine.HeadObject(source.bucket, source.key, source.version_id);
   if (!object.ok()) return HideAbsence(ctx.principal, *bucket, source.key, object.status());
+  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *bucket, *object, Permission::kRead));
   if (object->delete_marker) {
     return Status::InvalidArgument(
         "The source of a copy request may not specifically refer to a delete marker by "
         "version id.",
         "InvalidRequest");
   }
-  SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *bucket, *object, Permission::kRead));
   if (copies_tags && !object->tags.empty()) {
     SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *bucket, *object, Permission::kReadAcp));
   }
@@ -372,6 +372,15 @@ Result<ObjectRecord> LoadObjectFor(Context& ctx, Permission wanted) {
   auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key, version_id);
   if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
   SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, wanted));
+  if (wanted == Permission::kWriteAcp && !version_id.empty()) {
+    // Tags and ACLs are changed on the current version only.
+    auto current = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key);
+    if (!current.ok() || current->version_seq != object->version_seq ||
+        current->version_id != object->version_id) {
+      return Status::NotSupported(
+          "sosd changes the tags and the ACL of the current version of an object only.");
+    }
+  }
   if (object->delete_marker) {
     // As S3: a delete marker asked for by its id has no data and no metadata.
     ctx.extra_headers.emplace_back("x-amz-delete-marker", "true");

@@ -56,11 +56,21 @@ Result<ListVersionsPage> StorageEngineImpl::ListObjectVersions(const std::string
     SOS_ASSIGN_OR_RETURN(cur.ok, cur.it.Seek(marker_key));  // keys after the marker
     std::optional<ObjectRecord> from;
     if (!q.version_id_marker.empty()) {
-      auto found = storage::FindVersion(itx, bucket, q.key_marker, q.version_id_marker);
-      if (found.ok()) from = *std::move(found);
+      SOS_ASSIGN_OR_RETURN(from,
+                           storage::FindVersion(itx, bucket, q.key_marker, q.version_id_marker));
     }
     SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> current, itx.GetObject(bucket, q.key_marker));
-    if (!from) {
+    const std::optional<uint64_t> gone_seq =
+        from ? std::nullopt : storage::VersionSeqOf(q.version_id_marker);
+    if (gone_seq) {
+      // The marker version was deleted since: resume after where it was.
+      const std::string at = storage::VersionIndexKey(bucket, q.key_marker, *gone_seq);
+      SOS_ASSIGN_OR_RETURN(ver.ok, ver.it.Seek(at));
+      if (ver.ok && ver.it.key() == at) {
+        SOS_ASSIGN_OR_RETURN(ver.ok, ver.it.Next());
+      }
+      seen_version_of = q.key_marker;
+    } else if (!from) {
       SOS_ASSIGN_OR_RETURN(ver.ok, ver.it.Seek(storage::PrefixSuccessor(marker_key)));
     } else if (current && current->version_seq == from->version_seq) {
       SOS_ASSIGN_OR_RETURN(ver.ok, ver.it.Seek(marker_key));  // all its noncurrent versions

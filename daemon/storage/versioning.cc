@@ -14,7 +14,9 @@ Status InvalidVersionId() {
   return Status::InvalidArgument("Invalid version id specified", "InvalidArgument");
 }
 
-std::optional<uint64_t> SeqOf(std::string_view id) {
+}  // namespace
+
+std::optional<uint64_t> VersionSeqOf(std::string_view id) {
   if (id.size() != kIdLength) return std::nullopt;
   for (char c : id) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
@@ -23,6 +25,8 @@ std::optional<uint64_t> SeqOf(std::string_view id) {
   if (!bytes) return std::nullopt;
   return FromBigEndianKey(*bytes);
 }
+
+namespace {
 
 Result<std::string> NewVersionId(uint64_t seq) {
   SOS_ASSIGN_OR_RETURN(std::string noise, RandomBytes(8));
@@ -110,12 +114,14 @@ Status PutCurrent(IndexTxn& itx, const BucketRecord& bucket,
   } else {
     SOS_RETURN_IF_ERROR(Stamp(itx, bucket, record.meta.key, current, record));
     SOS_RETURN_IF_ERROR(KeepReplaced(itx, bucket.name, current, record));
-    if (record.version_id.empty()) {
-      SOS_RETURN_IF_ERROR(DropNoncurrentNull(itx, bucket.name, record.meta.key));
-    }
   }
-  return itx.Apply(
-      JournalOp{OpType::kPutObject, bucket.name, record.meta.key, EncodeObject(record)});
+  // Referenced before a null version it may share blobs with is dropped.
+  SOS_RETURN_IF_ERROR(itx.Apply(
+      JournalOp{OpType::kPutObject, bucket.name, record.meta.key, EncodeObject(record)}));
+  if (!bucket.versioning.empty() && record.version_id.empty()) {
+    SOS_RETURN_IF_ERROR(DropNoncurrentNull(itx, bucket.name, record.meta.key));
+  }
+  return Status::Ok();
 }
 
 Result<DeleteOutcome> DeleteCurrent(IndexTxn& itx, const BucketRecord& bucket,
@@ -161,7 +167,7 @@ Result<std::optional<ObjectRecord>> FindVersion(IndexTxn& itx, const std::string
                                                 const std::string& version_id) {
   std::optional<uint64_t> seq;
   if (version_id != kNullVersion) {
-    seq = SeqOf(version_id);
+    seq = VersionSeqOf(version_id);
     if (!seq) return InvalidVersionId();
   }
   SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> current, itx.GetObject(bucket, key));

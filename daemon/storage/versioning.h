@@ -27,6 +27,9 @@ namespace sos::storage {
 
 inline constexpr std::string_view kNullVersion = "null";
 
+// The sequence number in a version id sosd made (nullopt: not one).
+std::optional<uint64_t> VersionSeqOf(std::string_view version_id);
+
 // The id S3 shows for `record` in a bucket whose versioning is `state`:
 // "" when the bucket was never versioned.
 std::string VersionIdText(const ObjectRecord& record, std::string_view state);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "s3core/crypto.h"
 #include "s3core/xml_codec.h"
 #include "tests/e2e/acl_e2e_util.h"
 
@@ -33,7 +34,17 @@ class AclHardeningTest : public ::testing::Test {
         Send(owner_, "DELETE", bucket_, u.key, {{"uploadId", u.upload_id}});
       }
     }
-    Send(owner_, "DELETE", bucket_, "");
+    // A versioned bucket is empty once every version and marker is gone.
+    Reply versions = Send(owner_, "GET", bucket_, "", {{"versions", ""}});
+    if (auto list = DecodeListVersionsResult(versions.body); list.ok()) {
+      for (const auto& v : list->versions) {
+        Send(owner_, "DELETE", bucket_, v.meta.key, {{"versionId", v.version_id}});
+      }
+      for (const auto& m : list->delete_markers) {
+        Send(owner_, "DELETE", bucket_, m.key, {{"versionId", m.version_id}});
+      }
+    }
+    EXPECT_EQ(Send(owner_, "DELETE", bucket_, "").status, 204);
   }
 
   std::string StartUpload(const Principal& who, const std::string& key) {
@@ -142,6 +153,43 @@ TEST_F(AclHardeningTest, MultipartUploadsBelongToTheirInitiator) {
 
 // A public-read object's tags stay the owner's: neither GetObjectTagging nor
 // a CopyObject that would carry them into the copier's bucket reveals them.
+// As S3's ACLs: a WRITE grantee deletes objects (a delete marker in a
+// versioned bucket), never a version; a write-only backup key cannot destroy
+// the history that versioning keeps.
+TEST_F(AclHardeningTest, OnlyTheBucketOwnerDeletesVersions) {
+  ASSERT_EQ(Send(owner_, "PUT", bucket_, "", {{"versioning", ""}}, {},
+                 "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>")
+                .status,
+            200);
+  ASSERT_EQ(Send(owner_, "PUT", bucket_, "", {{"acl", ""}},
+                 {{"x-amz-grant-write", "id=\"" + writer_.id + "\""}})
+                .status,
+            200);
+  Reply put = Send(owner_, "PUT", bucket_, "later.txt", {}, {}, "history");
+  ASSERT_EQ(put.status, 200);
+  const std::string version = put.Header("x-amz-version-id");
+  ASSERT_EQ(version.size(), 32u);
+  Reply denied = Send(writer_, "DELETE", bucket_, "later.txt", {{"versionId", version}});
+  EXPECT_EQ(denied.status, 403) << denied.body;
+  const std::string batch = "<Delete><Object><Key>later.txt</Key><VersionId>" + version +
+                            "</VersionId></Object></Delete>";
+  Reply many = Send(writer_, "POST", bucket_, "", {{"delete", ""}},
+                    {{"content-md5", Base64Encode(Md5(batch))}}, batch);
+  EXPECT_EQ(many.status, 200) << many.body;
+  EXPECT_NE(many.body.find("AccessDenied"), std::string::npos) << many.body;
+  Reply marker = Send(writer_, "DELETE", bucket_, "later.txt");  // a plain delete: a marker
+  EXPECT_EQ(marker.status, 204) << marker.body;
+  EXPECT_EQ(marker.Header("x-amz-delete-marker"), "true");
+  // The version is still there, and its owner may delete it (and the marker).
+  Reply kept = Send(owner_, "GET", bucket_, "later.txt", {{"versionId", version}});
+  EXPECT_EQ(kept.status, 200);
+  EXPECT_EQ(kept.body, "history");
+  EXPECT_EQ(Send(owner_, "DELETE", bucket_, "later.txt", {{"versionId", version}}).status, 204);
+  EXPECT_EQ(Send(owner_, "DELETE", bucket_, "later.txt",
+                 {{"versionId", marker.Header("x-amz-version-id")}}).status,
+            204);
+}
+
 TEST_F(AclHardeningTest, TagsDoNotLeakThroughACopy) {
   ASSERT_EQ(Send(owner_, "PUT", bucket_, "later.txt", {},
                  {{"x-amz-acl", "public-read"}, {"x-amz-tagging", "secret=yes"}}, "public bytes")

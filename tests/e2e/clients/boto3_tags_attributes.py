@@ -14,12 +14,7 @@ import boto3
 import botocore
 from botocore.config import Config
 
-
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what, flush=True)
-        sys.exit(1)
-    print("ok:", what, flush=True)
+from boto3_checks import check, client, error_code
 
 
 def tags(s3, bucket, key):
@@ -30,22 +25,9 @@ def part_etag_of_mp(s3, bucket):
     return s3.head_object(Bucket=bucket, Key="mp")["ETag"].strip('"')
 
 
-def error_code(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-    return None
-
-
 def main():
     endpoint, bucket = sys.argv[1:3]
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
+    s3 = client(endpoint)
     s3.create_bucket(Bucket=bucket)
 
     s3.put_object(Bucket=bucket, Key="a", Body=b"alpha", Tagging="project=sos&note=a+b%26c")

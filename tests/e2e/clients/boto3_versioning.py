@@ -12,24 +12,7 @@ line per step; exits non-zero on the first mismatch.
 
 import sys
 
-import boto3
-import botocore
-from botocore.config import Config
-
-
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what, flush=True)
-        sys.exit(1)
-    print("ok:", what, flush=True)
-
-
-def error_code(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-    return None
+from boto3_checks import check, client, error_code
 
 
 def body(s3, bucket, key, version=None):
@@ -60,12 +43,7 @@ def all_versions(s3, bucket, page_size):
 
 def main():
     endpoint, bucket = sys.argv[1:3]
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
+    s3 = client(endpoint)
     s3.create_bucket(Bucket=bucket)
     check("Status" not in s3.get_bucket_versioning(Bucket=bucket), "a new bucket is unversioned")
     plain = s3.put_object(Bucket=bucket, Key="k", Body=b"plain")
