@@ -75,6 +75,32 @@ std::string EncodeVersioningConfiguration(const VersioningXml& doc);
 Result<VersioningXml> DecodeVersioningConfiguration(std::string_view xml,
                                                     size_t max_bytes = kMaxXmlBytes);
 
+// ---- Object lock -------------------------------------------------------------
+
+// ObjectLockConfiguration: ObjectLockEnabled "Enabled", and an optional
+// default retention (Rule/DefaultRetention: Mode and exactly one of Days or
+// Years, each positive).
+struct ObjectLockConfigXml {
+  std::string mode;  // "" = no default retention, "GOVERNANCE" or "COMPLIANCE"
+  int days = 0;
+  int years = 0;
+};
+std::string EncodeObjectLockConfiguration(const ObjectLockConfigXml& doc);
+Result<ObjectLockConfigXml> DecodeObjectLockConfiguration(std::string_view xml,
+                                                          size_t max_bytes = kMaxXmlBytes);
+// Retention: Mode and RetainUntilDate, both or (to remove it) neither.
+struct RetentionXml {
+  std::string mode;
+  TimePoint retain_until{};
+};
+std::string EncodeRetention(const RetentionXml& doc);
+Result<RetentionXml> DecodeRetention(std::string_view xml, size_t max_bytes = kMaxXmlBytes);
+// LegalHold: Status ON or OFF.
+std::string EncodeLegalHold(bool on);
+Result<bool> DecodeLegalHold(std::string_view xml, size_t max_bytes = kMaxXmlBytes);
+// An object lock mode header or element: GOVERNANCE or COMPLIANCE.
+bool ValidLockMode(std::string_view mode);
+
 // ---- Listing objects -------------------------------------------------------
 
 struct ListEncodeOptions {

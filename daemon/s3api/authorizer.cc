@@ -99,6 +99,12 @@ AccessRule AccessRuleFor(S3Op op) {
     case S3Op::kGetBucketLocation:
     case S3Op::kGetBucketVersioning:
     case S3Op::kPutBucketVersioning:
+    case S3Op::kGetObjectLockConfiguration:
+    case S3Op::kPutObjectLockConfiguration:
+    case S3Op::kGetObjectRetention:
+    case S3Op::kPutObjectRetention:
+    case S3Op::kGetObjectLegalHold:
+    case S3Op::kPutObjectLegalHold:
     case S3Op::kGetBucketCors:
     case S3Op::kPutBucketCors:
     case S3Op::kDeleteBucketCors:

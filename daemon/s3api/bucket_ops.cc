@@ -79,10 +79,8 @@ Status ListBuckets(Context& ctx) {
 Status CreateBucket(Context& ctx) {
   const std::string& name = ctx.route.bucket;
   SOS_RETURN_IF_ERROR(ValidateBucketName(name));
-  if (auto lock = ctx.Header("x-amz-bucket-object-lock-enabled");
-      lock && EqualsIgnoreCase(*lock, "true")) {
-    return Status::NotSupported("sosd does not support S3 Object Lock.");
-  }
+  auto lock = ctx.Header("x-amz-bucket-object-lock-enabled");
+  const bool object_lock = lock && EqualsIgnoreCase(*lock, "true");
   SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/false));
   if (!body.empty()) {
     SOS_ASSIGN_OR_RETURN(std::string location, DecodeCreateBucketConfiguration(body));
@@ -101,6 +99,10 @@ Status CreateBucket(Context& ctx) {
   record.owner_id = ctx.principal.account_id;
   record.created = ctx.now;
   record.acl = std::move(acl);
+  if (object_lock) {  // as S3: object lock comes with versioning, for good
+    record.versioning = "Enabled";
+    record.object_lock = EncodeObjectLockConfiguration({});
+  }
   Status created = ctx.engine.CreateBucket(record);
   if (!created.ok()) {
     if (created.code() == StatusCode::kAlreadyExists && created.s3_code().empty()) {
@@ -145,6 +147,22 @@ Status GetBucketVersioning(Context& ctx) {
   VersioningXml doc;
   doc.status = ctx.bucket->versioning;
   return SendXml(ctx, 200, EncodeVersioningConfiguration(doc));
+}
+
+Status GetObjectLockConfiguration(Context& ctx) {
+  if (ctx.bucket->object_lock.empty()) {
+    return Status::NotFound("Object Lock configuration does not exist for this bucket",
+                            "ObjectLockConfigurationNotFoundError");
+  }
+  return SendXml(ctx, 200, ctx.bucket->object_lock);
+}
+
+Status PutObjectLockConfiguration(Context& ctx) {
+  SOS_ASSIGN_OR_RETURN(std::string body, ReadSmallBody(ctx, kMaxXmlBytes, /*required=*/true));
+  SOS_ASSIGN_OR_RETURN(ObjectLockConfigXml config, DecodeObjectLockConfiguration(body));
+  SOS_RETURN_IF_ERROR(
+      ctx.engine.SetBucketObjectLock(ctx.route.bucket, EncodeObjectLockConfiguration(config)));
+  return SendEmpty(ctx, 200);
 }
 
 Status PutBucketVersioning(Context& ctx) {

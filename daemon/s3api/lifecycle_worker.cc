@@ -161,7 +161,10 @@ Status LifecycleWorker::ExpireVersions(const BucketRecord& bucket, const Lifecyc
   for (const auto& [k, id] : doomed) {
     Status s = engine_.DeleteObject(bucket.name, k, id).status();
     if (s.ok()) ++counts->expired;
-    else if (s.code() != StatusCode::kNotFound) return s;
+    // A version under object lock stays (the engine refuses): not an error.
+    else if (s.code() != StatusCode::kNotFound && s.code() != StatusCode::kPermissionDenied) {
+      return s;
+    }
   }
   return Status::Ok();
 }

@@ -77,6 +77,9 @@ Status CreateMultipartUpload(Context& ctx) {
   object.owner_id = ctx.principal.account_id;
   SOS_ASSIGN_OR_RETURN(object.acl, AclFromHeaders(ctx));
   SOS_ASSIGN_OR_RETURN(object.tags, TagsFromHeader(ctx));
+  // Each part is checked as it comes (Content-MD5 or a checksum per part is
+  // the client's choice, as on S3), so the upload itself passes.
+  SOS_RETURN_IF_ERROR(ApplyObjectLock(ctx, object, /*body_verified=*/true));
   auto upload = ctx.engine.CreateUpload(ctx.route.bucket, ctx.route.key, object);
   if (!upload.ok()) return WithCode(upload.status(), "NoSuchBucket");
   std::string xml =

@@ -75,6 +75,14 @@ Status GetObject(Context& ctx, bool head_only) {
   StartResponse(ctx, status);
   AddObjectHeaders(ctx, meta);
   AddVersionHeader(ctx, object);
+  if (!object.lock_mode.empty()) {
+    ctx.out.AddHeader("x-amz-object-lock-mode", object.lock_mode);
+    ctx.out.AddHeader("x-amz-object-lock-retain-until-date",
+                      FormatIso8601Extended(object.retain_until));
+  }
+  if (!ctx.bucket->object_lock.empty()) {
+    ctx.out.AddHeader("x-amz-object-lock-legal-hold", object.legal_hold ? "ON" : "OFF");
+  }
   // An object a browser renders (an uploaded HTML page) runs in an opaque
   // origin of its own, never in sosd's: it can reach nothing this origin
   // holds. nosniff: a body is never taken for a script or style it is not
@@ -157,11 +165,13 @@ Status PutObject(Context& ctx) {
           "At least one of the pre-conditions you specified did not hold (If-Match).");
     }
   }
+  ObjectRecord record;
+  // Before the body: a lock refused costs no upload.
+  SOS_RETURN_IF_ERROR(ApplyObjectLock(ctx, record, HasIntegrityCheck(ctx)));
   SOS_ASSIGN_OR_RETURN(WrittenBlob blob, WriteBodyToBlob(ctx, /*empty_without_blob=*/true));
   meta.size = blob.body.size;
   meta.etag = blob.etag;
   meta.last_modified = ctx.options.clock();  // when the object became whole
-  ObjectRecord record;
   record.meta = std::move(meta);
   record.owner_id = ctx.principal.account_id;
   record.acl = std::move(acl);
@@ -222,6 +232,8 @@ Status CopyObject(Context& ctx) {
     dst.owner_id = ctx.principal.account_id;
     dst.acl = acl;
     dst.tags = tagging_directive == "REPLACE" ? new_tags : src.tags;
+    // The copy's bytes are the source's, already verified.
+    SOS_RETURN_IF_ERROR(ApplyObjectLock(ctx, dst, /*body_verified=*/true));
     copied = ctx.engine.CopyObject(source.bucket, source.key, bucket, std::move(dst), precondition,
                                    ObjectVersion::Of(src.meta), source.version_id);
     source_version_id = src.version_id;
@@ -246,7 +258,8 @@ Status DeleteObject(Context& ctx) {
   // As S3's ACLs: WRITE deletes objects; only the bucket owner deletes versions.
   if (!version_id.empty()) SOS_RETURN_IF_ERROR(AuthorizeBucketOwner(ctx.principal, *ctx.bucket));
   SOS_ASSIGN_OR_RETURN(DeleteOutcome outcome,
-                       ctx.engine.DeleteObject(ctx.route.bucket, ctx.route.key, version_id));
+                       ctx.engine.DeleteObject(ctx.route.bucket, ctx.route.key, version_id,
+                                               BypassesGovernance(ctx)));
   StartResponse(ctx, 204);
   if (!outcome.version_id.empty()) ctx.out.AddHeader("x-amz-version-id", outcome.version_id);
   if (outcome.delete_marker) ctx.out.AddHeader("x-amz-delete-marker", "true");
@@ -256,15 +269,7 @@ Status DeleteObject(Context& ctx) {
 Status DeleteObjects(Context& ctx) {
   // S3 insists on an integrity check of this body: Content-MD5, or (newer
   // SDKs) an x-amz-checksum-* header or trailer.
-  bool has_digest = ctx.Header("content-md5").has_value();
-  for (const auto& [name, value] : ctx.head.headers) {
-    has_digest |= ChecksumAlgorithmFromHeader(name).has_value();
-  }
-  if (const SigV4Auth* v4 = ctx.sigv4()) {
-    for (const auto& t : v4->trailer_names)
-      has_digest |= ChecksumAlgorithmFromHeader(t).has_value();
-  }
-  if (!has_digest) {
+  if (!HasIntegrityCheck(ctx)) {
     return Status::InvalidArgument("Missing required header for this request: Content-MD5",
                                    "InvalidRequest");
   }
@@ -285,7 +290,8 @@ Status DeleteObjects(Context& ctx) {
     }
     Result<DeleteOutcome> outcome = s;
     if (s.ok()) {
-      outcome = ctx.engine.DeleteObject(ctx.route.bucket, object.key, object.version_id);
+      outcome = ctx.engine.DeleteObject(ctx.route.bucket, object.key, object.version_id,
+                                        BypassesGovernance(ctx));
       s = outcome.status();
     }
     if (s.ok()) {

@@ -21,12 +21,11 @@ struct EmptyConfig {
   std::string_view sub_resource;
   std::string_view s3_code;  // the "not configured" error of GET
 };
-constexpr std::array<EmptyConfig, 8> kEmptyConfigs = {{
+constexpr std::array<EmptyConfig, 7> kEmptyConfigs = {{
     {"policy", "NoSuchBucketPolicy"},
     {"tagging", "NoSuchTagSet"},
     {"website", "NoSuchWebsiteConfiguration"},
     {"encryption", "ServerSideEncryptionConfigurationNotFoundError"},
-    {"object-lock", "ObjectLockConfigurationNotFoundError"},
     {"publicAccessBlock", "NoSuchPublicAccessBlockConfiguration"},
     {"ownershipControls", "OwnershipControlsNotFoundError"},
     {"replication", "ReplicationConfigurationNotFoundError"},
@@ -38,8 +37,8 @@ constexpr std::array<std::string_view, 13> kUnimplementedBucketSubResources = {
     "policyStatus", "session",      "metadataTable", "restore",
     "select"};
 
-constexpr std::array<std::string_view, 5> kUnimplementedObjectSubResources = {
-    "retention", "legal-hold", "torrent", "restore", "select"};
+constexpr std::array<std::string_view, 3> kUnimplementedObjectSubResources = {
+    "torrent", "restore", "select"};
 
 S3Op NotImplemented(RoutedRequest* r, std::string what) {
   r->detail = std::move(what);
@@ -66,6 +65,7 @@ S3Op BucketOp(const std::string& method, RoutedRequest* r) {
   if (method == "GET") {
     if (has("location")) return S3Op::kGetBucketLocation;
     if (has("versioning")) return S3Op::kGetBucketVersioning;
+    if (has("object-lock")) return S3Op::kGetObjectLockConfiguration;
     if (has("versions")) return S3Op::kListObjectVersions;
     if (has("cors")) return S3Op::kGetBucketCors;
     if (has("acl")) return S3Op::kGetBucketAcl;
@@ -77,6 +77,7 @@ S3Op BucketOp(const std::string& method, RoutedRequest* r) {
     if (has("acl")) return S3Op::kPutBucketAcl;
     if (has("lifecycle")) return S3Op::kPutBucketLifecycle;
     if (has("versioning")) return S3Op::kPutBucketVersioning;
+    if (has("object-lock")) return S3Op::kPutObjectLockConfiguration;
   }
   if (method == "DELETE" && has("cors")) return S3Op::kDeleteBucketCors;
   if (method == "DELETE" && has("lifecycle")) return S3Op::kDeleteBucketLifecycle;
@@ -103,6 +104,8 @@ S3Op ObjectOp(const std::string& method, const HttpRequestHead& head, RoutedRequ
   bool copy_source = FindHeader(head, "x-amz-copy-source").has_value();
   if (method == "GET") {
     if (has("acl")) return S3Op::kGetObjectAcl;
+    if (has("retention")) return S3Op::kGetObjectRetention;
+    if (has("legal-hold")) return S3Op::kGetObjectLegalHold;
     if (has("tagging")) return S3Op::kGetObjectTagging;
     if (has("attributes")) return S3Op::kGetObjectAttributes;
     if (has("uploadId")) return S3Op::kListParts;
@@ -111,6 +114,8 @@ S3Op ObjectOp(const std::string& method, const HttpRequestHead& head, RoutedRequ
   if (method == "HEAD") return S3Op::kHeadObject;
   if (method == "PUT") {
     if (has("acl")) return S3Op::kPutObjectAcl;
+    if (has("retention")) return S3Op::kPutObjectRetention;
+    if (has("legal-hold")) return S3Op::kPutObjectLegalHold;
     if (has("tagging")) return S3Op::kPutObjectTagging;
     if (has("uploadId") || has("partNumber")) {
       return copy_source ? S3Op::kUploadPartCopy : S3Op::kUploadPart;
@@ -171,6 +176,18 @@ std::string_view S3OpName(S3Op op) {
       return "GetBucketVersioning";
     case S3Op::kPutBucketVersioning:
       return "PutBucketVersioning";
+    case S3Op::kGetObjectLockConfiguration:
+      return "GetObjectLockConfiguration";
+    case S3Op::kPutObjectLockConfiguration:
+      return "PutObjectLockConfiguration";
+    case S3Op::kGetObjectRetention:
+      return "GetObjectRetention";
+    case S3Op::kPutObjectRetention:
+      return "PutObjectRetention";
+    case S3Op::kGetObjectLegalHold:
+      return "GetObjectLegalHold";
+    case S3Op::kPutObjectLegalHold:
+      return "PutObjectLegalHold";
     case S3Op::kGetBucketCors:
       return "GetBucketCors";
     case S3Op::kPutBucketCors:

@@ -10,6 +10,7 @@
 #include "s3core/crypto.h"
 #include "s3core/time_format.h"
 #include "s3core/uri.h"
+#include "s3core/xml_codec.h"
 
 namespace sos::s3api {
 namespace {
@@ -228,7 +229,7 @@ Result<ObjectMeta> MetaFromHeaders(const Context& ctx, const std::string& key) {
   }
   for (std::string_view sse :
        {"x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
-        "x-amz-website-redirect-location", "x-amz-object-lock-mode"}) {
+        "x-amz-website-redirect-location"}) {
     if (ctx.Header(sse)) {
       return Status::NotSupported("The " + std::string(sse) + " header is not supported by sosd.");
     }
@@ -394,6 +395,81 @@ Result<ObjectRecord> LoadObjectFor(Context& ctx, Permission wanted) {
 Status ChangedMeanwhileIsSlowDown(Status status) {
   if (status.code() != StatusCode::kCancelled) return status;
   return Status::Unavailable("The object changed during the request; please retry.", "SlowDown");
+}
+
+Status ApplyObjectLock(Context& ctx, ObjectRecord& record, bool body_verified) {
+  auto mode = ctx.Header("x-amz-object-lock-mode");
+  auto until = ctx.Header("x-amz-object-lock-retain-until-date");
+  auto hold = ctx.Header("x-amz-object-lock-legal-hold");
+  const std::string& config_xml = ctx.bucket->object_lock;
+  if (config_xml.empty()) {
+    if (mode || until || hold) {
+      return Status::InvalidArgument("Bucket is missing Object Lock Configuration",
+                                     "InvalidRequest");
+    }
+    return Status::Ok();
+  }
+  if (mode.has_value() != until.has_value()) {
+    return Status::InvalidArgument(
+        "x-amz-object-lock-mode and x-amz-object-lock-retain-until-date must both be supplied",
+        "InvalidArgument");
+  }
+  if (mode) {
+    if (!ValidLockMode(*mode)) {
+      return Status::InvalidArgument("Unknown wormMode directive.", "InvalidArgument");
+    }
+    std::optional<TimePoint> date = ParseIso8601Extended(*until);
+    if (!date) {
+      return Status::InvalidArgument("The retain until date is not a valid date.",
+                                     "InvalidArgument");
+    }
+    if (*date <= ctx.now) {
+      return Status::InvalidArgument("The retain until date must be in the future!",
+                                     "InvalidArgument");
+    }
+    record.lock_mode = std::string(*mode);
+    record.retain_until = *date;
+  } else {
+    SOS_ASSIGN_OR_RETURN(ObjectLockConfigXml config, DecodeObjectLockConfiguration(config_xml));
+    if (!config.mode.empty()) {
+      using Days = std::chrono::duration<int64_t, std::ratio<86400>>;
+      record.lock_mode = config.mode;
+      record.retain_until = ctx.now + Days(config.days) + Days(int64_t{config.years} * 365);
+    }
+  }
+  if (hold) {
+    if (*hold != "ON" && *hold != "OFF") {
+      return Status::InvalidArgument("Legal Hold must be either of 'ON' or 'OFF'",
+                                     "InvalidArgument");
+    }
+    record.legal_hold = *hold == "ON";
+  }
+  // As S3: what is kept under a lock must have arrived whole.
+  if ((!record.lock_mode.empty() || record.legal_hold) && !body_verified) {
+    return Status::InvalidArgument(
+        "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with "
+        "Object Lock parameters",
+        "InvalidRequest");
+  }
+  return Status::Ok();
+}
+
+bool HasIntegrityCheck(const Context& ctx) {
+  bool has_digest = ctx.Header("content-md5").has_value();
+  for (const auto& [name, value] : ctx.head.headers) {
+    has_digest |= ChecksumAlgorithmFromHeader(name).has_value();
+  }
+  if (const SigV4Auth* v4 = ctx.sigv4()) {
+    for (const auto& t : v4->trailer_names) {
+      has_digest |= ChecksumAlgorithmFromHeader(t).has_value();
+    }
+  }
+  return has_digest;
+}
+
+bool BypassesGovernance(const Context& ctx) {
+  auto h = ctx.Header("x-amz-bypass-governance-retention");
+  return h && EqualsIgnoreCase(*h, "true");
 }
 
 Result<std::string> RequestedVersion(const std::string* version_id) {

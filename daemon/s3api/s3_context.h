@@ -186,6 +186,15 @@ Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source,
 // The versionId of a query or XML element ("" when absent); S3 refuses an
 // empty one. The engine checks the form of the rest.
 Result<std::string> RequestedVersion(const std::string* version_id);
+// Object lock of a new object (PUT, copy, multipart): the
+// x-amz-object-lock-* headers, or the bucket's default retention; refused
+// where the bucket has no object lock, and without `body_verified` (S3
+// wants a Content-MD5 or checksum of what it is to keep).
+Status ApplyObjectLock(Context& ctx, ObjectRecord& record, bool body_verified);
+// Content-MD5 or an x-amz-checksum-* header or trailer came with the body.
+bool HasIntegrityCheck(const Context& ctx);
+// x-amz-bypass-governance-retention: true (the caller checks the right to it).
+bool BypassesGovernance(const Context& ctx);
 // x-amz-version-id for a record of the request's bucket (none if the bucket
 // was never versioned).
 void AddVersionHeader(Context& ctx, const ObjectRecord& record,
@@ -219,6 +228,12 @@ Status DeleteBucket(Context& ctx);
 Status GetBucketLocation(Context& ctx);
 Status GetBucketVersioning(Context& ctx);
 Status PutBucketVersioning(Context& ctx);
+Status GetObjectLockConfiguration(Context& ctx);
+Status PutObjectLockConfiguration(Context& ctx);
+Status GetObjectRetention(Context& ctx);
+Status PutObjectRetention(Context& ctx);
+Status GetObjectLegalHold(Context& ctx);
+Status PutObjectLegalHold(Context& ctx);
 Status GetBucketEmptyConfig(Context& ctx);
 Status GetBucketCors(Context& ctx);
 Status PutBucketCors(Context& ctx);

@@ -61,6 +61,7 @@ const std::unordered_map<std::string_view, int>& Table() {
       {"NoSuchBucketPolicy", 404},
       {"NoSuchCORSConfiguration", 404},
       {"NoSuchKey", 404},
+      {"NoSuchObjectLockConfiguration", 404},
       {"NoSuchLifecycleConfiguration", 404},
       {"NoSuchTagSet", 404},
       {"NoSuchUpload", 404},

@@ -171,6 +171,18 @@ Status Execute(Context& ctx) {
       return GetBucketVersioning(ctx);
     case S3Op::kPutBucketVersioning:
       return PutBucketVersioning(ctx);
+    case S3Op::kGetObjectLockConfiguration:
+      return GetObjectLockConfiguration(ctx);
+    case S3Op::kPutObjectLockConfiguration:
+      return PutObjectLockConfiguration(ctx);
+    case S3Op::kGetObjectRetention:
+      return GetObjectRetention(ctx);
+    case S3Op::kPutObjectRetention:
+      return PutObjectRetention(ctx);
+    case S3Op::kGetObjectLegalHold:
+      return GetObjectLegalHold(ctx);
+    case S3Op::kPutObjectLegalHold:
+      return PutObjectLegalHold(ctx);
     case S3Op::kGetBucketEmptyConfig:
       return GetBucketEmptyConfig(ctx);
     case S3Op::kGetBucketCors:

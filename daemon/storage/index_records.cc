@@ -100,8 +100,11 @@ std::string EncodeBucket(const BucketRecord& b) {
   e.String(b.acl);
   e.String(b.cors);
   // Trailing fields are absent in records from before them.
-  if (!b.lifecycle.empty() || !b.versioning.empty()) e.String(b.lifecycle);
-  if (!b.versioning.empty()) e.String(b.versioning);
+  if (!b.lifecycle.empty() || !b.versioning.empty() || !b.object_lock.empty()) {
+    e.String(b.lifecycle);
+  }
+  if (!b.versioning.empty() || !b.object_lock.empty()) e.String(b.versioning);
+  if (!b.object_lock.empty()) e.String(b.object_lock);
   return e.Take();
 }
 
@@ -110,7 +113,8 @@ Result<BucketRecord> DecodeBucket(std::string_view in) {
   BucketRecord b;
   if (!CheckVersion(d) || !d.String(&b.name) || !d.String(&b.owner_id) || !d.Time(&b.created) ||
       !d.String(&b.acl) || !d.String(&b.cors) || (!d.done() && !d.String(&b.lifecycle)) ||
-      (!d.done() && (!d.String(&b.versioning) || !d.done()))) {
+      (!d.done() && !d.String(&b.versioning)) ||
+      (!d.done() && (!d.String(&b.object_lock) || !d.done()))) {
     return CorruptRecord("bucket");
   }
   return b;
@@ -142,12 +146,18 @@ std::string EncodeObject(const ObjectRecord& o) {
   e.String(o.owner_id);
   e.String(o.acl);
   // Trailing fields are absent in records from before them (and when unset).
-  const bool versioned = !o.version_id.empty() || o.version_seq != 0 || o.delete_marker;
+  const bool locked = !o.lock_mode.empty() || o.legal_hold;
+  const bool versioned = !o.version_id.empty() || o.version_seq != 0 || o.delete_marker || locked;
   if (!o.tags.empty() || versioned) e.Map(o.tags);
   if (versioned) {
     e.String(o.version_id);
     e.Varint(o.version_seq);
     e.Byte(o.delete_marker ? 1 : 0);
+  }
+  if (locked) {
+    e.String(o.lock_mode);
+    e.Time(o.retain_until);
+    e.Byte(o.legal_hold ? 1 : 0);
   }
   return e.Take();
 }
@@ -193,6 +203,11 @@ Result<ObjectRecord> DecodeObject(std::string_view in, std::string_view key, boo
     uint8_t marker = 0;
     ok = d.String(&o.version_id) && d.Varint(&o.version_seq) && d.Byte(&marker) && marker <= 1;
     o.delete_marker = marker == 1;
+  }
+  if (ok && !d.done()) {
+    uint8_t hold = 0;
+    ok = d.String(&o.lock_mode) && d.Time(&o.retain_until) && d.Byte(&hold) && hold <= 1;
+    o.legal_hold = hold == 1;
   }
   ok = ok && d.done();
   if (!ok) return CorruptRecord("object");

@@ -114,6 +114,11 @@ struct ObjectRecord {
   std::string version_id;
   uint64_t version_seq = 0;    // orders a key's versions (newest highest)
   bool delete_marker = false;  // only ever a noncurrent entry in the index
+  // Object lock (object_lock.h): a version that cannot be deleted for good
+  // before retain_until ("" mode: none), or while on legal hold.
+  std::string lock_mode;  // "", "GOVERNANCE" or "COMPLIANCE"
+  TimePoint retain_until{};
+  bool legal_hold = false;
 };
 
 struct BucketRecord {
@@ -124,6 +129,7 @@ struct BucketRecord {
   std::string cors;  // CORSConfiguration XML, "" = none
   std::string lifecycle;  // LifecycleConfiguration XML, "" = none
   std::string versioning;  // "" (never enabled), "Enabled" or "Suspended"
+  std::string object_lock;  // ObjectLockConfiguration XML, "" = object lock not enabled
 };
 
 struct Account {
@@ -304,9 +310,29 @@ class StorageEngine {
     return Status::NotSupported("SetBucketLifecycle");
   }
   // "Enabled" or "Suspended" (S3's rule: a bucket never goes back to "").
+  // A bucket with object lock cannot be suspended (InvalidBucketState).
   virtual Status SetBucketVersioning(const std::string& name, const std::string& state) {
     (void)name, (void)state;
     return Status::NotSupported("SetBucketVersioning");
+  }
+  // Object lock (object_lock.h): `config` (ObjectLockConfiguration XML) needs
+  // versioning Enabled (InvalidBucketState).
+  virtual Status SetBucketObjectLock(const std::string& name, const std::string& config) {
+    (void)name, (void)config;
+    return Status::NotSupported("SetBucketObjectLock");
+  }
+  // A version's retention (mode "" removes it) and legal hold; version_id ""
+  // is the current one. AccessDenied when the rules refuse the change.
+  virtual Status SetObjectRetention(const std::string& bucket, const std::string& key,
+                                    const std::string& version_id, const std::string& mode,
+                                    TimePoint until, bool bypass_governance) {
+    (void)bucket, (void)key, (void)version_id, (void)mode, (void)until, (void)bypass_governance;
+    return Status::NotSupported("SetObjectRetention");
+  }
+  virtual Status SetObjectLegalHold(const std::string& bucket, const std::string& key,
+                                    const std::string& version_id, bool on) {
+    (void)bucket, (void)key, (void)version_id, (void)on;
+    return Status::NotSupported("SetObjectLegalHold");
   }
 
   // Objects.
@@ -327,8 +353,11 @@ class StorageEngine {
   // Without `version_id`: removes the current version (versioned buckets: a
   // delete marker takes its place). With it: removes that version for good
   // (the next one becomes current). Deleting a missing key or version succeeds.
+  // A locked version is not deleted (AccessDenied) unless its GOVERNANCE
+  // retention is bypassed (the caller checked the right to).
   virtual Result<DeleteOutcome> DeleteObject(const std::string& bucket, const std::string& key,
-                                             const std::string& version_id = "") = 0;
+                                             const std::string& version_id = "",
+                                             bool bypass_governance = false) = 0;
   virtual Result<ListObjectsPage> ListObjects(const std::string& bucket,
                                               const ListObjectsQuery& query) = 0;
   virtual Result<ListVersionsPage> ListObjectVersions(const std::string& bucket,

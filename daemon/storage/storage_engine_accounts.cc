@@ -239,7 +239,18 @@ Status StorageEngineImpl::SetBucketVersioning(const std::string& name, const std
   if (state != "Enabled" && state != "Suspended") {
     return Status::InvalidArgument("versioning is Enabled or Suspended", "MalformedXML");
   }
-  return UpdateBucketRecord(name, [&](BucketRecord& b) { b.versioning = state; });
+  std::shared_lock world(world_mu_);
+  return Mutate([&](IndexTxn& itx) -> Status {
+    SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(name));
+    if (!b) return storage::NoSuchBucket(name);
+    if (!b->object_lock.empty() && state != "Enabled") {
+      return Status::InvalidArgument("An Object Lock configuration is present on this bucket, so the "
+                               "versioning state cannot be changed.",
+                               "InvalidBucketState");
+    }
+    b->versioning = state;
+    return itx.Apply(JournalOp{OpType::kPutBucket, name, {}, storage::EncodeBucket(*b)});
+  });
 }
 
 Status StorageEngineImpl::UpdateBucketRecord(const std::string& name,

@@ -77,6 +77,12 @@ class StorageEngineImpl final : public StorageEngine {
   Status SetBucketCors(const std::string& name, const std::string& cors) override;
   Status SetBucketLifecycle(const std::string& name, const std::string& lifecycle) override;
   Status SetBucketVersioning(const std::string& name, const std::string& state) override;
+  Status SetBucketObjectLock(const std::string& name, const std::string& config) override;
+  Status SetObjectRetention(const std::string& bucket, const std::string& key,
+                            const std::string& version_id, const std::string& mode,
+                            TimePoint until, bool bypass_governance) override;
+  Status SetObjectLegalHold(const std::string& bucket, const std::string& key,
+                            const std::string& version_id, bool on) override;
   // The bucket record with `change` applied, committed.
   Status UpdateBucketRecord(const std::string& name,
                             const std::function<void(BucketRecord&)>& change);
@@ -88,7 +94,8 @@ class StorageEngineImpl final : public StorageEngine {
                                   const std::string& version_id = "") override;
   Result<std::unique_ptr<ObjectReader>> OpenObject(const ObjectRecord& record) override;
   Result<DeleteOutcome> DeleteObject(const std::string& bucket, const std::string& key,
-                                     const std::string& version_id = "") override;
+                                     const std::string& version_id = "",
+                                     bool bypass_governance = false) override;
   Result<ListObjectsPage> ListObjects(const std::string& bucket,
                                       const ListObjectsQuery& query) override;
   Result<ListVersionsPage> ListObjectVersions(const std::string& bucket,

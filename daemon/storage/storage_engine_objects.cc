@@ -179,13 +179,15 @@ Result<std::unique_ptr<ObjectReader>> StorageEngineImpl::OpenObject(const Object
 
 Result<DeleteOutcome> StorageEngineImpl::DeleteObject(const std::string& bucket,
                                                       const std::string& key,
-                                                      const std::string& version_id) {
+                                                      const std::string& version_id,
+                                                      bool bypass_governance) {
   std::shared_lock world(world_mu_);
   DeleteOutcome outcome;
   SOS_RETURN_IF_ERROR(Mutate([&](IndexTxn& itx) -> Status {
     SOS_ASSIGN_OR_RETURN(BucketRecord b, LoadBucket(itx, bucket));
     if (!version_id.empty()) {
-      SOS_ASSIGN_OR_RETURN(outcome, storage::DeleteVersion(itx, b, key, version_id));
+      SOS_ASSIGN_OR_RETURN(outcome, storage::DeleteVersion(itx, b, key, version_id,
+                                                           storage::Now(), bypass_governance));
       return Status::Ok();
     }
     SOS_ASSIGN_OR_RETURN(outcome, storage::DeleteCurrent(itx, b, key, b.owner_id, storage::Now()));

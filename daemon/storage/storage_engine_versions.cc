@@ -2,6 +2,7 @@
 // (kObjects) and the noncurrent ones (kVersions) in key order.
 #include "daemon/storage/engine_rules.h"
 #include "daemon/storage/index_txn.h"
+#include "daemon/storage/object_lock.h"
 #include "daemon/storage/storage_engine_impl.h"
 #include "daemon/storage/versioning.h"
 
@@ -144,6 +145,49 @@ Result<ListVersionsPage> StorageEngineImpl::ListObjectVersions(const std::string
     page.next_version_id_marker.clear();
   }
   return page;
+}
+
+Status StorageEngineImpl::SetBucketObjectLock(const std::string& name, const std::string& config) {
+  std::shared_lock world(world_mu_);
+  return Mutate([&](IndexTxn& itx) -> Status {
+    SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(name));
+    if (!b) return storage::NoSuchBucket(name);
+    if (b->versioning != "Enabled") {
+      return Status::InvalidArgument(
+          "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration",
+          "InvalidBucketState");
+    }
+    b->object_lock = config;
+    return itx.Apply(storage::JournalOp{storage::OpType::kPutBucket, name, {},
+                                        storage::EncodeBucket(*b)});
+  });
+}
+
+Status StorageEngineImpl::SetObjectRetention(const std::string& bucket, const std::string& key,
+                                             const std::string& version_id,
+                                             const std::string& mode, TimePoint until,
+                                             bool bypass_governance) {
+  std::shared_lock world(world_mu_);
+  return Mutate([&](IndexTxn& itx) -> Status {
+    return storage::UpdateVersion(itx, bucket, key, version_id, [&](ObjectRecord& v) -> Status {
+      SOS_RETURN_IF_ERROR(
+          storage::CheckRetentionChange(v, mode, until, storage::Now(), bypass_governance));
+      v.lock_mode = mode;
+      v.retain_until = mode.empty() ? TimePoint{} : until;
+      return Status::Ok();
+    });
+  });
+}
+
+Status StorageEngineImpl::SetObjectLegalHold(const std::string& bucket, const std::string& key,
+                                             const std::string& version_id, bool on) {
+  std::shared_lock world(world_mu_);
+  return Mutate([&](IndexTxn& itx) -> Status {
+    return storage::UpdateVersion(itx, bucket, key, version_id, [&](ObjectRecord& v) {
+      v.legal_hold = on;
+      return Status::Ok();
+    });
+  });
 }
 
 }  // namespace sos

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "daemon/storage/engine_rules.h"
+#include "daemon/storage/object_lock.h"
 #include "s3core/crypto.h"
 
 namespace sos::storage {
@@ -146,10 +148,12 @@ Result<DeleteOutcome> DeleteCurrent(IndexTxn& itx, const BucketRecord& bucket,
 }
 
 Result<DeleteOutcome> DeleteVersion(IndexTxn& itx, const BucketRecord& bucket,
-                                    const std::string& key, const std::string& version_id) {
+                                    const std::string& key, const std::string& version_id,
+                                    TimePoint now, bool bypass_governance) {
   SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> found,
                        FindVersion(itx, bucket.name, key, version_id));
   if (!found) return DeleteOutcome{version_id, false};
+  SOS_RETURN_IF_ERROR(CheckDeletable(*found, now, bypass_governance));
   SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> current, itx.GetObject(bucket.name, key));
   if (current && current->version_seq == found->version_seq && Is(*current, version_id)) {
     SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteObject, bucket.name, key, {}}));
@@ -160,6 +164,26 @@ Result<DeleteOutcome> DeleteVersion(IndexTxn& itx, const BucketRecord& bucket,
   // A delete marker that was the latest: what it hid becomes current again.
   if (!current) SOS_RETURN_IF_ERROR(Promote(itx, bucket.name, key));
   return DeleteOutcome{version_id, found->delete_marker};
+}
+
+Status UpdateVersion(IndexTxn& itx, const std::string& bucket, const std::string& key,
+                     const std::string& version_id,
+                     const std::function<Status(ObjectRecord&)>& change) {
+  SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> current, itx.GetObject(bucket, key));
+  std::optional<ObjectRecord> found = current;
+  if (!version_id.empty()) {
+    SOS_ASSIGN_OR_RETURN(found, FindVersion(itx, bucket, key, version_id));
+    if (!found) return Status::NotFound("The specified version does not exist.", "NoSuchVersion");
+  } else if (!found) {
+    return NoSuchKey(bucket, key);
+  }
+  const bool is_current = current && current->version_seq == found->version_seq &&
+                          current->version_id == found->version_id;
+  SOS_RETURN_IF_ERROR(change(*found));
+  if (is_current) {
+    return itx.Apply(JournalOp{OpType::kPutObject, bucket, key, EncodeObject(*found)});
+  }
+  return PutVersion(itx, bucket, *found);
 }
 
 Result<std::optional<ObjectRecord>> FindVersion(IndexTxn& itx, const std::string& bucket,

@@ -17,6 +17,7 @@
 // journalled and refcounted) and expects the caller's write transaction.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,9 +48,17 @@ Result<DeleteOutcome> DeleteCurrent(IndexTxn& itx, const BucketRecord& bucket,
                                     TimePoint now);
 
 // DeleteObject of one version, for good; the next newest becomes current
-// unless it is a delete marker. A version that is not there: success.
+// unless it is a delete marker. A version that is not there: success. A
+// locked one: AccessDenied (object_lock.h).
 Result<DeleteOutcome> DeleteVersion(IndexTxn& itx, const BucketRecord& bucket,
-                                    const std::string& key, const std::string& version_id);
+                                    const std::string& key, const std::string& version_id,
+                                    TimePoint now, bool bypass_governance);
+
+// Changes version `version_id` of key ("": the current one) in place, where
+// it is kept; `change` may refuse. NoSuchKey / NoSuchVersion when absent.
+Status UpdateVersion(IndexTxn& itx, const std::string& bucket, const std::string& key,
+                     const std::string& version_id,
+                     const std::function<Status(ObjectRecord&)>& change);
 
 // The version `version_id` ("null" or an id) of key: the current one or a
 // noncurrent one or a delete marker. InvalidArgument for an id sosd never

@@ -63,5 +63,14 @@ TEST_F(Boto3Test, Versioning) {
   EXPECT_NE(r.output.find("DONE"), std::string::npos) << r.output;
 }
 
+TEST_F(Boto3Test, ObjectLock) {
+  ASSERT_TRUE(Installed(kPython));
+  ProgramResult r = RunProgram({kPython, std::string(SOS_E2E_CLIENTS_DIR) + "/boto3_object_lock.py",
+                                Sosd().endpoint(), TrackBucket("boto3-lock")},
+                               AwsSdkEnv(), std::chrono::seconds(300));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("DONE"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace sos::testing

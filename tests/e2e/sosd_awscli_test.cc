@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "s3core/crypto.h"
 #include "tests/e2e/sosd_environment.h"
 
 namespace sos::testing {
@@ -332,6 +333,55 @@ TEST_F(AwsCliTest, RetriedCompletionAndAbandonedUploads) {
   AWS_OK({"s3", "rb", "--force", "s3://" + bucket});
   ProgramResult gone = Aws({"s3api", "head-bucket", "--bucket", bucket});
   EXPECT_NE(gone.exit_code, 0) << gone.output;
+}
+
+// Object lock through the awscli (a sosd of its own: what a COMPLIANCE-free
+// test leaves locked goes with it): a bucket made with object lock and a
+// default GOVERNANCE retention, uploads with --content-md5, the old version
+// kept by an overwrite and refused to delete-object until the bypass.
+TEST_F(AwsCliTest, ObjectLockKeepsVersionsFromTheCli) {
+  auto sosd = SosdProcess::Start({});
+  ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
+  auto aws = [&](std::vector<std::string> args) { return AwsAt(**sosd, std::move(args)); };
+  ProgramResult made = aws({"s3api", "create-bucket", "--bucket", "vault",
+                            "--object-lock-enabled-for-bucket"});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  ProgramResult config = aws({"s3api", "put-object-lock-configuration", "--bucket", "vault",
+                              "--object-lock-configuration",
+                              R"({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention":
+                                  {"Mode": "GOVERNANCE", "Days": 1}}})"});
+  ASSERT_EQ(config.exit_code, 0) << config.output;
+  const std::string file = dir_ + "/chunk";
+  WriteRandomFile(file, 4096, 61);
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto put = [&] {
+    ProgramResult r = aws({"s3api", "put-object", "--bucket", "vault", "--key", "chunk", "--body",
+                           file, "--content-md5", Base64Encode(Md5(bytes))});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return nlohmann::json::parse(r.output, nullptr, false).value("VersionId", "");
+  };
+  const std::string first = put();
+  const std::string second = put();
+  ASSERT_EQ(first.size(), 32u);
+  ASSERT_NE(first, second);
+  ProgramResult head = aws({"s3api", "head-object", "--bucket", "vault", "--key", "chunk",
+                            "--version-id", first});
+  EXPECT_NE(head.output.find("\"ObjectLockMode\": \"GOVERNANCE\""), std::string::npos)
+      << head.output;
+  ProgramResult refused = aws({"s3api", "delete-object", "--bucket", "vault", "--key", "chunk",
+                               "--version-id", first});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("AccessDenied"), std::string::npos) << refused.output;
+  ProgramResult versions = aws({"s3api", "list-object-versions", "--bucket", "vault"});
+  EXPECT_EQ(nlohmann::json::parse(versions.output, nullptr, false)["Versions"].size(), 2u)
+      << versions.output;
+  ProgramResult bypassed = aws({"s3api", "delete-object", "--bucket", "vault", "--key", "chunk",
+                                "--version-id", first, "--bypass-governance-retention"});
+  EXPECT_EQ(bypassed.exit_code, 0) << bypassed.output;
+  versions = aws({"s3api", "list-object-versions", "--bucket", "vault"});
+  EXPECT_EQ(nlohmann::json::parse(versions.output, nullptr, false)["Versions"].size(), 1u)
+      << versions.output;
 }
 
 // Bucket lifecycle rules through the awscli, applied by a sosd of its own

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -56,6 +57,20 @@ inline StorageOptions QuietOptions(const std::string& dir, LogCapture* log = nul
   o.maintenance_interval = std::chrono::milliseconds(0);
   o.log = log ? log->Fn() : [](std::string_view) {};
   return o;
+}
+
+// A quiet engine in `dir` with one bucket owned by "owner" (nullptr, after
+// a test failure, if that fails).
+inline std::unique_ptr<StorageEngine> OpenWithBucket(const std::string& dir,
+                                                     const std::string& bucket) {
+  auto e = StorageEngine::Open(QuietOptions(dir));
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  if (!e.ok()) return nullptr;
+  BucketRecord b;
+  b.name = bucket;
+  b.owner_id = "owner";
+  EXPECT_TRUE((*e)->CreateBucket(b).ok());
+  return std::move(*e);
 }
 
 inline std::string Pattern(size_t n, uint32_t seed = 1) {

@@ -92,7 +92,10 @@ TEST(S3RouterTest, EveryOperation) {
       {"DELETE", "/bucket/key?tagging", S3Op::kDeleteObjectTagging, {}},
       {"GET", "/bucket/key?attributes", S3Op::kGetObjectAttributes, {}},
       {"GET", "/bucket/key?torrent", S3Op::kNotImplemented, {}},
-      {"PUT", "/bucket/key?retention", S3Op::kNotImplemented, {}},
+      {"PUT", "/bucket/key?retention", S3Op::kPutObjectRetention, {}},
+      {"GET", "/bucket/key?legal-hold", S3Op::kGetObjectLegalHold, {}},
+      {"PUT", "/bucket?object-lock", S3Op::kPutObjectLockConfiguration, {}},
+      {"GET", "/bucket/key?torrent", S3Op::kNotImplemented, {}},
       {"POST", "/bucket/key?restore", S3Op::kNotImplemented, {}},
       {"POST", "/bucket/key?select&select-type=2", S3Op::kNotImplemented, {}},
       {"POST", "/bucket/key", S3Op::kNotImplemented, {}},
@@ -105,9 +108,9 @@ TEST(S3RouterTest, EveryOperation) {
 }
 
 TEST(S3RouterTest, NotImplementedSaysWhat) {
-  RoutedRequest r = RouteOk(Head("GET", "/bucket/key?legal-hold"));
+  RoutedRequest r = RouteOk(Head("GET", "/bucket/key?torrent"));
   EXPECT_EQ(r.op, S3Op::kNotImplemented);
-  EXPECT_NE(r.detail.find("legal-hold"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("torrent"), std::string::npos) << r.detail;
   RoutedRequest cfg = RouteOk(Head("GET", "/bucket?policy"));
   EXPECT_EQ(cfg.detail, "NoSuchBucketPolicy");
 }

@@ -189,7 +189,7 @@ class FakeEngine : public StorageEngine {
     return std::unique_ptr<ObjectReader>(new Reader(std::move(data)));
   }
   Result<DeleteOutcome> DeleteObject(const std::string& bucket, const std::string& key,
-                                     const std::string& version_id) override {
+                                     const std::string& version_id, bool) override {
     std::lock_guard lock(mu_);
     if (!buckets_.count(bucket)) return NoBucket();
     if (!failure_.ok()) return failure_;
@@ -932,6 +932,28 @@ TEST_F(S3ServiceTest, ListObjectsV1AndV2) {
   EXPECT_FALSE(DecodeListBucketResult(plain.body)->page.markers_listed);
 }
 
+// As S3: what object lock is to keep must come with Content-MD5 or a
+// checksum, whether the lock is asked for or the bucket's default.
+TEST_F(S3ServiceTest, LockedUploadsNeedAnIntegrityCheck) {
+  ASSERT_EQ(Call("PUT", "/vault", {}, "", {{"x-amz-bucket-object-lock-enabled", "true"}}).status,
+            200);
+  const HeaderList lock = {{"x-amz-object-lock-mode", "GOVERNANCE"},
+                           {"x-amz-object-lock-retain-until-date", "2100-01-01T00:00:00Z"}};
+  EXPECT_EQ(Call("PUT", "/vault/k", {}, "data", lock).Code(), "InvalidRequest");
+  HeaderList with_md5 = lock;
+  with_md5.emplace_back("Content-MD5", Base64Encode(Md5("data")));
+  EXPECT_EQ(Call("PUT", "/vault/k", {}, "data", with_md5).status, 200);
+  EXPECT_EQ(Call("PUT", "/vault/plain", {}, "data").status, 200);  // no lock asked, no default
+  ASSERT_EQ(Call("PUT", "/vault", {{"object-lock", ""}},
+                 "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule>"
+                 "<DefaultRetention><Mode>COMPLIANCE</Mode><Days>1</Days></DefaultRetention>"
+                 "</Rule></ObjectLockConfiguration>")
+                .status,
+            501);  // this test's engine has no object lock; the real one's tests are e2e
+  EXPECT_EQ(Call("PUT", "/plainbucket", {}).status, 200);
+  EXPECT_EQ(Call("PUT", "/plainbucket/k", {}, "data", with_md5).Code(), "InvalidRequest");
+}
+
 TEST_F(S3ServiceTest, CopyObject) {
   MakeBucket("bkt");
   std::string etag =
@@ -1146,7 +1168,7 @@ TEST_F(S3ServiceTest, HostileInput) {
   Put("bkt", "a/../b", "dots");
   EXPECT_EQ(Call("GET", "/bkt/a/../b").body, "dots");
   EXPECT_EQ(Call("GET", "/bkt/b").status, 404);
-  Response unimplemented = Call("GET", "/bkt/k", {{"retention", ""}});
+  Response unimplemented = Call("GET", "/bkt/k", {{"torrent", ""}});
   EXPECT_EQ(unimplemented.status, 501);
   EXPECT_EQ(unimplemented.Code(), "NotImplemented");
   EXPECT_EQ(Call("PATCH", "/bkt/k").status, 405);

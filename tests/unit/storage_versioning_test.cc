@@ -15,20 +15,14 @@ namespace sos {
 namespace {
 
 using testing::PutBytes;
-using testing::QuietOptions;
 using testing::ReadRecord;
 using testing::TempDir;
 
 class StorageVersioningTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto e = StorageEngine::Open(QuietOptions(dir_.path()));
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    BucketRecord b;
-    b.name = "b";
-    b.owner_id = "owner";
-    ASSERT_TRUE(engine_->CreateBucket(b).ok());
+    engine_ = testing::OpenWithBucket(dir_.path(), "b");
+    ASSERT_TRUE(engine_);
   }
 
   std::string Put(const std::string& key, const std::string& data) {
