@@ -50,7 +50,8 @@ Result<ObjectLockConfigXml> DecodeObjectLockConfiguration(std::string_view xml,
   if (!ValidLockMode(doc.mode)) return Malformed("DefaultRetention Mode must be GOVERNANCE or COMPLIANCE");
   SOS_ASSIGN_OR_RETURN(int64_t days, ChildInt(retention, "Days", 0));
   SOS_ASSIGN_OR_RETURN(int64_t years, ChildInt(retention, "Years", 0));
-  if ((days > 0) == (years > 0) || days < 0 || years < 0 || days > 36500 || years > 100) {
+  const bool both = Child(retention, "Days") && Child(retention, "Years");
+  if (both || (days > 0) == (years > 0) || days < 0 || years < 0 || days > 36500 || years > 100) {
     return Malformed("DefaultRetention takes exactly one of Days or Years, a positive number",
                      "InvalidArgument");
   }

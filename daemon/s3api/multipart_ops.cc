@@ -77,8 +77,8 @@ Status CreateMultipartUpload(Context& ctx) {
   object.owner_id = ctx.principal.account_id;
   SOS_ASSIGN_OR_RETURN(object.acl, AclFromHeaders(ctx));
   SOS_ASSIGN_OR_RETURN(object.tags, TagsFromHeader(ctx));
-  // Each part is checked as it comes (Content-MD5 or a checksum per part is
-  // the client's choice, as on S3), so the upload itself passes.
+  // Each part of a locked upload must come with its Content-MD5 or checksum
+  // (UploadPart checks), so the upload itself passes.
   SOS_RETURN_IF_ERROR(ApplyObjectLock(ctx, object, /*body_verified=*/true));
   auto upload = ctx.engine.CreateUpload(ctx.route.bucket, ctx.route.key, object);
   if (!upload.ok()) return WithCode(upload.status(), "NoSuchBucket");
@@ -95,6 +95,12 @@ Status CreateMultipartUpload(Context& ctx) {
 Status UploadPart(Context& ctx) {
   SOS_ASSIGN_OR_RETURN(int part_number, PartNumber(ctx));
   SOS_ASSIGN_OR_RETURN(UploadRecord upload, LoadUpload(ctx));
+  if ((!upload.object.lock_mode.empty() || upload.object.legal_hold) && !HasIntegrityCheck(ctx)) {
+    return Status::InvalidArgument(
+        "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with "
+        "Object Lock parameters",
+        "InvalidRequest");
+  }
   SOS_ASSIGN_OR_RETURN(WrittenBlob blob, WriteBodyToBlob(ctx, /*empty_without_blob=*/false));
   PartRecord part;
   part.part_number = part_number;

@@ -20,6 +20,8 @@ Result<ObjectRecord> LoadLockedVersion(Context& ctx, std::string* version_id) {
     return Status::InvalidArgument("The specified method is not allowed against this resource.",
                                    "MethodNotAllowed");
   }
+  // The version loaded, by its id: a PUT meanwhile does not move the change.
+  *version_id = object->version_id.empty() ? "null" : object->version_id;
   return object;
 }
 

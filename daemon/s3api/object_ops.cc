@@ -75,13 +75,14 @@ Status GetObject(Context& ctx, bool head_only) {
   StartResponse(ctx, status);
   AddObjectHeaders(ctx, meta);
   AddVersionHeader(ctx, object);
-  if (!object.lock_mode.empty()) {
-    ctx.out.AddHeader("x-amz-object-lock-mode", object.lock_mode);
-    ctx.out.AddHeader("x-amz-object-lock-retain-until-date",
-                      FormatIso8601Extended(object.retain_until));
-  }
-  if (!ctx.bucket->object_lock.empty()) {
-    ctx.out.AddHeader("x-amz-object-lock-legal-hold", object.legal_hold ? "ON" : "OFF");
+  // As S3: the lock shows to who may read it (the bucket owner).
+  if (AuthorizeBucketOwner(ctx.principal, *ctx.bucket).ok()) {
+    if (!object.lock_mode.empty()) {
+      ctx.out.AddHeader("x-amz-object-lock-mode", object.lock_mode);
+      ctx.out.AddHeader("x-amz-object-lock-retain-until-date",
+                        FormatIso8601Extended(object.retain_until));
+    }
+    if (object.legal_hold) ctx.out.AddHeader("x-amz-object-lock-legal-hold", "ON");
   }
   // An object a browser renders (an uploaded HTML page) runs in an opaque
   // origin of its own, never in sosd's: it can reach nothing this origin

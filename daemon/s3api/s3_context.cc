@@ -397,6 +397,16 @@ Status ChangedMeanwhileIsSlowDown(Status status) {
   return Status::Unavailable("The object changed during the request; please retry.", "SlowDown");
 }
 
+// now + days, or now + years in calendar years (29 February rolls to 1 March).
+TimePoint RetainUntil(TimePoint now, int days, int years) {
+  using namespace std::chrono;
+  if (years == 0) return now + sys_days::duration(days);
+  const sys_days today = floor<sys_days::duration>(now);
+  const year_month_day date = year_month_day(today) + std::chrono::years(years);
+  return sys_days(date.ok() ? date : date.year() / date.month() / last) + (now - today) +
+         (date.ok() ? sys_days::duration(0) : sys_days::duration(1));
+}
+
 Status ApplyObjectLock(Context& ctx, ObjectRecord& record, bool body_verified) {
   auto mode = ctx.Header("x-amz-object-lock-mode");
   auto until = ctx.Header("x-amz-object-lock-retain-until-date");
@@ -409,6 +419,9 @@ Status ApplyObjectLock(Context& ctx, ObjectRecord& record, bool body_verified) {
     }
     return Status::Ok();
   }
+  // Setting a lock is the bucket owner's (S3: s3:PutObjectRetention and
+  // s3:PutObjectLegalHold, which no ACL grants); the default applies to all.
+  if (mode || until || hold) SOS_RETURN_IF_ERROR(AuthorizeBucketOwner(ctx.principal, *ctx.bucket));
   if (mode.has_value() != until.has_value()) {
     return Status::InvalidArgument(
         "x-amz-object-lock-mode and x-amz-object-lock-retain-until-date must both be supplied",
@@ -423,6 +436,10 @@ Status ApplyObjectLock(Context& ctx, ObjectRecord& record, bool body_verified) {
       return Status::InvalidArgument("The retain until date is not a valid date.",
                                      "InvalidArgument");
     }
+    if (*date >= kLatestTime) {
+      return Status::InvalidArgument("The retain until date is too far in the future.",
+                                     "InvalidArgument");
+    }
     if (*date <= ctx.now) {
       return Status::InvalidArgument("The retain until date must be in the future!",
                                      "InvalidArgument");
@@ -432,9 +449,8 @@ Status ApplyObjectLock(Context& ctx, ObjectRecord& record, bool body_verified) {
   } else {
     SOS_ASSIGN_OR_RETURN(ObjectLockConfigXml config, DecodeObjectLockConfiguration(config_xml));
     if (!config.mode.empty()) {
-      using Days = std::chrono::duration<int64_t, std::ratio<86400>>;
       record.lock_mode = config.mode;
-      record.retain_until = ctx.now + Days(config.days) + Days(int64_t{config.years} * 365);
+      record.retain_until = RetainUntil(ctx.now, config.days, config.years);
     }
   }
   if (hold) {

@@ -170,6 +170,7 @@ Status StorageEngineImpl::SetObjectRetention(const std::string& bucket, const st
   std::shared_lock world(world_mu_);
   return Mutate([&](IndexTxn& itx) -> Status {
     return storage::UpdateVersion(itx, bucket, key, version_id, [&](ObjectRecord& v) -> Status {
+      if (v.delete_marker) return Status::InvalidArgument("a delete marker", "MethodNotAllowed");
       SOS_RETURN_IF_ERROR(
           storage::CheckRetentionChange(v, mode, until, storage::Now(), bypass_governance));
       v.lock_mode = mode;
@@ -184,6 +185,7 @@ Status StorageEngineImpl::SetObjectLegalHold(const std::string& bucket, const st
   std::shared_lock world(world_mu_);
   return Mutate([&](IndexTxn& itx) -> Status {
     return storage::UpdateVersion(itx, bucket, key, version_id, [&](ObjectRecord& v) {
+      if (v.delete_marker) return Status::InvalidArgument("a delete marker", "MethodNotAllowed");
       v.legal_hold = on;
       return Status::Ok();
     });

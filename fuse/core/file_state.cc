@@ -245,6 +245,14 @@ bool FileState::ExpectsNothingRemote() const {
   return expected_ && expected_->empty();
 }
 
+void FileState::ExpectAnything() {
+  {
+    std::lock_guard lock(mu_);
+    expected_.reset();
+  }
+  (void)Persist(/*durable=*/true);
+}
+
 void FileState::ExpectNothing() {
   {
     std::lock_guard lock(mu_);

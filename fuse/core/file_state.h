@@ -146,6 +146,8 @@ class FileState : public std::enable_shared_from_this<FileState> {
   void SetPath(const std::string& path);
   // Nothing is at the file's path on the remote (a fresh conflict name).
   void ExpectNothing();
+  // The next upload goes without a condition (the server refused one that held).
+  void ExpectAnything();
   // Whether the file was made where the remote had nothing (its next upload
   // is If-None-Match: *): deleting it locally needs no remote delete.
   bool ExpectsNothingRemote() const;

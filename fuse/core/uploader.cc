@@ -249,6 +249,15 @@ Status Uploader::AfterRefusal(FileState& st, const FileState::Snapshot& snap,
     st.ExpectNothing();
     return Status::Unavailable(snap.path + " was deleted on the server meanwhile; sent again");
   }
+  // Refused although the object still has the ETag of the condition: the
+  // server does not evaluate If-Match here (Ceph RGW on a versioned bucket).
+  // Sent again without it; the next upload asks again.
+  if (snap.expected && !snap.expected->empty() && head->etag == *snap.expected) {
+    spdlog::warn("{}: the server refused If-Match {} although it holds; sent without it",
+                 snap.path, *snap.expected);
+    st.ExpectAnything();
+    return Status::Unavailable(snap.path + ": a condition that holds was refused; sent again");
+  }
   // The metadata carries the file's mtime in nanoseconds: another writer
   // does not produce the same size and metadata by chance.
   if (head->size == snap.size && head->user_meta == snap.user_meta) {

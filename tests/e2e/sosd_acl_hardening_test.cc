@@ -190,6 +190,43 @@ TEST_F(AclHardeningTest, OnlyTheBucketOwnerDeletesVersions) {
             204);
 }
 
+// Setting a lock is the bucket owner's: a WRITE grantee (or anyone on a
+// public-read-write bucket) cannot make data nobody may ever delete; the
+// bucket's default retention applies to its uploads all the same.
+TEST_F(AclHardeningTest, OnlyTheBucketOwnerLocksObjects) {
+  const std::string vault = Unique("hard-vault");
+  ASSERT_EQ(Send(owner_, "PUT", vault, "", {}, {{"x-amz-bucket-object-lock-enabled", "true"}})
+                .status,
+            200);
+  ASSERT_EQ(Send(owner_, "PUT", vault, "", {{"acl", ""}},
+                 {{"x-amz-grant-write", "id=\"" + writer_.id + "\""}})
+                .status,
+            200);
+  const std::string body = "chunk";
+  const HeaderList lock = {
+      {"content-md5", Base64Encode(Md5(body))},
+      {"x-amz-object-lock-mode", "COMPLIANCE"},
+      {"x-amz-object-lock-retain-until-date", "2200-01-01T00:00:00Z"}};
+  Reply denied = Send(writer_, "PUT", vault, "forever", {}, lock, body);
+  EXPECT_EQ(denied.status, 403) << denied.body;
+  Reply held = Send(writer_, "PUT", vault, "held", {},
+                    {{"content-md5", Base64Encode(Md5(body))},
+                     {"x-amz-object-lock-legal-hold", "ON"}},
+                    body);
+  EXPECT_EQ(held.status, 403) << held.body;
+  Reply plain = Send(writer_, "PUT", vault, "plain", {}, {}, body);
+  EXPECT_EQ(plain.status, 200) << plain.body;
+  // Cleanup: every version (none is locked).
+  Reply versions = Send(owner_, "GET", vault, "", {{"versions", ""}});
+  if (auto list = DecodeListVersionsResult(versions.body); list.ok()) {
+    for (const auto& v : list->versions) {
+      EXPECT_EQ(Send(owner_, "DELETE", vault, v.meta.key, {{"versionId", v.version_id}}).status,
+                204);
+    }
+  }
+  EXPECT_EQ(Send(owner_, "DELETE", vault, "").status, 204);
+}
+
 TEST_F(AclHardeningTest, TagsDoNotLeakThroughACopy) {
   ASSERT_EQ(Send(owner_, "PUT", bucket_, "later.txt", {},
                  {{"x-amz-acl", "public-read"}, {"x-amz-tagging", "secret=yes"}}, "public bytes")

@@ -410,6 +410,52 @@ TEST_P(SosfsE2eTest, SigtermWaitsForPendingUploads) {
   ASSERT_TRUE(mount_->Unmount());
 }
 
+// A bucket with versioning enabled mounts as its current versions: writes,
+// overwrites, deletes and a directory rename through the mount read back the
+// same from a fresh mount, and the server kept what they replaced.
+TEST_P(SosfsE2eTest, AVersionedBucketMountsAsItsCurrentVersions) {
+  const std::string bucket = "e2e-versioned";
+  auto aws = [&](const std::string& args) {
+    return RunCommand(creds_ + "AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null " +
+                          "AWS_SHARED_CREDENTIALS_FILE=/dev/null /usr/bin/aws --endpoint-url " +
+                          server_.endpoint + " " + args,
+                      120s);
+  };
+  RunResult made = aws("s3api create-bucket --bucket " + bucket);
+  ASSERT_EQ(made.status, 0) << made.output;
+  RunResult enabled = aws("s3api put-bucket-versioning --bucket " + bucket +
+                          " --versioning-configuration Status=Enabled");
+  ASSERT_EQ(enabled.status, 0) << enabled.output;
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  RunResult r = mount_->Mount(SosfsCommand("", bucket));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string wait = std::string(SOSCTL_PATH) + " mount wait " + mnt_ + " --timeout 60s";
+  Sh("mkdir " + mnt_ + "/d && echo one > " + mnt_ + "/d/f && echo gone > " + mnt_ + "/d/g && " +
+     wait);
+  Sh("echo two > " + mnt_ + "/d/f && rm " + mnt_ + "/d/g && " + wait);
+  Sh("mv " + mnt_ + "/d " + mnt_ + "/e && " + wait);
+  ASSERT_TRUE(mount_->Unmount());
+
+  mount_ = std::make_unique<SosfsMount>(mnt_);
+  r = mount_->Mount(SosfsCommand(",cache_dir=" + work_ + "/fresh-cache", bucket));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(Sh("ls -A " + mnt_), "e\n");
+  EXPECT_EQ(Sh("ls -A " + mnt_ + "/e"), "f\n");
+  EXPECT_EQ(Sh("cat " + mnt_ + "/e/f"), "two\n");
+  ASSERT_TRUE(mount_->Unmount());
+
+  RunResult versions = aws("s3api list-object-versions --bucket " + bucket + " --prefix d/");
+  ASSERT_EQ(versions.status, 0) << versions.output;
+  // "one" and "two" of d/f, and g, are kept behind delete markers.
+  EXPECT_NE(versions.output.find("\"DeleteMarkers\""), std::string::npos) << versions.output;
+  size_t kept = 0;
+  for (size_t at = 0; (at = versions.output.find("\"Key\": \"d/f\"", at)) != std::string::npos;
+       ++at) {
+    ++kept;
+  }
+  EXPECT_GE(kept, 3u) << "two versions of d/f and its delete marker\n" << versions.output;
+}
+
 // sosfs@.service is Type=notify: READY once the bucket is mounted, STOPPING
 // when it unmounts.
 TEST_P(SosfsE2eTest, TellsTheServiceManagerWhenMountedAndWhenStopping) {

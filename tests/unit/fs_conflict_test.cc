@@ -62,6 +62,19 @@ TEST_F(FsConflictTest, AFileChangedOnTheServerMeanwhileIsKeptUnderAConflictName)
   EXPECT_EQ(List("")->size(), 2u);
 }
 
+// Ceph RGW on a versioned bucket answers 412 to an If-Match that holds: the
+// object unchanged, the upload goes again without the condition, and no
+// conflict copy appears.
+TEST_F(FsConflictTest, AConditionRefusedThoughItHoldsIsNotAConflict) {
+  ASSERT_TRUE(WriteFile("report.txt", "version 1").ok());
+  Drain();
+  faulty_.FailNext("Put", 1, Status::PreconditionFailed("injected: If-Match not evaluated"));
+  ASSERT_TRUE(WriteFile("report.txt", "version 2").ok());
+  Drain();
+  EXPECT_EQ(*store_.ObjectData("bkt", "report.txt"), "version 2");
+  EXPECT_TRUE(Keys("report.txt.conflict-").empty());
+}
+
 TEST_F(FsConflictTest, ANewFileCreatedOnTheServerMeanwhileIsNotOverwritten) {
   uint64_t fh = OpenAndWrite("new.txt", "mine", O_WRONLY | O_CREAT);
   ASSERT_TRUE(Put("new.txt", "theirs").ok());

@@ -51,7 +51,8 @@ TEST_F(StorageObjectLockTest, ALockedVersionSurvivesEveryDeletePath) {
     SCOPED_TRACE(mode);
     const std::string v = PutLocked(mode, 24h);
     EXPECT_EQ(engine_->DeleteObject("b", "k", v).status().s3_code(), "AccessDenied");
-    ASSERT_TRUE(PutBytes(*engine_, "b", "k", "overwrite").ok());  // a newer version
+    auto overwrite = PutBytes(*engine_, "b", "k", "overwrite");  // a newer version
+    ASSERT_TRUE(overwrite.ok());
     ASSERT_TRUE(engine_->DeleteObject("b", "k").ok());             // a delete marker
     EXPECT_EQ(engine_->DeleteBucket("b").s3_code(), "BucketNotEmpty");
     // Lifecycle: every noncurrent version is due, the locked one stays.
@@ -65,6 +66,7 @@ TEST_F(StorageObjectLockTest, ALockedVersionSurvivesEveryDeletePath) {
     o.clock = [] { return std::chrono::system_clock::now() + 2 * 24h; };
     s3api::LifecycleWorker worker(*engine_, o);
     ASSERT_TRUE(worker.RunOnce().ok());
+    EXPECT_FALSE(Exists(overwrite->version_id)) << "the unlocked noncurrent version expired";
     EXPECT_TRUE(Exists(v));
     EXPECT_EQ(*testing::ReadRecord(*engine_, *engine_->HeadObject("b", "k", v)), "precious");
     ASSERT_TRUE(engine_->SetBucketLifecycle("b", "").ok());
