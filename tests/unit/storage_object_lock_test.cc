@@ -1,6 +1,6 @@
 // Object lock in the storage engine: a locked version survives every way of
 // deleting it (DeleteObject of the version, an overwrite, a delete marker,
-// lifecycle expiry, the bucket's deletion), GOVERNANCE yields only to a
+// lifecycle expiry, the bucket's deletion, its organisation's), GOVERNANCE yields only to a
 // bypass, COMPLIANCE to nobody, a legal hold until it is lifted; retention
 // only grows unless bypassed; versioning cannot be suspended under a lock.
 #include <gtest/gtest.h>
@@ -47,9 +47,11 @@ class StorageObjectLockTest : public ::testing::Test {
 };
 
 TEST_F(StorageObjectLockTest, ALockedVersionSurvivesEveryDeletePath) {
+  std::vector<std::string> locked;
   for (const char* mode : {"GOVERNANCE", "COMPLIANCE"}) {
     SCOPED_TRACE(mode);
     const std::string v = PutLocked(mode, 24h);
+    locked.push_back(v);
     EXPECT_EQ(engine_->DeleteObject("b", "k", v).status().s3_code(), "AccessDenied");
     auto overwrite = PutBytes(*engine_, "b", "k", "overwrite");  // a newer version
     ASSERT_TRUE(overwrite.ok());
@@ -73,6 +75,11 @@ TEST_F(StorageObjectLockTest, ALockedVersionSurvivesEveryDeletePath) {
   }
   // Versioning stays on under a lock.
   EXPECT_EQ(engine_->SetBucketVersioning("b", "Suspended").s3_code(), "InvalidBucketState");
+  // The admin API's one destructive path: deleting the organisation that owns
+  // the bucket, refused while it owns one (and the bucket cannot go).
+  ASSERT_TRUE(engine_->CreateAccount({"owner", "Owner", std::chrono::system_clock::now()}).ok());
+  EXPECT_EQ(engine_->DeleteAccount("owner").s3_code(), "AccountNotEmpty");
+  for (const std::string& v : locked) EXPECT_TRUE(Exists(v));
 }
 
 TEST_F(StorageObjectLockTest, GovernanceYieldsToABypassComplianceToNobody) {
