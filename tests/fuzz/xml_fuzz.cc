@@ -1,8 +1,9 @@
 // Fuzzes the XML decoders of s3core/xml_codec.h with one document per input.
 //
-// Every input goes to every decoder. For the six request bodies sosd parses
+// Every input goes to every decoder. For the request bodies sosd parses
 // (CompleteMultipartUpload, Delete, AccessControlPolicy, CORSConfiguration,
-// CreateBucketConfiguration, VersioningConfiguration) whatever decodes must
+// CreateBucketConfiguration, VersioningConfiguration, ObjectLockConfiguration,
+// Retention, LegalHold) whatever decodes must
 // keep the documented limits and survive a round trip: its encoding decodes
 // again, to a value that encodes to the same bytes. The response documents a
 // client decodes must merely fail cleanly on bad input.
@@ -60,6 +61,21 @@ void RequestDocuments(std::string_view xml) {
   auto decode_versioning = [](std::string_view x) { return DecodeVersioningConfiguration(x); };
   if (auto versioning = decode_versioning(xml); versioning.ok()) {
     CheckRoundTrip(*versioning, EncodeVersioningConfiguration, decode_versioning);
+  }
+  auto decode_lock = [](std::string_view x) { return DecodeObjectLockConfiguration(x); };
+  if (auto lock = decode_lock(xml); lock.ok()) {
+    FUZZ_CHECK(lock->mode.empty() || ((lock->days > 0) != (lock->years > 0)));
+    FUZZ_CHECK(lock->days <= 36500 && lock->years <= 100);
+    CheckRoundTrip(*lock, EncodeObjectLockConfiguration, decode_lock);
+  }
+  auto decode_retention = [](std::string_view x) { return DecodeRetention(x); };
+  if (auto retention = decode_retention(xml); retention.ok()) {
+    FUZZ_CHECK(retention->mode.empty() || ValidLockMode(retention->mode));
+    CheckRoundTrip(*retention, EncodeRetention, decode_retention);
+  }
+  auto decode_hold = [](std::string_view x) { return DecodeLegalHold(x); };
+  if (auto hold = decode_hold(xml); hold.ok()) {
+    CheckRoundTrip(*hold, EncodeLegalHold, decode_hold);
   }
 }
 
