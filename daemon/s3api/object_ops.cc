@@ -289,11 +289,12 @@ Status DeleteObjects(Context& ctx) {
     if (s.ok() && !object.version_id.empty()) {
       s = AuthorizeBucketOwner(ctx.principal, *ctx.bucket);
     }
-    Result<DeleteOutcome> outcome = s;
+    DeleteOutcome outcome;
     if (s.ok()) {
-      outcome = ctx.engine.DeleteObject(ctx.route.bucket, object.key, object.version_id,
-                                        BypassesGovernance(ctx));
-      s = outcome.status();
+      auto deleted = ctx.engine.DeleteObject(ctx.route.bucket, object.key, object.version_id,
+                                             BypassesGovernance(ctx));
+      s = deleted.status();
+      if (deleted.ok()) outcome = *deleted;
     }
     if (s.ok()) {
       if (request.quiet) continue;
@@ -302,8 +303,8 @@ Status DeleteObjects(Context& ctx) {
       result.deleted_versions.resize(result.deleted.size());
       DeletedVersion& v = result.deleted_versions.back();
       v.version_id = object.version_id;
-      v.delete_marker = outcome->delete_marker;
-      if (outcome->delete_marker) v.delete_marker_version_id = outcome->version_id;
+      v.delete_marker = outcome.delete_marker;
+      if (outcome.delete_marker) v.delete_marker_version_id = outcome.version_id;
     } else {
       S3Error error = S3ErrorFor(s);
       std::string message = S3ErrorMessage(error, s);
