@@ -372,11 +372,11 @@ TEST_F(SosdBadInputTest, HealthAndUnimplemented) {
   HttpReply health = CurlRaw({Sosd().endpoint() + "/-/health"});
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok\n");
-  S3Request retention;  // object lock: not there yet
-  retention.bucket = bucket_;
-  retention.key = "k";
-  retention.query = {{"retention", ""}};
-  auto r = client_->Execute(retention);
+  S3Request torrent;  // what sosd does not implement says so
+  torrent.bucket = bucket_;
+  torrent.key = "k";
+  torrent.query = {{"torrent", ""}};
+  auto r = client_->Execute(torrent);
   EXPECT_EQ(r.status().s3_code(), "NotImplemented") << r.status().ToString();
 }
 
