@@ -34,17 +34,21 @@ class AclHardeningTest : public ::testing::Test {
         Send(owner_, "DELETE", bucket_, u.key, {{"uploadId", u.upload_id}});
       }
     }
-    // A versioned bucket is empty once every version and marker is gone.
-    Reply versions = Send(owner_, "GET", bucket_, "", {{"versions", ""}});
+    DeleteWithEveryVersion(bucket_);
+  }
+  // A versioned bucket is empty once every version and marker is gone.
+  void DeleteWithEveryVersion(const std::string& bucket) {
+    Reply versions = Send(owner_, "GET", bucket, "", {{"versions", ""}});
     if (auto list = DecodeListVersionsResult(versions.body); list.ok()) {
       for (const auto& v : list->versions) {
-        Send(owner_, "DELETE", bucket_, v.meta.key, {{"versionId", v.version_id}});
+        EXPECT_EQ(Send(owner_, "DELETE", bucket, v.meta.key, {{"versionId", v.version_id}}).status,
+                  204);
       }
       for (const auto& m : list->delete_markers) {
-        Send(owner_, "DELETE", bucket_, m.key, {{"versionId", m.version_id}});
+        EXPECT_EQ(Send(owner_, "DELETE", bucket, m.key, {{"versionId", m.version_id}}).status, 204);
       }
     }
-    EXPECT_EQ(Send(owner_, "DELETE", bucket_, "").status, 204);
+    EXPECT_EQ(Send(owner_, "DELETE", bucket, "").status, 204);
   }
 
   std::string StartUpload(const Principal& who, const std::string& key) {
@@ -216,15 +220,7 @@ TEST_F(AclHardeningTest, OnlyTheBucketOwnerLocksObjects) {
   EXPECT_EQ(held.status, 403) << held.body;
   Reply plain = Send(writer_, "PUT", vault, "plain", {}, {}, body);
   EXPECT_EQ(plain.status, 200) << plain.body;
-  // Cleanup: every version (none is locked).
-  Reply versions = Send(owner_, "GET", vault, "", {{"versions", ""}});
-  if (auto list = DecodeListVersionsResult(versions.body); list.ok()) {
-    for (const auto& v : list->versions) {
-      EXPECT_EQ(Send(owner_, "DELETE", vault, v.meta.key, {{"versionId", v.version_id}}).status,
-                204);
-    }
-  }
-  EXPECT_EQ(Send(owner_, "DELETE", vault, "").status, 204);
+  DeleteWithEveryVersion(vault);  // none is locked
 }
 
 TEST_F(AclHardeningTest, TagsDoNotLeakThroughACopy) {
