@@ -81,19 +81,20 @@ void FileRegistry::Rename(const std::string& from, const std::string& to) {
   } else if (auto rec = ctx_.cache.files().Get(to); rec.ok() && *rec) {
     ctx_.cache.RemoveFile(to, (*rec)->file_id);
   }
-  (void)ctx_.cache.files().Move(from, to);
   auto it = files_.find(from);
-  if (it == files_.end()) return;
-  auto st = it->second;
+  std::shared_ptr<FileState> st = it == files_.end() ? nullptr : it->second;
+  std::unique_lock<std::mutex> hold;
+  if (st) hold = st->HoldRecord();
+  (void)ctx_.cache.files().Move(from, to);
+  if (!st) return;
   files_.erase(it);
   st->SetPath(to);
-  (void)st->Persist();  // the moved record forgets the old name's version too
+  (void)st->PersistHeld();  // the moved record forgets the old name's version too
   files_[to] = st;
 }
 
 void FileRegistry::RenameTree(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
-  (void)ctx_.cache.files().Move(from, to, /*tree=*/true);
   std::string prefix = from + "/";
   std::vector<std::pair<std::string, std::shared_ptr<FileState>>> moved;
   for (auto it = files_.lower_bound(prefix); it != files_.end();) {
@@ -101,10 +102,14 @@ void FileRegistry::RenameTree(const std::string& from, const std::string& to) {
     moved.emplace_back(it->first, it->second);
     it = files_.erase(it);
   }
+  // Held together: only a rename takes more than one, under mu_.
+  std::vector<std::unique_lock<std::mutex>> holds;
+  for (auto& entry : moved) holds.push_back(entry.second->HoldRecord());
+  (void)ctx_.cache.files().Move(from, to, /*tree=*/true);
   for (auto& [path, st] : moved) {
     std::string new_path = to + path.substr(from.size());
     st->SetPath(new_path);
-    (void)st->Persist();
+    (void)st->PersistHeld();
     files_[new_path] = st;
   }
 }

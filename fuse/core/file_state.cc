@@ -262,6 +262,8 @@ void FileState::ExpectNothing() {
 }
 
 void FileState::MarkDeleted() {
+  // A Persist running now finishes first; none after it writes the record.
+  std::lock_guard persist(persist_mu_);
   std::lock_guard lock(mu_);
   deleted_ = true;
   dirty_ = false;
@@ -312,7 +314,11 @@ FileRecord FileState::RecordLocked() const {
 }
 
 Status FileState::Persist(bool durable) {
-  std::lock_guard persist(persist_mu_);
+  auto hold = HoldRecord();
+  return PersistHeld(durable);
+}
+
+Status FileState::PersistHeld(bool durable) {
   FileRecord record;
   std::string path;
   {

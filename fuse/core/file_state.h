@@ -163,6 +163,12 @@ class FileState : public std::enable_shared_from_this<FileState> {
   int open_count() const;
   // Writes the record to LMDB (forced to disk when durable).
   Status Persist(bool durable = false);
+  // Holds the record still: no Persist writes it until the lock goes. A
+  // rename moves the record and the path under it; a Persist that read the
+  // old path beside it would write the record back there (a ghost upload).
+  std::unique_lock<std::mutex> HoldRecord() { return std::unique_lock(persist_mu_); }
+  // Persist, under HoldRecord's lock.
+  Status PersistHeld(bool durable = false);
   uint64_t file_id() const { return file_id_; }
 
   // ---- uploads (the Uploader)

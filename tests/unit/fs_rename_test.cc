@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -166,6 +167,48 @@ TEST_F(FsRenameTest, ADirtyFileWithRemoteBlocksKeepsThem) {
   EXPECT_TRUE(store_.ObjectData("bkt", "moved") == big);
   EXPECT_FALSE(store_.ObjectData("bkt", "big").has_value());
   EXPECT_EQ(*Ino("moved"), ino);
+}
+
+// A change persisted beside a rename must not write the file's record back
+// at the old name: that ghost would upload the file a second time there.
+TEST_F(FsRenameTest, AChangeBesideARenameLeavesNoGhost) {
+  ASSERT_TRUE(Mkdir("d").ok());
+  ASSERT_TRUE(WriteFile("d/a", "the one file").ok());
+  Drain();
+  auto opened = fs_->Open(*Ino("d/a"), O_RDWR);  // open: no upload starts meanwhile
+  ASSERT_TRUE(opened.ok());
+  ASSERT_TRUE(fs_->Write(*opened, 0, "THE", 3).ok());
+  const uint64_t ino = *Ino("d/a");
+  std::atomic<bool> stop{false};
+  std::thread chmods([&] {
+    for (uint32_t mode = 0600; !stop; mode ^= 0040) {
+      SetAttrRequest r;
+      r.mode = mode;
+      (void)fs_->SetAttr(ino, r);
+    }
+  });
+  // Each to a fresh name: a ghost left at any of them shows at the end.
+  std::string file = "d/a";
+  for (int i = 0; i < 100; ++i) {
+    const std::string next = "d/a" + std::to_string(i);
+    ASSERT_TRUE(Rename(file, next).ok());
+    file = next;
+  }
+  std::string dir = "d";
+  for (int i = 0; i < 100; ++i) {
+    const std::string next = "d" + std::to_string(i);
+    ASSERT_TRUE(Rename(dir, next).ok());
+    dir = next;
+  }
+  stop = true;
+  chmods.join();
+  ASSERT_TRUE(fs_->Release(*opened).ok());
+  Remount();  // uploads everything, and resumes whatever the journal still lists
+  Drain();
+  EXPECT_EQ(Keys(), std::vector<std::string>({"d99/", "d99/a99"}));
+  EXPECT_EQ(*List(""), std::vector<std::string>({"d99"}));
+  EXPECT_EQ(*List("d99"), std::vector<std::string>({"a99"}));
+  EXPECT_EQ(*ReadFile("d99/a99"), "THE one file");
 }
 
 TEST_F(FsRenameTest, CornerCases) {
