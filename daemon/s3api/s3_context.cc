@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 
 #include "daemon/auth/payload_verifier.h"
 #include "daemon/s3api/http_conditions.h"
@@ -117,11 +118,15 @@ Result<BodyResult> ReadBody(Context& ctx, uint64_t max_bytes, const BodySink& si
     return sink(data);
   };
   if (ctx.http.body != nullptr) {
-    std::string buffer(kBodyBufferBytes, '\0');
+    // Sized to the body when it is smaller, and not zeroed: a small PUT
+    // should not pay for clearing a buffer of the largest size.
+    size_t size = kBodyBufferBytes;
+    if (auto raw = ctx.http.body->ContentLength()) size = std::clamp<uint64_t>(*raw, 1, size);
+    auto buffer = std::make_unique_for_overwrite<char[]>(size);
     while (true) {
-      SOS_ASSIGN_OR_RETURN(size_t n, ctx.http.body->Read(buffer.data(), buffer.size()));
+      SOS_ASSIGN_OR_RETURN(size_t n, ctx.http.body->Read(buffer.get(), size));
       if (n == 0) break;
-      SOS_RETURN_IF_ERROR(verifier.Feed(std::string_view(buffer.data(), n), bounded));
+      SOS_RETURN_IF_ERROR(verifier.Feed(std::string_view(buffer.get(), n), bounded));
     }
   }
   SOS_RETURN_IF_ERROR(verifier.Finish());

@@ -215,12 +215,7 @@ Status BlobStore::Repair(const std::string& id, size_t target) {
     if (st.ok()) st = copy_raw(trailer_at, total - trailer_at);
     if (st.ok() && drives_->durable()) st = SyncFd(out.get(), true, "fdatasync " + tmp);
     out.Reset();
-    std::string dir = drives_->BlobDir(target, id);
-    if (st.ok()) st = drives_->MakeBlobDir(target, id);
-    if (st.ok() && ::rename(tmp.c_str(), drives_->BlobPath(target, id).c_str()) != 0) {
-      st = StatusFromErrno(errno, "rename " + tmp);
-    }
-    if (st.ok() && drives_->durable()) st = SyncDir(dir);
+    if (st.ok()) st = drives_->PlaceBlob(target, tmp, id, /*synced=*/true);
     if (st.ok()) {
       drives_->drive(target).repairs.fetch_add(1, std::memory_order_relaxed);
       return Status::Ok();

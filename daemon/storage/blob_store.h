@@ -23,6 +23,12 @@
 // if at least quorum() = majority of drives hold it, else the write fails with NoSpace (if any
 // replica ran out of space) or IOError, and every replica is removed.
 //
+// Small blobs (one block, up to 128 KiB) are written whole on the caller's
+// thread, one write and a rename per replica, without fsyncs: the commit that
+// references them calls SyncUnsynced, one syncfs per file system of the
+// drives for every small blob of its batch (group commit), before its journal
+// record. A blob is thus durable before any index entry names it either way.
+//
 // Reading (BlobReadSession): replicas are tried in ReadOrder (healthy drives
 // first, starting at a drive chosen by the blob id so reads spread over
 // drives). Every block touched is read whole and verified; on a missing,
@@ -35,9 +41,12 @@
 // by one thread at a time. Writers and sessions keep the store alive.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,11 +114,28 @@ class BlobStore : public std::enable_shared_from_this<BlobStore> {
 
   void ReportFault(size_t drive, const std::string& id, const Status& why);
 
+  // Makes every write counted by DriveSet::NoteUnsynced before the call
+  // durable: syncfs once per file system holding a drive (in parallel). A
+  // drive whose sync fails is marked failed; fails if fewer than a quorum of
+  // drives were synced.
+  Status SyncUnsynced();
+
  private:
   std::shared_ptr<DriveSet> drives_;
   uint32_t block_size_;
   FaultFn on_fault_;
   IoPool pool_;
+
+  // SyncUnsynced: a descriptor per drive kept open, since syncfs reports the
+  // writeback errors seen since the descriptor was opened.
+  struct SyncHandle {
+    UniqueFd fd;
+    dev_t dev = 0;
+    ino_t ino = 0;
+  };
+  std::mutex sync_mu_;
+  std::vector<SyncHandle> sync_handles_;  // guarded by sync_mu_
+  uint64_t synced_ = 0;                   // guarded by sync_mu_
 };
 
 // Replica files up to this size are read whole by one pread when opened.

@@ -20,6 +20,10 @@ namespace {
 constexpr uint64_t kWritebackLag = 32;
 // Bytes of a replica between two background fdatasyncs (MaybeSyncInBackground).
 constexpr uint64_t kBackgroundSyncBytes = 16 << 20;
+// Blobs up to this size that fit in one block are written whole by the
+// caller's thread and made durable by the commit that references them
+// (FinishSmall).
+constexpr size_t kSmallBlobBytes = 128 << 10;
 
 // Starts writeback of [offset, offset+len) and waits for the block (of
 // block_size bytes) kWritebackLag blocks back.
@@ -41,9 +45,7 @@ class ReplicatedBlobWriter final : public BlobWriter {
         drives_(store_->drives()),
         id_(std::move(id)),
         hooks_(std::move(hooks)),
-        md5_(DigestAlgorithm::kMd5) {
-    fill_.reserve(store_->block_size());
-  }
+        md5_(DigestAlgorithm::kMd5) {}  // fill_ grows to a block only for large blobs
 
   ~ReplicatedBlobWriter() override {
     group_.Wait();
@@ -91,6 +93,10 @@ class ReplicatedBlobWriter final : public BlobWriter {
   void FlushBlock();
   void MaybeSyncInBackground(Replica& r, uint64_t end);
   void FinishReplica(Replica& r, const std::string& header, const std::string& trailer);
+  Status FinishSmall();
+  // The header and the checksum table of the blob written so far.
+  std::pair<std::string, std::string> HeaderAndTrailer() const;
+  Result<Segment> Finished();
 
   std::shared_ptr<BlobStore> store_;
   DriveSet& drives_;
@@ -224,24 +230,65 @@ void ReplicatedBlobWriter::FinishReplica(Replica& r, const std::string& header,
   if (st.ok()) st = WriteAt(r.fd.get(), header.data(), header.size(), 0, "write " + r.tmp);
   if (st.ok() && durable) st = SyncFd(r.fd.get(), true, "fdatasync " + r.tmp);
   r.fd.Reset();
-  std::string dir = drives_.BlobDir(r.drive, id_);
-  if (st.ok()) st = drives_.MakeBlobDir(r.drive, id_);
+  if (st.ok()) st = drives_.PlaceBlob(r.drive, r.tmp, id_, /*synced=*/true);
   if (st.ok()) {
-    if (::rename(r.tmp.c_str(), drives_.BlobPath(r.drive, id_).c_str()) == 0) {
+    r.renamed = true;
+    r.tmp.clear();
+  }
+  r.status = st;
+}
+
+std::pair<std::string, std::string> ReplicatedBlobWriter::HeaderAndTrailer() const {
+  BlobHeader h;
+  h.block_size = store_->block_size();
+  h.size = size_;
+  h.blocks = sums_.size();
+  h.id = id_;
+  std::string trailer(8 * sums_.size() + 8, '\0');
+  for (size_t i = 0; i < sums_.size(); ++i) PutFixed64(trailer.data() + 8 * i, sums_[i]);
+  PutFixed64(trailer.data() + 8 * sums_.size(), XXH3_64bits(trailer.data(), 8 * sums_.size()));
+  return {EncodeBlobHeader(h), std::move(trailer)};
+}
+
+// A small blob: each replica is one write and a rename, on this thread (a
+// hand-off to the pool costs more than the write), and no fsync of its own.
+// The commit that references it syncs the drives' file systems once for
+// every blob of its batch (BlobStore::SyncUnsynced): many small PUTs share
+// one flush instead of paying two per replica each.
+Status ReplicatedBlobWriter::FinishSmall() {
+  if (!fill_.empty()) sums_.push_back(BlockHash(fill_.data(), fill_.size()));
+  md5_.Update(fill_);
+  auto [header, trailer] = HeaderAndTrailer();
+  std::string whole = std::move(header);
+  whole += fill_;
+  whole += trailer;
+  drives_.NoteUnsynced();  // before the files exist: see DriveSet::NoteUnsynced
+  for (Replica& r : replicas_) {
+    if (!r.live) continue;
+    Status st = WriteAt(r.fd.get(), whole.data(), whole.size(), 0, "write " + r.tmp);
+    r.fd.Reset();
+    if (st.ok()) st = drives_.PlaceBlob(r.drive, r.tmp, id_, /*synced=*/false);
+    if (st.ok()) {
       r.renamed = true;
       r.tmp.clear();
-    } else {
-      st = StatusFromErrno(errno, "rename " + r.tmp);
     }
+    r.status = st;
   }
-  if (st.ok() && durable) st = SyncDir(dir);
-  r.status = st;
+  return Collect();
 }
 
 Result<Segment> ReplicatedBlobWriter::Finish() {
   if (!error_.ok()) return error_;
   if (finished_) return Status::Internal("Finish called twice");
   SOS_RETURN_IF_ERROR(Collect());
+  if (sums_.empty() && fill_.size() <= kSmallBlobBytes) {
+    Status st = FinishSmall();
+    if (!st.ok()) {
+      for (Replica& r : replicas_) Drop(r);
+      return st;
+    }
+    return Finished();
+  }
   if (!fill_.empty()) {
     FlushBlock();
     SOS_RETURN_IF_ERROR(Collect());
@@ -251,15 +298,7 @@ Result<Segment> ReplicatedBlobWriter::Finish() {
     if (r.live && r.status.ok()) r.status = r.sync_status;
   }
   SOS_RETURN_IF_ERROR(Collect());
-  BlobHeader h;
-  h.block_size = store_->block_size();
-  h.size = size_;
-  h.blocks = sums_.size();
-  h.id = id_;
-  std::string header = EncodeBlobHeader(h);
-  std::string trailer(8 * sums_.size() + 8, '\0');
-  for (size_t i = 0; i < sums_.size(); ++i) PutFixed64(trailer.data() + 8 * i, sums_[i]);
-  PutFixed64(trailer.data() + 8 * sums_.size(), XXH3_64bits(trailer.data(), 8 * sums_.size()));
+  auto [header, trailer] = HeaderAndTrailer();
   for (Replica& r : replicas_) {
     if (r.live) group_.Run([this, &r, &header, &trailer] { FinishReplica(r, header, trailer); });
   }
@@ -268,6 +307,10 @@ Result<Segment> ReplicatedBlobWriter::Finish() {
     for (Replica& r : replicas_) Drop(r);
     return st;
   }
+  return Finished();
+}
+
+Result<Segment> ReplicatedBlobWriter::Finished() {
   finished_ = true;
   for (Replica& r : replicas_) {
     if (r.live) drives_.drive(r.drive).full.store(false, std::memory_order_relaxed);

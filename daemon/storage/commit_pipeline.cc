@@ -136,7 +136,8 @@ void CommitPipeline::RunBatch(const std::vector<Pending*>& batch) {
     }
     p->released.swap(still);
   }
-  Status st = journal_->Append(records);
+  Status st = blob_sync_ ? blob_sync_() : Status::Ok();
+  if (st.ok()) st = journal_->Append(records);
   if (!st.ok()) {
     txn->Abort();
     return fail_all(st);

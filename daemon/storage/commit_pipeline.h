@@ -6,8 +6,10 @@
 // commits everything queued meanwhile as one LMDB transaction, each mutation
 // in its own nested transaction (a failed one leaves no trace and does not
 // affect the others) and with its own sequence number. Then, for the batch:
-// one journal append + fdatasync per drive (in parallel), one LMDB commit
-// (2 fsyncs). So under load the per-PUT index cost is shared by many PUTs.
+// the blob sync (small blobs written without their own fsyncs, see
+// BlobStore::SyncUnsynced), one journal append + fdatasync per drive (in
+// parallel), one LMDB commit (2 fsyncs). So under load the per-PUT cost of
+// durability is shared by many PUTs.
 //
 // Also owns the engine state persisted with every commit (Table::kMeta,
 // "state"): next sequence number, logical bytes, and the journal position (the
@@ -44,7 +46,10 @@ class CommitPipeline {
  public:
   using MutationFn = std::function<Status(IndexTxn&)>;
 
-  explicit CommitPipeline(Journal* journal) : journal_(journal) {}
+  // blob_sync runs before each batch's journal record: it makes durable the
+  // blobs the batch's mutations reference; its failure fails the batch.
+  CommitPipeline(Journal* journal, std::function<Status()> blob_sync)
+      : journal_(journal), blob_sync_(std::move(blob_sync)) {}
 
   // (Re)binds to an index and its state (Open, Rebuild). Commit lock held or
   // no concurrent use.
@@ -71,6 +76,7 @@ class CommitPipeline {
   void RunBatch(const std::vector<Pending*>& batch);
 
   Journal* journal_;
+  const std::function<Status()> blob_sync_;
   LmdbEnv* env_ = nullptr;
 
   std::mutex commit_mu_;  // held while a batch or an Exclusive fn runs

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <optional>
 
 #include "daemon/storage/fs_util.h"
 
@@ -105,6 +106,7 @@ void DriveSet::Fail(size_t i, const Status& why) {
     std::lock_guard lock(d.error_mu);
     d.last_error = why.ToString();
   }
+  ForgetBlobDirs(i);
   if (d.ok.exchange(false)) Log("sos storage: drive " + d.path + " failed: " + why.ToString());
 }
 
@@ -124,6 +126,7 @@ bool DriveSet::Probe(size_t i) {
         "is not writable";
   }
   bool was = d.ok.exchange(healthy);
+  if (healthy && !was) ForgetBlobDirs(i);  // it may come back emptied
   // A failed probe is a failed write seen before any client's write hits it.
   if (was && !healthy) d.write_faults.fetch_add(1, std::memory_order_relaxed);
   if (was != healthy) {
@@ -141,13 +144,56 @@ std::string DriveSet::BlobDir(size_t i, std::string_view id) const {
   return p;
 }
 
-Status DriveSet::MakeBlobDir(size_t i, std::string_view id) const {
+namespace {
+
+// The xxyy of a blob id as an index into known_dirs (ids are hex).
+std::optional<size_t> BlobDirIndex(std::string_view id) {
+  if (id.size() < 4) return std::nullopt;
+  size_t v = 0;
+  for (char c : id.substr(0, 4)) {
+    const int h = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (h < 0) return std::nullopt;
+    v = v * 16 + static_cast<size_t>(h);
+  }
+  return v;
+}
+
+}  // namespace
+
+Status DriveSet::MakeBlobDir(size_t i, std::string_view id, bool synced) {
+  const auto known = BlobDirIndex(id);
+  std::atomic<bool>* bit = known ? &drives_[i]->known_dirs[*known] : nullptr;
+  if (bit && bit->load(std::memory_order_acquire)) return Status::Ok();
+  const bool sync_now = synced && durable_;
+  if (!sync_now) NoteUnsynced();
   std::string yy = BlobDir(i, id);
   const std::string xx = yy.substr(0, yy.size() - 3);
   // blobs/ itself too: a drive whose blobs were wiped is refilled, not failed.
-  SOS_RETURN_IF_ERROR(MakeDir(xx.substr(0, xx.size() - 3), durable_));
-  SOS_RETURN_IF_ERROR(MakeDir(xx, durable_));
-  return MakeDir(yy, durable_);
+  SOS_RETURN_IF_ERROR(MakeDir(xx.substr(0, xx.size() - 3), sync_now));
+  SOS_RETURN_IF_ERROR(MakeDir(xx, sync_now));
+  SOS_RETURN_IF_ERROR(MakeDir(yy, sync_now));
+  if (bit) bit->store(true, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status DriveSet::PlaceBlob(size_t i, const std::string& tmp, std::string_view id, bool synced) {
+  const std::string path = BlobPath(i, id);
+  SOS_RETURN_IF_ERROR(MakeBlobDir(i, id, synced));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    // A directory known to exist went (blobs/ wiped under a running sosd).
+    if (errno != ENOENT) return StatusFromErrno(errno, "rename " + tmp);
+    ForgetBlobDirs(i);
+    SOS_RETURN_IF_ERROR(MakeBlobDir(i, id, synced));
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return StatusFromErrno(errno, "rename " + tmp);
+  }
+  if (synced && durable_) return SyncDir(BlobDir(i, id));
+  return Status::Ok();
+}
+
+void DriveSet::ForgetBlobDirs(size_t i) {
+  for (size_t k = 0; k < kBlobDirCount; ++k) {
+    drives_[i]->known_dirs[k].store(false, std::memory_order_relaxed);
+  }
 }
 
 std::string DriveSet::BlobPath(size_t i, std::string_view id) const {

@@ -5,7 +5,8 @@
 // its entries and the journal files):
 //   SOSDRIVE          marker: format line + this drive's uuid
 //   blobs/xx/yy/<id>  immutable blob files (blob_store.h); xx/ and yy/ are
-//                     created on first use (durably: the parent is fsync'd)
+//                     created on first use (durably: the parent is fsync'd,
+//                     or by the group commit's sync) and then remembered
 //   tmp/              blobs being written; anything here at Open is garbage
 //   journal/          commit log generations and snapshots (journal.h)
 //
@@ -55,7 +56,11 @@ class DriveSet {
     }
     mutable std::mutex error_mu;
     std::string last_error;  // guarded by error_mu
+    // The blobs/xx/yy directories known to exist (by xxyy), so that a write
+    // skips their mkdirs. Cleared when the drive fails or comes back.
+    std::unique_ptr<std::atomic<bool>[]> known_dirs{new std::atomic<bool>[kBlobDirCount]{}};
   };
+  static constexpr size_t kBlobDirCount = 1 << 16;
 
   static Result<std::unique_ptr<DriveSet>> Open(const std::vector<std::string>& paths, bool durable,
                                                 LogFn log);
@@ -76,8 +81,19 @@ class DriveSet {
   bool Probe(size_t i);
 
   std::string BlobDir(size_t i, std::string_view id) const;  // .../blobs/xx/yy
-  // Creates blobs/xx/yy for `id` if needed (durably).
-  Status MakeBlobDir(size_t i, std::string_view id) const;
+  // Creates blobs/xx/yy for `id` if needed. `synced`: a directory created
+  // has its parent fsync'd; else the creation is counted unsynced (below).
+  Status MakeBlobDir(size_t i, std::string_view id, bool synced = true);
+  // Renames the finished replica `tmp` to its place; `synced`: and fsyncs
+  // the directory, else the rename is left to SyncUnsynced (the caller
+  // counts it, NoteUnsynced, before writing the file).
+  Status PlaceBlob(size_t i, const std::string& tmp, std::string_view id, bool synced);
+
+  // Writes whose durability a group commit provides (small blobs and their
+  // directories, BlobStore::SyncUnsynced): counted before they are made, so
+  // a commit that reads the count after seeing one of them syncs it.
+  void NoteUnsynced() { unsynced_.fetch_add(1, std::memory_order_acq_rel); }
+  uint64_t unsynced() const { return unsynced_.load(std::memory_order_acquire); }
   std::string BlobPath(size_t i, std::string_view id) const;
   std::string TmpDir(size_t i) const;
   std::string JournalDir(size_t i) const;
@@ -90,7 +106,10 @@ class DriveSet {
   DriveSet() = default;
   Status InitDrive(Drive& d);
 
+  void ForgetBlobDirs(size_t i);
+
   std::vector<std::unique_ptr<Drive>> drives_;
+  std::atomic<uint64_t> unsynced_{0};
   bool durable_ = true;
   LogFn log_;
 };

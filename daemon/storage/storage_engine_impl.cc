@@ -108,7 +108,8 @@ Status StorageEngineImpl::Init() {
                                              queue->items.try_emplace({id, drive});
                                            });
   journal_ = std::make_unique<Journal>(drives_, blobs_->pool());
-  pipeline_ = std::make_unique<CommitPipeline>(journal_.get());
+  pipeline_ = std::make_unique<CommitPipeline>(journal_.get(),
+                                               [blobs = blobs_] { return blobs->SyncUnsynced(); });
   SOS_RETURN_IF_ERROR(InitIndex());
   if (!clean) {
     // After a crash: blobs written but never committed, or released but not
