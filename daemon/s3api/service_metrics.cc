@@ -39,6 +39,7 @@ struct ServiceMetrics::Families {
   Family<Gauge>& scrub;
   Family<Counter>& scrub_faults;
   Family<Counter>& lifecycle;
+  Family<Counter>& commits;
   std::mutex render_mu;  // one scrape at a time brings the engine's totals in
 };
 
@@ -114,6 +115,11 @@ ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Regist
           .Name("sosd_lifecycle_actions_total")
           .Help("Lifecycle rules applied: objects expired, multipart uploads aborted")
           .Register(r),
+      BuildCounter()
+          .Name("sosd_commits_total")
+          .Help("Group commit: batches committed, changes in them, syncs of small blobs "
+                "(changes per batch show how many writes share one flush)")
+          .Register(r),
   });
 }
 
@@ -159,6 +165,9 @@ std::string ServiceMetrics::Render(const StorageStats& stats, uint64_t connectio
     scrub("last_pass_completed_seconds",
           s.passes_completed > 0 ? Seconds(s.last_pass_completed) : 0);
     CatchUp(f_->scrub_faults.Add({}), s.faults_total);
+    CatchUp(f_->commits.Add({{"what", "batches"}}), stats.commit_batches);
+    CatchUp(f_->commits.Add({{"what", "changes"}}), stats.commit_changes);
+    CatchUp(f_->commits.Add({{"what", "blob_syncs"}}), stats.blob_syncs);
   }
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }

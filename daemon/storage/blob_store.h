@@ -43,6 +43,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -119,6 +120,7 @@ class BlobStore : public std::enable_shared_from_this<BlobStore> {
   // drive whose sync fails is marked failed; fails if fewer than a quorum of
   // drives were synced.
   Status SyncUnsynced();
+  uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
 
  private:
   std::shared_ptr<DriveSet> drives_;
@@ -136,6 +138,7 @@ class BlobStore : public std::enable_shared_from_this<BlobStore> {
   std::mutex sync_mu_;
   std::vector<SyncHandle> sync_handles_;  // guarded by sync_mu_
   uint64_t synced_ = 0;                   // guarded by sync_mu_
+  std::atomic<uint64_t> syncs_{0};
 };
 
 // Replica files up to this size are read whole by one pread when opened.

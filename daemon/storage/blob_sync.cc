@@ -66,6 +66,7 @@ Status BlobStore::SyncUnsynced() {
                   "ServiceUnavailable");
   }
   synced_ = target;
+  syncs_.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
 }
 

@@ -95,6 +95,7 @@ void CommitPipeline::RunBatch(const std::vector<Pending*>& batch) {
   }
   EngineState next = state();
   std::string records;
+  uint64_t changes = 0;
   for (Pending* p : batch) {
     auto child = txn->BeginChild();
     if (!child.ok()) {
@@ -120,6 +121,7 @@ void CommitPipeline::RunBatch(const std::vector<Pending*>& batch) {
     next.bytes_logical += static_cast<uint64_t>(itx.bytes_delta());
     p->released.assign(itx.released().begin(), itx.released().end());
     p->committed = true;
+    ++changes;
   }
   if (records.empty()) {
     // Only failures and no-ops; nothing to make durable.
@@ -150,6 +152,8 @@ void CommitPipeline::RunBatch(const std::vector<Pending*>& batch) {
     journal_->Undo();
     return fail_all(st);
   }
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  changes_.fetch_add(changes, std::memory_order_relaxed);
   std::lock_guard lock(state_mu_);
   state_ = next;
 }

@@ -19,6 +19,7 @@
 // commit lock held (no batch runs meanwhile).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,10 @@ class CommitPipeline {
   // Persists `state` (with the journal's current position) in its own txn.
   Status WriteStateLocked(EngineState state);
 
+  // Batches committed with at least one change, and the changes in them.
+  uint64_t batches() const { return batches_.load(std::memory_order_relaxed); }
+  uint64_t changes() const { return changes_.load(std::memory_order_relaxed); }
+
  private:
   struct Pending {
     const MutationFn* fn = nullptr;
@@ -87,6 +92,9 @@ class CommitPipeline {
   std::condition_variable queue_cv_;
   std::vector<Pending*> queue_;
   bool leader_ = false;
+
+  std::atomic<uint64_t> batches_{0};
+  std::atomic<uint64_t> changes_{0};
 };
 
 }  // namespace sos::storage

@@ -279,6 +279,12 @@ struct StorageStats {
   uint64_t under_replicated = 0;   // blobs among them (a blob counts once)
   size_t quorum = 0;               // healthy drives needed to accept writes
   ScrubProgress scrub;
+  // Group commit, since the engine opened: batches committed, the changes in
+  // them (a PUT, a DELETE...), and the syncs of small blobs (one per batch
+  // at most, shared by every small blob in it).
+  uint64_t commit_batches = 0;
+  uint64_t commit_changes = 0;
+  uint64_t blob_syncs = 0;
 };
 
 class StorageEngine {

@@ -545,6 +545,9 @@ Result<StorageStats> StorageEngineImpl::Stats() {
     SOS_ASSIGN_OR_RETURN(stats.uploads, txn.Count(Table::kUploads));
   }
   stats.bytes_logical = pipeline_->state().bytes_logical;
+  stats.commit_batches = pipeline_->batches();
+  stats.commit_changes = pipeline_->changes();
+  stats.blob_syncs = blobs_->syncs();
   for (size_t d = 0; d < drives_->size(); ++d) {
     const storage::DriveSet::Drive& drive = drives_->drive(d);
     DriveStats ds;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -142,6 +143,10 @@ class DurabilityTest : public ::testing::Test {
   }
 
   // Reads every expected object and compares every byte.
+  void StormWithKills(const std::string& prefix, int writers, int kills,
+                      const std::function<uint64_t(uint64_t, uint64_t)>& size_of,
+                      const std::string& row);
+
   Check VerifyAll() {
     Check c;
     for (const auto& [key, want] : expected_) {
@@ -538,11 +543,12 @@ TEST_F(DurabilityTest, ReadyAndMetricsAccess) {
   ProgramResult scraped = RunProgram({"/usr/bin/curl", "-s", "-f", scrape + "/metrics"}, {}, 30s);
   EXPECT_EQ(scraped.exit_code, 0) << scraped.output;
   EXPECT_NE(scraped.output.find("sosd_drive_free_bytes{drive="), std::string::npos);
+  EXPECT_NE(scraped.output.find("sosd_commits_total{what=\"blob_syncs\"}"), std::string::npos);
   EXPECT_EQ(HttpGetStatus(scrape + "/-/health", 5000ms), 404);
   EXPECT_EQ(HttpGetStatus(scrape + "/" + kBucket, 5000ms), 404);
-  ProgramResult put = RunProgram(
-      {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", scrape + "/metrics"},
-      {}, 30s);
+  ProgramResult put = RunProgram({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                  "-X", "PUT", scrape + "/metrics"},
+                                 {}, 30s);
   EXPECT_EQ(put.output, "405");
   ProgramResult signed_get = RunProgram(
       {"/usr/bin/curl", "-s", "-f", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "--aws-sigv4",
@@ -555,16 +561,14 @@ TEST_F(DurabilityTest, ReadyAndMetricsAccess) {
   EXPECT_EQ(HttpGetStatus(sosd_->endpoint() + "/-/metrics", 5000ms), 404);
   EXPECT_NE(HttpGetStatus(scrape + "/metrics", 2000ms), 200);
   sosd_.reset();
-  ProgramResult refused = RunProgram({SOSD_PATH, "--data", work_ + "/refused", "--listen",
-                                      "127.0.0.1:0", "--metrics", "off", "--metrics-listen",
-                                      "127.0.0.1:" + metrics_port},
-                                     {}, 20s);
+  ProgramResult refused =
+      RunProgram({SOSD_PATH, "--data", work_ + "/refused", "--listen", "127.0.0.1:0", "--metrics",
+                  "off", "--metrics-listen", "127.0.0.1:" + metrics_port},
+                 {}, 20s);
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("metrics-listen"), std::string::npos) << refused.output;
 }
 
-// kill -9 of sosd 20 times during an upload storm: every acknowledged object
-// is whole after each restart, and nothing partial is ever visible.
 // kill -9 of sosd ten times while a scrub pass and a heal repair a drive
 // that lost half its replicas: nothing is lost, nothing is left half-written,
 // and the pass after the last restart brings every blob back to 3 copies.
@@ -614,7 +618,12 @@ TEST_F(DurabilityTest, KilledTenTimesDuringScrubAndHeal) {
           " after the last restart, state=ok");
 }
 
-TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
+// `writers` threads PUT new keys under `prefix` (sizes from size_of(i, w))
+// while sosd is SIGKILLed `kills` times and restarted; afterwards every
+// acknowledged object is whole, and so is every object listed.
+void DurabilityTest::StormWithKills(const std::string& prefix, int writers, int kills,
+                                    const std::function<uint64_t(uint64_t, uint64_t)>& size_of,
+                                    const std::string& row) {
   ASSERT_NO_FATAL_FAILURE(Start());
   ASSERT_TRUE(store_->CreateBucket(kBucket).ok());
   std::mutex mu;
@@ -630,19 +639,22 @@ TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
     so.max_retries = 0;
     return std::make_unique<CurlObjectStore>(so);
   };
-  std::vector<std::thread> writers;
+  auto bytes_of = [&](uint64_t i, uint64_t w) {
+    return Bytes(size_of(i, w), i * static_cast<uint64_t>(writers) + w);
+  };
+  std::vector<std::thread> threads;
   // Joined however the test ends (a failed ASSERT returns early).
   std::shared_ptr<void> join_writers(nullptr, [&](void*) {
     stop = true;
-    for (std::thread& t : writers) {
+    for (std::thread& t : threads) {
       if (t.joinable()) t.join();
     }
   });
-  for (int w = 0; w < 4; ++w) {
-    writers.emplace_back([&, w] {
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
       for (uint64_t i = 0; !stop; ++i) {
-        const std::string key = "storm/" + std::to_string(w) + "-" + std::to_string(i);
-        const std::string data = Bytes(1 + (i * 104729 + w) % (2 << 20), i * 4 + w);
+        const std::string key = prefix + std::to_string(w) + "-" + std::to_string(i);
+        const std::string data = bytes_of(i, static_cast<uint64_t>(w));
         auto store = store_for();
         StringViewSource body(data);
         ++attempts;
@@ -656,7 +668,7 @@ TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
     });
   }
   std::mt19937 rng(42);
-  for (int kill = 0; kill < 20; ++kill) {
+  for (int kill = 0; kill < kills; ++kill) {
     std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 400));
     pid_t pid;
     {
@@ -679,7 +691,7 @@ TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
     sosd_ = std::move(*restarted);
   }
   stop = true;
-  for (std::thread& t : writers) t.join();
+  for (std::thread& t : threads) t.join();
   ASSERT_NO_FATAL_FAILURE(Restart());
   expected_ = acked;
   Check c = VerifyAll();
@@ -687,7 +699,7 @@ TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
   std::vector<std::string> listed;
   ListRequest list;
   list.bucket = kBucket;
-  list.prefix = "storm/";
+  list.prefix = prefix;
   for (;;) {
     auto page = store_->List(list);
     ASSERT_TRUE(page.ok()) << page.status().ToString();
@@ -696,21 +708,37 @@ TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
     list.continuation_token = page->next_token;
   }
   EXPECT_GE(listed.size(), acked.size());
+  EXPECT_GT(acked.size(), static_cast<size_t>(kills));  // the storm did write between kills
   size_t partial = 0;
   for (const std::string& key : listed) {
     const size_t dash = key.find('-');
-    const uint64_t w = std::stoull(key.substr(6, dash - 6));
+    const uint64_t w = std::stoull(key.substr(prefix.size(), dash - prefix.size()));
     const uint64_t i = std::stoull(key.substr(dash + 1));
     std::string got;
     auto r = store_->Get({kBucket, key, std::nullopt, {}}, AppendTo(&got));
-    if (!r.ok() || got != Bytes(1 + (i * 104729 + w) % (2 << 20), i * 4 + w)) ++partial;
+    if (!r.ok() || got != bytes_of(i, w)) ++partial;
   }
   EXPECT_EQ(partial, 0u);
-  Row("kill -9 x20 during 4 concurrent uploaders (" + std::to_string(attempts.load()) +
-          " PUTs tried)",
-      c, -1,
+  Row(row + " (" + std::to_string(attempts.load()) + " PUTs tried)", c, -1,
       "acknowledged=" + std::to_string(acked.size()) + ", listed after=" +
           std::to_string(listed.size()) + ", partial=" + std::to_string(partial));
+}
+
+// kill -9 of sosd 20 times during an upload storm: every acknowledged object
+// is whole after each restart, and nothing partial is ever visible.
+TEST_F(DurabilityTest, KilledTwentyTimesDuringAnUploadStorm) {
+  StormWithKills(
+      "storm/", 4, 20, [](uint64_t i, uint64_t w) { return 1 + (i * 104729 + w) % (2 << 20); },
+      "kill -9 x20 during 4 concurrent uploaders");
+}
+
+// Small objects take the group commit's path (written without their own
+// fsyncs, made durable by the batch that indexes them).
+TEST_F(DurabilityTest, KilledTenTimesDuringABurstOfSmallPuts) {
+  StormWithKills(
+      "small/", 32, 10,
+      [](uint64_t i, uint64_t w) { return i % 4 == 0 ? 4096 : 1 + (i * 7919 + w) % (128 << 10); },
+      "kill -9 x10 during 32 concurrent small-object uploaders");
 }
 
 }  // namespace
