@@ -6,8 +6,11 @@
 # Rows: GET of 4 KiB and 16 MiB objects with 32 connections (wrk) against nginx serving the
 # same files; PUT of 4 KiB objects with 32 connections (wrk) and of 256 MiB objects one at a
 # time (curl) against fio writing the same bytes 3 times with fsync; peak RSS of sosd during
-# 64 concurrent 256 MiB uploads. Every row also runs against Ceph RGW on this machine: one
-# monitor, three file-backed bluestore OSDs, pools of size 3 (the same 3-copy durability).
+# 64 concurrent 256 MiB uploads; 10,000 kept-alive idle connections (threads, RSS, and GETs of
+# 32 active connections beside them) against nginx holding as many. Every row of the first
+# table also runs against Ceph RGW on this machine: one monitor, three file-backed bluestore
+# OSDs, pools of size 3 (the same 3-copy durability). A second table gives p50/p99 latency of
+# 4 KiB GETs (sosd, nginx) and PUTs (sosd, fio) at 1, 32 and 256 connections.
 #
 # The physical references are measured alternately with sosd (nginx and sosd GET rounds take
 # turns; a fio round precedes each 256 MiB PUT), so that drift of the machine hits both alike.
@@ -15,7 +18,8 @@
 # Everything lives in one temporary directory, removed at exit; every server binds
 # 127.0.0.1 on a free port; every wait and every load phase is bounded in time.
 # Environment: SOSD (binary, default build/daemon/sosd), BENCH_SECONDS (per timed phase,
-# default 10), BENCH_RSS_UPLOADS (default 64), BENCH_RGW=0 (skip Ceph RGW), TMPDIR.
+# default 10), BENCH_RSS_UPLOADS (default 64), BENCH_IDLE_CONNS (default 10000),
+# BENCH_LATENCY_SECONDS (per latency phase, default 5), BENCH_RGW=0 (skip Ceph RGW), TMPDIR.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +28,8 @@ SOSD=${SOSD:-$root/build/daemon/sosd}
 SECONDS_PER_PHASE=${BENCH_SECONDS:-10}
 RSS_UPLOADS=${BENCH_RSS_UPLOADS:-64}
 WITH_RGW=${BENCH_RGW:-1}
+IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
+LATENCY_SECONDS=${BENCH_LATENCY_SECONDS:-5}
 CONNS=32
 LARGE_PUTS=5
 GET_ROUNDS=3
@@ -111,21 +117,70 @@ verify_signed_get() {
     die "signed GET $1 did not return the bytes of $2"
 }
 
-# wrk_run SCRIPT URL [script args]: prints "requests duration_us"; fails on any error.
+# wrk_run SCRIPT URL [script args]: prints "requests duration_us p50_us p99_us"; fails on any
+# error. wrk_conns connections (default CONNS), wrk_seconds long.
 wrk_seconds=$SECONDS_PER_PHASE
+wrk_conns=$CONNS
 wrk_run() {
   local script=$1 url=$2
   shift 2
   local out
-  out=$(timeout $((wrk_seconds + 60)) wrk -t2 -c$CONNS -d"${wrk_seconds}s" \
+  out=$(timeout $((wrk_seconds + 60)) wrk -t$((wrk_conns < 2 ? 1 : 2)) -c$wrk_conns -d"${wrk_seconds}s" \
     --timeout 30s -s "$here/$script" "$url" -- "$@") || die "wrk on $url failed: $out"
   local line
   line=$(grep '^WRK_RESULT' <<<"$out") || die "wrk on $url printed no result: $out"
-  read -r _ req _bytes dur ec er ew es et <<<"$line"
+  read -r _ req _bytes dur ec er ew es et p50 p99 <<<"$line"
   if [ $((ec + er + ew + es + et)) -ne 0 ]; then
     die "wrk on $url: errors connect=$ec read=$er write=$ew status=$es timeout=$et"
   fi
-  echo "$req $dur"
+  echo "$req $dur $p50 $p99"
+}
+
+# ms US: microseconds as milliseconds, 2 decimals.
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+
+# latency_rows NAME URL SCRIPT [script args]: p50/p99 (ms) at 1, 32 and 256 connections into
+# lat_NAME_C ("p50 / p99").
+latency_rows() {
+  local name=$1 url=$2 script=$3 c res r d p50 p99
+  shift 3
+  wrk_seconds=$LATENCY_SECONDS
+  for c in 1 32 256; do
+    wrk_conns=$c
+    log "$name: latency, $c connections, $LATENCY_SECONDS s"
+    res=$(wrk_run "$script" "$url" "$@") || exit 1
+    read -r r d p50 p99 <<<"$res"
+    printf -v "lat_${name}_$c" '%s / %s' "$(ms "$p50")" "$(ms "$p99")"
+  done
+  wrk_conns=$CONNS
+  wrk_seconds=$SECONDS_PER_PHASE
+}
+
+# idle_rows NAME URL PIDS: IDLE_CONNS kept-alive connections held open (bench/keepalive.py);
+# while they idle, a GET 4 KiB phase with CONNS active connections; then one more request
+# on each. Sets idle_ops_NAME, idle_threads_NAME, idle_rss_NAME (MiB), idle_again_NAME (s).
+idle_rows() {
+  local name=$1 url=$2 pidlist=$3 ready=$work/idle-ready-$1 out=$work/idle-$1.out kp res r d
+  rm -f "$ready"
+  log "$name: $IDLE_CONNS kept-alive connections, then GET 4 KiB x $CONNS beside them"
+  python3 "$here/keepalive.py" "$url/bench/obj4k" "$IDLE_CONNS" "$pidlist" "$ready" >"$out" 2>&1 &
+  kp=$!
+  for _ in $(seq 3000); do
+    [ -e "$ready" ] && break
+    kill -0 "$kp" 2>/dev/null || die "$name: keepalive.py failed: $(cat "$out")"
+    sleep 0.1
+  done
+  [ -e "$ready" ] || die "$name: $IDLE_CONNS connections not ready within 300 s"
+  res=$(wrk_run wrk-get.lua "$url/bench/obj4k") || exit 1
+  read -r r d _ <<<"$res"
+  printf -v "idle_ops_$name" '%s' "$(ops_per_s "$r" "$d")"
+  rm -f "$ready"
+  wait "$kp" || die "$name: keepalive.py failed: $(cat "$out")"
+  local line
+  line=$(grep '^KEEPALIVE' "$out") || die "$name: keepalive.py printed no result: $(cat "$out")"
+  printf -v "idle_threads_$name" '%s' "$(sed 's/.*threads=\([0-9]*\).*/\1/' <<<"$line")"
+  printf -v "idle_rss_$name" '%s' "$(sed 's/.*rss_kib=\([0-9]*\).*/\1/' <<<"$line" | awk '{ printf "%.0f", $1 / 1024 }')"
+  printf -v "idle_again_$name" '%s' "$(sed 's/.*again_s=\([0-9.]*\).*/\1/' <<<"$line")"
 }
 
 ops_per_s() { awk -v r="$1" -v d="$2" 'BEGIN { printf "%.0f", r / (d / 1e6) }'; }
@@ -138,11 +193,11 @@ get_rows() {
   verify_get "$base/bench/obj16m" "$data/obj16m"
   log "$name: GET 4 KiB x $CONNS connections, $SECONDS_PER_PHASE s"
   res=$(wrk_run wrk-get.lua "$base/bench/obj4k") || exit 1
-  read -r r d <<<"$res"
+  read -r r d _ <<<"$res"
   printf -v "get_small_$name" '%s' "$(ops_per_s "$r" "$d")"
   log "$name: GET 16 MiB x $CONNS connections, $SECONDS_PER_PHASE s"
   res=$(wrk_run wrk-get.lua "$base/bench/obj16m") || exit 1
-  read -r r d <<<"$res"
+  read -r r d _ <<<"$res"
   printf -v "get_large_$name" '%s' "$(mib_per_s "$r" "$d" 16777216)"
 }
 
@@ -164,7 +219,7 @@ get_rows_alternating() {
     for round in $(seq "$GET_ROUNDS"); do
       for i in 0 1; do
         res=$(wrk_run wrk-get.lua "${urls[$i]}/bench/$obj") || exit 1
-        read -r r d <<<"$res"
+        read -r r d _ <<<"$res"
         sum_r[$i]=$((sum_r[$i] + r))
         sum_d[$i]=$((sum_d[$i] + d))
       done
@@ -186,7 +241,7 @@ put_rows() {
   local name=$1 base=$2 r d res
   log "$name: PUT 4 KiB x $CONNS connections, $SECONDS_PER_PHASE s"
   res=$(wrk_run wrk-put.lua "$base/bench/" /bench/put4k/ "$data/obj4k") || exit 1
-  read -r r d <<<"$res"
+  read -r r d _ <<<"$res"
   printf -v "put_small_$name" '%s' "$(ops_per_s "$r" "$d")"
   local first
   first=$(curl -sS --fail --max-time 60 --aws-sigv4 "aws:amz:$REGION:s3" --user "$AK:$SK" \
@@ -252,7 +307,8 @@ daemon off;
 worker_processes auto;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;
-events { worker_connections 1024; }
+worker_rlimit_nofile 65536;
+events { worker_connections 16384; }
 http {
   access_log off;
   sendfile on;
@@ -287,6 +343,18 @@ fio_json=$(fio --name=put4k --directory="$work/fio" --numjobs=$CONNS --nrfiles=3
 # One object = 3 writes (one per copy), each followed by fsync.
 put_small_fio=$(jq -r '.jobs[0].write.iops / 3 | floor' <<<"$fio_json")
 rm -rf "$work/fio"
+# Latency of one fsync'd 4 KiB write at 1, 32 and 256 jobs (an object is 3 of them in a row).
+for c in 1 32 256; do
+  log "fio: latency, $c jobs, $LATENCY_SECONDS s"
+  mkdir -p "$work/fio"
+  fio_json=$(fio --name=lat4k --directory="$work/fio" --numjobs=$c --nrfiles=3 --size=12m \
+    --file_append=1 --bs=4k --rw=write --fsync=1 --ioengine=psync --time_based \
+    --runtime="$LATENCY_SECONDS" --group_reporting --output-format=json) || die "fio failed"
+  printf -v "lat_fio_$c" '%s / %s' \
+    "$(ms "$(jq -r '.jobs[0].sync.lat_ns.percentile["50.000000"] / 1000' <<<"$fio_json")")" \
+    "$(ms "$(jq -r '.jobs[0].sync.lat_ns.percentile["99.000000"] / 1000' <<<"$fio_json")")"
+  rm -rf "$work/fio"
+done
 # The 256 MiB reference runs round by round between sosd's own 256 MiB PUTs (put_rows): a
 # virtual disk's speed drifts by tens of percent within a minute, and alternating lets that
 # drift hit both sides alike.
@@ -307,13 +375,19 @@ log "starting sosd ($SOSD)"
 sosd_port=$(free_port)
 # Every load comes from this one address: no per-client connection cap.
 SOS_ROOT_ACCESS_KEY=$AK SOS_ROOT_SECRET_KEY=$SK "$SOSD" --listen "127.0.0.1:$sosd_port" \
-  --data "$work/sosd" --region "$REGION" --max-connections-per-client 0 >"$work/sosd.log" 2>&1 &
+  --data "$work/sosd" --region "$REGION" --max-connections-per-client 0 \
+  --max-connections $((IDLE_CONNS + 2 * CONNS + 256)) >"$work/sosd.log" 2>&1 &
 sosd_pid=$!
 pids+=("$sosd_pid")
 sosd_url="http://127.0.0.1:$sosd_port"
 wait_http "$sosd_url/-/health" 30
 load_s3 "$sosd_url"
 get_rows_alternating nginx "http://127.0.0.1:$nginx_port" sosd "$sosd_url"
+latency_rows get_nginx "http://127.0.0.1:$nginx_port/bench/obj4k" wrk-get.lua
+latency_rows get_sosd "$sosd_url/bench/obj4k" wrk-get.lua
+latency_rows put_sosd "$sosd_url/bench/" wrk-put.lua /bench/lat4k/ "$data/obj4k"
+idle_rows nginx "http://127.0.0.1:$nginx_port" "$(pgrep -d, -P "$nginx_pid"),$nginx_pid"
+idle_rows sosd "$sosd_url" "$sosd_pid"
 stop_pid "$nginx_pid"
 put_rows sosd "$sosd_url"
 put_large_fio=$(awk -v n=$LARGE_PUTS -v ms=$fio_total_ms 'BEGIN { printf "%.1f", n * 256 / (ms / 1000) }')
@@ -473,15 +547,31 @@ echo "sosd benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs; every col
 echo
 echo "| measured | sosd | reference | Ceph RGW | sosd/reference | sosd/RGW | target | met? |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-row "GET 4 KiB, $CONNS connections" "ops/s" "$get_small_sosd" "$get_small_nginx" nginx "${get_small_rgw:-}" 0.5 1
-row "GET 16 MiB, $CONNS connections" "MiB/s" "$get_large_sosd" "$get_large_nginx" nginx "${get_large_rgw:-}" 0.7 1
-row "PUT 4 KiB, $CONNS connections" "ops/s" "$put_small_sosd" "$put_small_fio" "fio 3×fsync" "${put_small_rgw:-}" "" 1
-row "PUT 256 MiB, one at a time" "MiB/s" "$put_large_sosd" "$put_large_fio" "fio 3×fsync" "${put_large_rgw:-}" 0.8 1
+row "GET 4 KiB, $CONNS connections" "ops/s" "$get_small_sosd" "$get_small_nginx" nginx "${get_small_rgw:-}" 0.8 1
+row "GET 16 MiB, $CONNS connections" "MiB/s" "$get_large_sosd" "$get_large_nginx" nginx "${get_large_rgw:-}" 0.9 1
+row "PUT 4 KiB, $CONNS connections" "ops/s" "$put_small_sosd" "$put_small_fio" "fio 3×fsync" "${put_small_rgw:-}" 0.5 1
+row "PUT 256 MiB, one at a time" "MiB/s" "$put_large_sosd" "$put_large_fio" "fio 3×fsync" "${put_large_rgw:-}" 0.9 1
 row "peak RSS, $RSS_UPLOADS concurrent 256 MiB PUTs" "MiB" "$rss_sosd" "" "" "${rss_rgw:-}" 256 0
+row "GET 4 KiB, $CONNS connections beside $IDLE_CONNS idle ones" "ops/s" "$idle_ops_sosd" "$idle_ops_nginx" nginx "" 0.8 1
+row "threads holding $IDLE_CONNS idle connections" "threads" "$idle_threads_sosd" "$idle_threads_nginx" "nginx" "" "" 0
+row "RSS holding $IDLE_CONNS idle connections" "MiB" "$idle_rss_sosd" "$idle_rss_nginx" "nginx" "" 256 0
+row "one more GET on each of $IDLE_CONNS idle connections" "s" "$idle_again_sosd" "$idle_again_nginx" "nginx" "" "" 0
 echo
 echo "Reference for PUTs: fio writing the same bytes to 3 files with fsync (4 KiB: $CONNS jobs,"
 echo "fsync after every write; 256 MiB: 3 parallel writers, fsync at the end, one round before each"
 echo "of sosd's 256 MiB PUTs, so that the disk's drift hits both alike). sosd and RGW get"
 echo "anonymous GETs of public-read objects and anonymous PUTs into a public-read-write bucket."
 echo "RGW peak RSS: radosgw + 3 ceph-osd + ceph-mon (VmHWM) during its 256 MiB PUT row, a"
-echo "lighter load than sosd's $RSS_UPLOADS concurrent uploads."
+echo "lighter load than sosd's $RSS_UPLOADS concurrent uploads. Idle connections: opened by"
+echo "bench/keepalive.py, one GET each, then held idle; nginx's threads and RSS are its master"
+echo "and workers' (each worker holds its connections in one epoll loop)."
+echo
+echo "Latency of 4 KiB requests, p50 / p99 in ms (wrk; fio: one fsync'd 4 KiB write, of which an"
+echo "object is 3 in a row), each phase $LATENCY_SECONDS s:"
+echo
+echo "| connections | GET sosd | GET nginx | PUT sosd | fio fsync'd write |"
+echo "| --- | --- | --- | --- | --- |"
+for c in 1 32 256; do
+  lg_s=lat_get_sosd_$c lg_n=lat_get_nginx_$c lp_s=lat_put_sosd_$c lf=lat_fio_$c
+  echo "| $c | ${!lg_s} | ${!lg_n} | ${!lp_s} | ${!lf} |"
+done

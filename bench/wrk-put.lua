@@ -24,6 +24,7 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("WRK_RESULT %d %d %d %d %d %d %d %d\n", summary.requests,
-    summary.bytes, summary.duration, e.connect, e.read, e.write, e.status, e.timeout))
+  io.write(string.format("WRK_RESULT %d %d %d %d %d %d %d %d %d %d\n", summary.requests,
+    summary.bytes, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
 end

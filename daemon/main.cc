@@ -35,22 +35,36 @@ int Fail(const std::string& what, const sos::Status& status) {
   return 1;
 }
 
-// Each connection holds a descriptor, and a request a few more (replica
-// files): raises the soft open-file limit toward the hard one to fit
-// `max_connections`, and returns how many connections the limit then allows.
+// Each connection holds a descriptor, and a request in progress a few more
+// (replica files): raises the soft open-file limit toward the hard one to fit
+// `max_connections` (kept-alive connections idle between requests need only
+// theirs), and returns how many connections the limit then allows.
 size_t FitOpenFileLimit(size_t max_connections) {
-  constexpr rlim_t kPerConnection = 4;  // the socket and three replicas
-  constexpr rlim_t kReserve = 256;      // the index, drives, log, listener
+  constexpr rlim_t kPerRequest = 3;          // the replicas a request may open
+  constexpr rlim_t kRequestsAtOnce = 1024;   // requests in progress counted for
+  constexpr rlim_t kReserve = 256;           // the index, drives, log, listener
+  auto needs = [&](rlim_t connections) {
+    return kReserve + connections + kPerRequest * std::min(connections, kRequestsAtOnce);
+  };
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return max_connections;
-  const rlim_t want = kReserve + kPerConnection * static_cast<rlim_t>(max_connections);
+  // Room for a request on every connection at once if the hard limit allows,
+  // else for kRequestsAtOnce of them.
+  const auto connections = static_cast<rlim_t>(max_connections);
+  const rlim_t want = kReserve + (1 + kPerRequest) * connections;
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < want) {
     rlimit raised = limit;
     raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? want : std::min(want, limit.rlim_max);
     if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   }
-  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= want) return max_connections;
-  const rlim_t fits = limit.rlim_cur > kReserve ? (limit.rlim_cur - kReserve) / kPerConnection : 1;
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= needs(connections)) {
+    return max_connections;
+  }
+  // The most connections whose needs fit (needs() grows with them).
+  const rlim_t room = limit.rlim_cur > kReserve ? limit.rlim_cur - kReserve : 0;
+  const rlim_t fits = room >= (1 + kPerRequest) * kRequestsAtOnce
+                          ? room - kPerRequest * kRequestsAtOnce
+                          : room / (1 + kPerRequest);
   return std::max<size_t>(1, static_cast<size_t>(fits));
 }
 

@@ -289,8 +289,8 @@ std::optional<int> ParseSosdFlags(int argc, char** argv, SosdFlags* flags) {
       "SOS_DOMAIN; default none: path-style only)");
   opt("--max-connections", &flags->max_connections, "N",
       "connections open at once; past it new ones wait in the listen backlog (env "
-      "SOS_MAX_CONNECTIONS; default 4096; each holds a thread and a descriptor, and sosd raises "
-      "its open-file limit to fit)");
+      "SOS_MAX_CONNECTIONS; default 4096; each holds a descriptor, and a thread only while a "
+      "request is in progress on it; sosd raises its open-file limit to fit)");
   opt("--max-connections-per-client", &flags->max_connections_per_client, "N",
       "connections one client address (an IPv6 /64) may hold; the next is answered 503 SlowDown "
       "and closed (env SOS_MAX_CONNECTIONS_PER_CLIENT; default 64; 0: no cap)");

@@ -313,24 +313,32 @@ bool ServeRequest(Socket& socket, ClientReader& reader, BeastStream& stream,
 
 }  // namespace
 
-void ServeConnection(Socket& socket, ClientReader& reader, const std::string& remote_addr,
+bool ServeConnection(Socket& socket, ClientReader& reader, const std::string& remote_addr,
                      uint64_t id, ClientReader::Clock::time_point accepted_at,
                      const HttpServerOptions& options, const HttpHandler& handler,
-                     ConnectionHost& host) {
+                     ConnectionHost& host, bool resumed, milliseconds park_after) {
   // Holds one header plus one read ahead; pipelined bytes stay here between requests.
   beast::flat_buffer buffer(options.max_header_bytes + (64 << 10));
   BeastStream stream(reader);
-  reader.BeginHead(accepted_at);  // the first head's deadline runs from the accept
+  // The first head's deadline runs from the accept, and is waited for here.
+  if (!resumed) reader.BeginHead(accepted_at);
+  bool may_park = resumed;
   for (;;) {
-    if (!host.EnterIdle(id)) return;
-    // Idle timeout, or the first head's deadline (cut).
-    if (buffer.size() == 0 && !reader.WaitReadable(options.idle_timeout)) return;
-    if (!host.EnterBusy(id)) return;
+    if (!host.EnterIdle(id)) return false;
+    if (buffer.size() == 0) {
+      if (may_park) {
+        if (!reader.WaitReadable(park_after)) return true;  // idle: to the parker
+      } else if (!reader.WaitReadable(options.idle_timeout)) {
+        return false;  // idle timeout, or the first head's deadline (cut)
+      }
+    }
+    if (!host.EnterBusy(id)) return false;
     if (!reader.in_head()) reader.BeginHead(ClientReader::Clock::now());
     if (!ServeRequest(socket, reader, stream, buffer, remote_addr, options, handler, host)) {
-      return;
+      return false;
     }
     reader.EndRequest();
+    may_park = true;  // between requests, with nothing read ahead
   }
 }
 

@@ -1,4 +1,5 @@
-// ServeConnection: one accepted connection's request loop, on its own thread.
+// ServeConnection: one accepted connection's request loop, on a worker thread
+// until it goes idle between requests.
 //
 // Reads each request header with Beast's request_parser<buffer_body> (bounded
 // by max_header_bytes: 431 past it; 400 for malformed HTTP; 505 for versions
@@ -26,6 +27,7 @@
 // ConnectionHost calls cross threads (the host synchronises them).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -47,9 +49,14 @@ class ConnectionHost {
 };
 
 // `reader` reads from `socket`; its first head's clock starts at `accepted_at`.
-void ServeConnection(Socket& socket, ClientReader& reader, const std::string& remote_addr,
+// Returns true when the connection went idle between requests (nothing came
+// within park_after of a response, nothing read ahead): the caller parks it
+// and calls again, `resumed`, once it is readable. False: the connection is
+// done and the caller closes it. A connection's first request is waited for
+// here (its head's deadline runs from the accept), up to idle_timeout.
+bool ServeConnection(Socket& socket, ClientReader& reader, const std::string& remote_addr,
                      uint64_t id, ClientReader::Clock::time_point accepted_at,
                      const HttpServerOptions& options, const HttpHandler& handler,
-                     ConnectionHost& host);
+                     ConnectionHost& host, bool resumed, std::chrono::milliseconds park_after);
 
 }  // namespace sos::http_internal

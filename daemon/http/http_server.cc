@@ -55,6 +55,8 @@
 #include "daemon/http/http_connection.h"
 #include "daemon/http/http_response.h"
 #include "daemon/http/http_socket.h"
+#include "daemon/http/idle_parker.h"
+#include "daemon/http/worker_pool.h"
 
 namespace sos {
 
@@ -82,6 +84,12 @@ using std::chrono::milliseconds;
 // Refused connections whose close lingers in the acceptor at one time; past
 // it a refused connection is closed at once.
 constexpr size_t kMaxLingering = 1024;
+// Workers: one that had no request to serve for this long exits.
+constexpr milliseconds kThreadKeepIdle{2000};
+// A connection idle after a response waits this long on its worker before it
+// is parked (no thread) while fewer than kAwakeThreads are up; beyond, at once.
+constexpr milliseconds kParkAfter{50};
+constexpr size_t kAwakeThreads = 256;
 
 std::string FormatAddress(const sockaddr_storage& ss) {
   char ip[INET6_ADDRSTRLEN] = "?";
@@ -119,50 +127,6 @@ std::string ClientKey(const sockaddr_storage& ss) {
   return "unknown";
 }
 
-// A joinable thread with a chosen stack size, which std::thread cannot set.
-// Movable; must be joined before it is destroyed or assigned to.
-class ConnectionThread {
- public:
-  ConnectionThread() = default;
-  ConnectionThread(ConnectionThread&& other) noexcept
-      : handle_(std::exchange(other.handle_, std::nullopt)) {}
-  ConnectionThread& operator=(ConnectionThread&& other) noexcept {
-    handle_ = std::exchange(other.handle_, std::nullopt);
-    return *this;
-  }
-
-  // Runs `fn` on a new thread with `stack_bytes` of stack (0: the default).
-  bool Start(size_t stack_bytes, std::function<void()> fn) {
-    pthread_attr_t attr;
-    if (::pthread_attr_init(&attr) != 0) return false;
-    if (stack_bytes > 0) {
-      ::pthread_attr_setstacksize(&attr, std::max<size_t>(stack_bytes, PTHREAD_STACK_MIN));
-    }
-    auto task = std::make_unique<std::function<void()>>(std::move(fn));
-    pthread_t thread;
-    const int rc = ::pthread_create(&thread, &attr, &Run, task.get());
-    ::pthread_attr_destroy(&attr);
-    if (rc != 0) return false;
-    task.release();  // the thread owns it now
-    handle_ = thread;
-    return true;
-  }
-  bool joinable() const { return handle_.has_value(); }
-  void join() {
-    ::pthread_join(*handle_, nullptr);
-    handle_.reset();
-  }
-
- private:
-  static void* Run(void* arg) {
-    std::unique_ptr<std::function<void()>> task(static_cast<std::function<void()>*>(arg));
-    (*task)();
-    return nullptr;
-  }
-
-  std::optional<pthread_t> handle_;
-};
-
 std::string Errno(std::string_view what) { return std::string(what) + ": " + std::strerror(errno); }
 
 class HttpServerImpl final : public HttpServer, public http_internal::ConnectionHost {
@@ -173,7 +137,8 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
         handler_(std::move(handler)),
         listen_fd_(listen_fd),
         wake_fd_(wake_fd),
-        port_(port) {}
+        port_(port),
+        pool_(options_.thread_stack_bytes, kThreadKeepIdle) {}
 
   ~HttpServerImpl() override {
     Shutdown();
@@ -182,6 +147,9 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   }
 
   Status StartAcceptor() {
+    SOS_ASSIGN_OR_RETURN(parker_, http_internal::IdleParker::Start(
+                                      [this](uint64_t id) { Resume(id); },
+                                      [this](uint64_t id) { Expire(id); }));
     try {
       acceptor_ = std::thread([this] { AcceptLoop(); });
     } catch (const std::system_error& e) {
@@ -204,13 +172,31 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   bool ShuttingDown() const override { return shutting_down_.load(std::memory_order_acquire); }
 
  private:
+  // What a connection keeps between its requests (and while parked).
+  struct Live {
+    Live(int fd, std::string remote_addr, Clock::time_point accepted, HttpServerImpl& server)
+        : socket(fd),
+          remote(std::move(remote_addr)),
+          accepted_at(accepted),
+          // Counted and logged when cut, before the connection winds down (a
+          // cut body's answer and lingering close can take a while).
+          reader(socket, server.options_, [this, &server](const http_internal::ClientReader& r) {
+            server.RecordCut(r.cut(), remote, "-", r.bytes_read(), r.cut_after());
+          }) {}
+    http_internal::Socket socket;
+    const std::string remote;
+    const Clock::time_point accepted_at;
+    http_internal::ClientReader reader;
+    bool resumed = false;  // served a request already (and parked since)
+  };
   struct Conn {
     int fd = -1;
     bool idle = false;   // waiting for the first byte of a request
     bool woken = false;  // ::shutdown() was called on it (server shutdown or eviction)
     Clock::time_point idle_since;
     std::string client;  // its ClientKey
-    ConnectionThread thread;
+    // Used by one thread at a time: the worker serving it, or none while parked.
+    std::unique_ptr<Live> live;
   };
   // A refused connection: our side is shut, the client's is drained until it closes.
   struct Lingering {
@@ -224,7 +210,17 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   void Refuse(int fd, const std::string& remote);
   // Drains the lingering connections that poll reported; closes finished or overdue ones.
   void ServeLingering(const pollfd* fds);
-  void RunConnection(uint64_t id, int fd, std::string remote, Clock::time_point accepted_at);
+  // Serves the connection on a worker until it ends or goes idle (parked).
+  void RunConnection(uint64_t id);
+  // The parker's callbacks: the connection has input (to a worker), or was
+  // idle for idle_timeout (closed).
+  void Resume(uint64_t id);
+  void Expire(uint64_t id);
+  Live* LiveOf(uint64_t id);
+  // How long a worker waits for a connection's next request before parking
+  // it: a kept-alive client usually sends it at once, and the parker's
+  // hand-off costs two thread switches. Once many threads are up, at once.
+  std::chrono::milliseconds ParkAfter() const;
   // The TLS handshake; false (logged, or counted as a cut) when it fails.
   bool StartTls(http_internal::Socket& socket, const std::string& remote,
                 Clock::time_point accepted_at);
@@ -235,7 +231,6 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
                  uint64_t bytes_in, milliseconds after);
   Conn* FindEvictableLocked();  // the longest-idle connection, if evicting one is due
   void ReleaseClientLocked(const std::string& client);
-  void JoinFinished();
   void Wake();
 
   const HttpServerOptions options_;
@@ -262,9 +257,11 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   std::map<uint64_t, Conn> conns_;                      // open connections
   size_t active_ = 0;                                   // == conns_.size()
   std::unordered_map<std::string, size_t> per_client_;  // open connections by ClientKey
-  std::vector<ConnectionThread> finished_;              // threads of closed connections, to join
   bool waiting_for_slot_ = false;  // acceptor at the limit: wake it on idle/exit
   uint64_t next_id_ = 1;
+
+  http_internal::WorkerPool pool_;
+  std::unique_ptr<http_internal::IdleParker> parker_;
 };
 
 void HttpServerImpl::Wake() {
@@ -293,20 +290,8 @@ void HttpServerImpl::RecordCut(CutReason reason, const std::string& remote, std:
   options_.log(line);
 }
 
-void HttpServerImpl::JoinFinished() {
-  std::vector<ConnectionThread> done;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    done.swap(finished_);
-  }
-  for (auto& t : done) {
-    if (t.joinable()) t.join();
-  }
-}
-
 void HttpServerImpl::AcceptLoop() {
   for (;;) {
-    JoinFinished();
     bool at_limit;
     bool watch_listener;
     {
@@ -430,6 +415,7 @@ void HttpServerImpl::AcceptOne() {
   std::string remote = FormatAddress(ss);
   std::string client = ClientKey(ss);
 
+  uint64_t new_id = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (shutting_down_.load()) {
@@ -444,43 +430,72 @@ void HttpServerImpl::AcceptOne() {
       Conn& conn = conns_[id];
       conn.fd = fd;
       conn.client = client;
+      conn.live = std::make_unique<Live>(fd, std::move(remote), accepted_at, *this);
       ++active_;
       ++per_client_[client];
-      // Started under mu_, so the thread's exit path finds conn.thread assigned.
-      if (!conn.thread.Start(options_.thread_stack_bytes,
-                             [this, id, fd, remote = std::move(remote), accepted_at]() mutable {
-                               RunConnection(id, fd, std::move(remote), accepted_at);
-                             })) {
-        ReleaseClientLocked(client);
-        conns_.erase(id);
-        --active_;
-        ::close(fd);
-      }
-      return;
+      new_id = id;
     }
   }
-  Refuse(fd, remote);  // outside mu_: it writes to the socket and logs
-}
-
-void HttpServerImpl::RunConnection(uint64_t id, int fd, std::string remote,
-                                   Clock::time_point accepted_at) {
-  http_internal::Socket socket(fd);
-  if (options_.tls != nullptr && !StartTls(socket, remote, accepted_at)) {
-    EndConnection(id, socket);
+  if (new_id == 0) {
+    Refuse(fd, remote);  // outside mu_: it writes to the socket and logs
     return;
   }
-  // Counted and logged when cut, before the connection winds down (a cut
-  // body's answer and lingering close can take a while).
-  http_internal::ClientReader reader(socket, options_, [&](const http_internal::ClientReader& r) {
-    RecordCut(r.cut(), remote, "-", r.bytes_read(), r.cut_after());
-  });
+  // Registered: the worker finds it. Outside mu_, since making a thread takes a while.
+  if (!pool_.Run([this, id = new_id] { RunConnection(id); })) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ReleaseClientLocked(client);
+    conns_.erase(new_id);  // closes fd
+    --active_;
+    conn_ended_.notify_all();
+  }
+}
+
+HttpServerImpl::Live* HttpServerImpl::LiveOf(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = conns_.find(id);
+  return it == conns_.end() ? nullptr : it->second.live.get();
+}
+
+std::chrono::milliseconds HttpServerImpl::ParkAfter() const {
+  return pool_.threads() > kAwakeThreads ? milliseconds(0) : kParkAfter;
+}
+
+void HttpServerImpl::RunConnection(uint64_t id) {
+  Live* c = LiveOf(id);
+  if (c == nullptr) return;
+  if (!c->resumed && options_.tls != nullptr && !StartTls(c->socket, c->remote, c->accepted_at)) {
+    EndConnection(id, c->socket);
+    return;
+  }
+  bool park = false;
   try {
-    http_internal::ServeConnection(socket, reader, remote, id, accepted_at, options_, handler_,
-                                   *this);
+    park = http_internal::ServeConnection(c->socket, c->reader, c->remote, id, c->accepted_at,
+                                          options_, handler_, *this, c->resumed, ParkAfter());
   } catch (...) {
     // Allocation failure and the like: drop this connection, keep the server.
   }
-  EndConnection(id, socket);
+  if (park) {
+    c->resumed = true;
+    // From here another worker may take it up at once: c is not touched after.
+    if (parker_->Park(id, c->socket.fd(), Clock::now() + options_.idle_timeout).ok()) return;
+  }
+  EndConnection(id, c->socket);
+}
+
+void HttpServerImpl::Resume(uint64_t id) {
+  {
+    // It has input: no longer a candidate for eviction while it waits for a worker.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = conns_.find(id);
+    if (it != conns_.end()) it->second.idle = false;
+  }
+  if (!pool_.Run([this, id] { RunConnection(id); })) {
+    if (Live* c = LiveOf(id)) EndConnection(id, c->socket);
+  }
+}
+
+void HttpServerImpl::Expire(uint64_t id) {
+  if (Live* c = LiveOf(id)) EndConnection(id, c->socket);
 }
 
 bool HttpServerImpl::StartTls(http_internal::Socket& socket, const std::string& remote,
@@ -507,7 +522,6 @@ void HttpServerImpl::EndConnection(uint64_t id, http_internal::Socket& socket) {
     socket.Close();
     auto it = conns_.find(id);
     ReleaseClientLocked(it->second.client);
-    finished_.push_back(std::move(it->second.thread));
     conns_.erase(it);
     --active_;
     conn_ended_.notify_all();
@@ -566,7 +580,9 @@ void HttpServerImpl::Shutdown() {
       conn_ended_.wait(lock, [&] { return active_ == 0; });
     }
   }
-  JoinFinished();
+  // Every connection has ended: nothing is parked, no request runs.
+  if (parker_) parker_->Stop();
+  pool_.Join();
   shutdown_done_ = true;
 }
 

@@ -1,8 +1,11 @@
 // HttpServer: the HTTP/1.1 front door of sosd, on Boost.Beast.
 //
-// Listens on one address, serves each connection on its own thread with
+// Listens on one address, serves each request on a worker thread with
 // blocking Beast I/O (so handlers may block on disk without stalling others),
-// and calls one HttpHandler per request. Keep-alive, pipelined requests served
+// and calls one HttpHandler per request. A kept-alive connection idle between
+// requests holds no thread: after a short wait on its worker it is parked in
+// an epoll set (IdleParker) and handed to a worker again when its next
+// request arrives, so thousands of idle connections cost a few KiB each. Keep-alive, pipelined requests served
 // in order, `Expect: 100-continue` (the 100 is sent when the handler first reads
 // the body), chunked request and response bodies, HEAD, limits on header size
 // and connection count, and idle timeouts come from here, never from handlers.
@@ -14,9 +17,9 @@
 // and one client address may hold at most max_connections_per_client
 // connections (the next is answered 503 at once and closed, never queued).
 // Each cut or refused connection is counted (cuts()) and leaves one line in
-// options.log: client address and reason, never request content. Connection
-// threads get thread_stack_bytes of stack, so thousands of open connections
-// stay cheap (their stacks are mostly untouched address space).
+// options.log: client address and reason, never request content. Worker
+// threads get thread_stack_bytes of stack, so thousands of requests in
+// progress stay cheap (their stacks are mostly untouched address space).
 //
 // Shutdown() stops accepting, lets in-flight requests finish (up to a grace
 // period), closes idle connections, then returns. Thread-safe: Start once,
@@ -71,7 +74,7 @@ struct HttpServerOptions {
   uint64_t min_body_rate = 1024;
   std::chrono::milliseconds body_rate_window{30000};
   std::chrono::seconds shutdown_grace{30};
-  size_t thread_stack_bytes = 1 << 20;  // of each connection's thread
+  size_t thread_stack_bytes = 1 << 20;  // of each worker thread
   // Unset: `status` with the reason as text/plain. sosd answers S3 XML errors.
   RejectionRenderer render_rejection;
   // Set: the listener speaks HTTPS only. The handshake counts against
@@ -135,7 +138,7 @@ struct HttpRequest {
   RequestBody* body = nullptr;
 };
 
-// Called once per request, on the connection's thread. A handler that leaves
+// Called once per request, on a worker thread. A handler that leaves
 // the body unread gets the connection closed after its response (no desync).
 using HttpHandler = std::function<void(HttpRequest& request, ResponseWriter& response)>;
 

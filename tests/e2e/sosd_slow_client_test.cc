@@ -3,7 +3,8 @@
 // can be many clients): a head trickled a byte at a time is cut at
 // --header-timeout, a body below --min-body-rate is cut, a client address over
 // --max-connections-per-client is answered 503 SlowDown at once, and with
-// 1,000 slow connections open a normal client is still answered quickly.
+// 1,000 slow connections open a normal client is still answered quickly;
+// thousands of kept-alive idle connections hold no thread each.
 // Each cut is checked in sosd's log. Each test starts its own daemon; every
 // socket is closed and every daemon stopped when a test ends, failed or not.
 #include <arpa/inet.h>
@@ -318,9 +319,10 @@ TEST(SosdSlowClientTest, ThousandSlowConnectionsLeaveOthersServedThenAllAreCut) 
   auto sosd = StartSosd({"--header-timeout", "10s"});
   ASSERT_TRUE(sosd);
   const int port = sosd->port();
-  // At rest: the start-up health check's connection thread may still be leaving.
+  // At rest: the worker that served the start-up health check leaves after
+  // 2 s without work.
   long threads_idle = ProcStatus(sosd->pid(), "Threads:");
-  for (int i = 0; i < 10; ++i) {
+  for (int i = 0; i < 60; ++i) {
     std::this_thread::sleep_for(50ms);
     threads_idle = std::min(threads_idle, ProcStatus(sosd->pid(), "Threads:"));
   }
@@ -418,6 +420,106 @@ TEST(SosdSlowClientTest, ThousandSlowConnectionsLeaveOthersServedThenAllAreCut) 
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_LE(ProcStatus(sosd->pid(), "Threads:"), threads_idle + 8);
+}
+
+// Reads every connection's answers until each holds `want` whole responses
+// (head and Content-Length body) or `limit` passes; how many do.
+size_t AwaitResponses(std::vector<std::unique_ptr<Conn>>& conns, size_t want, milliseconds limit) {
+  auto whole = [&](const std::string& got) {
+    size_t at = 0, n = 0;
+    while (n < want) {
+      const size_t end = got.find("\r\n\r\n", at);
+      if (end == std::string::npos) return false;
+      const size_t cl = got.find("Content-Length: ", at);
+      const size_t length =
+          cl != std::string::npos && cl < end ? std::stoul(got.substr(cl + 16)) : 0;
+      if (got.size() < end + 4 + length) return false;
+      at = end + 4 + length;
+      ++n;
+    }
+    return true;
+  };
+  const auto deadline = Clock::now() + limit;
+  std::vector<bool> done(conns.size(), false);
+  size_t complete = 0;
+  std::vector<pollfd> fds(conns.size());
+  while (complete < conns.size() && Clock::now() < deadline) {
+    for (size_t i = 0; i < conns.size(); ++i) fds[i] = {done[i] ? -1 : conns[i]->fd(), POLLIN, 0};
+    if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
+    for (size_t i = 0; i < conns.size(); ++i) {
+      if (done[i] || fds[i].revents == 0) continue;
+      if (!conns[i]->ReadSome()) {
+        done[i] = true;  // closed: counted as incomplete unless whole already
+        if (whole(conns[i]->received())) ++complete;
+        continue;
+      }
+      if (whole(conns[i]->received())) {
+        done[i] = true;
+        ++complete;
+      }
+    }
+  }
+  return complete;
+}
+
+// Kept-alive connections idle between requests wait without a thread each:
+// thousands of them leave sosd with a handful of threads and a small RSS, and
+// each is served again at once when its next request comes.
+TEST(SosdSlowClientTest, TenThousandKeptAliveConnectionsHoldFewThreads) {
+  constexpr int kConns = 10000;
+  // This test holds a descriptor per connection; sosd raises its own limit
+  // toward the hard one, to one per connection, 3 for each of 1,024 requests
+  // in progress and 256 more.
+  const rlim_t want = (kConns + 100) + 3 * 1024 + 256;
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  if (files.rlim_cur < want) {
+    files.rlim_cur = want;
+    files.rlim_max = std::max(files.rlim_max, want);  // root may raise the ceiling
+    ::setrlimit(RLIMIT_NOFILE, &files);
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  }
+  if (files.rlim_cur < want) GTEST_SKIP() << "open-file limit below " << want;
+
+  auto sosd = StartSosd({"--max-connections", std::to_string(kConns + 100),
+                         "--max-connections-per-client", "0"});
+  ASSERT_TRUE(sosd);
+  const int port = sosd->port();
+  long threads_idle = ProcStatus(sosd->pid(), "Threads:");
+  const long rss_idle_kb = ProcStatus(sosd->pid(), "VmRSS:");
+
+  std::vector<std::unique_ptr<Conn>> conns;
+  const std::string request = "GET /-/health HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto t0 = Clock::now();
+  for (int i = 0; i < kConns; ++i) {
+    conns.push_back(std::make_unique<Conn>(port, "127.0.1." + std::to_string(1 + i % 250)));
+    ASSERT_TRUE(conns.back()->connected()) << i << ": " << conns.back()->error();
+    ASSERT_TRUE(conns.back()->Send(request));
+  }
+  ASSERT_EQ(AwaitResponses(conns, 1, 60s), static_cast<size_t>(kConns));
+  const double first_round = SecondsSince(t0);
+  // Idle now: every connection is parked, and the workers that served them
+  // leave once they found no work for a while.
+  long threads_parked = ProcStatus(sosd->pid(), "Threads:");
+  for (auto until = Clock::now() + 10s; threads_parked > threads_idle + 8 && Clock::now() < until;) {
+    std::this_thread::sleep_for(100ms);
+    threads_parked = ProcStatus(sosd->pid(), "Threads:");
+  }
+  const long rss_parked_kb = ProcStatus(sosd->pid(), "VmRSS:");
+  EXPECT_LE(threads_parked, threads_idle + 8) << "threads held by idle connections";
+  // Every one is still open and answers at once.
+  const auto t1 = Clock::now();
+  for (auto& c : conns) ASSERT_TRUE(c->Send(request));
+  EXPECT_EQ(AwaitResponses(conns, 2, 60s), static_cast<size_t>(kConns));
+  const double second_round = SecondsSince(t1);
+  for (auto& c : conns) EXPECT_EQ(StatusOf(c->received()), 200);
+  std::printf(
+      "[ metric   ] %d kept-alive connections: first requests %.2f s, again after idling %.2f "
+      "s; sosd threads %ld at rest, %ld with all of them idle; RSS %ld -> %ld KiB (%.1f KiB "
+      "per connection)\n",
+      kConns, first_round, second_round, threads_idle, threads_parked, rss_idle_kb,
+      rss_parked_kb, double(rss_parked_kb - rss_idle_kb) / kConns);
+  EXPECT_LT(rss_parked_kb - rss_idle_kb, 16 * kConns) << "more than 16 KiB per idle connection";
 }
 
 TEST(SosdSlowClientTest, LimitsComeFromTomlAndEnvironmentAndBadValuesAreRefused) {
