@@ -320,17 +320,14 @@ bool ServeConnection(Socket& socket, ClientReader& reader, const std::string& re
   // Holds one header plus one read ahead; pipelined bytes stay here between requests.
   beast::flat_buffer buffer(options.max_header_bytes + (64 << 10));
   BeastStream stream(reader);
-  // The first head's deadline runs from the accept, and is waited for here.
+  // The first head's deadline runs from the accept.
   if (!resumed) reader.BeginHead(accepted_at);
-  bool may_park = resumed;
   for (;;) {
     if (!host.EnterIdle(id)) return false;
-    if (buffer.size() == 0) {
-      if (may_park) {
-        if (!reader.WaitReadable(park_after)) return true;  // idle: to the parker
-      } else if (!reader.WaitReadable(options.idle_timeout)) {
-        return false;  // idle timeout, or the first head's deadline (cut)
-      }
+    // Nothing read ahead and nothing arriving: to the parker, unless the first
+    // head's deadline ran out meanwhile (a cut).
+    if (buffer.size() == 0 && !reader.WaitReadable(park_after)) {
+      return reader.cut() == CutReason::kNone;
     }
     if (!host.EnterBusy(id)) return false;
     if (!reader.in_head()) reader.BeginHead(ClientReader::Clock::now());
@@ -338,7 +335,6 @@ bool ServeConnection(Socket& socket, ClientReader& reader, const std::string& re
       return false;
     }
     reader.EndRequest();
-    may_park = true;  // between requests, with nothing read ahead
   }
 }
 

@@ -49,11 +49,11 @@ class ConnectionHost {
 };
 
 // `reader` reads from `socket`; its first head's clock starts at `accepted_at`.
-// Returns true when the connection went idle between requests (nothing came
-// within park_after of a response, nothing read ahead): the caller parks it
-// and calls again, `resumed`, once it is readable. False: the connection is
-// done and the caller closes it. A connection's first request is waited for
-// here (its head's deadline runs from the accept), up to idle_timeout.
+// Returns true when the connection is idle (nothing came within park_after,
+// before its first request or after a response, and nothing was read ahead):
+// the caller parks it (until its idle timeout, and before the first request
+// at most until that head's deadline) and calls again, `resumed`, once it is
+// readable. False: the connection is done and the caller closes it.
 bool ServeConnection(Socket& socket, ClientReader& reader, const std::string& remote_addr,
                      uint64_t id, ClientReader::Clock::time_point accepted_at,
                      const HttpServerOptions& options, const HttpHandler& handler,

@@ -187,7 +187,7 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
     const std::string remote;
     const Clock::time_point accepted_at;
     http_internal::ClientReader reader;
-    bool resumed = false;  // served a request already (and parked since)
+    bool resumed = false;  // parked before
   };
   struct Conn {
     int fd = -1;
@@ -217,6 +217,8 @@ class HttpServerImpl final : public HttpServer, public http_internal::Connection
   void Resume(uint64_t id);
   void Expire(uint64_t id);
   Live* LiveOf(uint64_t id);
+  // Until when a connection parked now may wait for its next request.
+  Clock::time_point ParkedUntil(const Live& c) const;
   // How long a worker waits for a connection's next request before parking
   // it: a kept-alive client usually sends it at once, and the parker's
   // hand-off costs two thread switches. Once many threads are up, at once.
@@ -476,8 +478,8 @@ void HttpServerImpl::RunConnection(uint64_t id) {
   }
   if (park) {
     c->resumed = true;
-    // From here another worker may take it up at once: c is not touched after.
-    if (parker_->Park(id, c->socket.fd(), Clock::now() + options_.idle_timeout).ok()) return;
+    if (parker_->Park(id, c->socket.fd(), ParkedUntil(*c)).ok()) return;
+    // (From a successful Park on another worker may take it up: c is not touched.)
   }
   EndConnection(id, c->socket);
 }
@@ -494,8 +496,24 @@ void HttpServerImpl::Resume(uint64_t id) {
   }
 }
 
+Clock::time_point HttpServerImpl::ParkedUntil(const Live& c) const {
+  const auto idle_end = Clock::now() + options_.idle_timeout;
+  // Before its first request a connection waits under that head's deadline.
+  if (!c.reader.in_head() || options_.header_timeout.count() <= 0) return idle_end;
+  return std::min(idle_end, c.accepted_at + options_.header_timeout);
+}
+
 void HttpServerImpl::Expire(uint64_t id) {
-  if (Live* c = LiveOf(id)) EndConnection(id, c->socket);
+  Live* c = LiveOf(id);
+  if (c == nullptr) return;
+  const auto now = Clock::now();
+  if (c->reader.in_head() && options_.header_timeout.count() > 0 &&
+      now >= c->accepted_at + options_.header_timeout) {
+    // Connected, and no request came before the first head's deadline.
+    RecordCut(CutReason::kHeaderTimeout, c->remote, "-", 0,
+              std::chrono::duration_cast<milliseconds>(now - c->accepted_at));
+  }
+  EndConnection(id, c->socket);
 }
 
 bool HttpServerImpl::StartTls(http_internal::Socket& socket, const std::string& remote,

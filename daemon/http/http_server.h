@@ -2,10 +2,11 @@
 //
 // Listens on one address, serves each request on a worker thread with
 // blocking Beast I/O (so handlers may block on disk without stalling others),
-// and calls one HttpHandler per request. A kept-alive connection idle between
-// requests holds no thread: after a short wait on its worker it is parked in
-// an epoll set (IdleParker) and handed to a worker again when its next
-// request arrives, so thousands of idle connections cost a few KiB each. Keep-alive, pipelined requests served
+// and calls one HttpHandler per request. A connection with nothing to read
+// (before its first request, or kept alive between requests) holds no thread:
+// after a short wait on its worker it is parked in an epoll set (IdleParker)
+// and handed to a worker again when bytes arrive, so thousands of idle
+// connections cost a few KiB each. Keep-alive, pipelined requests served
 // in order, `Expect: 100-continue` (the 100 is sent when the handler first reads
 // the body), chunked request and response bodies, HEAD, limits on header size
 // and connection count, and idle timeouts come from here, never from handlers.

@@ -221,6 +221,61 @@ TEST(SosdSlowClientTest, TricklingHeadIsCutAtTheDeadlineAndLogged) {
       << sosd->stderr_text();
 }
 
+// Connections that send nothing wait without a thread each (parked) and are
+// cut at the first head's deadline, counted from their accept, and logged.
+TEST(SosdSlowClientTest, SilentConnectionsHoldNoThreadAndAreCutAtTheHeadDeadline) {
+  constexpr int kSilent = 2000;
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  if (files.rlim_cur < kSilent + 200) {
+    files.rlim_cur = std::min<rlim_t>(files.rlim_max, kSilent + 200);
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+  ASSERT_GE(files.rlim_cur, static_cast<rlim_t>(kSilent + 200)) << "open-file limit too low";
+  auto sosd = StartSosd({"--header-timeout", "6s", "--max-connections-per-client", "0"});
+  ASSERT_TRUE(sosd);
+  long threads_idle = ProcStatus(sosd->pid(), "Threads:");
+  std::vector<std::unique_ptr<Conn>> silent;
+  const auto opened = Clock::now();
+  for (int i = 0; i < kSilent; ++i) {
+    silent.push_back(std::make_unique<Conn>(sosd->port(), "127.0.2." + std::to_string(1 + i % 250)));
+    ASSERT_TRUE(silent.back()->connected()) << i << ": " << silent.back()->error();
+  }
+  // Parked once their workers waited a moment; the workers then leave.
+  long threads = ProcStatus(sosd->pid(), "Threads:");
+  for (auto until = Clock::now() + 5s; threads > threads_idle + 8 && Clock::now() < until;) {
+    std::this_thread::sleep_for(100ms);
+    threads = ProcStatus(sosd->pid(), "Threads:");
+  }
+  EXPECT_LE(threads, threads_idle + 8) << "threads held by connections that sent nothing";
+  EXPECT_LT(SecondsSince(opened), 6.0) << "too slow to tell parked from cut";
+  EXPECT_EQ(HttpGetStatus(sosd->endpoint() + "/-/health", 2000ms), 200);
+  // Each is closed at its deadline, unanswered.
+  std::vector<double> closed_after(kSilent, -1);
+  int open = kSilent;
+  std::vector<pollfd> fds(kSilent);
+  while (open > 0 && SecondsSince(opened) < 12) {
+    for (int i = 0; i < kSilent; ++i) fds[i] = {closed_after[i] < 0 ? silent[i]->fd() : -1, POLLIN, 0};
+    if (::poll(fds.data(), fds.size(), 200) <= 0) continue;
+    for (int i = 0; i < kSilent; ++i) {
+      if (fds[i].revents != 0 && !silent[i]->ReadSome()) {
+        closed_after[i] = SecondsSince(opened);
+        --open;
+      }
+    }
+  }
+  ASSERT_EQ(open, 0) << "connections left open past the head deadline";
+  const auto [first, last] = std::minmax_element(closed_after.begin(), closed_after.end());
+  std::printf("[ metric   ] %d silent connections: sosd threads %ld at rest, %ld with all "
+              "parked; closed between %.2f and %.2f s (deadline 6 s)\n",
+              kSilent, threads_idle, threads, *first, *last);
+  EXPECT_GT(*first, 5.5);
+  EXPECT_LT(*last, 8.0);
+  for (const auto& c : silent) EXPECT_EQ(c->received(), "");
+  EXPECT_EQ(LogLinesWith(*sosd, "CutConnection reason=header_timeout", kSilent).size(),
+            static_cast<size_t>(kSilent));
+}
+
 TEST(SosdSlowClientTest, SlowBodyIsCutAndTheUploadLeavesNothing) {
   auto sosd = StartSosd({"--min-body-rate", "1KiB", "--min-body-rate-window", "2s"});
   ASSERT_TRUE(sosd);
