@@ -183,6 +183,23 @@ std::vector<std::string> LogLinesWith(const SosdProcess& sosd, const std::string
   }
 }
 
+// Raises this process's open-file limit (and so sosd's ceiling, which it
+// inherits) to at least `want` if it can (root may raise the hard limit too).
+// Whether it is now that high.
+bool RaiseOpenFileLimit(rlim_t want) {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return false;
+  if (files.rlim_cur >= want) return true;
+  files.rlim_cur = want;
+  files.rlim_max = std::max(files.rlim_max, want);
+  if (::setrlimit(RLIMIT_NOFILE, &files) != 0) {
+    ::getrlimit(RLIMIT_NOFILE, &files);
+    files.rlim_cur = std::min(want, files.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+  return ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur >= want;
+}
+
 // A field of /proc/PID/status ("VmRSS:", "Threads:"), as a number.
 long ProcStatus(pid_t pid, const std::string& key) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -225,13 +242,7 @@ TEST(SosdSlowClientTest, TricklingHeadIsCutAtTheDeadlineAndLogged) {
 // cut at the first head's deadline, counted from their accept, and logged.
 TEST(SosdSlowClientTest, SilentConnectionsHoldNoThreadAndAreCutAtTheHeadDeadline) {
   constexpr int kSilent = 2000;
-  rlimit files{};
-  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
-  if (files.rlim_cur < kSilent + 200) {
-    files.rlim_cur = std::min<rlim_t>(files.rlim_max, kSilent + 200);
-    ::setrlimit(RLIMIT_NOFILE, &files);
-  }
-  ASSERT_GE(files.rlim_cur, static_cast<rlim_t>(kSilent + 200)) << "open-file limit too low";
+  ASSERT_TRUE(RaiseOpenFileLimit(kSilent + 200)) << "open-file limit too low";
   auto sosd = StartSosd({"--header-timeout", "6s", "--max-connections-per-client", "0"});
   ASSERT_TRUE(sosd);
   long threads_idle = ProcStatus(sosd->pid(), "Threads:");
@@ -363,13 +374,7 @@ TEST(SosdSlowClientTest, ThousandSlowConnectionsLeaveOthersServedThenAllAreCut) 
   constexpr int kAddresses = 40;  // 127.0.0.2 .. 127.0.0.41: 25 each, under the cap of 64
   constexpr auto kDeadline = 10s;
   // The test holds a descriptor per connection too.
-  rlimit files{};
-  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
-  if (files.rlim_cur < kSlow + 200) {
-    files.rlim_cur = std::min<rlim_t>(files.rlim_max, kSlow + 200);
-    ::setrlimit(RLIMIT_NOFILE, &files);
-  }
-  ASSERT_GE(files.rlim_cur, static_cast<rlim_t>(kSlow + 200)) << "open-file limit too low";
+  ASSERT_TRUE(RaiseOpenFileLimit(kSlow + 200)) << "open-file limit too low";
 
   auto sosd = StartSosd({"--header-timeout", "10s"});
   ASSERT_TRUE(sosd);
@@ -526,15 +531,7 @@ TEST(SosdSlowClientTest, TenThousandKeptAliveConnectionsHoldFewThreads) {
   // toward the hard one, to one per connection, 3 for each of 1,024 requests
   // in progress and 256 more.
   const rlim_t want = (kConns + 100) + 3 * 1024 + 256;
-  rlimit files{};
-  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
-  if (files.rlim_cur < want) {
-    files.rlim_cur = want;
-    files.rlim_max = std::max(files.rlim_max, want);  // root may raise the ceiling
-    ::setrlimit(RLIMIT_NOFILE, &files);
-    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
-  }
-  if (files.rlim_cur < want) GTEST_SKIP() << "open-file limit below " << want;
+  if (!RaiseOpenFileLimit(want)) GTEST_SKIP() << "open-file limit below " << want;
 
   auto sosd = StartSosd({"--max-connections", std::to_string(kConns + 100),
                          "--max-connections-per-client", "0"});
