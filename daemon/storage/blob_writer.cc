@@ -298,7 +298,10 @@ Result<Segment> ReplicatedBlobWriter::Finish() {
     if (r.live && r.status.ok()) r.status = r.sync_status;
   }
   SOS_RETURN_IF_ERROR(Collect());
-  auto [header, trailer] = HeaderAndTrailer();
+  // (Named, not a structured binding: lambdas capture it, which clang 14 refuses.)
+  const std::pair<std::string, std::string> sealed = HeaderAndTrailer();
+  const std::string& header = sealed.first;
+  const std::string& trailer = sealed.second;
   for (Replica& r : replicas_) {
     if (r.live) group_.Run([this, &r, &header, &trailer] { FinishReplica(r, header, trailer); });
   }
