@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <optional>
 
@@ -146,15 +147,11 @@ std::string DriveSet::BlobDir(size_t i, std::string_view id) const {
 
 namespace {
 
-// The xxyy of a blob id as an index into known_dirs (ids are hex).
+// The xxyy of a blob id as an index into known_dirs (ids are lower-case hex).
 std::optional<size_t> BlobDirIndex(std::string_view id) {
-  if (id.size() < 4) return std::nullopt;
+  if (!IsBlobId(id)) return std::nullopt;
   size_t v = 0;
-  for (char c : id.substr(0, 4)) {
-    const int h = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    if (h < 0) return std::nullopt;
-    v = v * 16 + static_cast<size_t>(h);
-  }
+  std::from_chars(id.data(), id.data() + 4, v, 16);
   return v;
 }
 

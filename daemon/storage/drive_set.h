@@ -81,9 +81,6 @@ class DriveSet {
   bool Probe(size_t i);
 
   std::string BlobDir(size_t i, std::string_view id) const;  // .../blobs/xx/yy
-  // Creates blobs/xx/yy for `id` if needed. `synced`: a directory created
-  // has its parent fsync'd; else the creation is counted unsynced (below).
-  Status MakeBlobDir(size_t i, std::string_view id, bool synced = true);
   // Renames the finished replica `tmp` to its place; `synced`: and fsyncs
   // the directory, else the rename is left to SyncUnsynced (the caller
   // counts it, NoteUnsynced, before writing the file).
@@ -106,6 +103,9 @@ class DriveSet {
   DriveSet() = default;
   Status InitDrive(Drive& d);
 
+  // Creates blobs/xx/yy for `id` if needed. `synced`: a directory created
+  // has its parent fsync'd; else the creation is counted unsynced.
+  Status MakeBlobDir(size_t i, std::string_view id, bool synced);
   void ForgetBlobDirs(size_t i);
 
   std::vector<std::unique_ptr<Drive>> drives_;
