@@ -1,6 +1,7 @@
 #include "s3core/log.h"
 
 #include <spdlog/async.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <sys/stat.h>
@@ -8,21 +9,73 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <thread>
 
 namespace sos {
 namespace {
 
-constexpr size_t kAccessQueueLines = 8192;  // bounded: memory stays small under any load
-// Access lines reach stderr in batches: stderr is made fully buffered and
-// flushed this often (and by every line of the default logger), so a busy
-// server makes one write(2) per batch, not one per request.
-constexpr auto kFlushEvery = std::chrono::seconds(1);
+constexpr size_t kAccessQueueLines = 8192;  // syslog only; bounded: memory stays small
+// A busy server's lines reach stderr in batches: at most one write(2) per this
+// interval, instead of a write and a thread wake-up per request.
+constexpr auto kBatchEvery = std::chrono::milliseconds(5);
 constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e%z %n %l: %v";
 
 std::mutex mu;                                   // guards the two loggers' replacement
 std::shared_ptr<spdlog::logger> access_logger;  // guarded by mu
+
+// Lines go into stderr's buffer on the caller's thread (a memcpy under the
+// sink's mutex). A flusher thread, woken when the buffer gets its first line,
+// writes them out at once, then rests kBatchEvery before it looks again: an
+// idle server's line is out within a wake-up, a busy one's share a write(2).
+// spdlog's own stderr sink flushes every line.
+class BufferedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  BufferedStderrSink() : flusher_([this] { FlushLoop(); }) {}
+  ~BufferedStderrSink() override {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    flusher_.join();
+    std::fflush(stderr);
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    if (!pending_) {
+      pending_ = true;
+      wake_.notify_one();
+    }
+  }
+  void flush_() override {
+    std::fflush(stderr);
+    pending_ = false;
+  }
+
+ private:
+  void FlushLoop() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      wake_.wait(lock, [this] { return pending_ || stop_; });
+      flush_();
+      lock.unlock();
+      std::this_thread::sleep_for(kBatchEvery);
+      lock.lock();
+    }
+  }
+
+  std::condition_variable wake_;
+  bool pending_ = false;  // guarded by mutex_: lines in the buffer not yet written
+  bool stop_ = false;     // guarded by mutex_
+  std::thread flusher_;   // last: starts after the fields it reads
+};
 
 // Whether stderr leads anywhere: /dev/null (a daemon's) or a closed descriptor does not.
 bool StderrIsUseful() {
@@ -66,8 +119,10 @@ Status InitLogging(const LogOptions& options) {
     if (options.access_log) {
       static std::once_flag buffered;
       std::call_once(buffered, [] { std::setvbuf(stderr, nullptr, _IOFBF, 1 << 16); });
+      sink = std::make_shared<BufferedStderrSink>();
+    } else {
+      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     }
-    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     sink->set_pattern(kPattern);
   }
   const auto level = spdlog::level::from_str(options.level);
@@ -82,14 +137,17 @@ Status InitLogging(const LogOptions& options) {
     access_logger = main_logger;
     return Status::Ok();
   }
-  if (!spdlog::thread_pool()) spdlog::init_thread_pool(kAccessQueueLines, 1);
-  auto access = std::make_shared<spdlog::async_logger>(
-      "access", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+  std::shared_ptr<spdlog::logger> access;
+  if (target == LogTarget::kSyslog) {
+    // One syslog(3) call per line: a background thread makes them.
+    if (!spdlog::thread_pool()) spdlog::init_thread_pool(kAccessQueueLines, 1);
+    access = std::make_shared<spdlog::async_logger>("access", sink, spdlog::thread_pool(),
+                                                    spdlog::async_overflow_policy::block);
+  } else {
+    access = std::make_shared<spdlog::logger>("access", sink);  // batched by the sink
+  }
   access->set_level(level);
   access->flush_on(spdlog::level::warn);
-  spdlog::drop("access");
-  spdlog::register_logger(access);  // flush_every reaches registered loggers
-  spdlog::flush_every(kFlushEvery);
   access_logger = std::move(access);
   return Status::Ok();
 }

@@ -5,11 +5,13 @@
 // LogTarget::kAuto, stderr is used while it goes somewhere (a terminal, a
 // file, journald's stream under systemd) and syslog once a daemon has detached
 // from it, so that an error of a daemonised sosfs is never written to
-// /dev/null. With access_log, AccessLog() is an asynchronous logger for
-// sosd's one line per request (without it, the default logger): lines queue (bounded; a full queue makes requests wait rather than
-// lose lines) and one background thread writes them, so requests never wait
-// on the log's write. Nothing logged may hold a secret: callers log key ids,
-// never secrets or signatures. Thread-safe once InitLogging has run; call
+// /dev/null. With access_log, AccessLog() is the logger for sosd's one line
+// per request (without it, the default logger). On stderr its lines are
+// buffered and written in batches by a background thread, at most one write(2)
+// every few milliseconds, so a busy server does not pay a write and a thread
+// wake-up per request; a full pipe makes requests wait rather than lose lines.
+// On syslog the lines queue (bounded) for a background thread. Nothing logged
+// may hold a secret: callers log key ids, never secrets or signatures. Thread-safe once InitLogging has run; call
 // ShutdownLogging before exit to flush.
 #pragma once
 
@@ -29,8 +31,8 @@ struct LogOptions {
   std::string program;          // "sosd", "sosfs": the logger's name and the syslog ident
   std::string level = "info";   // trace, debug, info, warn, error, critical, off
   LogTarget target = LogTarget::kAuto;
-  // The asynchronous access log and batched writes to stderr (sosd). They
-  // start threads: a program that forks later (sosfs daemonising) leaves it off.
+  // The access log and batched writes to stderr (sosd). They start threads:
+  // a program that forks later (sosfs daemonising) leaves it off.
   bool access_log = false;
 };
 

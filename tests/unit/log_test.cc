@@ -96,5 +96,45 @@ TEST(Log, AccessLinesAllArriveStampedAndLevelsFilter) {
   std::remove(file.c_str());
 }
 
+// write(2) calls made by this process so far (/proc/self/io's syscw).
+long WriteCalls() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  long value = 0;
+  while (io >> key >> value) {
+    if (key == "syscw:") return value;
+  }
+  return -1;
+}
+
+bool FileHas(const char* path, const std::string& text) {
+  std::ifstream in(path);
+  std::stringstream all;
+  all << in.rdbuf();
+  return all.str().find(text) != std::string::npos;
+}
+
+// A busy server's lines share write(2) calls, and an idle server's last line
+// still reaches the file soon, without a flush or a shutdown.
+TEST(Log, AccessLinesAreWrittenInBatchesAndSoon) {
+  static const std::string file = ::testing::TempDir() + "/log-test-batches";
+  ASSERT_EQ(InChild(file.c_str(), [] {
+              if (!InitLogging({"sosd", "info", LogTarget::kStderr, /*access_log=*/true}).ok()) {
+                ::_exit(1);
+              }
+              const long before = WriteCalls();
+              for (int i = 0; i < 20000; ++i) AccessLog()->info("request {}", i);
+              const long writes = WriteCalls() - before;
+              if (before < 0 || writes > 2000) ::_exit(2);  // one per line would be 20,000
+              AccessLog()->info("the last one");
+              for (int i = 0; i < 100 && !FileHas(file.c_str(), "the last one"); ++i) {
+                ::usleep(10 * 1000);
+              }
+              ::_exit(FileHas(file.c_str(), "the last one") ? 0 : 3);  // no ShutdownLogging
+            }),
+            0);
+  std::remove(file.c_str());
+}
+
 }  // namespace
 }  // namespace sos
