@@ -5,8 +5,8 @@
 // creation and never logged (the access log carries only the path).
 #include <algorithm>
 #include <mutex>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "daemon/s3api/s3_context.h"
 #include "daemon/s3api/s3_error_table.h"
@@ -261,15 +261,17 @@ Status ObjectReplicasInfo(Context& ctx) {
   std::vector<std::string> ids;
   std::set<std::string_view> seen;
   for (const Segment& s : object.segments) {
-    if (seen.insert(s.blob_id).second) ids.push_back(s.blob_id);
+    if (!s.is_inline() && seen.insert(s.blob_id).second) ids.push_back(s.blob_id);
   }
   SOS_ASSIGN_OR_RETURN(std::vector<BlobReplicas> blobs, ctx.engine.InspectBlobs(ids));
   SOS_ASSIGN_OR_RETURN(StorageStats stats, ctx.engine.Stats());
   json out = json::array();
   // The object is as safe as its least-copied, least-recently verified blob
-  // (an empty one has no data: it is as safe as the index, on every drive).
+  // (an empty or inline one has no blob: it is as safe as the index, whose
+  // journal and snapshots are on every drive).
   size_t copies = stats.drives.size();
-  std::optional<TimePoint> verified = blobs.empty() ? std::nullopt : std::optional(TimePoint::max());
+  std::optional<TimePoint> verified =
+      blobs.empty() ? std::nullopt : std::optional(TimePoint::max());
   for (const BlobReplicas& b : blobs) {
     json drives = json::array();
     size_t present = 0;

@@ -101,7 +101,7 @@ Status UploadPart(Context& ctx) {
         "Object Lock parameters",
         "InvalidRequest");
   }
-  SOS_ASSIGN_OR_RETURN(WrittenBlob blob, WriteBodyToBlob(ctx, /*empty_without_blob=*/false));
+  SOS_ASSIGN_OR_RETURN(WrittenBlob blob, WriteBodyToBlob(ctx, BlobUse::kPart));
   PartRecord part;
   part.part_number = part_number;
   part.etag = blob.etag;
@@ -132,7 +132,7 @@ Status UploadPartCopy(Context& ctx) {
   }
   // A range of a blob cannot be shared by reference count, so the part is a
   // new blob holding a copy of the range.
-  SOS_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> blob, ctx.engine.NewBlob());
+  SOS_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> blob, ctx.engine.NewBlob(BlobUse::kPart));
   if (range.length > 0) {
     SOS_ASSIGN_OR_RETURN(std::unique_ptr<ObjectReader> reader, ctx.engine.OpenObject(src));
     SOS_RETURN_IF_ERROR(reader->Read(range.first, range.length,

@@ -169,7 +169,7 @@ Status PutObject(Context& ctx) {
   ObjectRecord record;
   // Before the body: a lock refused costs no upload.
   SOS_RETURN_IF_ERROR(ApplyObjectLock(ctx, record, HasIntegrityCheck(ctx)));
-  SOS_ASSIGN_OR_RETURN(WrittenBlob blob, WriteBodyToBlob(ctx, /*empty_without_blob=*/true));
+  SOS_ASSIGN_OR_RETURN(WrittenBlob blob, WriteBodyToBlob(ctx, BlobUse::kObject));
   meta.size = blob.body.size;
   meta.etag = blob.etag;
   meta.last_modified = ctx.options.clock();  // when the object became whole
@@ -177,7 +177,7 @@ Status PutObject(Context& ctx) {
   record.owner_id = ctx.principal.account_id;
   record.acl = std::move(acl);
   record.tags = std::move(tags);
-  if (!blob.segment.blob_id.empty()) record.segments.push_back(blob.segment);
+  if (blob.segment.length > 0) record.segments.push_back(std::move(blob.segment));
   SOS_ASSIGN_OR_RETURN(ObjectRecord committed,
                        ctx.engine.CommitObject(bucket, std::move(record), precondition));
   StartResponse(ctx, 200);

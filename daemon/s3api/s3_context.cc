@@ -156,23 +156,14 @@ Result<std::string> ReadSmallBody(Context& ctx, size_t max_bytes, bool required)
   return body;
 }
 
-Result<WrittenBlob> WriteBodyToBlob(Context& ctx, bool empty_without_blob) {
+Result<WrittenBlob> WriteBodyToBlob(Context& ctx, BlobUse use) {
   const uint64_t max = ctx.options.max_object_size;
   const Status too_large = Status::TooLarge(
       "Your proposed upload exceeds the maximum allowed "
       "object size (" +
       std::to_string(max) + " bytes).");
   WrittenBlob out;
-  if (empty_without_blob && DeclaredLength(ctx) == uint64_t{0}) {
-    // Empty objects (directory markers, above all) need no blob at all; the
-    // (empty) body is still verified against what the client declared.
-    SOS_ASSIGN_OR_RETURN(out.body,
-                         ReadBody(
-                             ctx, 0, [](std::string_view) { return Status::Ok(); }, too_large));
-    out.etag = "\"" + HexEncode(Md5("")) + "\"";
-    return out;
-  }
-  SOS_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> blob, ctx.engine.NewBlob());
+  SOS_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> blob, ctx.engine.NewBlob(use));
   SOS_ASSIGN_OR_RETURN(
       out.body, ReadBody(
                     ctx, max, [&](std::string_view data) { return blob->Write(data); }, too_large));

@@ -13,12 +13,12 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/auth/authenticator.h"
 #include "daemon/http/http_server.h"
 #include "daemon/s3api/authorizer.h"
 #include "daemon/s3api/request_router.h"
 #include "daemon/s3api/s3_service.h"
 #include "daemon/storage/storage_engine.h"
-#include "daemon/auth/authenticator.h"
 #include "s3core/checksum.h"
 
 namespace sos::s3api {
@@ -137,9 +137,9 @@ struct WrittenBlob {
   BodyResult body;
 };
 // Streams the verified request body into a new blob (EntityTooLarge above
-// options.max_object_size). Nothing references the blob yet. With
-// `empty_without_blob`, a body declared empty gets no blob (segment.blob_id "").
-Result<WrittenBlob> WriteBodyToBlob(Context& ctx, bool empty_without_blob);
+// options.max_object_size). Nothing references the blob yet. A small
+// BlobUse::kObject body (an empty one too) comes back as an inline segment.
+Result<WrittenBlob> WriteBodyToBlob(Context& ctx, BlobUse use);
 
 // ---- Request headers -> records -------------------------------------------
 

@@ -40,11 +40,13 @@ void StartWriteback(int fd, uint64_t offset, uint64_t len, uint64_t block_size) 
 
 class ReplicatedBlobWriter final : public BlobWriter {
  public:
-  ReplicatedBlobWriter(std::shared_ptr<BlobStore> store, std::string id, WriterHooks hooks)
+  ReplicatedBlobWriter(std::shared_ptr<BlobStore> store, std::string id, WriterHooks hooks,
+                       bool may_inline)
       : store_(std::move(store)),
         drives_(store_->drives()),
         id_(std::move(id)),
         hooks_(std::move(hooks)),
+        may_inline_(may_inline),
         md5_(DigestAlgorithm::kMd5) {}  // fill_ grows to a block only for large blobs
 
   ~ReplicatedBlobWriter() override {
@@ -56,7 +58,6 @@ class ReplicatedBlobWriter final : public BlobWriter {
     }
   }
 
-  Status Open();
   Status Write(std::string_view data) override;
   Result<Segment> Finish() override;
   std::string md5() const override { return md5_result_; }
@@ -93,6 +94,9 @@ class ReplicatedBlobWriter final : public BlobWriter {
   void FlushBlock();
   void MaybeSyncInBackground(Replica& r, uint64_t end);
   void FinishReplica(Replica& r, const std::string& header, const std::string& trailer);
+  // Creates the replica files, once a blob is known not to stay inline.
+  Status Open();
+  Result<Segment> FinishInline();
   Status FinishSmall();
   // The header and the checksum table of the blob written so far.
   std::pair<std::string, std::string> HeaderAndTrailer() const;
@@ -102,6 +106,8 @@ class ReplicatedBlobWriter final : public BlobWriter {
   DriveSet& drives_;
   std::string id_;
   WriterHooks hooks_;
+  const bool may_inline_;
+  bool opened_ = false;
   std::deque<Replica> replicas_;  // a deque: a Replica holds an atomic and never moves
   TaskGroup group_{store_->pool()};
   TaskGroup syncs_{store_->pool()};  // background fdatasyncs
@@ -117,6 +123,8 @@ class ReplicatedBlobWriter final : public BlobWriter {
 };
 
 Status ReplicatedBlobWriter::Open() {
+  if (opened_) return Status::Ok();
+  opened_ = true;
   for (size_t d = 0; d < drives_.size(); ++d) {
     if (!drives_.ok(d)) continue;
     std::string tmp = JoinPath(drives_.TmpDir(d), id_);
@@ -214,6 +222,7 @@ Status ReplicatedBlobWriter::Write(std::string_view data) {
     fill_.append(data.data(), take);
     data.remove_prefix(take);
     if (fill_.size() == bs) {
+      SOS_RETURN_IF_ERROR(Open());
       // The previous block must be out of flight_ before it is reused.
       SOS_RETURN_IF_ERROR(Collect());
       FlushBlock();
@@ -250,6 +259,19 @@ std::pair<std::string, std::string> ReplicatedBlobWriter::HeaderAndTrailer() con
   return {EncodeBlobHeader(h), std::move(trailer)};
 }
 
+// No files at all: the bytes travel in the object's record, which the commit
+// journals on every drive (fdatasync'd with the batch) and the index keeps.
+Result<Segment> ReplicatedBlobWriter::FinishInline() {
+  finished_ = true;
+  md5_.Update(fill_);
+  md5_result_ = md5_.Finish();
+  if (hooks_.abandoned) hooks_.abandoned(id_);  // the id names no blob after all
+  Segment s;
+  s.length = size_;
+  s.data = std::move(fill_);
+  return s;
+}
+
 // A small blob: each replica is one write and a rename, on this thread (a
 // hand-off to the pool costs more than the write), and no fsync of its own.
 // The commit that references it syncs the drives' file systems once for
@@ -280,6 +302,8 @@ Status ReplicatedBlobWriter::FinishSmall() {
 Result<Segment> ReplicatedBlobWriter::Finish() {
   if (!error_.ok()) return error_;
   if (finished_) return Status::Internal("Finish called twice");
+  if (may_inline_ && sums_.empty() && fill_.size() <= kInlineBytes) return FinishInline();
+  SOS_RETURN_IF_ERROR(Open());
   SOS_RETURN_IF_ERROR(Collect());
   if (sums_.empty() && fill_.size() <= kSmallBlobBytes) {
     Status st = FinishSmall();
@@ -325,10 +349,10 @@ Result<Segment> ReplicatedBlobWriter::Finished() {
 
 }  // namespace
 
-Result<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(const std::string& id, WriterHooks hooks) {
-  auto w = std::make_unique<ReplicatedBlobWriter>(shared_from_this(), id, std::move(hooks));
-  SOS_RETURN_IF_ERROR(w->Open());
-  return std::unique_ptr<BlobWriter>(std::move(w));
+Result<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(const std::string& id, WriterHooks hooks,
+                                                         bool may_inline) {
+  return std::unique_ptr<BlobWriter>(
+      std::make_unique<ReplicatedBlobWriter>(shared_from_this(), id, std::move(hooks), may_inline));
 }
 
 }  // namespace sos::storage

@@ -1,5 +1,7 @@
 #include "daemon/storage/index_records.h"
 
+#include <xxhash.h>
+
 #include <cstring>
 
 namespace sos::storage {
@@ -32,14 +34,36 @@ bool DecodeOwner(Decoder& d, std::optional<Owner>* owner) {
   return true;
 }
 
+// A blob segment is {blob id, offset, length}; an inline one is {"", bytes,
+// XXH3 of the bytes}, checked whenever the bytes are decoded (the index has
+// no checksums of its own, and these bytes go to clients).
 void EncodeSegment(Encoder& e, const Segment& s) {
   e.String(s.blob_id);
+  if (s.is_inline()) {
+    std::string_view bytes = std::string_view(s.data).substr(s.offset, s.length);
+    e.String(bytes);
+    e.Fixed64(XXH3_64bits(bytes.data(), bytes.size()));
+    return;
+  }
   e.Varint(s.offset);
   e.Varint(s.length);
 }
 
-bool DecodeSegment(Decoder& d, Segment* s) {
-  return d.String(&s->blob_id) && d.Varint(&s->offset) && d.Varint(&s->length);
+// With keep false, an inline segment's bytes are skipped, not copied or
+// checked (listings).
+bool DecodeSegment(Decoder& d, Segment* s, bool keep = true) {
+  std::string_view id;
+  if (!d.StringView(&id)) return false;
+  s->blob_id.assign(id);
+  if (!id.empty()) return d.Varint(&s->offset) && d.Varint(&s->length);
+  std::string_view bytes;
+  uint64_t sum;
+  if (!d.StringView(&bytes) || !d.Fixed64(&sum)) return false;
+  s->offset = 0;
+  s->length = bytes.size();
+  if (!keep) return true;
+  s->data.assign(bytes);
+  return XXH3_64bits(bytes.data(), bytes.size()) == sum;
 }
 
 bool CheckVersion(Decoder& d) {
@@ -168,7 +192,7 @@ static bool DecodeSegments(Decoder& d, std::vector<Segment>* out, bool keep) {
   if (keep) out->resize(n);
   Segment scratch;
   for (uint64_t i = 0; i < n; ++i) {
-    if (!DecodeSegment(d, keep ? &(*out)[i] : &scratch)) return false;
+    if (!DecodeSegment(d, keep ? &(*out)[i] : &scratch, keep)) return false;
   }
   return true;
 }

@@ -160,6 +160,7 @@ Status IndexTxn::Apply(JournalOp op) {
 }
 
 Status IndexTxn::AddRef(const std::string& blob_id, int delta) {
+  if (blob_id.empty()) return Status::Ok();  // an inline segment: no blob to count
   SOS_ASSIGN_OR_RETURN(uint64_t n, Refcount(blob_id));
   // Clamped: a replay over a journal with a lost record must not wrap around.
   uint64_t next = delta < 0 ? (n > 0 ? n - 1 : 0) : n + static_cast<uint64_t>(delta);

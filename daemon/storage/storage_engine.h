@@ -95,12 +95,21 @@ struct StorageOptions {
   std::function<void(std::string_view)> log;
 };
 
-// A piece of an object's data: [offset, offset+length) of a blob.
+// A piece of an object's data: [offset, offset+length) of a blob, or, for a
+// small object, bytes kept in the object's record itself ("inline": no blob
+// files; the record is journalled on every drive and checksummed, see
+// blob_store.h).
 struct Segment {
-  std::string blob_id;
+  std::string blob_id;  // "" for an inline segment
   uint64_t offset = 0;
   uint64_t length = 0;
+  std::string data;  // an inline segment's bytes [offset, offset+length)
+  bool is_inline() const { return blob_id.empty(); }
 };
+
+// What a blob is written for: a whole object's data may be kept inline when
+// small; a multipart part never is (a record holds at most one inline segment).
+enum class BlobUse { kObject, kPart };
 
 // One stored object (the current version of a key).
 struct ObjectRecord {
@@ -125,10 +134,10 @@ struct BucketRecord {
   std::string name;
   std::string owner_id;
   TimePoint created{};
-  std::string acl;   // encoded AccessControlPolicy ("" = private to owner)
-  std::string cors;  // CORSConfiguration XML, "" = none
-  std::string lifecycle;  // LifecycleConfiguration XML, "" = none
-  std::string versioning;  // "" (never enabled), "Enabled" or "Suspended"
+  std::string acl;          // encoded AccessControlPolicy ("" = private to owner)
+  std::string cors;         // CORSConfiguration XML, "" = none
+  std::string lifecycle;    // LifecycleConfiguration XML, "" = none
+  std::string versioning;   // "" (never enabled), "Enabled" or "Suspended"
   std::string object_lock;  // ObjectLockConfiguration XML, "" = object lock not enabled
 };
 
@@ -167,7 +176,9 @@ class BlobWriter {
  public:
   virtual ~BlobWriter() = default;
   virtual Status Write(std::string_view data) = 0;
-  // Seals the blob (flushes and, per policy, fsyncs every replica). The blob is
+  // Seals the blob (flushes and, per policy, fsyncs every replica), or, for
+  // a small BlobUse::kObject blob, returns its bytes as an inline segment
+  // (no files; made durable by the commit's journal record). The blob is
   // garbage until referenced by a commit: a commit that fails (precondition,
   // missing bucket, ...) deletes the fresh blobs it names; a blob nobody
   // commits is reclaimed after StorageOptions::abandoned_blob_grace, or at
@@ -247,11 +258,11 @@ struct PartRecord {
 
 struct DriveStats {
   std::string path;
-  bool ok = true;             // false: failed, skipped for writes until it comes back
-  uint64_t read_faults = 0;   // replicas found missing/corrupt/unreadable (served elsewhere)
+  bool ok = true;                  // false: failed, skipped for writes until it comes back
+  uint64_t read_faults = 0;        // replicas found missing/corrupt/unreadable (served elsewhere)
   uint64_t checksum_failures = 0;  // of those, replicas whose bytes failed their checksum
-  uint64_t write_faults = 0;  // failed replica writes and health probes (ENOSPC included)
-  uint64_t repairs = 0;       // replicas rewritten from a good copy
+  uint64_t write_faults = 0;       // failed replica writes and health probes (ENOSPC included)
+  uint64_t repairs = 0;            // replicas rewritten from a good copy
   uint64_t free_bytes = 0;
   uint64_t total_bytes = 0;
   bool full = false;       // the last write to it found no space
@@ -262,8 +273,8 @@ struct DriveStats {
 // One blob's copies, as InspectBlobs sees them.
 struct BlobReplicas {
   std::string blob_id;
-  uint64_t size = 0;               // of its replica files (0: none found)
-  std::vector<bool> on_drive;      // a replica file is there (same order as the drives)
+  uint64_t size = 0;                       // of its replica files (0: none found)
+  std::vector<bool> on_drive;              // a replica file is there (same order as the drives)
   std::optional<TimePoint> last_verified;  // the scrubber found every replica it read good
   uint32_t replicas_verified = 0;          // how many it read then
 };
@@ -342,7 +353,7 @@ class StorageEngine {
   }
 
   // Objects.
-  virtual Result<std::unique_ptr<BlobWriter>> NewBlob() = 0;
+  virtual Result<std::unique_ptr<BlobWriter>> NewBlob(BlobUse use) = 0;
   // Makes `record` (with segments from finished blobs) the current version of
   // bucket/key, atomically checking the precondition (412 PreconditionFailed).
   virtual Result<ObjectRecord> CommitObject(const std::string& bucket, ObjectRecord record,
@@ -376,11 +387,11 @@ class StorageEngine {
   // With `source_version` (the version whose ACL and copy conditions the caller
   // checked), a source that is no longer that version fails with kCancelled
   // and nothing is written: the caller loads the source again.
-  virtual Result<ObjectRecord> CopyObject(
-      const std::string& src_bucket, const std::string& src_key, const std::string& dst_bucket,
-      ObjectRecord dst, const WritePrecondition& precondition = {},
-      const std::optional<ObjectVersion>& source_version = {},
-      const std::string& src_version_id = "") = 0;
+  virtual Result<ObjectRecord> CopyObject(const std::string& src_bucket, const std::string& src_key,
+                                          const std::string& dst_bucket, ObjectRecord dst,
+                                          const WritePrecondition& precondition = {},
+                                          const std::optional<ObjectVersion>& source_version = {},
+                                          const std::string& src_version_id = "") = 0;
   // Replace the object's tags or ACL (NoSuchKey when there is no object).
   // With `version` (the one the caller authorized), an object that is no
   // longer that version fails with kCancelled and nothing changes.

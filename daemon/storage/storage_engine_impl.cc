@@ -466,7 +466,7 @@ void StorageEngineImpl::SaveRefillMarks() {
     if (since > 0) marks[drives_->drive(d).path] = since;
   }
   Status s = storage::WriteSmallFileDurably(JoinPath(options_.data_dir, "refill-state"),
-                                   marks.dump() + "\n", /*durable=*/true);
+                                            marks.dump() + "\n", /*durable=*/true);
   if (!s.ok()) Log("sos storage: saving refill marks: " + s.ToString());
 }
 
@@ -523,7 +523,8 @@ storage::Scrubber::Hooks StorageEngineImpl::ScrubHooks() {
       for (const storage::Scrubber::Verified& v : verified) {
         SOS_ASSIGN_OR_RETURN(uint64_t refs, itx.Refcount(v.id));
         if (refs == 0) continue;  // deleted since: no entry to outlive it
-        SOS_RETURN_IF_ERROR(txn.Put(Table::kVerified, v.id, storage::EncodeVerified(v.at, v.replicas)));
+        SOS_RETURN_IF_ERROR(
+            txn.Put(Table::kVerified, v.id, storage::EncodeVerified(v.at, v.replicas)));
       }
       return txn.Commit();
     });
@@ -654,6 +655,12 @@ void StorageEngineImpl::ReleaseBlobs(const std::vector<std::string>& ids) {
 Status StorageEngineImpl::ClaimSegments(IndexTxn& txn, const std::vector<Segment>& segments,
                                         std::vector<std::string>* claimed) {
   for (const Segment& s : segments) {
+    if (s.is_inline()) {  // carried by the record itself: nothing to claim
+      if (s.offset > s.data.size() || s.length > s.data.size() - s.offset) {
+        return Status::InvalidArgument("inline segment beyond its bytes", "InternalError");
+      }
+      continue;
+    }
     if (!storage::IsBlobId(s.blob_id)) {
       return Status::InvalidArgument("segment names no blob ('" + s.blob_id + "')",
                                      "InternalError");
@@ -696,7 +703,8 @@ void StorageEngineImpl::SettleClaims(const std::vector<Segment>& segments,
   // Fresh blobs the failed commit never got to claim are discarded as well.
   for (const Segment& s : segments) {
     uint64_t size = 0;
-    if (registry_->ClaimForCommit(s.blob_id, &size) == storage::BlobRegistry::Claim::kClaimed) {
+    if (!s.is_inline() &&
+        registry_->ClaimForCommit(s.blob_id, &size) == storage::BlobRegistry::Claim::kClaimed) {
       registry_->Forget(s.blob_id);
       blobs_->Remove(s.blob_id);
     }

@@ -79,15 +79,15 @@ class StorageEngineImpl final : public StorageEngine {
   Status SetBucketVersioning(const std::string& name, const std::string& state) override;
   Status SetBucketObjectLock(const std::string& name, const std::string& config) override;
   Status SetObjectRetention(const std::string& bucket, const std::string& key,
-                            const std::string& version_id, const std::string& mode,
-                            TimePoint until, bool bypass_governance) override;
+                            const std::string& version_id, const std::string& mode, TimePoint until,
+                            bool bypass_governance) override;
   Status SetObjectLegalHold(const std::string& bucket, const std::string& key,
                             const std::string& version_id, bool on) override;
   // The bucket record with `change` applied, committed.
   Status UpdateBucketRecord(const std::string& name,
                             const std::function<void(BucketRecord&)>& change);
 
-  Result<std::unique_ptr<BlobWriter>> NewBlob() override;
+  Result<std::unique_ptr<BlobWriter>> NewBlob(BlobUse use) override;
   Result<ObjectRecord> CommitObject(const std::string& bucket, ObjectRecord record,
                                     const WritePrecondition& precondition = {}) override;
   Result<ObjectRecord> HeadObject(const std::string& bucket, const std::string& key,

@@ -46,8 +46,12 @@ class ObjectReaderImpl final : public ObjectReader {
       if (seg_end > offset && seg_start < end) {
         uint64_t from = std::max(offset, seg_start);
         uint64_t to = std::min(end, seg_end);
-        SOS_RETURN_IF_ERROR(
-            session_.Read(s.blob_id, s.offset + (from - seg_start), to - from, sink));
+        const uint64_t at = s.offset + (from - seg_start);
+        if (s.is_inline()) {
+          SOS_RETURN_IF_ERROR(sink(std::string_view(s.data).substr(at, to - from)));
+        } else {
+          SOS_RETURN_IF_ERROR(session_.Read(s.blob_id, at, to - from, sink));
+        }
       }
       if (seg_end >= end) break;
       seg_start = seg_end;
@@ -87,7 +91,7 @@ Status CheckKey(const std::string& key) {
 
 }  // namespace
 
-Result<std::unique_ptr<BlobWriter>> StorageEngineImpl::NewBlob() {
+Result<std::unique_ptr<BlobWriter>> StorageEngineImpl::NewBlob(BlobUse use) {
   std::string id = storage::BlobStore::NewId();
   registry_->Add(id);
   storage::WriterHooks hooks;
@@ -95,7 +99,7 @@ Result<std::unique_ptr<BlobWriter>> StorageEngineImpl::NewBlob() {
     registry->Finished(blob, size);
   };
   hooks.abandoned = [registry = registry_](const std::string& blob) { registry->Forget(blob); };
-  return blobs_->NewWriter(id, std::move(hooks));
+  return blobs_->NewWriter(id, std::move(hooks), use == BlobUse::kObject);
 }
 
 Result<ObjectRecord> StorageEngineImpl::CommitObject(const std::string& bucket, ObjectRecord record,
@@ -145,7 +149,12 @@ Result<std::unique_ptr<ObjectReader>> StorageEngineImpl::OpenObject(const Object
   }
   std::vector<std::string> ids;
   for (const Segment& s : record.segments) {
+    if (s.is_inline()) continue;  // its bytes are in the record: nothing to pin
     if (std::find(ids.begin(), ids.end(), s.blob_id) == ids.end()) ids.push_back(s.blob_id);
+  }
+  if (ids.empty()) {
+    return std::unique_ptr<ObjectReader>(
+        new ObjectReaderImpl(blobs_, registry_, record.segments, {}));
   }
   // Pin first, then check the blobs are still referenced: a blob released
   // after the pin is kept until the reader goes (see blob_registry.h).
@@ -186,8 +195,8 @@ Result<DeleteOutcome> StorageEngineImpl::DeleteObject(const std::string& bucket,
   SOS_RETURN_IF_ERROR(Mutate([&](IndexTxn& itx) -> Status {
     SOS_ASSIGN_OR_RETURN(BucketRecord b, LoadBucket(itx, bucket));
     if (!version_id.empty()) {
-      SOS_ASSIGN_OR_RETURN(outcome, storage::DeleteVersion(itx, b, key, version_id,
-                                                           storage::Now(), bypass_governance));
+      SOS_ASSIGN_OR_RETURN(outcome, storage::DeleteVersion(itx, b, key, version_id, storage::Now(),
+                                                           bypass_governance));
       return Status::Ok();
     }
     SOS_ASSIGN_OR_RETURN(outcome, storage::DeleteCurrent(itx, b, key, b.owner_id, storage::Now()));

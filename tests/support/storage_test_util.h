@@ -85,10 +85,12 @@ inline std::string Pattern(size_t n, uint32_t seed = 1) {
 
 inline std::string QuotedMd5(std::string_view raw) { return "\"" + HexEncode(raw) + "\""; }
 
-// Writes `data` as one blob (in `chunk`-sized writes).
+// Writes `data` as one blob (in `chunk`-sized writes). BlobUse::kPart: blob
+// files whatever the size; kObject keeps small data inline.
 inline Result<Segment> WriteBlob(StorageEngine& engine, std::string_view data,
-                                 std::string* md5 = nullptr, size_t chunk = 64 << 10) {
-  SOS_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> w, engine.NewBlob());
+                                 std::string* md5 = nullptr, size_t chunk = 64 << 10,
+                                 BlobUse use = BlobUse::kPart) {
+  SOS_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> w, engine.NewBlob(use));
   for (size_t i = 0; i < data.size(); i += chunk) {
     SOS_RETURN_IF_ERROR(w->Write(data.substr(i, chunk)));
   }
@@ -99,9 +101,10 @@ inline Result<Segment> WriteBlob(StorageEngine& engine, std::string_view data,
 
 inline Result<ObjectRecord> PutBytes(StorageEngine& engine, const std::string& bucket,
                                      const std::string& key, std::string_view data,
-                                     const WritePrecondition& pc = {}) {
+                                     const WritePrecondition& pc = {},
+                                     BlobUse use = BlobUse::kPart) {
   std::string md5;
-  SOS_ASSIGN_OR_RETURN(Segment seg, WriteBlob(engine, data, &md5));
+  SOS_ASSIGN_OR_RETURN(Segment seg, WriteBlob(engine, data, &md5, 64 << 10, use));
   ObjectRecord r;
   r.meta.key = key;
   r.meta.size = data.size();

@@ -128,6 +128,7 @@ class FakeEngine : public StorageEngine {
     }
     Result<Segment> Finish() override {
       raw_md5_ = md5_.Finish();
+      if (data_.empty()) return Segment{};  // as the engine: empty data is inline, no blob
       std::lock_guard lock(e_->mu_);
       std::string id = "blob" + std::to_string(++e_->next_id_);
       e_->blobs_[id] = data_;
@@ -142,7 +143,7 @@ class FakeEngine : public StorageEngine {
     Digest md5_;
     std::string raw_md5_;
   };
-  Result<std::unique_ptr<BlobWriter>> NewBlob() override {
+  Result<std::unique_ptr<BlobWriter>> NewBlob(BlobUse) override {
     return std::unique_ptr<BlobWriter>(new Writer(this));
   }
 

@@ -10,8 +10,8 @@
 #include <set>
 #include <thread>
 
-#include "tests/support/storage_test_util.h"
 #include "s3core/crypto.h"
+#include "tests/support/storage_test_util.h"
 
 namespace sos {
 namespace {
@@ -223,7 +223,7 @@ TEST_F(StorageEngineTest, Streams20MiBWithDefaultBlocks) {
   MakeBucket("b");
   const size_t total = 20 << 20;
   const std::string chunk = Pattern(100003, 7);  // odd-sized writes straddle blocks
-  auto w = engine_->NewBlob();
+  auto w = engine_->NewBlob(BlobUse::kPart);
   ASSERT_TRUE(w.ok());
   Digest md5(DigestAlgorithm::kMd5);
   for (size_t done = 0; done < total;) {
@@ -699,7 +699,7 @@ TEST_F(StorageEngineTest, Multipart) {
 TEST_F(StorageEngineTest, UncommittedBlobsAreReclaimed) {
   MakeBucket("b");
   {
-    auto w = engine_->NewBlob();
+    auto w = engine_->NewBlob(BlobUse::kPart);
     ASSERT_TRUE(w.ok());
     ASSERT_TRUE((*w)->Write(Pattern(3 * kBlock, 1)).ok());
   }  // dropped before Finish

@@ -7,10 +7,11 @@
 #include <filesystem>
 #include <sstream>
 
+#include "daemon/storage/blob_store.h"
 #include "daemon/storage/storage_engine.h"
 #include "daemon/storage/storage_engine_impl.h"
-#include "tests/support/storage_test_util.h"
 #include "s3core/crypto.h"
+#include "tests/support/storage_test_util.h"
 
 namespace sos {
 namespace {
@@ -120,6 +121,10 @@ class StorageRebuildTest : public ::testing::Test {
     }
     for (int i = 0; i < 30; ++i) {
       ASSERT_TRUE(PutBytes(e, "alpha", "dir/f" + std::to_string(i), Pattern(100 * i, i)).ok());
+      // Small objects kept inline: their bytes live in the journal alone.
+      ASSERT_TRUE(PutBytes(e, "beta", "inline/f" + std::to_string(i), Pattern(500 * i, 300 + i), {},
+                           BlobUse::kObject)
+                      .ok());
     }
     std::string md5;
     auto seg = testing::WriteBlob(e, Pattern(3 * kBlock + 5, 77), &md5);
@@ -145,6 +150,10 @@ class StorageRebuildTest : public ::testing::Test {
       ASSERT_TRUE(PutBytes(e, "alpha", "dir/f" + std::to_string(i), Pattern(50 + i, 100 + i)).ok());
     }
     ASSERT_TRUE(e.DeleteObject("alpha", "dir/f3").ok());
+    ASSERT_TRUE(e.DeleteObject("beta", "inline/f3").ok());
+    ASSERT_TRUE(
+        PutBytes(e, "beta", "inline/f4", Pattern(storage::kInlineBytes, 9), {}, BlobUse::kObject)
+            .ok());
     if (checkpoint) {
       ASSERT_TRUE(e.Checkpoint().ok());
     }

@@ -1,0 +1,120 @@
+// Inline objects: a whole object of at most kInlineBytes is kept in its own
+// record (no blob files), read back whole and by ranges, copied, overwritten
+// and deleted like any object, kept across a restart, and never served when
+// its bytes in the index are damaged. Rebuilding them from the drives'
+// journals and snapshots is in storage_rebuild_test.
+#include <gtest/gtest.h>
+
+#include "daemon/storage/blob_store.h"
+#include "daemon/storage/index_records.h"
+#include "daemon/storage/storage_engine.h"
+#include "s3core/crypto.h"
+#include "tests/support/storage_test_util.h"
+
+namespace sos {
+namespace {
+
+using storage::kInlineBytes;
+using testing::Pattern;
+using testing::PutBytes;
+
+size_t BlobFileCount(const std::string& dir) {
+  size_t n = 0;
+  for (int d = 0; d < 3; ++d) n += testing::BlobFiles(testing::DrivePath(dir, d)).size();
+  return n;
+}
+
+std::string Got(const Result<std::string>& r) {
+  return r.ok() ? *r : "<" + r.status().ToString() + ">";
+}
+
+Result<ObjectRecord> PutObject(StorageEngine& e, const std::string& key, const std::string& data) {
+  return PutBytes(e, "b", key, data, {}, BlobUse::kObject);
+}
+
+TEST(StorageInline, SmallObjectsHaveNoBlobFilesAndReadBackWholeAndByRanges) {
+  testing::TempDir dir;
+  auto e = testing::OpenWithBucket(dir.path(), "b");
+  ASSERT_TRUE(e);
+  const std::string small = Pattern(4096, 1);
+  const std::string edge = Pattern(kInlineBytes, 2);
+  auto put = PutObject(*e, "small", small);
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  EXPECT_EQ(put->meta.etag, testing::QuotedMd5(Md5(small)));
+  ASSERT_TRUE(PutObject(*e, "edge", edge).ok());
+  EXPECT_EQ(BlobFileCount(dir.path()), 0u);
+
+  EXPECT_EQ(Got(testing::ReadAll(*e, "b", "small")), small);
+  EXPECT_EQ(Got(testing::ReadAll(*e, "b", "edge")), edge);
+  auto head = e->HeadObject("b", "small");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(Got(testing::ReadRecord(*e, *head, 100, 1000)), small.substr(100, 1000));
+  EXPECT_EQ(Got(testing::ReadRecord(*e, *head, 4095, 1)), small.substr(4095));
+  EXPECT_FALSE(testing::ReadRecord(*e, *head, 4000, 200).ok());  // beyond the end
+
+  // One byte more is a blob on every drive, as before.
+  ASSERT_TRUE(PutObject(*e, "over", Pattern(kInlineBytes + 1, 3)).ok());
+  EXPECT_EQ(BlobFileCount(dir.path()), 3u);
+  EXPECT_EQ(Got(testing::ReadAll(*e, "b", "over")), Pattern(kInlineBytes + 1, 3));
+
+  // A listing does not carry the bytes.
+  auto page = e->ListObjects("b", {});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 3u);
+  for (const ObjectRecord& o : page->objects) {
+    for (const Segment& s : o.segments) EXPECT_TRUE(s.data.empty()) << o.meta.key;
+  }
+}
+
+TEST(StorageInline, CopiedOverwrittenDeletedAndKeptAcrossARestart) {
+  testing::TempDir dir;
+  auto e = testing::OpenWithBucket(dir.path(), "b");
+  ASSERT_TRUE(e);
+  ASSERT_TRUE(PutObject(*e, "a", Pattern(3000, 1)).ok());
+  ObjectRecord dst;
+  dst.meta.key = "copy";
+  ASSERT_TRUE(e->CopyObject("b", "a", "b", dst).ok());
+  ASSERT_TRUE(PutObject(*e, "a", Pattern(2000, 2)).ok());  // overwrite the source
+  ASSERT_TRUE(e->DeleteObject("b", "a").ok());
+  EXPECT_EQ(Got(testing::ReadAll(*e, "b", "copy")), Pattern(3000, 1));
+  EXPECT_EQ(e->HeadObject("b", "a").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(PutObject(*e, "empty", "").ok());
+  ASSERT_TRUE(PutObject(*e, "kept", Pattern(9000, 4)).ok());
+  EXPECT_EQ(BlobFileCount(dir.path()), 0u);
+
+  e.reset();
+  auto reopened = StorageEngine::Open(testing::QuietOptions(dir.path()));
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(Got(testing::ReadAll(**reopened, "b", "copy")), Pattern(3000, 1));
+  EXPECT_EQ(Got(testing::ReadAll(**reopened, "b", "kept")), Pattern(9000, 4));
+  EXPECT_EQ(Got(testing::ReadAll(**reopened, "b", "empty")), "");
+}
+
+// The index has no checksums of its own: the bytes carry an XXH3, checked at
+// every decode, so a damaged record is an error, never wrong bytes.
+TEST(StorageInline, DamagedInlineBytesAreNeverDecoded) {
+  ObjectRecord o;
+  o.meta.key = "k";
+  o.meta.size = 5000;
+  Segment s;
+  s.length = 5000;
+  s.data = Pattern(5000, 7);
+  o.segments = {s};
+  const std::string good = storage::EncodeObject(o);
+  auto back = storage::DecodeObject(good, "k");
+  ASSERT_TRUE(back.ok());
+  ASSERT_EQ(back->segments.size(), 1u);
+  EXPECT_TRUE(back->segments[0].is_inline());
+  EXPECT_EQ(back->segments[0].data, s.data);
+
+  const size_t at = good.find(s.data.substr(0, 64));
+  ASSERT_NE(at, std::string::npos);
+  for (size_t flip : {at, at + 2500, at + 4999}) {
+    std::string bad = good;
+    bad[flip] ^= 0x10;
+    EXPECT_EQ(storage::DecodeObject(bad, "k").status().code(), StatusCode::kCorruption) << flip;
+  }
+}
+
+}  // namespace
+}  // namespace sos
