@@ -32,6 +32,20 @@ Status NoQuorum(std::string_view what, size_t got, size_t need, bool no_space) {
                   : Status(StatusCode::kUnavailable, msg, "ServiceUnavailable");
 }
 
+// Whether fd is still the file at path. A drive whose directory was removed,
+// replaced or unmounted would otherwise take appends into a file nobody can
+// read back; for an object kept inline, the journal record is its copy.
+Status StillAt(int fd, const std::string& path) {
+  struct stat by_fd {};
+  struct stat by_path {};
+  if (::fstat(fd, &by_fd) != 0) return StatusFromErrno(errno, "fstat " + path);
+  if (::stat(path.c_str(), &by_path) != 0) return StatusFromErrno(errno, "journal " + path);
+  if (by_fd.st_nlink == 0 || by_fd.st_dev != by_path.st_dev || by_fd.st_ino != by_path.st_ino) {
+    return Status::IOError("journal " + path + " was removed or replaced");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string LogName(uint64_t gen) { return GenName(gen, "log"); }
@@ -145,9 +159,12 @@ Status Journal::Append(std::string_view framed) {
   }
   std::vector<Status> results(targets.size());
   const bool durable = drives_->durable();
+  const std::string name = LogName(gen_);  // gen_ changes only under the commit lock, held here
   ParallelFor(pool_, targets.size(), [&](size_t i) {
     DriveLog& log = logs_[targets[i]];
-    Status st = WriteAt(log.fd.get(), framed.data(), framed.size(), log.offset, "journal append");
+    Status st = StillAt(log.fd.get(), JoinPath(drives_->JournalDir(targets[i]), name));
+    if (st.ok())
+      st = WriteAt(log.fd.get(), framed.data(), framed.size(), log.offset, "journal append");
     if (st.ok() && durable) st = SyncFd(log.fd.get(), true, "journal fdatasync");
     results[i] = st;
   });
