@@ -58,7 +58,7 @@ class DriveSet {
     std::string last_error;  // guarded by error_mu
     // The blobs/xx/yy directories known to exist (by xxyy), so that a write
     // skips their mkdirs. Cleared when the drive fails or comes back.
-    std::unique_ptr<std::atomic<bool>[]> known_dirs{new std::atomic<bool>[kBlobDirCount]{}};
+    std::unique_ptr<std::atomic<bool>[]> known_dirs { new std::atomic<bool>[kBlobDirCount] {} };
   };
   static constexpr size_t kBlobDirCount = 1 << 16;
 

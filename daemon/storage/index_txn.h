@@ -62,8 +62,8 @@ class IndexTxn {
   Result<bool> BucketHasObjects(const std::string& bucket);
   // The ids of the bucket's multipart uploads in progress whose key starts
   // with `prefix`, at most `max`.
-  Result<std::vector<std::string>> UploadIds(const std::string& bucket, std::string_view prefix = "",
-                                             size_t max = SIZE_MAX);
+  Result<std::vector<std::string>> UploadIds(const std::string& bucket,
+                                             std::string_view prefix = "", size_t max = SIZE_MAX);
 
   // Applies one change and records it for the journal.
   Status Apply(JournalOp op);

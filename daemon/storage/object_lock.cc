@@ -35,8 +35,9 @@ Status CheckRetentionChange(const ObjectRecord& version, const std::string& mode
   }
   // GOVERNANCE: extending (in either mode) is free; anything else bypasses.
   if (keeps_or_extends || bypass_governance) return Status::Ok();
-  return Locked("GOVERNANCE retention is shortened or removed only with "
-                "x-amz-bypass-governance-retention");
+  return Locked(
+      "GOVERNANCE retention is shortened or removed only with "
+      "x-amz-bypass-governance-retention");
 }
 
 }  // namespace sos::storage

@@ -33,9 +33,9 @@ namespace sos::storage {
 class Scrubber {
  public:
   struct BlobResult {
-    uint64_t bytes = 0;     // read from all replicas
-    uint64_t faults = 0;    // replicas found bad or missing (already reported for repair)
-    uint32_t good = 0;      // replicas read and found good
+    uint64_t bytes = 0;   // read from all replicas
+    uint64_t faults = 0;  // replicas found bad or missing (already reported for repair)
+    uint32_t good = 0;    // replicas read and found good
   };
   // A blob whose every replica read was good, and when.
   struct Verified {

@@ -244,9 +244,10 @@ Status StorageEngineImpl::SetBucketVersioning(const std::string& name, const std
     SOS_ASSIGN_OR_RETURN(std::optional<BucketRecord> b, itx.GetBucket(name));
     if (!b) return storage::NoSuchBucket(name);
     if (!b->object_lock.empty() && state != "Enabled") {
-      return Status::InvalidArgument("An Object Lock configuration is present on this bucket, so the "
-                               "versioning state cannot be changed.",
-                               "InvalidBucketState");
+      return Status::InvalidArgument(
+          "An Object Lock configuration is present on this bucket, so the "
+          "versioning state cannot be changed.",
+          "InvalidBucketState");
     }
     b->versioning = state;
     return itx.Apply(JournalOp{OpType::kPutBucket, name, {}, storage::EncodeBucket(*b)});

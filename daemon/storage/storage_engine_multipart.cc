@@ -166,8 +166,9 @@ void StorageEngineImpl::RememberCompletion(UploadRecord upload, const std::strin
   std::lock_guard lock(completions_mu_);
   std::erase_if(completions_, [&](const auto& c) { return now - c.second.at > kCompletionMemory; });
   if (completions_.size() >= kMaxRemembered) {
-    auto oldest = std::min_element(completions_.begin(), completions_.end(),
-                                   [](const auto& a, const auto& b) { return a.second.at < b.second.at; });
+    auto oldest =
+        std::min_element(completions_.begin(), completions_.end(),
+                         [](const auto& a, const auto& b) { return a.second.at < b.second.at; });
     completions_.erase(oldest);
   }
   const std::string id = upload.upload_id;

@@ -77,8 +77,8 @@ Result<ListVersionsPage> StorageEngineImpl::ListObjectVersions(const std::string
       SOS_ASSIGN_OR_RETURN(ver.ok, ver.it.Seek(marker_key));  // all its noncurrent versions
       seen_version_of = q.key_marker;
     } else {
-      SOS_ASSIGN_OR_RETURN(ver.ok, ver.it.Seek(storage::VersionIndexKey(bucket, q.key_marker,
-                                                                        from->version_seq)));
+      SOS_ASSIGN_OR_RETURN(
+          ver.ok, ver.it.Seek(storage::VersionIndexKey(bucket, q.key_marker, from->version_seq)));
       if (ver.ok) {
         SOS_ASSIGN_OR_RETURN(ver.ok, ver.it.Next());
       }
@@ -158,15 +158,14 @@ Status StorageEngineImpl::SetBucketObjectLock(const std::string& name, const std
           "InvalidBucketState");
     }
     b->object_lock = config;
-    return itx.Apply(storage::JournalOp{storage::OpType::kPutBucket, name, {},
-                                        storage::EncodeBucket(*b)});
+    return itx.Apply(
+        storage::JournalOp{storage::OpType::kPutBucket, name, {}, storage::EncodeBucket(*b)});
   });
 }
 
 Status StorageEngineImpl::SetObjectRetention(const std::string& bucket, const std::string& key,
-                                             const std::string& version_id,
-                                             const std::string& mode, TimePoint until,
-                                             bool bypass_governance) {
+                                             const std::string& version_id, const std::string& mode,
+                                             TimePoint until, bool bypass_governance) {
   std::shared_lock world(world_mu_);
   return Mutate([&](IndexTxn& itx) -> Status {
     return storage::UpdateVersion(itx, bucket, key, version_id, [&](ObjectRecord& v) -> Status {

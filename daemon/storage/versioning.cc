@@ -61,8 +61,7 @@ Status PutVersion(IndexTxn& itx, const std::string& bucket, const ObjectRecord& 
   return itx.Apply(JournalOp{OpType::kPutVersion, bucket, record.meta.key, EncodeObject(record)});
 }
 
-Status DropVersion(IndexTxn& itx, const std::string& bucket, const std::string& key,
-                   uint64_t seq) {
+Status DropVersion(IndexTxn& itx, const std::string& bucket, const std::string& key, uint64_t seq) {
   Encoder e;
   e.Fixed64(seq);
   return itx.Apply(JournalOp{OpType::kDeleteVersion, bucket, key, e.Take()});
@@ -118,8 +117,8 @@ Status PutCurrent(IndexTxn& itx, const BucketRecord& bucket,
     SOS_RETURN_IF_ERROR(KeepReplaced(itx, bucket.name, current, record));
   }
   // Referenced before a null version it may share blobs with is dropped.
-  SOS_RETURN_IF_ERROR(itx.Apply(
-      JournalOp{OpType::kPutObject, bucket.name, record.meta.key, EncodeObject(record)}));
+  SOS_RETURN_IF_ERROR(
+      itx.Apply(JournalOp{OpType::kPutObject, bucket.name, record.meta.key, EncodeObject(record)}));
   if (!bucket.versioning.empty() && record.version_id.empty()) {
     SOS_RETURN_IF_ERROR(DropNoncurrentNull(itx, bucket.name, record.meta.key));
   }
@@ -131,7 +130,8 @@ Result<DeleteOutcome> DeleteCurrent(IndexTxn& itx, const BucketRecord& bucket,
                                     TimePoint now) {
   SOS_ASSIGN_OR_RETURN(std::optional<ObjectRecord> current, itx.GetObject(bucket.name, key));
   if (bucket.versioning.empty()) {
-    if (current) SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteObject, bucket.name, key, {}}));
+    if (current)
+      SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteObject, bucket.name, key, {}}));
     return DeleteOutcome{};
   }
   ObjectRecord marker;
@@ -141,7 +141,8 @@ Result<DeleteOutcome> DeleteCurrent(IndexTxn& itx, const BucketRecord& bucket,
   marker.delete_marker = true;
   SOS_RETURN_IF_ERROR(Stamp(itx, bucket, key, current, marker));
   SOS_RETURN_IF_ERROR(KeepReplaced(itx, bucket.name, current, marker));
-  if (current) SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteObject, bucket.name, key, {}}));
+  if (current)
+    SOS_RETURN_IF_ERROR(itx.Apply(JournalOp{OpType::kDeleteObject, bucket.name, key, {}}));
   if (marker.version_id.empty()) SOS_RETURN_IF_ERROR(DropNoncurrentNull(itx, bucket.name, key));
   SOS_RETURN_IF_ERROR(PutVersion(itx, bucket.name, marker));
   return DeleteOutcome{VersionIdText(marker, bucket.versioning), true};
