@@ -268,8 +268,12 @@ Status ObjectReplicasInfo(Context& ctx) {
   json out = json::array();
   // The object is as safe as its least-copied, least-recently verified blob
   // (an empty or inline one has no blob: it is as safe as the index, whose
-  // journal and snapshots are on every drive).
+  // journal and snapshots are on every healthy drive).
   size_t copies = stats.drives.size();
+  if (blobs.empty()) {
+    copies = 0;
+    for (const DriveStats& d : stats.drives) copies += d.ok ? 1 : 0;
+  }
   std::optional<TimePoint> verified =
       blobs.empty() ? std::nullopt : std::optional(TimePoint::max());
   for (const BlobReplicas& b : blobs) {

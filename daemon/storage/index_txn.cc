@@ -303,6 +303,9 @@ Status DumpIndex(Txn& txn, const std::function<Status(const JournalOp&)>& emit) 
     std::string_view k = it.key();
     size_t nul = k.find('\0');
     if (nul == std::string_view::npos) return CorruptRecord("object key");
+    // Inline bytes are checked before they go into every drive's snapshot:
+    // a damaged index must not replace the good copies in the journals.
+    SOS_RETURN_IF_ERROR(DecodeObjectSegments(it.value()).status());
     SOS_RETURN_IF_ERROR(emit(JournalOp{OpType::kPutObject, std::string(k.substr(0, nul)),
                                        std::string(k.substr(nul + 1)), std::string(it.value())}));
     SOS_ASSIGN_OR_RETURN(ok, it.Next());
@@ -313,6 +316,7 @@ Status DumpIndex(Txn& txn, const std::function<Status(const JournalOp&)>& emit) 
     std::string_view k = versions.key();  // bucket '\0' key '\0' seq (8 bytes)
     size_t nul = k.find('\0');
     if (nul == std::string_view::npos || k.size() < nul + 10) return CorruptRecord("version key");
+    SOS_RETURN_IF_ERROR(DecodeObjectSegments(versions.value()).status());
     SOS_RETURN_IF_ERROR(emit(JournalOp{OpType::kPutVersion, std::string(k.substr(0, nul)),
                                        std::string(k.substr(nul + 1, k.size() - nul - 10)),
                                        std::string(versions.value())}));

@@ -74,7 +74,8 @@ class Journal {
   void Undo();
   JournalPosition position() const;
 
-  // True if a healthy drive's log is stale (a new generation would heal it).
+  // True if a healthy drive's log is stale or it missed the last snapshot (a
+  // new generation would heal it).
   bool degraded() const;
   uint64_t log_bytes() const;
   uint64_t snapshot_bytes() const;
@@ -113,6 +114,7 @@ class Journal {
   uint64_t gen_ = 0;
   std::vector<DriveLog> logs_;
   uint64_t snapshot_bytes_ = 0;
+  bool snapshot_missed_ = false;  // the last snapshot missed a healthy drive
 };
 
 // Buffers snapshot ops into records and writes them to every target drive.

@@ -69,8 +69,10 @@ struct StorageOptions {
   std::string data_dir;             // holds the LMDB index ("index/")
   std::vector<std::string> drives;  // replica directories; empty = 3 under data_dir
   FsyncPolicy fsync = FsyncPolicy::kAlways;
-  uint32_t block_size = 1 << 20;           // checksum granularity of blob data
-  uint64_t map_size = uint64_t{64} << 30;  // LMDB map size (virtual, grows on disk lazily)
+  uint32_t block_size = 1 << 20;  // checksum granularity of blob data
+  // LMDB map size: address space only (the file grows as it fills). Large,
+  // since the index also holds the bytes of inline objects (blob_store.h).
+  uint64_t map_size = uint64_t{4} << 40;
 
   // Background maintenance thread: replica repairs, drive health probes,
   // journal checkpoints and expiry of abandoned blobs every

@@ -598,10 +598,24 @@ Status StorageEngineImpl::RunMaintenance() {
   }
   for (const std::string& id : expired) blobs_->Remove(id);
   uint64_t log = journal_->log_bytes();
-  if (heal || journal_->degraded() ||
-      log > std::max(options_.checkpoint_bytes, journal_->snapshot_bytes())) {
+  const bool due = log > std::max(options_.checkpoint_bytes, journal_->snapshot_bytes());
+  // A checkpoint that only retries a degraded journal (a full drive, a failed
+  // snapshot) backs off: each one rewrites the whole index, inline bytes too.
+  const auto now = std::chrono::steady_clock::now();
+  const bool retry = journal_->degraded() && now >= next_degraded_checkpoint_;
+  if (heal || due || retry) {
     std::lock_guard cp(checkpoint_mu_);
-    SOS_RETURN_IF_ERROR(CheckpointLocked());
+    Status st = CheckpointLocked();
+    if (st.ok() && !journal_->degraded()) {
+      degraded_backoff_ = std::chrono::seconds(0);
+    } else {
+      degraded_backoff_ = std::min<std::chrono::steady_clock::duration>(
+          std::max<std::chrono::steady_clock::duration>(2 * degraded_backoff_,
+                                                        options_.maintenance_interval),
+          kMaxDegradedBackoff);
+      next_degraded_checkpoint_ = now + degraded_backoff_;
+    }
+    SOS_RETURN_IF_ERROR(st);
   }
   return Status::Ok();
 }

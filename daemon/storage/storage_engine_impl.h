@@ -227,6 +227,11 @@ class StorageEngineImpl final : public StorageEngine {
   std::mutex gc_mu_;      // one GC scan at a time
   std::mutex repair_mu_;  // one ProcessRepairs at a time (repairs share temp names)
   std::mutex checkpoint_mu_;
+  // RunMaintenance's retries of a degraded journal (background thread only).
+  static constexpr std::chrono::steady_clock::duration kMaxDegradedBackoff =
+      std::chrono::minutes(10);
+  std::chrono::steady_clock::duration degraded_backoff_{};
+  std::chrono::steady_clock::time_point next_degraded_checkpoint_{};
   std::mutex refill_mu_;  // one writer of DATA/refill-state at a time
 
   std::unique_ptr<storage::Scrubber> scrubber_;

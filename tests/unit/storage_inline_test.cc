@@ -5,8 +5,12 @@
 // journals and snapshots is in storage_rebuild_test.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "daemon/storage/blob_store.h"
 #include "daemon/storage/index_records.h"
+#include "daemon/storage/lmdb_index.h"
+#include "daemon/storage/storage_engine_impl.h"
 #include "daemon/storage/storage_engine.h"
 #include "s3core/crypto.h"
 #include "tests/support/storage_test_util.h"
@@ -114,6 +118,57 @@ TEST(StorageInline, DamagedInlineBytesAreNeverDecoded) {
     bad[flip] ^= 0x10;
     EXPECT_EQ(storage::DecodeObject(bad, "k").status().code(), StatusCode::kCorruption) << flip;
   }
+}
+
+// Flips one byte of the inline data of every object record in a closed
+// store's index; returns how many records it changed.
+int DamageInlineBytesInIndex(const std::string& dir, const std::string& marker) {
+  auto env = storage::OpenIndex(dir + "/index", uint64_t{1} << 30, true);
+  EXPECT_TRUE(env.ok());
+  if (!env.ok()) return 0;
+  auto txn = storage::Txn::BeginWrite(**env);
+  EXPECT_TRUE(txn.ok());
+  std::vector<std::pair<std::string, std::string>> damaged;
+  {
+    auto c = storage::Cursor::Open(*txn, storage::Table::kObjects);
+    EXPECT_TRUE(c.ok());
+    for (auto ok = c->First(); ok.ok() && *ok; ok = c->Next()) {
+      std::string value(c->value());
+      const size_t at = value.find(marker);
+      if (at == std::string::npos) continue;
+      value[at + marker.size() / 2] ^= 0x01;
+      damaged.emplace_back(std::string(c->key()), std::move(value));
+    }
+  }
+  for (const auto& [k, v] : damaged) EXPECT_TRUE(txn->Put(storage::Table::kObjects, k, v).ok());
+  EXPECT_TRUE(txn->Commit().ok());
+  return static_cast<int>(damaged.size());
+}
+
+// A bit flipped in the index is an error when read, never wrong bytes; a
+// checkpoint refuses to copy it into the drives' snapshots (which would
+// replace the good copies in the journals), and a rebuild from the drives
+// brings the good bytes back.
+TEST(StorageInline, DamageInTheIndexIsRefusedByCheckpointsAndRepairedByARebuild) {
+  testing::TempDir dir;
+  const std::string data = Pattern(6000, 11);
+  {
+    auto e = testing::OpenWithBucket(dir.path(), "b");
+    ASSERT_TRUE(e);
+    ASSERT_TRUE(PutObject(*e, "k", data).ok());
+  }
+  ASSERT_EQ(DamageInlineBytesInIndex(dir.path(), data.substr(1000, 64)), 1);
+
+  auto opened = StorageEngineImpl::Open(testing::QuietOptions(dir.path()));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  StorageEngineImpl& e = **opened;
+  EXPECT_EQ(e.HeadObject("b", "k").status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(e.Checkpoint().code(), StatusCode::kCorruption);
+
+  std::filesystem::remove_all(dir.path() + "/index");
+  ASSERT_TRUE(e.Rebuild().ok());
+  EXPECT_EQ(Got(testing::ReadAll(e, "b", "k")), data);
+  EXPECT_TRUE(e.Checkpoint().ok());
 }
 
 }  // namespace
