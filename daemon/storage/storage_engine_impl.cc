@@ -280,9 +280,22 @@ Status StorageEngineImpl::CheckpointLocked() {
     next_seq = state.next_seq;
     return Status::Ok();
   }));
-  return journal_->WriteSnapshot(gen, next_seq, [&](storage::SnapshotWriter& w) {
-    return storage::DumpIndex(*snapshot, [&](const JournalOp& op) { return w.Add(op); });
+  // The dump reads the whole index (inline bytes too) through LMDB's map:
+  // its pages are unmapped as it goes, so the process's memory stays small.
+  uint64_t mapped = 0;
+  Status st = journal_->WriteSnapshot(gen, next_seq, [&](storage::SnapshotWriter& w) {
+    return storage::DumpIndex(*snapshot, [&](const JournalOp& op) {
+      mapped += op.value.size();
+      if (mapped > kReleaseMappedEvery) {
+        (void)env_->ReleaseMappedPages();
+        mapped = 0;
+      }
+      return w.Add(op);
+    });
   });
+  snapshot.reset();
+  (void)env_->ReleaseMappedPages();
+  return st;
 }
 
 Status StorageEngineImpl::CollectGarbage() {

@@ -227,6 +227,8 @@ class StorageEngineImpl final : public StorageEngine {
   std::mutex gc_mu_;      // one GC scan at a time
   std::mutex repair_mu_;  // one ProcessRepairs at a time (repairs share temp names)
   std::mutex checkpoint_mu_;
+  // A checkpoint unmaps the index pages it read after this many bytes.
+  static constexpr uint64_t kReleaseMappedEvery = 16 << 20;
   // RunMaintenance's retries of a degraded journal (background thread only).
   static constexpr std::chrono::steady_clock::duration kMaxDegradedBackoff =
       std::chrono::minutes(10);

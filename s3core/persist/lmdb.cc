@@ -1,9 +1,13 @@
 #include "s3core/persist/lmdb.h"
 
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
 
 namespace sos {
 namespace {
@@ -82,6 +86,32 @@ LmdbEnv::~LmdbEnv() {
 }
 
 Status LmdbEnv::Sync() { return LmdbStatus(mdb_env_sync(env_, 1), "env_sync"); }
+
+Status LmdbEnv::ReleaseMappedPages() {
+  // LMDB does not tell where its map is (mdb_env_info's address is only set
+  // for MDB_FIXEDMAP): find the mappings of data.mdb in /proc/self/maps.
+  const char* dir = nullptr;
+  SOS_RETURN_IF_ERROR(LmdbStatus(mdb_env_get_path(env_, &dir), "env_get_path"));
+  struct stat data {};
+  const std::string path = std::string(dir) + "/data.mdb";
+  if (::stat(path.c_str(), &data) != 0) return StatusFromErrno(errno, "stat " + path);
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    unsigned long start = 0, end = 0, inode = 0;
+    char perms[8] = {};
+    if (std::sscanf(line.c_str(), "%lx-%lx %7s %*s %*s %lu", &start, &end, perms, &inode) != 4 ||
+        inode != data.st_ino || line.find(path) == std::string::npos) {
+      continue;
+    }
+    // A read-only shared file mapping: dropping its page table entries loses
+    // nothing, and a read txn's pointers stay valid (refaulted on use).
+    if (::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED) != 0) {
+      return StatusFromErrno(errno, "madvise " + path);
+    }
+  }
+  return Status::Ok();
+}
 
 Result<LmdbTxn> LmdbTxn::BeginRead(const LmdbEnv& env) {
   MDB_txn* txn = nullptr;

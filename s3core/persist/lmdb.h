@@ -72,6 +72,10 @@ class LmdbEnv {
 
   // Forces every committed transaction to disk.
   Status Sync();
+  // Unmaps the index's pages from this process (they stay in the page cache
+  // and are faulted back in when read): after a scan of the whole map, such
+  // as a checkpoint, the process does not keep all of it resident.
+  Status ReleaseMappedPages();
 
   MDB_env* raw() const { return env_; }
   MDB_dbi dbi(LmdbDb db) const { return dbis_[db.index]; }

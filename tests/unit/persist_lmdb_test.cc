@@ -161,6 +161,54 @@ TEST_F(LmdbTest, ADamagedFileIsCorruption) {
   EXPECT_EQ(env.status().code(), StatusCode::kCorruption) << env.status().ToString();
 }
 
+// RssFile of this process, in KiB (/proc/self/status).
+long RssFileKib() {
+  std::ifstream in("/proc/self/status");
+  std::string key;
+  long kib = -1;
+  while (in >> key) {
+    if (key == "RssFile:") {
+      in >> kib;
+      return kib;
+    }
+    in.ignore(1 << 10, '\n');
+  }
+  return -1;
+}
+
+// After a scan of the whole map (a checkpoint's), the pages it faulted in are
+// no longer counted in the process's memory, and reads still see every value.
+TEST_F(LmdbTest, MappedPagesAreReleasedAfterAScanAndReadBackAfter) {
+  Reopen(uint64_t{256} << 20);
+  const std::string value(16 << 10, 'v');
+  for (int batch = 0; batch < 8; ++batch) {
+    ASSERT_TRUE(LmdbWrite(*env_, [&](LmdbTxn& t) -> Status {
+                  for (int i = 0; i < 512; ++i) {
+                    SOS_RETURN_IF_ERROR(
+                        t.Put(Db::kOne, "k" + std::to_string(batch * 512 + i), value));
+                  }
+                  return Status::Ok();
+                }).ok());
+  }
+  auto scan = [&] {
+    size_t bytes = 0;
+    EXPECT_TRUE(LmdbRead(*env_, [&](LmdbTxn& t) {
+                  return t.ForEachPrefix(Db::kOne, "k", [&](std::string_view, std::string_view v) {
+                    for (size_t i = 0; i < v.size(); i += 4096) bytes += v[i] == 'v';
+                    return true;
+                  });
+                }).ok());
+    return bytes;
+  };
+  EXPECT_EQ(scan(), 4096u * 4);
+  const long scanned = RssFileKib();
+  ASSERT_TRUE(env_->ReleaseMappedPages().ok());
+  const long released = RssFileKib();
+  EXPECT_GT(scanned - released, 48 << 10) << scanned << " KiB resident before, " << released;
+  EXPECT_EQ(Get(Db::kOne, "k4095"), value);
+  EXPECT_EQ(scan(), 4096u * 4);
+}
+
 TEST(LmdbStatusTest, MapsEveryFamilyOfReturnCode) {
   EXPECT_TRUE(LmdbStatus(MDB_SUCCESS, "x").ok());
   EXPECT_EQ(LmdbStatus(MDB_MAP_FULL, "x").code(), StatusCode::kNoSpace);
