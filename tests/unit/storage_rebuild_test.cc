@@ -4,6 +4,7 @@
 // byte; also across journal checkpoints and with one drive's journal lost.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -252,6 +253,50 @@ TEST_F(StorageRebuildTest, OneDrivesJournalIsEnough) {
   engine_.reset();
   std::filesystem::remove_all(dir_.path() + "/index");
   std::filesystem::remove_all(testing::DrivePath(dir_.path(), 1) + "/journal");
+  std::filesystem::remove_all(testing::DrivePath(dir_.path(), 2) + "/journal");
+  Open();
+  EXPECT_EQ(Observe(*engine_), before);
+}
+
+// The newest "<gen>.<ext>" file name in a journal directory ("" if none).
+std::string Newest(const std::string& dir, const std::string& ext) {
+  std::string newest;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == 17 + ext.size() && name.substr(16) == "." + ext && name > newest) {
+      newest = name;
+    }
+  }
+  return newest;
+}
+
+// A snapshot that missed a healthy drive leaves the journal degraded, so the
+// next maintenance pass writes another, which reaches that drive too.
+TEST_F(StorageRebuildTest, ASnapshotThatMissedADriveIsWrittenAgain) {
+  Open();
+  Populate(false);
+  const std::string before = Observe(*engine_);
+  const std::string journal1 = testing::DrivePath(dir_.path(), 1) + "/journal";
+  const std::string log = Newest(journal1, "log");
+  ASSERT_FALSE(log.empty());
+  char blocker[40];
+  std::snprintf(blocker, sizeof blocker, "%016llx.snap.tmp",
+                static_cast<unsigned long long>(std::stoull(log.substr(0, 16), nullptr, 16) + 1));
+  // The next snapshot cannot be created on drive 1: a directory is in its way.
+  ASSERT_TRUE(std::filesystem::create_directory(journal1 + "/" + blocker));
+  ASSERT_TRUE(engine_->Checkpoint().ok());  // on drives 0 and 2
+  const std::string missed = Newest(testing::DrivePath(dir_.path(), 0) + "/journal", "snap");
+  ASSERT_FALSE(missed.empty());
+  EXPECT_NE(Newest(journal1, "snap"), missed);
+  std::filesystem::remove(journal1 + "/" + blocker);
+  ASSERT_TRUE(engine_->RunMaintenance().ok());
+  const std::string again = Newest(testing::DrivePath(dir_.path(), 0) + "/journal", "snap");
+  EXPECT_GT(again, missed);
+  EXPECT_EQ(Newest(journal1, "snap"), again);
+  // Drive 1 alone now holds everything.
+  engine_.reset();
+  std::filesystem::remove_all(dir_.path() + "/index");
+  std::filesystem::remove_all(testing::DrivePath(dir_.path(), 0) + "/journal");
   std::filesystem::remove_all(testing::DrivePath(dir_.path(), 2) + "/journal");
   Open();
   EXPECT_EQ(Observe(*engine_), before);
