@@ -187,6 +187,17 @@ class StorageRebuildTest : public ::testing::Test {
     }
   }
 
+  // Closes the store, deletes its index and every journal but drive `keep`'s,
+  // and opens it again: a rebuild from that one drive.
+  void ReopenFromDriveAlone(int keep) {
+    engine_.reset();
+    std::filesystem::remove_all(dir_.path() + "/index");
+    for (int d = 0; d < 3; ++d) {
+      if (d != keep) std::filesystem::remove_all(testing::DrivePath(dir_.path(), d) + "/journal");
+    }
+    Open();
+  }
+
   size_t BlobFileCount() {
     size_t n = 0;
     for (int d = 0; d < 3; ++d) n += testing::BlobFiles(testing::DrivePath(dir_.path(), d)).size();
@@ -243,18 +254,10 @@ TEST_F(StorageRebuildTest, OneDrivesJournalIsEnough) {
   Open();
   Populate(true);
   const std::string before = Observe(*engine_);
-  engine_.reset();
-  std::filesystem::remove_all(dir_.path() + "/index");
-  std::filesystem::remove_all(testing::DrivePath(dir_.path(), 0) + "/journal");
-  std::filesystem::remove_all(testing::DrivePath(dir_.path(), 2) + "/journal");
-  Open();
+  ReopenFromDriveAlone(1);
   EXPECT_EQ(Observe(*engine_), before);
   // The journals were rewritten on every drive: another rebuild from drive 0 alone works.
-  engine_.reset();
-  std::filesystem::remove_all(dir_.path() + "/index");
-  std::filesystem::remove_all(testing::DrivePath(dir_.path(), 1) + "/journal");
-  std::filesystem::remove_all(testing::DrivePath(dir_.path(), 2) + "/journal");
-  Open();
+  ReopenFromDriveAlone(0);
   EXPECT_EQ(Observe(*engine_), before);
 }
 
@@ -294,11 +297,7 @@ TEST_F(StorageRebuildTest, ASnapshotThatMissedADriveIsWrittenAgain) {
   EXPECT_GT(again, missed);
   EXPECT_EQ(Newest(journal1, "snap"), again);
   // Drive 1 alone now holds everything.
-  engine_.reset();
-  std::filesystem::remove_all(dir_.path() + "/index");
-  std::filesystem::remove_all(testing::DrivePath(dir_.path(), 0) + "/journal");
-  std::filesystem::remove_all(testing::DrivePath(dir_.path(), 2) + "/journal");
-  Open();
+  ReopenFromDriveAlone(1);
   EXPECT_EQ(Observe(*engine_), before);
 }
 
