@@ -147,6 +147,13 @@ inline std::string DrivePath(const std::string& data_dir, int i) {
   return data_dir + "/drive" + std::to_string(i);
 }
 
+// Blob files on the three drives of the store in data_dir.
+inline size_t BlobFileCount(const std::string& data_dir) {
+  size_t n = 0;
+  for (int d = 0; d < 3; ++d) n += BlobFiles(DrivePath(data_dir, d)).size();
+  return n;
+}
+
 inline std::string BlobFilePath(const std::string& drive, const std::string& id) {
   return drive + "/blobs/" + id.substr(0, 2) + "/" + id.substr(2, 2) + "/" + id;
 }

@@ -10,8 +10,8 @@
 #include "daemon/storage/blob_store.h"
 #include "daemon/storage/index_records.h"
 #include "daemon/storage/lmdb_index.h"
-#include "daemon/storage/storage_engine_impl.h"
 #include "daemon/storage/storage_engine.h"
+#include "daemon/storage/storage_engine_impl.h"
 #include "s3core/crypto.h"
 #include "tests/support/storage_test_util.h"
 
@@ -21,12 +21,6 @@ namespace {
 using storage::kInlineBytes;
 using testing::Pattern;
 using testing::PutBytes;
-
-size_t BlobFileCount(const std::string& dir) {
-  size_t n = 0;
-  for (int d = 0; d < 3; ++d) n += testing::BlobFiles(testing::DrivePath(dir, d)).size();
-  return n;
-}
 
 std::string Got(const Result<std::string>& r) {
   return r.ok() ? *r : "<" + r.status().ToString() + ">";
@@ -46,7 +40,7 @@ TEST(StorageInline, SmallObjectsHaveNoBlobFilesAndReadBackWholeAndByRanges) {
   ASSERT_TRUE(put.ok()) << put.status().ToString();
   EXPECT_EQ(put->meta.etag, testing::QuotedMd5(Md5(small)));
   ASSERT_TRUE(PutObject(*e, "edge", edge).ok());
-  EXPECT_EQ(BlobFileCount(dir.path()), 0u);
+  EXPECT_EQ(testing::BlobFileCount(dir.path()), 0u);
 
   EXPECT_EQ(Got(testing::ReadAll(*e, "b", "small")), small);
   EXPECT_EQ(Got(testing::ReadAll(*e, "b", "edge")), edge);
@@ -58,7 +52,7 @@ TEST(StorageInline, SmallObjectsHaveNoBlobFilesAndReadBackWholeAndByRanges) {
 
   // One byte more is a blob on every drive, as before.
   ASSERT_TRUE(PutObject(*e, "over", Pattern(kInlineBytes + 1, 3)).ok());
-  EXPECT_EQ(BlobFileCount(dir.path()), 3u);
+  EXPECT_EQ(testing::BlobFileCount(dir.path()), 3u);
   EXPECT_EQ(Got(testing::ReadAll(*e, "b", "over")), Pattern(kInlineBytes + 1, 3));
 
   // A listing does not carry the bytes.
@@ -84,7 +78,7 @@ TEST(StorageInline, CopiedOverwrittenDeletedAndKeptAcrossARestart) {
   EXPECT_EQ(e->HeadObject("b", "a").status().code(), StatusCode::kNotFound);
   ASSERT_TRUE(PutObject(*e, "empty", "").ok());
   ASSERT_TRUE(PutObject(*e, "kept", Pattern(9000, 4)).ok());
-  EXPECT_EQ(BlobFileCount(dir.path()), 0u);
+  EXPECT_EQ(testing::BlobFileCount(dir.path()), 0u);
 
   e.reset();
   auto reopened = StorageEngine::Open(testing::QuietOptions(dir.path()));

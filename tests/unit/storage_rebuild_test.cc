@@ -198,12 +198,6 @@ class StorageRebuildTest : public ::testing::Test {
     Open();
   }
 
-  size_t BlobFileCount() {
-    size_t n = 0;
-    for (int d = 0; d < 3; ++d) n += testing::BlobFiles(testing::DrivePath(dir_.path(), d)).size();
-    return n;
-  }
-
   TempDir dir_;
   testing::LogCapture log_;
   std::unique_ptr<StorageEngineImpl> engine_;
@@ -213,11 +207,12 @@ TEST_F(StorageRebuildTest, RebuildOnALiveEngineAfterTheIndexIsDeleted) {
   Open();
   Populate(false);
   const std::string before = Observe(*engine_);
-  const size_t files = BlobFileCount();
+  const size_t files = testing::BlobFileCount(dir_.path());
   std::filesystem::remove_all(dir_.path() + "/index");
   ASSERT_TRUE(engine_->Rebuild().ok());
   EXPECT_EQ(Observe(*engine_), before);
-  EXPECT_EQ(BlobFileCount(), files);  // the GC after rebuild kept every referenced blob
+  EXPECT_EQ(testing::BlobFileCount(dir_.path()),
+            files);  // the GC after rebuild kept every referenced blob
   EXPECT_TRUE(engine_->LookupKey("AKTWO").ok());
   EXPECT_FALSE(engine_->LookupKey("AKGONE").ok());
   // Still fully working: writes, and the in-progress upload completes.
@@ -239,12 +234,12 @@ TEST_F(StorageRebuildTest, OpenRebuildsAMissingIndexAcrossCheckpoints) {
   Populate(true);
   ASSERT_TRUE(engine_->RunMaintenance().ok());  // one more, by size
   const std::string before = Observe(*engine_);
-  const size_t files = BlobFileCount();
+  const size_t files = testing::BlobFileCount(dir_.path());
   engine_.reset();
   std::filesystem::remove_all(dir_.path() + "/index");
   Open();
   EXPECT_EQ(Observe(*engine_), before);
-  EXPECT_EQ(BlobFileCount(), files);
+  EXPECT_EQ(testing::BlobFileCount(dir_.path()), files);
   bool logged = false;
   for (const std::string& l : log_.lines) logged = logged || l.find("rebuil") != std::string::npos;
   EXPECT_TRUE(logged);
