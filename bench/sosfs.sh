@@ -80,39 +80,55 @@ unmount_tool() {  # waits until the daemon has let go of the mount point
   sleep 0.5
 }
 
-# Polls the objects under a prefix until there are N (or 600 s pass).
-cat >"$work/wait_objects.py" <<'EOF'
+# One resident poller answers "is it on the server yet?" for every row. It is
+# started once, before any timing: a Python interpreter importing boto3 takes
+# about 0.9 s on this kind of machine, which a poller started per row would
+# add to every write row (and take as CPU from a write-back upload still in
+# flight). Requests come one at a time through a FIFO:
+#   objects BUCKET PREFIX COUNT [MIN_SIZE]   until COUNT objects are under PREFIX
+#   gone BUCKET PREFIX                       until nothing is under PREFIX
+# and the answer ("ok", or what timed out) comes back through another.
+mkfifo "$work/poll.in" "$work/poll.out"
+cat >"$work/poller.py" <<'EOF'
 import sys, time, boto3
-endpoint, bucket, prefix, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-size = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+endpoint, fifo_in, fifo_out = sys.argv[1:4]
 s3 = boto3.client("s3", endpoint_url=endpoint)
-deadline = time.time() + 600
-while time.time() < deadline:
+
+def objects(bucket, prefix, count, size=0):
     n, ok = 0, True
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for o in page.get("Contents", []):
             n += 1
-            ok = ok and o["Size"] >= size
-    if n >= count and ok:
-        sys.exit(0)
-    time.sleep(0.05)
-sys.exit("timed out waiting for %d objects under %s/%s" % (count, bucket, prefix))
+            ok = ok and o["Size"] >= int(size)
+    return n >= int(count) and ok
+
+def gone(bucket, prefix):
+    return s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount", 0) == 0
+
+while True:
+    with open(fifo_in) as f:
+        words = f.readline().split()
+    check = {"objects": objects, "gone": gone}[words[0]]
+    deadline, answer = time.time() + 600, "timed out: " + " ".join(words)
+    while time.time() < deadline:
+        if check(*words[1:]):
+            answer = "ok"
+            break
+        time.sleep(0.02)
+    with open(fifo_out, "w") as f:
+        f.write(answer + "\n")
 EOF
-wait_objects="/usr/bin/python3 $work/wait_objects.py $direct"  # bucket prefix count [min_size]
-# Polls until no object is left under a prefix (a write-back delete is done
-# only once the server has it).
-cat >"$work/wait_gone.py" <<'EOF'
-import sys, time, boto3
-endpoint, bucket, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
-s3 = boto3.client("s3", endpoint_url=endpoint)
-deadline = time.time() + 600
-while time.time() < deadline:
-    if s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount", 0) == 0:
-        sys.exit(0)
-    time.sleep(0.05)
-sys.exit("timed out waiting for %s/%s to be empty" % (bucket, prefix))
+/usr/bin/python3 "$work/poller.py" "$direct" "$work/poll.in" "$work/poll.out" &
+pids+=($!)
+cat >"$work/poll.sh" <<EOF
+#!/bin/sh
+echo "\$*" >"$work/poll.in"
+read -r answer <"$work/poll.out"
+[ "\$answer" = ok ] || { echo "\$answer" >&2; exit 1; }
 EOF
-wait_gone="/usr/bin/python3 $work/wait_gone.py $direct"  # bucket prefix
+chmod +x "$work/poll.sh"
+wait_objects="timeout 700 $work/poll.sh objects"  # bucket prefix count [min_size]
+wait_gone="timeout 700 $work/poll.sh gone" # bucket prefix
 declare -A rss  # where,tool -> peak VmHWM (KiB) over the tool's mounts
 note_rss() {  # where tool: the peak RSS of the daemon serving $work/mnt-TOOL
   local pid kib
