@@ -364,10 +364,40 @@ Result<ObjectRecord> LoadCopySource(Context& ctx, const CopySource& source, bool
   return object;
 }
 
+namespace {
+
+// As S3: a key whose newest version is a delete marker reads as NoSuchKey,
+// and the answer names the marker (x-amz-delete-marker, x-amz-version-id).
+void NameLatestDeleteMarker(Context& ctx) {
+  if (ctx.bucket->versioning.empty()) return;  // never versioned: no markers
+  ListVersionsQuery query;
+  query.prefix = ctx.route.key;  // the key itself sorts first, newest version first
+  query.max_keys = 1;
+  auto page = ctx.engine.ListObjectVersions(ctx.route.bucket, query);
+  if (!page.ok() || page->versions.empty()) return;
+  const VersionEntry& newest = page->versions.front();
+  if (newest.record.meta.key != ctx.route.key || !newest.record.delete_marker ||
+      !newest.is_latest) {
+    return;
+  }
+  ctx.extra_headers.emplace_back("x-amz-delete-marker", "true");
+  ctx.extra_headers.emplace_back(
+      "x-amz-version-id", newest.record.version_id.empty() ? "null" : newest.record.version_id);
+}
+
+}  // namespace
+
 Result<ObjectRecord> LoadObjectFor(Context& ctx, Permission wanted) {
   SOS_ASSIGN_OR_RETURN(std::string version_id, RequestedVersion(ctx.Query("versionId")));
   auto object = ctx.engine.HeadObject(ctx.route.bucket, ctx.route.key, version_id);
-  if (!object.ok()) return HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
+  if (!object.ok()) {
+    Status absent = HideAbsence(ctx.principal, *ctx.bucket, ctx.route.key, object.status());
+    // Only to those who may know the key is absent (404, not 403).
+    if (absent.code() == StatusCode::kNotFound && ctx.Query("versionId") == nullptr) {
+      NameLatestDeleteMarker(ctx);
+    }
+    return absent;
+  }
   SOS_RETURN_IF_ERROR(AuthorizeObject(ctx.principal, *ctx.bucket, *object, wanted));
   if (wanted == Permission::kWriteAcp && !version_id.empty()) {
     // Tags and ACLs are changed on the current version only.

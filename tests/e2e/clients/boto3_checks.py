@@ -26,6 +26,15 @@ def check(cond, what):
     print("ok:", what, flush=True)
 
 
+def error_headers(call):
+    """The HTTP headers of the error answer `call` gets ({} if it succeeds)."""
+    try:
+        call()
+    except botocore.exceptions.ClientError as e:
+        return e.response["ResponseMetadata"]["HTTPHeaders"]
+    return {}
+
+
 def error_code(call):
     try:
         call()

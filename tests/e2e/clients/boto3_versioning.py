@@ -12,7 +12,7 @@ line per step; exits non-zero on the first mismatch.
 
 import sys
 
-from boto3_checks import check, client, error_code
+from boto3_checks import check, client, error_code, error_headers
 
 
 def body(s3, bucket, key, version=None):
@@ -67,6 +67,11 @@ def main():
     marker = deleted["VersionId"]
     check(error_code(lambda: s3.get_object(Bucket=bucket, Key="k")) == ("NoSuchKey", 404),
           "the key reads as deleted")
+    for call in (s3.get_object, s3.head_object):
+        headers = error_headers(lambda: call(Bucket=bucket, Key="k"))
+        check(headers.get("x-amz-delete-marker") == "true"
+              and headers.get("x-amz-version-id") == marker,
+              call.__name__ + " of the deleted key names its delete marker")
     check(error_code(lambda: s3.get_object(Bucket=bucket, Key="k", VersionId=marker))
           == ("MethodNotAllowed", 405), "GET of the marker itself: 405")
     check(body(s3, bucket, "k", v2) == b"two", "the versions are still there")
