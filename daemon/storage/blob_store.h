@@ -15,10 +15,10 @@
 // is computed on the IoPool beside those writes, in block order). Each replica goes to
 // drive/tmp/<id>, then Finish writes the trailer and header, fdatasyncs, renames to
 // drive/blobs/xx/yy/<id> and fsyncs that directory (both syncs only with FsyncPolicy::kAlways): 2
-// fsyncs per drive, in parallel across drives. Writeback of each block is started as soon as it is
-// written (sync_file_range), a writer waits for the block a few blocks back (dirty pages per
-// writer stay bounded), and every 16 MiB an fdatasync of the replica runs in the background
-// (so a device's volatile cache drains during the upload): the final fdatasync has little left. A
+// fsyncs per drive, in parallel across drives. Every 4 MiB an fdatasync of the replica runs in
+// the background (so the data and a device's volatile cache drain during the upload), and a
+// writer more than 32 MiB ahead of the running one syncs itself (dirty pages per writer stay
+// bounded): the final fdatasync has little left. A
 // replica that fails is dropped and its drive marked failed (ENOSPC only counts); the blob succeeds
 // if at least quorum() = majority of drives hold it, else the write fails with NoSpace (if any
 // replica ran out of space) or IOError, and every replica is removed.

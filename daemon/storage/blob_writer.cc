@@ -16,27 +16,16 @@
 namespace sos::storage {
 namespace {
 
-// Blocks of writeback allowed in flight per replica before a writer waits.
-constexpr uint64_t kWritebackLag = 32;
 // Bytes of a replica between two background fdatasyncs (MaybeSyncInBackground).
-constexpr uint64_t kBackgroundSyncBytes = 16 << 20;
+constexpr uint64_t kBackgroundSyncBytes = 4 << 20;
+// Bytes of a replica written past the start of the running background
+// fdatasync before its writer syncs itself: what bounds the dirty pages of a
+// blob when the device is slower than the network.
+constexpr uint64_t kMaxUnsyncedBytes = 32 << 20;
 // Blobs up to this size that fit in one block are written whole by the
 // caller's thread and made durable by the commit that references them
 // (FinishSmall).
 constexpr size_t kSmallBlobBytes = 128 << 10;
-
-// Starts writeback of [offset, offset+len) and waits for the block (of
-// block_size bytes) kWritebackLag blocks back.
-void StartWriteback(int fd, uint64_t offset, uint64_t len, uint64_t block_size) {
-  (void)::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(len),
-                          SYNC_FILE_RANGE_WRITE);
-  const uint64_t lag = kWritebackLag * block_size;
-  if (kWritebackLag > 0 && offset >= kBlobHeaderSize + lag) {
-    (void)::sync_file_range(
-        fd, static_cast<off64_t>(offset - lag), static_cast<off64_t>(block_size),
-        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-  }
-}
 
 class ReplicatedBlobWriter final : public BlobWriter {
  public:
@@ -182,34 +171,40 @@ void ReplicatedBlobWriter::FlushBlock() {
     if (!r.live) continue;
     group_.Run([this, &r, offset, durable] {
       r.status = WriteAt(r.fd.get(), flight_.data(), flight_.size(), offset, "write " + r.tmp);
-      // Start writeback now so the fdatasync in Finish finds the data mostly on
-      // disk (a large PUT then costs max(network, disk), not their sum), and
-      // wait for the block kWritebackLag blocks back so dirty pages stay
-      // bounded. Only a hint: durability still comes from the fdatasync.
-      if (r.status.ok() && durable) {
-        StartWriteback(r.fd.get(), offset, flight_.size(), store_->block_size());
-        MaybeSyncInBackground(r, offset + flight_.size());
-      }
+      if (r.status.ok() && durable) MaybeSyncInBackground(r, offset + flight_.size());
     });
   }
 }
 
-// Writeback alone is not durability: a disk with a volatile write cache (most
-// SSDs, and virtual disks whose host caches) holds the data until a flush, and
-// a flush costs time in proportion to what it holds. So every
-// kBackgroundSyncBytes an fdatasync of the replica starts on the pool, and the
-// device drains while the body still arrives; the fdatasync in Finish then has
-// little left. On a 2-core virtual machine this took a 256 MiB PUT from 0.78x
-// to 0.85-0.98x of fio's 3-copy rate (bench/README.md). Runs on a replica
-// write task (one per replica at a time, so synced_to has one writer).
+// The data of a large blob goes to the device while the body still arrives,
+// so that the fdatasync in Finish has little left (a large PUT then costs
+// max(network, disk), not their sum): every kBackgroundSyncBytes of a replica
+// an fdatasync starts on the pool. fdatasync rather than writeback hints
+// (sync_file_range): a disk with a volatile write cache (most SSDs, and
+// virtual disks whose host caches) holds written data until a flush, and a
+// flush costs time in proportion to what it holds. On a 2-core virtual
+// machine, syncing every 4 MiB without hints took a 256 MiB PUT from about
+// 320 to 355 MiB/s against 16 MiB with a hint per block (bench/README.md).
+// Runs on a replica write task (one per replica at a time, so synced_to has
+// one writer).
 void ReplicatedBlobWriter::MaybeSyncInBackground(Replica& r, uint64_t end) {
-  if (end - r.synced_to < kBackgroundSyncBytes || r.syncing.exchange(true)) return;
+  if (end - r.synced_to < kBackgroundSyncBytes) return;
+  if (!r.syncing.exchange(true)) {
+    r.synced_to = end;
+    syncs_.Run([this, &r] {
+      Status st = SyncFd(r.fd.get(), true, "fdatasync " + r.tmp);
+      if (!st.ok() && r.sync_status.ok()) r.sync_status = st;
+      r.syncing.store(false);
+    });
+    return;
+  }
+  // The device is behind the network: wait for it here rather than let this
+  // replica's dirty pages grow (not on the background sync, which may still
+  // wait for a pool thread).
+  if (end - r.synced_to < kMaxUnsyncedBytes) return;
+  Status st = SyncFd(r.fd.get(), true, "fdatasync " + r.tmp);
+  if (!st.ok()) r.status = st;
   r.synced_to = end;
-  syncs_.Run([this, &r] {
-    Status st = SyncFd(r.fd.get(), true, "fdatasync " + r.tmp);
-    if (!st.ok() && r.sync_status.ok()) r.sync_status = st;
-    r.syncing.store(false);
-  });
 }
 
 Status ReplicatedBlobWriter::Write(std::string_view data) {
