@@ -35,6 +35,32 @@ Status DeleteAllUnder(ObjectStore& store, const std::string& bucket, const std::
   });
 }
 
+namespace {
+
+// A versioned bucket keeps its old versions and delete markers once its
+// objects are deleted, and cannot be removed with them. Each round deletes
+// the first page left; a locked version stops it with its reason. A server
+// without ListObjectVersions has no versions to remove.
+Status DeleteAllVersions(ObjectStore& store, const std::string& bucket, uint64_t* deleted) {
+  std::vector<VersionRef> previous;
+  while (true) {
+    auto page = store.ListVersions(bucket, "", "");
+    if (!page.ok()) {
+      return page.status().code() == StatusCode::kNotSupported ? Status::Ok() : page.status();
+    }
+    if (page->versions.empty()) return Status::Ok();
+    if (page->versions == previous) {
+      return Status::IOError("the versions of " + bucket + " are still listed after being deleted");
+    }
+    SOS_ASSIGN_OR_RETURN(DeleteManyResult result, store.DeleteVersions(bucket, page->versions));
+    if (!result.errors.empty()) return DeleteErrorStatus(result.errors.front());
+    *deleted += page->versions.size();
+    previous = std::move(page->versions);
+  }
+}
+
+}  // namespace
+
 Status DeleteErrorStatus(const DeleteError& e) {
   return Status(e.code == "AccessDenied" ? StatusCode::kPermissionDenied : StatusCode::kIOError,
                 "cannot delete " + e.key + ": " + e.message, e.code);
@@ -65,7 +91,7 @@ Status RemoveBucket(Session& session, const RemoveBucketArgs& args) {
   SOS_ASSIGN_OR_RETURN(S3Path path, session.ParsePath(args.bucket));
   if (!path.key.empty()) return UsageError("rb takes a bucket name, not " + args.bucket);
   SOS_ASSIGN_OR_RETURN(ObjectStore * store, session.Store(path));
-  uint64_t deleted = 0;
+  uint64_t deleted = 0, versions_deleted = 0;
   if (args.force) {
     SOS_RETURN_IF_ERROR(store->HeadBucket(path.bucket));
     SOS_ASSIGN_OR_RETURN(ListUploadsResult uploads, store->ListMultipartUploads(path.bucket));
@@ -73,11 +99,18 @@ Status RemoveBucket(Session& session, const RemoveBucketArgs& args) {
       SOS_RETURN_IF_ERROR(store->AbortMultipartUpload(path.bucket, u.key, u.upload_id));
     }
     SOS_RETURN_IF_ERROR(DeleteAllUnder(*store, path.bucket, "", &deleted));
+    SOS_RETURN_IF_ERROR(DeleteAllVersions(*store, path.bucket, &versions_deleted));
   }
   SOS_RETURN_IF_ERROR(store->DeleteBucket(path.bucket));
   std::string line = "removed bucket " + path.bucket;
   if (args.force) line += " (and " + std::to_string(deleted) + " objects)";
-  session.out().Print({{"bucket", path.bucket}, {"removed", true}, {"objects_deleted", deleted}},
+  if (versions_deleted > 0) {
+    line += " (and " + std::to_string(versions_deleted) + " old versions and delete markers)";
+  }
+  session.out().Print({{"bucket", path.bucket},
+                       {"removed", true},
+                       {"objects_deleted", deleted},
+                       {"versions_deleted", versions_deleted}},
                       line);
   return Status::Ok();
 }

@@ -31,7 +31,9 @@ constexpr const char* kEnvironmentHelp =
 // Shown under each command's --help.
 const std::map<std::string, const char*> kExamples = {
     {"mb", "  sosctl mb photos\n  sosctl mb www --acl public-read\n"},
-    {"rb", "  sosctl rb photos\n  sosctl rb scratch --force      # its objects and uploads too\n"},
+    {"rb",
+     "  sosctl rb photos\n  sosctl rb scratch --force      # its objects, versions and uploads "
+     "too\n"},
     {"ls", "  sosctl ls\n  sosctl ls photos/2026/\n  sosctl ls -r photos --json\n"},
     {"cp",
      "  sosctl cp photo.jpg s3://media/2026/             upload one file\n"
@@ -145,7 +147,9 @@ int main(int argc, char** argv) {
   RemoveBucketArgs rb;
   auto* rb_cmd = app.add_subcommand("rb", "remove a bucket");
   rb_cmd->add_option("bucket", rb.bucket, "bucket name")->required();
-  rb_cmd->add_flag("--force", rb.force, "delete its objects and uploads first");
+  rb_cmd->add_flag(
+      "--force", rb.force,
+      "delete its objects, their old versions and delete markers, and its uploads first");
   rb_cmd->callback([&] { run = [&](Session& s) { return RemoveBucket(s, rb); }; });
 
   ListArgs ls;

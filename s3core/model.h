@@ -137,9 +137,24 @@ struct DeleteError {
 
 // What deleting one key of a versioned bucket did (DeleteObjects' answer).
 struct DeletedVersion {
-  std::string version_id;               // the version asked for ("" = none)
-  bool delete_marker = false;           // a delete marker was made or removed
+  std::string version_id;                // the version asked for ("" = none)
+  bool delete_marker = false;            // a delete marker was made or removed
   std::string delete_marker_version_id;  // the marker's id
+};
+
+// One version or delete marker of a key (ListObjectVersions).
+struct VersionRef {
+  std::string key;
+  std::string version_id;  // "null" for the null version
+  bool delete_marker = false;
+  bool operator==(const VersionRef&) const = default;
+};
+
+struct ListVersionsResult {
+  std::vector<VersionRef> versions;  // versions, then delete markers
+  bool is_truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;
 };
 
 struct DeleteManyResult {

@@ -261,13 +261,40 @@ Status CurlObjectStore::Delete(const std::string& bucket, const std::string& key
 
 Result<DeleteManyResult> CurlObjectStore::DeleteMany(const std::string& bucket,
                                                      const std::vector<std::string>& keys) {
+  std::vector<VersionRef> current;
+  current.reserve(keys.size());
+  for (const auto& k : keys) current.push_back({k, "", false});
+  return DeleteVersions(bucket, current);
+}
+
+Result<ListVersionsResult> CurlObjectStore::ListVersions(const std::string& bucket,
+                                                         const std::string& key_marker,
+                                                         const std::string& version_id_marker) {
+  S3Request r;
+  r.bucket = bucket;
+  r.query = {{"versions", ""}, {"max-keys", "1000"}, {"encoding-type", "url"}};
+  if (!key_marker.empty()) r.query.emplace_back("key-marker", key_marker);
+  if (!version_id_marker.empty()) r.query.emplace_back("version-id-marker", version_id_marker);
+  SOS_ASSIGN_OR_RETURN(S3Response resp, client_.Execute(r));
+  SOS_ASSIGN_OR_RETURN(ListVersionsXml doc, DecodeListVersionsResult(resp.body));
+  ListVersionsResult out;
+  for (const auto& v : doc.versions) out.versions.push_back({v.meta.key, v.version_id, false});
+  for (const auto& m : doc.delete_markers) out.versions.push_back({m.key, m.version_id, true});
+  out.is_truncated = doc.is_truncated;
+  out.next_key_marker = std::move(doc.next_key_marker);
+  out.next_version_id_marker = std::move(doc.next_version_id_marker);
+  return out;
+}
+
+Result<DeleteManyResult> CurlObjectStore::DeleteVersions(const std::string& bucket,
+                                                         const std::vector<VersionRef>& versions) {
   DeleteManyResult all;
   constexpr size_t kBatch = 1000;  // the S3 limit per request
-  for (size_t start = 0; start < keys.size(); start += kBatch) {
-    std::vector<std::string> batch(keys.begin() + start,
-                                   keys.begin() + std::min(keys.size(), start + kBatch));
+  for (size_t start = 0; start < versions.size(); start += kBatch) {
     DeleteRequestXml doc;
-    for (const auto& k : batch) doc.objects.push_back({k, ""});
+    for (size_t i = start; i < std::min(versions.size(), start + kBatch); ++i) {
+      doc.objects.push_back({versions[i].key, versions[i].version_id});
+    }
     std::string body = EncodeDeleteRequest(doc);
     StringViewSource source(body);
     S3Request r;

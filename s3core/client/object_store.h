@@ -60,6 +60,19 @@ class ObjectStore {
   virtual Result<DeleteManyResult> DeleteMany(const std::string& bucket,
                                               const std::vector<std::string>& keys) = 0;
   virtual Result<ListResult> List(const ListRequest& request) = 0;
+  // Versioned buckets: a page of every version and delete marker after the
+  // markers (both "" for the first page), and versions deleted for good.
+  virtual Result<ListVersionsResult> ListVersions(const std::string& bucket,
+                                                  const std::string& key_marker,
+                                                  const std::string& version_id_marker) {
+    (void)bucket, (void)key_marker, (void)version_id_marker;
+    return Status::NotSupported("ListObjectVersions");
+  }
+  virtual Result<DeleteManyResult> DeleteVersions(const std::string& bucket,
+                                                  const std::vector<VersionRef>& versions) {
+    (void)bucket, (void)versions;
+    return Status::NotSupported("DeleteObjects with versions");
+  }
 
   // Multipart uploads.
   virtual Result<std::string> CreateMultipartUpload(const std::string& bucket,

@@ -53,6 +53,20 @@ class SosctlTest : public ::testing::Test {
   }
   ProgramResult Ctl(std::vector<std::string> args) { return Ctl(std::move(args), root_); }
 
+  // Another client (boto3) acting on `bucket`: `code` runs with `s3` a client
+  // of root on sosd and `bucket` the bucket's name.
+  ProgramResult Boto3(const std::string& bucket, const std::string& code) {
+    return RunProgram(
+        {"/usr/bin/python3", "-c",
+         "import sys, boto3\n"
+         "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',\n"
+         "                  aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])\n"
+         "bucket = sys.argv[4]\n" +
+             code,
+         Sosd().endpoint(), root_.access, root_.secret, bucket},
+        {"PATH=/usr/bin:/bin", "HOME=" + dir_}, std::chrono::seconds(60));
+  }
+
   // The JSON document of a --json run (stderr, if any, comes before it).
   static nlohmann::json Json(const ProgramResult& r) {
     size_t start = r.output.find('{');
@@ -157,19 +171,31 @@ TEST_F(SosctlTest, RemoveBucketForce) {
   for (const char* key : {"a", "b/c", "d/e/f"}) CTL_OK({"put", f, bucket + "/" + key});
   // An abandoned multipart upload, made by another client (boto3): it goes
   // with the bucket, as on S3 (--force also aborts uploads, for other servers).
-  ProgramResult upload = RunProgram(
-      {"/usr/bin/python3", "-c",
-       "import sys, boto3\n"
-       "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',\n"
-       "                  aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])\n"
-       "print(s3.create_multipart_upload(Bucket=sys.argv[4], Key='abandoned')['UploadId'])",
-       Sosd().endpoint(), root_.access, root_.secret, bucket},
-      {"PATH=/usr/bin:/bin", "HOME=" + dir_}, std::chrono::seconds(60));
+  ProgramResult upload =
+      Boto3(bucket, "s3.create_multipart_upload(Bucket=bucket, Key='abandoned')");
   ASSERT_EQ(upload.exit_code, 0) << upload.output;
   EXPECT_NE(Ctl({"rb", bucket}).exit_code, 0);  // not empty
   ProgramResult rb = Ctl({"rb", "--force", bucket, "--json"});
   ASSERT_EQ(rb.exit_code, 0) << rb.output;
   EXPECT_EQ(Json(rb)["objects_deleted"], 3);
+  EXPECT_EQ(Ctl({"ls", bucket}).exit_code, 3);
+}
+
+TEST_F(SosctlTest, RemoveBucketForceRemovesOldVersionsAndDeleteMarkers) {
+  const std::string bucket = NewBucket("versioned");
+  ProgramResult versioning = Boto3(bucket,
+                                   "s3.put_bucket_versioning(Bucket=bucket, "
+                                   "VersioningConfiguration={'Status': 'Enabled'})");
+  ASSERT_EQ(versioning.exit_code, 0) << versioning.output;
+  const std::string f = WriteText("f", "x");
+  // k: two versions; gone: one version and the delete marker that hides it.
+  for (const char* key : {"k", "k", "gone"}) CTL_OK({"put", f, bucket + "/" + key});
+  CTL_OK({"rm", bucket + "/gone"});
+  EXPECT_NE(Ctl({"rb", bucket}).exit_code, 0);  // not empty
+  ProgramResult rb = Ctl({"rb", "--force", bucket, "--json"});
+  ASSERT_EQ(rb.exit_code, 0) << rb.output;
+  EXPECT_EQ(Json(rb)["objects_deleted"], 1);   // k; deleting it leaves a marker too
+  EXPECT_EQ(Json(rb)["versions_deleted"], 5);  // k's 2 versions and marker, gone's 1 and marker
   EXPECT_EQ(Ctl({"ls", bucket}).exit_code, 3);
 }
 
