@@ -44,18 +44,18 @@ namespace {
 Status DeleteAllVersions(ObjectStore& store, const std::string& bucket, uint64_t* deleted) {
   std::vector<VersionRef> previous;
   while (true) {
-    auto page = store.ListVersions(bucket, "", "");
+    auto page = store.FirstVersions(bucket);
     if (!page.ok()) {
       return page.status().code() == StatusCode::kNotSupported ? Status::Ok() : page.status();
     }
-    if (page->versions.empty()) return Status::Ok();
-    if (page->versions == previous) {
+    if (page->empty()) return Status::Ok();
+    if (*page == previous) {
       return Status::IOError("the versions of " + bucket + " are still listed after being deleted");
     }
-    SOS_ASSIGN_OR_RETURN(DeleteManyResult result, store.DeleteVersions(bucket, page->versions));
+    SOS_ASSIGN_OR_RETURN(DeleteManyResult result, store.DeleteVersions(bucket, *page));
     if (!result.errors.empty()) return DeleteErrorStatus(result.errors.front());
-    *deleted += page->versions.size();
-    previous = std::move(page->versions);
+    *deleted += page->size();
+    previous = *std::move(page);
   }
 }
 

@@ -150,13 +150,6 @@ struct VersionRef {
   bool operator==(const VersionRef&) const = default;
 };
 
-struct ListVersionsResult {
-  std::vector<VersionRef> versions;  // versions, then delete markers
-  bool is_truncated = false;
-  std::string next_key_marker;
-  std::string next_version_id_marker;
-};
-
 struct DeleteManyResult {
   std::vector<std::string> deleted;
   // Empty, or one per `deleted` entry, in the same order (versioned buckets).

@@ -267,22 +267,15 @@ Result<DeleteManyResult> CurlObjectStore::DeleteMany(const std::string& bucket,
   return DeleteVersions(bucket, current);
 }
 
-Result<ListVersionsResult> CurlObjectStore::ListVersions(const std::string& bucket,
-                                                         const std::string& key_marker,
-                                                         const std::string& version_id_marker) {
+Result<std::vector<VersionRef>> CurlObjectStore::FirstVersions(const std::string& bucket) {
   S3Request r;
   r.bucket = bucket;
   r.query = {{"versions", ""}, {"max-keys", "1000"}, {"encoding-type", "url"}};
-  if (!key_marker.empty()) r.query.emplace_back("key-marker", key_marker);
-  if (!version_id_marker.empty()) r.query.emplace_back("version-id-marker", version_id_marker);
   SOS_ASSIGN_OR_RETURN(S3Response resp, client_.Execute(r));
   SOS_ASSIGN_OR_RETURN(ListVersionsXml doc, DecodeListVersionsResult(resp.body));
-  ListVersionsResult out;
-  for (const auto& v : doc.versions) out.versions.push_back({v.meta.key, v.version_id, false});
-  for (const auto& m : doc.delete_markers) out.versions.push_back({m.key, m.version_id, true});
-  out.is_truncated = doc.is_truncated;
-  out.next_key_marker = std::move(doc.next_key_marker);
-  out.next_version_id_marker = std::move(doc.next_version_id_marker);
+  std::vector<VersionRef> out;
+  for (const auto& v : doc.versions) out.push_back({v.meta.key, v.version_id, false});
+  for (const auto& m : doc.delete_markers) out.push_back({m.key, m.version_id, true});
   return out;
 }
 

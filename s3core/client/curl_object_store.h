@@ -32,8 +32,7 @@ class CurlObjectStore : public ObjectStore {
   Status Delete(const std::string& bucket, const std::string& key) override;
   Result<DeleteManyResult> DeleteMany(const std::string& bucket,
                                       const std::vector<std::string>& keys) override;
-  Result<ListVersionsResult> ListVersions(const std::string& bucket, const std::string& key_marker,
-                                          const std::string& version_id_marker) override;
+  Result<std::vector<VersionRef>> FirstVersions(const std::string& bucket) override;
   Result<DeleteManyResult> DeleteVersions(const std::string& bucket,
                                           const std::vector<VersionRef>& versions) override;
   Result<ListResult> List(const ListRequest& request) override;

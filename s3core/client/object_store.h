@@ -60,12 +60,10 @@ class ObjectStore {
   virtual Result<DeleteManyResult> DeleteMany(const std::string& bucket,
                                               const std::vector<std::string>& keys) = 0;
   virtual Result<ListResult> List(const ListRequest& request) = 0;
-  // Versioned buckets: a page of every version and delete marker after the
-  // markers (both "" for the first page), and versions deleted for good.
-  virtual Result<ListVersionsResult> ListVersions(const std::string& bucket,
-                                                  const std::string& key_marker,
-                                                  const std::string& version_id_marker) {
-    (void)bucket, (void)key_marker, (void)version_id_marker;
+  // Versioned buckets: the first page (up to 1,000) of the versions and
+  // delete markers left, and versions deleted for good.
+  virtual Result<std::vector<VersionRef>> FirstVersions(const std::string& bucket) {
+    (void)bucket;
     return Status::NotSupported("ListObjectVersions");
   }
   virtual Result<DeleteManyResult> DeleteVersions(const std::string& bucket,
