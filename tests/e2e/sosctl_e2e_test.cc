@@ -199,6 +199,25 @@ TEST_F(SosctlTest, RemoveBucketForceRemovesOldVersionsAndDeleteMarkers) {
   EXPECT_EQ(Ctl({"ls", bucket}).exit_code, 3);
 }
 
+TEST_F(SosctlTest, RemoveBucketForceStopsAtALockedVersion) {
+  const std::string bucket = "ctl-locked-" + std::to_string(::getpid());
+  ProgramResult made =
+      Boto3(bucket,
+            "s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)\n"
+            "s3.put_object(Bucket=bucket, Key='held', Body=b'x')\n"
+            "s3.put_object_legal_hold(Bucket=bucket, Key='held', LegalHold={'Status': 'ON'})");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  ProgramResult refused = Ctl({"rb", "--force", bucket});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("cannot delete held"), std::string::npos) << refused.output;
+  EXPECT_EQ(Ctl({"ls", bucket}).exit_code, 0);  // the bucket is still there
+  ProgramResult released = Boto3(
+      bucket, "s3.put_object_legal_hold(Bucket=bucket, Key='held', LegalHold={'Status': 'OFF'})");
+  ASSERT_EQ(released.exit_code, 0) << released.output;
+  CTL_OK({"rb", "--force", bucket});
+  EXPECT_EQ(Ctl({"ls", bucket}).exit_code, 3);
+}
+
 TEST_F(SosctlTest, ExitCodes) {
   ProgramResult missing = Ctl({"ls", "no-such-bucket-" + std::to_string(::getpid()), "--json"});
   EXPECT_EQ(missing.exit_code, 3) << missing.output;
