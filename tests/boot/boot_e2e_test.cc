@@ -2,8 +2,9 @@
 // Debian 12 tree (debootstrap, cached as a tarball under /var/cache/sos-tests)
 // gets the .deb that CPack builds from this build, sosd.service and one
 // sosfs@ instance enabled, and an fstab line; then it boots under
-// systemd-nspawn, twice. (x-systemd.automount cannot be shown here: systemd
-// needs the kernel's autofs, which these machines lack.) The first
+// systemd-nspawn, twice. (Of an x-systemd.automount line, only the trigger
+// on first access cannot be shown here: it needs the kernel's autofs, which
+// these machines lack; its mount unit is started by hand instead.) The first
 // boot makes the buckets (and sosfs@ comes up by itself once its bucket
 // exists); the second finds every mount up at boot, takes files through each,
 // and powers off. The written files are then read back from the store by a
@@ -135,8 +136,11 @@ class BootE2eTest : public ::testing::Test {
     const std::string options =
         "endpoint=" + endpoint_ + ",passwd_file=/etc/sos/mounts/photos.passwd";
     WriteText(tree_ + "/etc/fstab",
-              "backups /mnt/backups fuse.sosfs _netdev,allow_other," + options + " 0 0\n", 0644);
-    Sh("mkdir -p " + tree_ + "/mnt/backups");
+              "backups /mnt/backups fuse.sosfs _netdev,allow_other," + options + " 0 0\n" +
+                  "docs /mnt/docs fuse.sosfs _netdev,x-systemd.automount,allow_other," + options +
+                  " 0 0\n",
+              0644);
+    Sh("mkdir -p " + tree_ + "/mnt/backups " + tree_ + "/mnt/docs");
     Sh("systemctl --root=" + tree_ + " enable sosd.service sosfs@photos.service");
     Sh("mknod -m 0666 " + work_ + "/fuse c 10 229");  // the container's own, not the host's node
   }
@@ -210,7 +214,7 @@ TEST_F(BootE2eTest, SosdAndMountsStartAtBootAndPowerOffKeepsEveryWrite) {
   ASSERT_TRUE(InsideEventually("systemctl is-active -q sosd", 30s))
       << Inside("journalctl -b -u sosd --no-pager | tail -n 30").output;
   EXPECT_EQ(HttpGetStatus(endpoint_ + "/-/health", 5000ms), 200);
-  for (const char* bucket : {"photos", "backups"}) {
+  for (const char* bucket : {"photos", "backups", "docs"}) {
     RunResult r = Aws(std::string("s3 mb s3://") + bucket);
     ASSERT_EQ(r.status, 0) << r.output;
   }
@@ -240,11 +244,24 @@ TEST_F(BootE2eTest, SosdAndMountsStartAtBootAndPowerOffKeepsEveryWrite) {
   EXPECT_NE((requires_line + " ").find("sosd.service "), std::string::npos) << mount_unit;
   // The fstab line of the local sosd is tied to it the same way.
   const std::string fstab_unit = Inside("systemctl show -p Requires mnt-backups.mount").output;
-  EXPECT_NE(fstab_unit.find("sosd.service"), std::string::npos) << fstab_unit;  // only Requires= shown
+  EXPECT_NE(fstab_unit.find("sosd.service"), std::string::npos)
+      << fstab_unit;  // only Requires= shown
   const std::string remote_unit = Inside("systemctl show -p Requires sosfs@remote").output;
   EXPECT_EQ(remote_unit.find("sosd.service"), std::string::npos) << remote_unit;
   EXPECT_NE(Inside("systemctl is-enabled sosfs@remote").output.find("disabled"), std::string::npos);
-  for (const char* mount : {"/mnt/photos", "/mnt/backups"}) {
+  // The automount line: systemd made both units from it, the mount tied to
+  // sosd like any local one; what autofs would start on first access mounts.
+  const std::string automount =
+      Inside("systemctl show -p LoadState,Where mnt-docs.automount").output;
+  EXPECT_NE(automount.find("LoadState=loaded"), std::string::npos) << automount;
+  EXPECT_NE(automount.find("Where=/mnt/docs"), std::string::npos) << automount;
+  EXPECT_NE(Inside("systemctl show -p Requires mnt-docs.mount").output.find("sosd.service"),
+            std::string::npos);
+  RunResult started = Inside("systemctl start mnt-docs.mount");
+  EXPECT_EQ(started.status, 0)
+      << started.output << Inside("journalctl -b --no-pager | grep -i docs | tail -n 20").output;
+  EXPECT_TRUE(InsideEventually("mountpoint -q /mnt/docs", 30s));
+  for (const char* mount : {"/mnt/photos", "/mnt/backups", "/mnt/docs"}) {
     RunResult r = Inside(std::string("mkdir -p ") + mount + "/dir && cp /root/big " + mount +
                          "/big && echo hello > " + mount + "/dir/note");
     EXPECT_EQ(r.status, 0) << mount << ": " << r.output;
@@ -259,7 +276,7 @@ TEST_F(BootE2eTest, SosdAndMountsStartAtBootAndPowerOffKeepsEveryWrite) {
   auto sosd = SosdProcess::Start(options);
   ASSERT_TRUE(sosd.ok()) << sosd.status().ToString();
   endpoint_ = (*sosd)->endpoint();
-  for (const char* bucket : {"photos", "backups"}) {
+  for (const char* bucket : {"photos", "backups", "docs"}) {
     RunResult r = Aws(std::string("s3 cp s3://") + bucket + "/big " + work_ + "/got-" + bucket);
     ASSERT_EQ(r.status, 0) << bucket << ": " << r.output;
     EXPECT_EQ(RunCommand("cmp " + tree_ + "/root/big " + work_ + "/got-" + bucket).status, 0)
