@@ -52,8 +52,17 @@ void Uploader::EnqueueSoon(const std::shared_ptr<FileState>& st) {
   if (ctx_.options.upload_delay.count() <= 0) return Enqueue(st);
   std::lock_guard lock(mu_);
   if (stopping_ || queued_.count(st.get()) != 0) return;
-  retry_.emplace(Clock::now() + ctx_.options.upload_delay, st);
+  ScheduleLocked(Clock::now() + ctx_.options.upload_delay, st);
   work_cv_.notify_one();
+}
+
+void Uploader::ScheduleLocked(Clock::time_point when, const std::shared_ptr<FileState>& st) {
+  auto [entry, fresh] = scheduled_.try_emplace(st.get());
+  if (!fresh) {
+    if (entry->second->first <= when) return;
+    retry_.erase(entry->second);
+  }
+  entry->second = retry_.emplace(when, st);
 }
 
 Status Uploader::Sync(const std::shared_ptr<FileState>& st) {
@@ -113,6 +122,7 @@ void Uploader::Worker() {
     while (!retry_.empty() && (draining_ || retry_.begin()->first <= now)) {
       auto st = retry_.begin()->second;
       retry_.erase(retry_.begin());
+      scheduled_.erase(st.get());
       if (queued_.insert(st.get()).second) queue_.push_back(st);
     }
     if (stopping_) return;
@@ -157,7 +167,7 @@ void Uploader::Worker() {
             "next mount",
             st->path(), s.ToString());
       } else {
-        retry_.emplace(Clock::now() + ctx_.options.requeue_delay, st);
+        ScheduleLocked(Clock::now() + ctx_.options.requeue_delay, st);
       }
     }
     done_cv_.notify_all();
@@ -194,8 +204,8 @@ Status Uploader::Round(FileState& st, std::string* conflict_path) {
     if (s.ok()) return s;  // its bytes were counted in the cache's usage when written
     if (st.deleted()) return Status::Ok();
     if (s.code() == StatusCode::kPreconditionFailed) {
-      spdlog::error("{} was changed on the server while it had local changes here: {}",
-                    snap.path, s.ToString());
+      spdlog::error("{} was changed on the server while it had local changes here: {}", snap.path,
+                    s.ToString());
       st.MarkFailed(gen);
       *conflict_path = snap.path;
       return s;  // a conflict: no retry can succeed
@@ -215,10 +225,10 @@ Status Uploader::UploadOnce(FileState& st, const FileState::Snapshot& snap, std:
     FileState& st;
     ~Resume() { st.ResumeStreaming(); }
   } resume{st};
-  if (stream && (snap.size < ctx_.options.multipart_threshold ||
-                 stream->key != ctx_.remote.Key(snap.path) ||
-                 stream->part_size != PartSizeFor(snap.size, ctx_.options.part_size,
-                                                  ctx_.options.block_size))) {
+  if (stream &&
+      (snap.size < ctx_.options.multipart_threshold || stream->key != ctx_.remote.Key(snap.path) ||
+       stream->part_size !=
+           PartSizeFor(snap.size, ctx_.options.part_size, ctx_.options.block_size))) {
     (void)ctx_.store.AbortMultipartUpload(ctx_.options.bucket, stream->key, stream->upload_id);
     (void)st.SetUploadId("");
     stream.reset();
@@ -239,8 +249,8 @@ Status Uploader::UploadOnce(FileState& st, const FileState::Snapshot& snap, std:
   return Status::Ok();
 }
 
-Status Uploader::AfterRefusal(FileState& st, const FileState::Snapshot& snap,
-                              const Status& refused, std::string* etag) {
+Status Uploader::AfterRefusal(FileState& st, const FileState::Snapshot& snap, const Status& refused,
+                              std::string* etag) {
   auto head = ctx_.store.Head(ctx_.options.bucket, ctx_.remote.Key(snap.path));
   if (!head.ok()) {
     if (head.status().code() != StatusCode::kNotFound) return head.status();  // tried again
@@ -253,8 +263,8 @@ Status Uploader::AfterRefusal(FileState& st, const FileState::Snapshot& snap,
   // server does not evaluate If-Match here (Ceph RGW on a versioned bucket).
   // Sent again without it; the next upload asks again.
   if (snap.expected && !snap.expected->empty() && head->etag == *snap.expected) {
-    spdlog::warn("{}: the server refused If-Match {} although it holds; sent without it",
-                 snap.path, *snap.expected);
+    spdlog::warn("{}: the server refused If-Match {} although it holds; sent without it", snap.path,
+                 *snap.expected);
     st.ExpectAnything();
     return Status::Unavailable(snap.path + ": a condition that holds was refused; sent again");
   }
@@ -343,7 +353,8 @@ Status Uploader::UploadMultipart(FileState& st, const FileState::Snapshot& snap,
   (void)st.SetUploadId("");
   SOS_RETURN_IF_ERROR(done.status());
   *etag = done->etag;
-  if (stream && (stream->user_meta != snap.user_meta || stream->content_type != snap.content_type)) {
+  if (stream &&
+      (stream->user_meta != snap.user_meta || stream->content_type != snap.content_type)) {
     return FixStreamedMeta(st, snap, *stream, etag);
   }
   return Status::Ok();
@@ -369,8 +380,8 @@ Status Uploader::FixStreamedMeta(FileState& st, const FileState::Snapshot& snap,
     // The bytes are on the server, under the metadata of when the upload
     // began: the file stays dirty, and its next round (If-Match this
     // version) sends it whole with the metadata it has then.
-    spdlog::warn("{}: its attributes did not reach the server yet ({}); sent again",
-                 snap.path, copied.status().ToString());
+    spdlog::warn("{}: its attributes did not reach the server yet ({}); sent again", snap.path,
+                 copied.status().ToString());
     (void)st.Update([](NodeAttr*, std::map<std::string, std::string>*) {});
   }
   return Status::Ok();

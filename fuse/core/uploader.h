@@ -75,6 +75,8 @@ class Uploader {
  private:
   using Clock = std::chrono::steady_clock;
   void Worker();
+  // Puts st in retry_ at `when`, or keeps its entry there if that is due sooner.
+  void ScheduleLocked(Clock::time_point when, const std::shared_ptr<FileState>& st);
   // One round: upload_attempts tries. A refused condition (a conflict)
   // ends it at once, with the path it was refused at.
   Status Round(FileState& st, std::string* conflict_path);
@@ -101,14 +103,17 @@ class Uploader {
   std::condition_variable done_cv_;               // Sync/Shutdown: a round ended
   std::deque<std::shared_ptr<FileState>> queue_;  // guarded by mu_
   std::set<FileState*> queued_;                   // guarded by mu_
-  // Retries and delayed uploads (EnqueueSoon), by when they are due.
-  std::multimap<Clock::time_point, std::shared_ptr<FileState>> retry_;  // guarded by mu_
-  std::map<FileState*, int> shutdown_failures_;                         // guarded by mu_
-  int active_ = 0;                                                      // guarded by mu_
-  uint64_t uploaded_ = 0, failed_ = 0;                                  // guarded by mu_
-  std::string last_error_;                                              // guarded by mu_
-  bool draining_ = false;                                               // guarded by mu_
-  bool stopping_ = false;                                               // guarded by mu_
+  // Retries and delayed uploads (EnqueueSoon), by when they are due; a file
+  // is in it at most once (scheduled_ finds its entry), so counts are files.
+  using Schedule = std::multimap<Clock::time_point, std::shared_ptr<FileState>>;
+  Schedule retry_;                                      // guarded by mu_
+  std::map<FileState*, Schedule::iterator> scheduled_;  // guarded by mu_
+  std::map<FileState*, int> shutdown_failures_;         // guarded by mu_
+  int active_ = 0;                                      // guarded by mu_
+  uint64_t uploaded_ = 0, failed_ = 0;                  // guarded by mu_
+  std::string last_error_;                              // guarded by mu_
+  bool draining_ = false;                               // guarded by mu_
+  bool stopping_ = false;                               // guarded by mu_
   std::vector<std::thread> threads_;
 };
 

@@ -221,8 +221,8 @@ TEST_P(SosfsE2eTest, RealToolsThenRemount) {
   RunResult selinux = RunCommand("getfattr -n security.selinux " + m + "/meta.txt");
   EXPECT_NE(selinux.output.find("Operation not supported"), std::string::npos) << selinux.output;
   Sh("mkdir " + work_ + "/acl-out && cp -a " + m + "/meta.txt " + work_ + "/acl-out/ && " +
-     "rsync -aAX " + m + "/meta.txt " + work_ + "/acl-out/rsynced.txt && " +
-     "rsync -aAX " + work_ + "/acl-out/rsynced.txt " + m + "/back.txt");
+     "rsync -aAX " + m + "/meta.txt " + work_ + "/acl-out/rsynced.txt && " + "rsync -aAX " + work_ +
+     "/acl-out/rsynced.txt " + m + "/back.txt");
   EXPECT_EQ(Sh("cat " + work_ + "/acl-out/meta.txt " + m + "/back.txt"), "meta\nmeta\n");
   EXPECT_EQ(Sh("getfattr --absolute-names --only-values -n user.color " + m + "/back.txt"), "blue");
 
@@ -457,12 +457,14 @@ TEST_P(SosfsE2eTest, AVersionedBucketMountsAsItsCurrentVersions) {
 }
 
 // sosfs@.service is Type=notify: READY once the bucket is mounted, STOPPING
-// when it unmounts.
+// when it unmounts; then it logs what is pending and exits once it is sent.
 TEST_P(SosfsE2eTest, TellsTheServiceManagerWhenMountedAndWhenStopping) {
   NotifySocket manager(work_ + "/notify");
   ASSERT_TRUE(manager.ok());
-  RunResult r = RunCommand("NOTIFY_SOCKET=" + manager.path() + " " + SosfsCommand(",foreground") +
-                               " > " + work_ + "/foreground.log 2>&1 &",
+  // The delay keeps the write pending at the unmount.
+  RunResult r = RunCommand("NOTIFY_SOCKET=" + manager.path() + " " +
+                               SosfsCommand(",foreground,writeback_delay=30s") + " > " + work_ +
+                               "/foreground.log 2>&1 &",
                            30s);
   ASSERT_EQ(r.status, 0) << r.output;
   auto ready = manager.Receive(std::chrono::seconds(30));
@@ -476,10 +478,16 @@ TEST_P(SosfsE2eTest, TellsTheServiceManagerWhenMountedAndWhenStopping) {
   EXPECT_NE(stopping->find("STOPPING=1"), std::string::npos) << *stopping;
   pid_t left = FindDaemon(mnt_);
   for (int i = 0; i < 600 && left > 0 && Alive(left); ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(left > 0 && Alive(left)) << "sosfs did not exit";
   CurlObjectStore store(server_.StoreOptions());
   auto head = store.Head(kBucket, "service.txt");
   ASSERT_TRUE(head.ok()) << head.status().ToString();
   EXPECT_EQ(head->size, 12u);
+  const std::string log = ReadFile(work_ + "/foreground.log");
+  EXPECT_NE(log.find("waiting until 1 pending upload(s) and delete(s) are on the server"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("not on the server"), std::string::npos) << log;
 }
 
 TEST_P(SosfsE2eTest, MountStatusAndWaitTellWhenWritesAreOnTheServer) {

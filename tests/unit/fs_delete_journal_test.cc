@@ -101,13 +101,29 @@ TEST_F(FsDeleteJournalTest, DeletesTheRemoteRefusedAreSentAtTheNextMountAndOnlyO
   EXPECT_EQ(*read, "someone else's");
 }
 
+// What is pending counts files: one written, closed and written again is one
+// upload waiting, in the log at unmount and in `sosctl mount status`.
+TEST_F(FsDeleteJournalTest, AFileClosedSeveralTimesIsOnePendingUpload) {
+  upload_delay_ = 1h;
+  Remount();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(WriteFile("f", "v" + std::to_string(i)).ok());
+  ASSERT_TRUE(WriteFile("g", "other").ok());
+  EXPECT_EQ(fs_->PendingChanges(), 2u);
+  EXPECT_NE(fs_->MountStatus()->find("\"retrying\":2"), std::string::npos) << *fs_->MountStatus();
+  Unmount();
+  EXPECT_EQ(*store_.ObjectData("bkt", "f"), "v2");
+  EXPECT_EQ(*store_.ObjectData("bkt", "g"), "other");
+  Mount();
+}
+
 TEST_F(FsDeleteJournalTest, ANewFileAtADeletedNameIsNeverDeletedByIt) {
   ASSERT_TRUE(WriteFile("f", "old").ok());
   Drain();
   upload_delay_ = 1h;
   Remount();
   ASSERT_TRUE(Unlink("f").ok());
-  auto created = fs_->Create(InodeTable::kRootIno, "f", S_IFREG | 0644, O_WRONLY | O_CREAT, caller_);
+  auto created =
+      fs_->Create(InodeTable::kRootIno, "f", S_IFREG | 0644, O_WRONLY | O_CREAT, caller_);
   ASSERT_TRUE(created.ok());
   ASSERT_TRUE(fs_->Write(created->second, 0, "new", 3).ok());
   ASSERT_TRUE(fs_->Fsync(created->second).ok());  // the delete goes first, then the upload
