@@ -417,6 +417,11 @@ TEST_P(FsReferenceModelSeeds, AgreesWithALocalDirectory) {
   Mount();
   raw = fs_.get();
   ExpectSameTrees(local, model.Remote(), "after a remount with an empty cache");
+  if (HasFailure()) {  // the whole sequence, to replay what went wrong
+    std::string all;
+    for (const std::string& line : log) all += "  " + line + "\n";
+    ADD_FAILURE() << "seed " << seed << ", every step:\n" << all;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, FsReferenceModelSeeds, ::testing::Range<uint64_t>(1, 11));
