@@ -76,7 +76,11 @@ void FileRegistry::Rename(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
   auto dst = files_.find(to);
   if (dst != files_.end()) {
+    // Its record goes now: the move below replaces it only when `from` has
+    // one, and one left behind would be resumed by the next mount.
     dst->second->MarkDeleted();
+    (void)ctx_.cache.files().Remove(to);
+    (void)ctx_.cache.blocks().Clear(dst->second->file_id());
     files_.erase(dst);
   } else if (auto rec = ctx_.cache.files().Get(to); rec.ok() && *rec) {
     ctx_.cache.RemoveFile(to, (*rec)->file_id);

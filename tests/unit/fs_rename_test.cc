@@ -51,7 +51,7 @@ TEST_F(FsRenameTest, DirectoryWithFiftyFiles) {
   uint64_t deep_ino = *Ino("d/sub/deep");
   faulty_.ResetCounters();
   ASSERT_TRUE(Rename("d", "e").ok());
-  EXPECT_EQ(faulty_.Calls("Copy"), 53u);  // 50 files, one deep file, two markers
+  EXPECT_EQ(faulty_.Calls("Copy"), 53u);            // 50 files, one deep file, two markers
   EXPECT_EQ(ErrnoFor(Stat("d").status()), ENOENT);  // at once, before the deletes are sent
   Drain();
   EXPECT_EQ(faulty_.Calls("DeleteMany"), 1u);  // one batch for all 54 keys
@@ -123,15 +123,33 @@ TEST_F(FsRenameTest, Files) {
 // A rename moves the file's ctime (as on a local disk) and keeps the rest
 // of its metadata, whether the file is clean on the server only, clean and
 // open, or dirty; the new ctime is on the server (a fresh mount sees it).
+// A file that sosfs never cached renamed over a dirty local one: the local
+// one's record goes with it. Left behind, it named a cache file that was
+// removed, and the next mount failed to resume it, or resurrected the old
+// bytes at the name, over the renamed file.
+TEST_F(FsRenameTest, ARenameOverADirtyFileLeavesNoRecordOfIt) {
+  ASSERT_TRUE(Put("y", "the renamed file").ok());
+  ASSERT_TRUE(WriteFile("x", "the local file, not uploaded yet").ok());
+  ASSERT_TRUE(Rename("y", "x").ok());
+  EXPECT_EQ(*ReadFile("x"), "the renamed file");
+  Remount();
+  Drain();
+  auto read = ReadFile("x");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, "the renamed file");
+  EXPECT_EQ(*store_.ObjectData("bkt", "x"), "the renamed file");
+  EXPECT_FALSE(store_.ObjectData("bkt", "y").has_value());
+}
+
 TEST_F(FsRenameTest, RenameMovesCtimeAndKeepsTheOtherMetadata) {
-  ASSERT_TRUE(Put("remote", "r").ok());                 // never opened here
-  ASSERT_TRUE(WriteFile("clean", "c").ok());            // uploaded, then opened
+  ASSERT_TRUE(Put("remote", "r").ok());       // never opened here
+  ASSERT_TRUE(WriteFile("clean", "c").ok());  // uploaded, then opened
   Drain();
   ASSERT_TRUE(fs_->SetXattr(*Ino("clean"), "user.tag", "kept", 0).ok());
   Drain();
   auto open_fh = fs_->Open(*Ino("clean"), O_RDONLY);
   ASSERT_TRUE(open_fh.ok());
-  ASSERT_TRUE(WriteFile("dirty", "d").ok());            // not uploaded yet
+  ASSERT_TRUE(WriteFile("dirty", "d").ok());  // not uploaded yet
   std::map<std::string, NodeAttr> before;
   for (const char* name : {"remote", "clean", "dirty"}) before[name] = *Stat(name);
   std::this_thread::sleep_for(20ms);
