@@ -3,14 +3,18 @@
 # running it takes (the quickstart); without, also every tool the tests and
 # benchmarks drive. Idempotent; run as root on Debian 12. Starts and stops no
 # service of the machine.
+# --list prints the packages it would want (no root needed) and installs nothing.
 set -euo pipefail
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: must run as root (try: sudo $0)" >&2
-  exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
+run_only=false
+list_only=false
+for arg in "$@"; do
+  case "$arg" in
+    --run) run_only=true ;;
+    --list) list_only=true ;;
+    *) echo "usage: $0 [--run] [--list]" >&2; exit 2 ;;
+  esac
+done
 
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -33,7 +37,17 @@ test_packages=(
 bench_packages=(nginx-light fio wrk hyperfine)
 
 wanted=("${build_packages[@]}")
-[ "${1:-}" = "--run" ] || wanted+=("${test_packages[@]}" "${bench_packages[@]}")
+$run_only || wanted+=("${test_packages[@]}" "${bench_packages[@]}")
+if $list_only; then
+  printf '%s\n' "${wanted[@]}"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: must run as root (try: sudo $0)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -45,7 +59,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--run" ]; then
+if $run_only; then
   echo "install-deps: build and run packages present"
   exit 0
 fi
