@@ -137,12 +137,6 @@ void FileRegistry::Remove(const std::string& path) {
 void FileRegistry::MaybeDrop(const std::shared_ptr<FileState>& st) {
   std::lock_guard lock(mu_);
   if (st->open_count() > 0 || st->fetching() || st->phase() != FileState::Phase::kClean) return;
-  // Held by anyone but the map and the caller (an open between its lookup
-  // and its handle, a queued upload): dropped now, it could be written
-  // through that reference while the next Load of its path made a second
-  // state on the same cache file and truncated it. Copies are made under mu_
-  // (Find, GetOrLoad), so this count cannot miss an opener.
-  if (st.use_count() > 2) return;
   auto it = files_.find(st->path());
   if (it != files_.end() && it->second == st) files_.erase(it);
 }

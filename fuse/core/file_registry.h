@@ -49,7 +49,7 @@ class FileRegistry {
   // The file at path is gone: its state is marked deleted, its record and
   // cached bytes removed (the bytes once the last handle closes).
   void Remove(const std::string& path);
-  // Forgets st if it is clean, closed, idle and held by nobody but the caller.
+  // Forgets st if it is clean, closed and idle.
   void MaybeDrop(const std::shared_ptr<FileState>& st);
   // Evicts clean cached files when the cache is over its limit or its disk
   // under the floor (at most every 100 ms: each pass reads every record).
