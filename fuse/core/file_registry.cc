@@ -74,17 +74,10 @@ std::vector<std::shared_ptr<FileState>> FileRegistry::All() const {
 
 void FileRegistry::Rename(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
-  auto dst = files_.find(to);
-  if (dst != files_.end()) {
-    // Its record goes now: the move below replaces it only when `from` has
-    // one, and one left behind would be resumed by the next mount.
-    dst->second->MarkDeleted();
-    (void)ctx_.cache.files().Remove(to);
-    (void)ctx_.cache.blocks().Clear(dst->second->file_id());
-    files_.erase(dst);
-  } else if (auto rec = ctx_.cache.files().Get(to); rec.ok() && *rec) {
-    ctx_.cache.RemoveFile(to, (*rec)->file_id);
-  }
+  // The replaced file and its record go first: the move below replaces the
+  // record only when `from` has one, and one left behind would be resumed
+  // by the next mount.
+  RemoveLocked(to);
   auto it = files_.find(from);
   std::shared_ptr<FileState> st = it == files_.end() ? nullptr : it->second;
   std::unique_lock<std::mutex> hold;
@@ -120,6 +113,10 @@ void FileRegistry::RenameTree(const std::string& from, const std::string& to) {
 
 void FileRegistry::Remove(const std::string& path) {
   std::lock_guard lock(mu_);
+  RemoveLocked(path);
+}
+
+void FileRegistry::RemoveLocked(const std::string& path) {
   auto it = files_.find(path);
   if (it != files_.end()) {
     auto st = it->second;

@@ -58,6 +58,8 @@ class FileRegistry {
   void NoteEvictable();
 
  private:
+  void RemoveLocked(const std::string& path);  // Remove, mu_ held
+
   FileContext& ctx_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<FileState>> files_;  // guarded by mu_
